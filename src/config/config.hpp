@@ -1,0 +1,115 @@
+#pragma once
+// The gateway's configuration as immutable structs, built once by the loader and shared by all
+// requests through std::shared_ptr<const Config>.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "net/url.hpp"
+#include "routing/route_table.hpp"
+#include "x402/requirements.hpp"
+
+namespace x402gw::config {
+
+using Duration = std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+/// How a client-side TLS connection (to an upstream or facilitator) checks its peer.
+struct TlsClient {
+  std::string ca_file;              // extra CA bundle (PEM); empty: the system's
+  bool insecure_skip_verify = false;
+  std::string server_name;          // SNI and certificate name; empty: the URL's host
+};
+
+/// An upstream API the gateway forwards to.
+struct Upstream {
+  std::string name;
+  net::Url url;
+  Duration connect_timeout = 5s;
+  Duration timeout = 30s;           // longest wait for any read or write once connected
+  size_t max_idle_connections = 64;  // per worker thread
+  Duration idle_timeout = 60s;      // pooled connections older than this are dropped
+  bool preserve_host = false;       // send the client's Host instead of the upstream's
+  TlsClient tls;
+};
+
+/// A facilitator that verifies and settles payments.
+struct Facilitator {
+  std::string name;
+  net::Url url;
+  Duration connect_timeout = 5s;
+  Duration timeout = 10s;           // deadline for one whole /verify or /settle exchange
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with every call (auth)
+  size_t max_idle_connections = 16;
+  TlsClient tls;
+};
+
+/// When a paid request is settled.
+enum class Settlement {
+  after,   // verify, forward, buffer the answer, settle only if the upstream said < 400
+  before,  // verify, settle, then stream the upstream's answer
+};
+
+/// One configured route.
+struct Route {
+  std::string name;                 // for logs and metrics; defaults to the match text
+  std::string match;                // as written
+  size_t upstream = 0;              // index into Config::upstreams
+  bool priced = false;
+  std::vector<x402::Requirement> requirements;
+  size_t facilitator = 0;           // index into Config::facilitators (priced routes)
+  Settlement settlement = Settlement::after;
+  std::string description;
+  std::string mime_type = "application/json";
+  nlohmann::json output_schema;     // null unless configured
+  std::string payer_header = "X-Payment-Payer";  // empty: not sent
+  bool forward_payment_header = false;
+  uint64_t max_request_body = 0;    // 0: the global limit
+  int line = 0;                     // where the route is in the file
+};
+
+/// What to do with a request that matches no route.
+enum class Unmatched { not_found, proxy };
+
+/// Size limits on the client side.
+struct Limits {
+  uint64_t max_header_bytes = 16 * 1024;
+  uint64_t max_request_body = 10 * 1024 * 1024;       // per request; routes may lower or raise it
+  uint64_t max_buffered_response = 8 * 1024 * 1024;   // settle-after routes buffer this much at most
+  uint64_t max_target_bytes = 8192;
+};
+
+/// Deadlines on the client side.
+struct Timeouts {
+  Duration request_header = 10s;    // from the first byte of a request to the end of its header
+  Duration keep_alive = 60s;        // idle time between requests on one connection
+  Duration body_io = 30s;           // longest wait for any read or write of a body chunk
+  Duration drain = 30s;             // grace period for in-flight requests on shutdown
+};
+
+/// The whole configuration.
+struct Config {
+  std::vector<net::ListenAddress> listen;
+  std::optional<net::ListenAddress> admin_listen;
+  int threads = 0;                  // 0: one per core
+  std::string public_url;           // base of resource URLs; empty: from the request's Host
+  Unmatched unmatched = Unmatched::not_found;
+  size_t default_upstream = 0;      // for Unmatched::proxy
+  std::vector<Upstream> upstreams;
+  std::vector<Facilitator> facilitators;
+  std::vector<Route> routes;
+  routing::RouteTable table;        // routes[i] <-> table entry i
+  Limits limits;
+  Timeouts timeouts;
+  std::string source;               // file name
+  std::string hash;                 // SHA-256 prefix of the file text, for logs and metrics
+};
+
+using ConfigPtr = std::shared_ptr<const Config>;
+
+}  // namespace x402gw::config

@@ -1,0 +1,252 @@
+#include "config/loader.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "config/route_builder.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace x402gw::config {
+namespace {
+
+std::string fnv1a_hex(std::string_view text) {
+  uint64_t h = 1469598103934665603ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+std::optional<net::ListenAddress> read_listen(YamlReader& r, const YAML::Node& node, const std::string& path) {
+  auto text = r.scalar(node, path);
+  if (!text) return std::nullopt;
+  std::string why;
+  auto a = net::parse_listen_address(*text, &why);
+  if (!a) r.error(node, path, why + ", got '" + *text + "'");
+  return a;
+}
+
+void read_tls(YamlReader& r, const YAML::Node& node, const std::string& path, TlsClient& tls) {
+  if (!node.IsDefined()) return;
+  if (!r.expect_map(node, path, {"ca_file", "insecure_skip_verify", "server_name"})) return;
+  if (auto v = r.string(node, "ca_file", path)) tls.ca_file = *v;
+  if (auto v = r.boolean(node, "insecure_skip_verify", path)) tls.insecure_skip_verify = *v;
+  if (auto v = r.string(node, "server_name", path)) tls.server_name = *v;
+}
+
+std::optional<net::Url> read_url(YamlReader& r, const YAML::Node& node, const std::string& path) {
+  auto text = r.string(node, "url", path, true);
+  if (!text) return std::nullopt;
+  std::string why;
+  auto url = net::parse_url(*text, &why);
+  if (!url) r.error(node["url"], YamlReader::join(path, "url"), why + ", got '" + *text + "'");
+  return url;
+}
+
+void read_upstreams(YamlReader& r, const YAML::Node& node, Config& c) {
+  if (!node.IsDefined() || !node.IsMap() || node.size() == 0) {
+    r.error(node.IsDefined() ? node : YAML::Node(), "upstreams",
+            "at least one upstream is required, e.g. upstreams: { api: { url: \"http://127.0.0.1:3000\" } }");
+    return;
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string path = "upstreams." + it->first.Scalar();
+    const YAML::Node& u = it->second;
+    Upstream up;
+    up.name = it->first.Scalar();
+    if (u.IsScalar()) {  // shorthand: `api: "http://127.0.0.1:3000"`
+      if (auto text = r.scalar(u, path)) {
+        std::string why;
+        if (auto url = net::parse_url(*text, &why)) up.url = *url;
+        else r.error(u, path, why + ", got '" + *text + "'");
+      }
+      c.upstreams.push_back(std::move(up));
+      continue;
+    }
+    if (!r.expect_map(u, path,
+                      {"url", "connect_timeout", "timeout", "max_idle_connections", "idle_timeout", "preserve_host", "tls"}))
+      continue;
+    if (auto url = read_url(r, u, path)) up.url = *url;
+    if (auto v = r.duration(u, "connect_timeout", path)) up.connect_timeout = *v;
+    if (auto v = r.duration(u, "timeout", path)) up.timeout = *v;
+    if (auto v = r.integer(u, "max_idle_connections", path, 0, 100000)) up.max_idle_connections = static_cast<size_t>(*v);
+    if (auto v = r.duration(u, "idle_timeout", path)) up.idle_timeout = *v;
+    if (auto v = r.boolean(u, "preserve_host", path)) up.preserve_host = *v;
+    read_tls(r, u["tls"], YamlReader::join(path, "tls"), up.tls);
+    c.upstreams.push_back(std::move(up));
+  }
+}
+
+void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!node.IsMap()) {
+    r.error(node, "facilitators", "expected a mapping of name: { url: ... }");
+    return;
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string path = "facilitators." + it->first.Scalar();
+    const YAML::Node& f = it->second;
+    if (!r.expect_map(f, path, {"url", "timeout", "connect_timeout", "headers", "max_idle_connections", "tls"})) continue;
+    Facilitator fac;
+    fac.name = it->first.Scalar();
+    if (auto url = read_url(r, f, path)) fac.url = *url;
+    if (auto v = r.duration(f, "timeout", path)) fac.timeout = *v;
+    if (auto v = r.duration(f, "connect_timeout", path)) fac.connect_timeout = *v;
+    if (auto v = r.integer(f, "max_idle_connections", path, 0, 100000)) fac.max_idle_connections = static_cast<size_t>(*v);
+    read_tls(r, f["tls"], YamlReader::join(path, "tls"), fac.tls);
+    YAML::Node headers = f["headers"];
+    if (headers.IsDefined()) {
+      if (!headers.IsMap()) {
+        r.error(headers, YamlReader::join(path, "headers"), "headers must be a mapping of Name: value");
+      } else {
+        for (auto h = headers.begin(); h != headers.end(); ++h) {
+          auto value = r.scalar(h->second, YamlReader::join(path, "headers." + h->first.Scalar()));
+          if (value) fac.headers.emplace_back(h->first.Scalar(), *value);
+        }
+      }
+    }
+    c.facilitators.push_back(std::move(fac));
+  }
+}
+
+void read_limits(YamlReader& r, const YAML::Node& node, Limits& l) {
+  if (!node.IsDefined()) return;
+  if (!r.expect_map(node, "limits", {"max_header_bytes", "max_request_body", "max_buffered_response", "max_target_bytes"}))
+    return;
+  if (auto v = r.size(node, "max_header_bytes", "limits")) l.max_header_bytes = *v;
+  if (auto v = r.size(node, "max_request_body", "limits")) l.max_request_body = *v;
+  if (auto v = r.size(node, "max_buffered_response", "limits")) l.max_buffered_response = *v;
+  if (auto v = r.size(node, "max_target_bytes", "limits")) l.max_target_bytes = *v;
+  if (l.max_header_bytes < 1024) r.error(node["max_header_bytes"], "limits.max_header_bytes", "must be at least 1KiB");
+}
+
+void read_timeouts(YamlReader& r, const YAML::Node& node, Timeouts& t) {
+  if (!node.IsDefined()) return;
+  if (!r.expect_map(node, "timeouts", {"request_header", "keep_alive", "body_io", "drain"})) return;
+  if (auto v = r.duration(node, "request_header", "timeouts")) t.request_header = *v;
+  if (auto v = r.duration(node, "keep_alive", "timeouts")) t.keep_alive = *v;
+  if (auto v = r.duration(node, "body_io", "timeouts")) t.body_io = *v;
+  if (auto v = r.duration(node, "drain", "timeouts")) t.drain = *v;
+}
+
+void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
+  if (!r.expect_map(root, "",
+                    {"listen", "admin_listen", "threads", "public_url", "unmatched", "default_upstream", "upstreams",
+                     "facilitators", "payment", "routes", "limits", "timeouts"}))
+    return;
+
+  YAML::Node listen = root["listen"];
+  if (!listen.IsDefined()) {
+    c.listen.push_back(net::ListenAddress{"0.0.0.0", 8402});
+  } else if (listen.IsSequence()) {
+    for (size_t i = 0; i < listen.size(); ++i)
+      if (auto a = read_listen(r, listen[i], YamlReader::index("listen", i))) c.listen.push_back(*a);
+  } else if (auto a = read_listen(r, listen, "listen")) {
+    c.listen.push_back(*a);
+  }
+  YAML::Node admin = root["admin_listen"];
+  if (admin.IsDefined() && !admin.IsNull() && !(admin.IsScalar() && admin.Scalar().empty())) {
+    c.admin_listen = read_listen(r, admin, "admin_listen");
+  }
+  if (auto v = r.integer(root, "threads", "", 0, 256)) c.threads = static_cast<int>(*v);
+  if (c.threads == 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (auto v = r.string(root, "public_url", "")) {
+    std::string why;
+    if (!net::parse_url(*v, &why)) r.error(root["public_url"], "public_url", why);
+    c.public_url = *v;
+    while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
+  }
+
+  read_upstreams(r, root["upstreams"], c);
+  read_facilitators(r, root["facilitators"], c);
+  read_limits(r, root["limits"], c.limits);
+  read_timeouts(r, root["timeouts"], c.timeouts);
+
+  if (auto v = r.string(root, "unmatched", "")) {
+    if (*v == "not_found") c.unmatched = Unmatched::not_found;
+    else if (*v == "proxy") c.unmatched = Unmatched::proxy;
+    else r.error(root["unmatched"], "unmatched", "unmatched is 'not_found' (answer 404) or 'proxy' (forward to default_upstream)");
+  }
+  if (auto v = r.string(root, "default_upstream", "")) {
+    bool found = false;
+    for (size_t i = 0; i < c.upstreams.size(); ++i)
+      if (c.upstreams[i].name == *v) c.default_upstream = i, found = true;
+    if (!found) r.error(root["default_upstream"], "default_upstream", "no upstream named '" + *v + "' in 'upstreams:'");
+  } else if (c.unmatched == Unmatched::proxy && c.upstreams.size() > 1) {
+    r.error(root["unmatched"], "default_upstream", "unmatched: proxy needs default_upstream when several upstreams are configured");
+  }
+
+  PaymentDefaults defaults = read_payment_defaults(r, root["payment"]);
+  YAML::Node routes = root["routes"];
+  if (!routes.IsDefined() || !routes.IsSequence()) {
+    r.error(routes.IsDefined() ? routes : root, "routes", "routes must be a list of { match: ..., upstream: ..., price: ... }");
+    return;
+  }
+  std::set<std::string> names;
+  for (size_t i = 0; i < routes.size(); ++i) {
+    const std::string path = YamlReader::index("routes", i);
+    if (auto route = read_route(r, routes[i], path, c, defaults, c.table)) {
+      if (!names.insert(route->name).second)
+        r.error(routes[i], path, "route name '" + route->name + "' is used twice; names label metrics and logs");
+      c.routes.push_back(std::move(*route));
+    }
+  }
+}
+
+}  // namespace
+
+std::string LoadResult::report() const {
+  std::string out;
+  for (const auto& e : errors) out += "error: " + e.format(source) + "\n";
+  for (const auto& w : warnings) out += "warning: " + w.format(source) + "\n";
+  return out;
+}
+
+LoadResult load_config_text(std::string_view yaml, std::string source, const EnvLookup& env) {
+  LoadResult result;
+  result.source = std::move(source);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& e) {
+    Diagnostic d;
+    d.line = e.mark.is_null() ? 0 : e.mark.line + 1;
+    d.column = e.mark.is_null() ? 0 : e.mark.column + 1;
+    d.message = "YAML syntax: " + e.msg;
+    result.errors.push_back(std::move(d));
+    return result;
+  }
+  auto config = std::make_shared<Config>();
+  YamlReader reader(env, result.errors, result.warnings);
+  if (!root.IsDefined() || root.IsNull()) {
+    reader.error(root, "", "the configuration file is empty");
+    return result;
+  }
+  load_tree(reader, root, *config);
+  if (!result.errors.empty()) return result;
+  config->source = result.source;
+  config->hash = fnv1a_hex(yaml);
+  result.config = std::move(config);
+  return result;
+}
+
+LoadResult load_config_file(const std::string& path, const EnvLookup& env) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.source = path;
+    r.errors.push_back(Diagnostic{0, 0, "", "cannot read the configuration file"});
+    return r;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return load_config_text(ss.str(), path, env);
+}
+
+}  // namespace x402gw::config

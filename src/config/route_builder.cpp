@@ -1,0 +1,307 @@
+#include "config/route_builder.hpp"
+
+#include "x402/money.hpp"
+#include "x402/networks.hpp"
+
+namespace x402gw::config {
+namespace {
+
+std::optional<Settlement> parse_settlement(YamlReader& reader, const YAML::Node& parent, const std::string& path) {
+  auto text = reader.string(parent, "settlement", path);
+  if (!text) return std::nullopt;
+  if (*text == "after") return Settlement::after;
+  if (*text == "before") return Settlement::before;
+  reader.error(parent["settlement"], YamlReader::join(path, "settlement"),
+               "settlement is 'after' (settle once the upstream answered < 400) or 'before' (settle, then stream)");
+  return std::nullopt;
+}
+
+template <class T>
+std::optional<size_t> find_named(const std::vector<T>& items, const std::string& name) {
+  for (size_t i = 0; i < items.size(); ++i)
+    if (items[i].name == name) return i;
+  return std::nullopt;
+}
+
+// The keys one way of paying may set, on a route (single accept) or in `accepts:` entries.
+struct AcceptFields {
+  std::optional<std::string> network, pay_to, scheme, fee_payer;
+  std::optional<int64_t> max_timeout_seconds;
+  YAML::Node price, extra;
+};
+
+AcceptFields read_accept_fields(YamlReader& reader, const YAML::Node& node, const std::string& path) {
+  // Copy-construct the child nodes: yaml-cpp's assignment copies content and throws for absent keys.
+  return AcceptFields{reader.string(node, "network", path),
+                      reader.string(node, "pay_to", path),
+                      reader.string(node, "scheme", path),
+                      reader.string(node, "fee_payer", path),
+                      reader.integer(node, "max_timeout_seconds", path, 1, 86400),
+                      node["price"],
+                      node["extra"]};
+}
+
+// Resolves one accept into a Requirement; reports and returns nullopt on errors.
+std::optional<x402::Requirement> build_requirement(YamlReader& reader, const YAML::Node& at, const std::string& path,
+                                                   const AcceptFields& f, const PaymentDefaults& d) {
+  bool ok = true;
+  std::string network_name = f.network.value_or(d.network);
+  if (network_name.empty()) {
+    reader.error(at, YamlReader::join(path, "network"), "no network: set 'network' here or in 'payment:'");
+    return std::nullopt;
+  }
+  auto network = x402::resolve_network(network_name);
+  if (!network) {
+    reader.error(f.network ? at["network"] : at, YamlReader::join(path, "network"),
+                 "unknown network '" + network_name + "': use a v1 name such as base-sepolia or a CAIP-2 id such as eip155:84532");
+    return std::nullopt;
+  }
+  x402::Requirement r;
+  r.network = network->caip2;
+  r.v1_network = network->v1_name;
+  r.scheme = f.scheme.value_or(d.scheme);
+  r.pay_to = f.pay_to.value_or(d.pay_to);
+  r.max_timeout_seconds = static_cast<int>(f.max_timeout_seconds.value_or(d.max_timeout_seconds));
+  if (r.pay_to.empty()) {
+    reader.error(at, YamlReader::join(path, "pay_to"), "no pay_to: set the receiving address here or in 'payment:'");
+    ok = false;
+  }
+
+  // Price: "$0.01", "0.5 STX", or {amount, asset, decimals, eip712}.
+  const std::string price_path = YamlReader::join(path, "price");
+  const x402::Asset* asset = nullptr;
+  x402::Asset explicit_asset;
+  if (!f.price.IsDefined() || f.price.IsNull()) {
+    reader.error(at, price_path, "a priced route needs 'price' (\"$0.01\", \"0.5 STX\" or {amount, asset})");
+    return std::nullopt;
+  }
+  if (f.price.IsScalar()) {
+    auto text = reader.scalar(f.price, price_path);
+    if (!text) return std::nullopt;
+    std::string amount_text = *text;
+    if (!text->empty() && text->front() == '$') {
+      asset = network->usd_asset();
+      if (!asset) {
+        reader.error(f.price, price_path,
+                     "network " + network->caip2 + " has no built-in USD stablecoin: give the price as "
+                     "{amount: <atomic units>, asset: <address>} or as '<amount> <symbol>'");
+        return std::nullopt;
+      }
+    } else if (auto space = text->find(' '); space != std::string::npos) {
+      std::string symbol = text->substr(space + 1);
+      amount_text = text->substr(0, space);
+      asset = network->find_asset(symbol);
+      if (!asset) {
+        reader.error(f.price, price_path, "network " + network->caip2 + " has no built-in asset '" + symbol + "'");
+        return std::nullopt;
+      }
+    } else {
+      reader.error(f.price, price_path,
+                   "write \"$0.01\" for US dollars, \"0.5 STX\" for a named token, or {amount, asset} for atomic units");
+      return std::nullopt;
+    }
+    auto converted = x402::to_atomic_units(amount_text, asset->decimals);
+    if (auto* e = std::get_if<x402::MoneyError>(&converted)) {
+      reader.error(f.price, price_path, "'" + *text + "': " + x402::describe(*e, asset->decimals));
+      return std::nullopt;
+    }
+    r.amount = std::get<std::string>(converted);
+  } else if (reader.expect_map(f.price, price_path, {"amount", "asset", "decimals", "eip712", "symbol"})) {
+    auto amount = reader.string(f.price, "amount", price_path, true);
+    auto asset_id = reader.string(f.price, "asset", price_path, true);
+    if (!amount || !asset_id) return std::nullopt;
+    if (!x402::is_atomic_amount(*amount) || *amount == "0") {
+      reader.error(f.price["amount"], YamlReader::join(price_path, "amount"),
+                   "amount is in atomic units: a whole number greater than 0 without leading zeros, got '" + *amount + "'");
+      return std::nullopt;
+    }
+    r.amount = *amount;
+    if (const auto* known = network->find_asset(*asset_id)) {
+      explicit_asset = *known;
+    } else {
+      explicit_asset.address = *asset_id;
+      explicit_asset.symbol = reader.string(f.price, "symbol", price_path).value_or("");
+    }
+    if (auto dec = reader.integer(f.price, "decimals", price_path, 0, 36)) explicit_asset.decimals = static_cast<int>(*dec);
+    YAML::Node eip712 = f.price["eip712"];
+    if (eip712.IsDefined() &&
+        reader.expect_map(eip712, YamlReader::join(price_path, "eip712"), {"name", "version"})) {
+      auto name = reader.string(eip712, "name", YamlReader::join(price_path, "eip712"), true);
+      auto version = reader.string(eip712, "version", YamlReader::join(price_path, "eip712"), true);
+      if (name && version) explicit_asset.eip712 = x402::Eip712Domain{*name, *version};
+    }
+    if (network->family == x402::Family::evm && !explicit_asset.eip712) {
+      reader.error(f.price, price_path,
+                   "an EVM token that is not built in needs eip712: {name, version} (the token's EIP-712 domain)");
+      return std::nullopt;
+    }
+    asset = &explicit_asset;
+  } else {
+    return std::nullopt;
+  }
+
+  r.asset = asset->address;
+  r.asset_symbol = asset->symbol;
+  r.decimals = asset->decimals;
+  if (asset->eip712) r.extra = {{"name", asset->eip712->name}, {"version", asset->eip712->version}};
+  std::string fee_payer = f.fee_payer.value_or(d.fee_payer);
+  if (network->family == x402::Family::solana) {
+    if (!fee_payer.empty()) r.extra["feePayer"] = fee_payer;
+    else reader.warning(at, path, "Solana payments need the facilitator's fee payer: set fee_payer");
+  }
+  if (f.extra.IsDefined()) {
+    auto extra = reader.to_json(f.extra, YamlReader::join(path, "extra"));
+    if (!extra.is_object()) {
+      reader.error(f.extra, YamlReader::join(path, "extra"), "extra must be a mapping");
+      ok = false;
+    } else {
+      r.extra.update(extra);
+    }
+  }
+  if (!ok) return std::nullopt;
+  return r;
+}
+
+nlohmann::json build_output_schema(YamlReader& reader, const YAML::Node& node, const std::string& path,
+                                   const std::string& method) {
+  YAML::Node input = node["input"], output = node["output"];
+  if (!input.IsDefined() && !output.IsDefined()) return nullptr;
+  nlohmann::json in = {{"type", "http"}, {"method", method.empty() ? "GET" : method}, {"discoverable", true}};
+  if (input.IsDefined()) {
+    auto extra = reader.to_json(input, YamlReader::join(path, "input"));
+    if (!extra.is_object()) reader.error(input, YamlReader::join(path, "input"), "input must be a mapping");
+    else in.update(extra);
+  }
+  nlohmann::json schema = {{"input", in}};
+  if (output.IsDefined()) schema["output"] = reader.to_json(output, YamlReader::join(path, "output"));
+  return schema;
+}
+
+}  // namespace
+
+PaymentDefaults read_payment_defaults(YamlReader& reader, const YAML::Node& node) {
+  PaymentDefaults d;
+  if (!node.IsDefined() || node.IsNull()) return d;
+  const std::string path = "payment";
+  if (!reader.expect_map(node, path,
+                         {"pay_to", "network", "scheme", "facilitator", "fee_payer", "max_timeout_seconds",
+                          "settlement", "payer_header", "forward_payment_header"}))
+    return d;
+  if (auto v = reader.string(node, "pay_to", path)) d.pay_to = *v;
+  if (auto v = reader.string(node, "network", path)) d.network = *v;
+  if (auto v = reader.string(node, "scheme", path)) d.scheme = *v;
+  if (auto v = reader.string(node, "facilitator", path)) d.facilitator = *v;
+  if (auto v = reader.string(node, "fee_payer", path)) d.fee_payer = *v;
+  if (auto v = reader.integer(node, "max_timeout_seconds", path, 1, 86400)) d.max_timeout_seconds = static_cast<int>(*v);
+  if (auto v = parse_settlement(reader, node, path)) d.settlement = *v;
+  if (auto v = reader.string(node, "payer_header", path)) d.payer_header = *v;
+  if (auto v = reader.boolean(node, "forward_payment_header", path)) d.forward_payment_header = *v;
+  return d;
+}
+
+std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, const std::string& path,
+                                const Config& config, const PaymentDefaults& defaults,
+                                routing::RouteTable& table) {
+  if (!reader.expect_map(node, path,
+                         {"match", "name", "host", "upstream", "price", "network", "pay_to", "scheme", "fee_payer",
+                          "max_timeout_seconds", "extra", "accepts", "facilitator", "settlement", "description",
+                          "mime_type", "input", "output", "payer_header", "forward_payment_header",
+                          "max_request_body"}))
+    return std::nullopt;
+  bool ok = true;
+  Route route;
+  route.line = node.Mark().line + 1;
+
+  auto match = reader.string(node, "match", path, true);
+  auto host = reader.string(node, "host", path);
+  std::optional<routing::RouteMatcher> matcher;
+  if (match) {
+    std::string why;
+    matcher = routing::parse_match(*match, host.value_or(""), &why);
+    if (!matcher) {
+      reader.error(node["match"], YamlReader::join(path, "match"), why);
+      ok = false;
+    }
+    route.match = *match;
+  } else {
+    ok = false;
+  }
+  route.name = reader.string(node, "name", path).value_or(route.match);
+
+  // Upstream: named, or the only one there is.
+  if (auto name = reader.string(node, "upstream", path)) {
+    if (auto i = find_named(config.upstreams, *name)) route.upstream = *i;
+    else {
+      reader.error(node["upstream"], YamlReader::join(path, "upstream"), "no upstream named '" + *name + "' in 'upstreams:'");
+      ok = false;
+    }
+  } else if (config.upstreams.size() != 1) {
+    reader.error(node, YamlReader::join(path, "upstream"), "'upstream' is required when more than one upstream is configured");
+    ok = false;
+  }
+
+  if (auto v = reader.string(node, "description", path)) route.description = *v;
+  if (auto v = reader.string(node, "mime_type", path)) route.mime_type = *v;
+  if (auto v = reader.size(node, "max_request_body", path)) route.max_request_body = *v;
+  route.settlement = parse_settlement(reader, node, path).value_or(defaults.settlement);
+  route.payer_header = reader.string(node, "payer_header", path).value_or(defaults.payer_header);
+  route.forward_payment_header = reader.boolean(node, "forward_payment_header", path).value_or(defaults.forward_payment_header);
+  route.output_schema = build_output_schema(reader, node, path, matcher ? matcher->method : "");
+
+  YAML::Node accepts = node["accepts"];
+  bool has_price = node["price"].IsDefined() && !node["price"].IsNull();
+  if (has_price && accepts.IsDefined()) {
+    reader.error(node["accepts"], YamlReader::join(path, "accepts"), "give either 'price' or 'accepts', not both");
+    ok = false;
+  } else if (has_price) {
+    auto r = build_requirement(reader, node, path, read_accept_fields(reader, node, path), defaults);
+    if (r) route.requirements.push_back(std::move(*r));
+    else ok = false;
+  } else if (accepts.IsDefined()) {
+    const std::string accepts_path = YamlReader::join(path, "accepts");
+    if (!accepts.IsSequence() || accepts.size() == 0) {
+      reader.error(accepts, accepts_path, "accepts must be a non-empty list of {network, price, pay_to, ...}");
+      ok = false;
+    } else {
+      for (size_t i = 0; i < accepts.size(); ++i) {
+        const std::string p = YamlReader::index(accepts_path, i);
+        if (!reader.expect_map(accepts[i], p,
+                               {"network", "price", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra"})) {
+          ok = false;
+          continue;
+        }
+        auto r = build_requirement(reader, accepts[i], p, read_accept_fields(reader, accepts[i], p), defaults);
+        if (r) route.requirements.push_back(std::move(*r));
+        else ok = false;
+      }
+    }
+  } else {
+    for (const char* key : {"network", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra", "facilitator"})
+      if (node[key].IsDefined())
+        reader.error(node[key], YamlReader::join(path, key), std::string("'") + key + "' has no effect on a free route (no price)");
+  }
+  route.priced = !route.requirements.empty();
+
+  if (route.priced || has_price || accepts.IsDefined()) {
+    std::string name = reader.string(node, "facilitator", path).value_or(defaults.facilitator);
+    if (!name.empty()) {
+      if (auto i = find_named(config.facilitators, name)) route.facilitator = *i;
+      else {
+        reader.error(node["facilitator"].IsDefined() ? node["facilitator"] : node, YamlReader::join(path, "facilitator"),
+                     "no facilitator named '" + name + "' in 'facilitators:'");
+        ok = false;
+      }
+    } else if (config.facilitators.size() != 1) {
+      reader.error(node, YamlReader::join(path, "facilitator"),
+                   config.facilitators.empty() ? "a priced route needs a facilitator: add one under 'facilitators:'"
+                                               : "several facilitators are configured: name one here or in 'payment:'");
+      ok = false;
+    }
+  }
+
+  if (!ok) return std::nullopt;
+  table.add(std::move(*matcher));
+  return route;
+}
+
+}  // namespace x402gw::config

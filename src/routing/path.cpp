@@ -1,0 +1,178 @@
+#include "routing/path.hpp"
+
+#include <cctype>
+#include <optional>
+#include <vector>
+
+namespace x402gw::routing {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+
+// RFC 3986 pchar without '%': unreserved, sub-delims, ':' and '@' travel as they are.
+bool is_plain_pchar(unsigned char c) {
+  if (std::isalnum(c)) return true;
+  switch (c) {
+    case '-': case '.': case '_': case '~':
+    case '!': case '$': case '&': case '\'': case '(': case ')': case '*': case '+': case ',': case ';': case '=':
+    case ':': case '@':
+      return true;
+    default:
+      return false;
+  }
+}
+
+void append_encoded(std::string& out, std::string_view segment) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  for (unsigned char c : segment) {
+    if (is_plain_pchar(c)) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+  return true;
+}
+
+std::string_view strip_params(std::string_view segment) { return segment.substr(0, segment.find(';')); }
+
+std::variant<std::string, TargetError> decode_segment(std::string_view raw) {
+  std::string out;
+  out.reserve(raw.size());
+  for (size_t i = 0; i < raw.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(raw[i]);
+    if (c == '%') {
+      if (i + 2 >= raw.size()) return TargetError::bad_percent_encoding;
+      int hi = hex_value(raw[i + 1]), lo = hex_value(raw[i + 2]);
+      if (hi < 0 || lo < 0) return TargetError::bad_percent_encoding;
+      c = static_cast<unsigned char>(hi * 16 + lo);
+      i += 2;
+      if (c == '/' || c == '\\') return TargetError::encoded_separator;
+    } else if (c == ' ') {
+      return TargetError::control_character;
+    }
+    if (is_control(c)) return TargetError::control_character;
+    out += static_cast<char>(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view error_code(TargetError e) {
+  switch (e) {
+    case TargetError::empty: return "empty_target";
+    case TargetError::not_origin_form: return "invalid_target";
+    case TargetError::bad_percent_encoding: return "bad_percent_encoding";
+    case TargetError::encoded_separator: return "encoded_separator";
+    case TargetError::control_character: return "control_character_in_path";
+    case TargetError::escapes_root: return "path_escapes_root";
+    case TargetError::ambiguous_dot_segment: return "ambiguous_dot_segment";
+    case TargetError::userinfo: return "userinfo_in_target";
+    case TargetError::too_long: return "target_too_long";
+  }
+  return "invalid_target";
+}
+
+std::string_view describe(TargetError e) {
+  switch (e) {
+    case TargetError::empty: return "the request target is empty";
+    case TargetError::not_origin_form: return "the request target must start with '/' or be an absolute http(s) URL";
+    case TargetError::bad_percent_encoding: return "the path has a '%' that is not followed by two hex digits";
+    case TargetError::encoded_separator: return "the path contains an encoded '/' or '\\' (%2F, %5C), which is refused";
+    case TargetError::control_character: return "the path contains a control character or NUL";
+    case TargetError::escapes_root: return "the path has more '..' segments than segments to remove";
+    case TargetError::ambiguous_dot_segment: return "the path has a dot segment with parameters ('..;x'), which is refused";
+    case TargetError::userinfo: return "user information in the request target is refused";
+    case TargetError::too_long: return "the request target is too long";
+  }
+  return "invalid request target";
+}
+
+std::variant<Target, TargetError> normalise_target(std::string_view raw, size_t max_bytes) {
+  if (raw.empty()) return TargetError::empty;
+  if (raw.size() > max_bytes) return TargetError::too_long;
+
+  Target t;
+  if (istarts_with(raw, "http://") || istarts_with(raw, "https://")) {
+    raw.remove_prefix(raw.find("//") + 2);
+    size_t end = raw.find_first_of("/?#");
+    std::string_view authority = raw.substr(0, end);
+    if (authority.find('@') != std::string_view::npos) return TargetError::userinfo;
+    if (authority.empty()) return TargetError::not_origin_form;
+    t.authority = std::string(authority);
+    raw = end == std::string_view::npos ? std::string_view("/") : raw.substr(end);
+    if (raw.front() != '/') {
+      // "http://host?x": the path is "/" and the rest is the query.
+      t.query = std::string(raw.substr(0, raw.find('#')));
+      if (!t.query.empty() && t.query.front() != '?') t.query.clear();
+      raw = "/";
+    }
+  } else if (raw.front() != '/') {
+    return TargetError::not_origin_form;
+  }
+
+  raw = raw.substr(0, raw.find('#'));
+  if (auto q = raw.find('?'); q != std::string_view::npos) {
+    t.query = std::string(raw.substr(q));
+    raw = raw.substr(0, q);
+  }
+  for (unsigned char c : t.query)
+    if (is_control(c) || c == ' ') return TargetError::control_character;
+
+  // Split on '/' and '\' (the x402 reference seller treats '\' as '/'), then decode each segment.
+  // Splitting before decoding is safe because encoded separators are refused outright.
+  std::vector<std::string> segments;
+  bool ends_in_directory = false;
+  size_t pos = 1;
+  while (true) {
+    size_t next = raw.find_first_of("/\\", pos);
+    std::string_view raw_segment = raw.substr(pos, next == std::string_view::npos ? std::string_view::npos : next - pos);
+    auto decoded = decode_segment(raw_segment);
+    if (auto* e = std::get_if<TargetError>(&decoded)) return *e;
+    std::string segment = std::get<std::string>(std::move(decoded));
+
+    ends_in_directory = segment.empty() || segment == "." || segment == "..";
+    if (segment == "..") {
+      if (segments.empty()) return TargetError::escapes_root;
+      segments.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      std::string_view bare = strip_params(segment);
+      if (bare.size() != segment.size() && (bare == "." || bare == "..")) return TargetError::ambiguous_dot_segment;
+      segments.push_back(std::move(segment));
+    }
+    if (next == std::string_view::npos) break;
+    pos = next + 1;
+  }
+
+  t.path = "/";
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (i) t.path += '/';
+    append_encoded(t.path, segments[i]);
+  }
+  if (ends_in_directory && !segments.empty()) t.path += '/';
+
+  t.match_key = "/";
+  for (size_t i = 0; i < segments.size(); ++i) {
+    if (i) t.match_key += '/';
+    for (char ch : strip_params(segments[i])) t.match_key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  }
+  return t;
+}
+
+}  // namespace x402gw::routing

@@ -1,0 +1,28 @@
+#include "x402/challenge.hpp"
+
+#include "x402/base64.hpp"
+
+namespace x402gw::x402 {
+
+nlohmann::json payment_required_v2(const std::vector<Requirement>& requirements, const ResourceInfo& resource,
+                                   const std::string& error) {
+  nlohmann::json res = {{"url", resource.url}};
+  if (!resource.description.empty()) res["description"] = resource.description;
+  if (!resource.mime_type.empty()) res["mimeType"] = resource.mime_type;
+  nlohmann::json accepts = nlohmann::json::array();
+  for (const auto& r : requirements) accepts.push_back(to_v2_json(r));
+  nlohmann::json doc = {{"x402Version", 2}, {"resource", std::move(res)}, {"accepts", std::move(accepts)}};
+  if (!error.empty()) doc["error"] = error;
+  return doc;
+}
+
+Challenge build_challenge(const std::vector<Requirement>& requirements, const ResourceInfo& resource,
+                          const std::string& error) {
+  nlohmann::json v1_accepts = nlohmann::json::array();
+  for (const auto& r : requirements)
+    if (!r.v1_network.empty()) v1_accepts.push_back(to_v1_json(r, resource));
+  nlohmann::json body = {{"x402Version", 1}, {"error", error}, {"accepts", std::move(v1_accepts)}};
+  return Challenge{body.dump(), base64_encode(payment_required_v2(requirements, resource, error).dump())};
+}
+
+}  // namespace x402gw::x402

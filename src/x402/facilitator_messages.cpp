@@ -1,0 +1,74 @@
+#include "x402/facilitator_messages.hpp"
+
+#include "x402/base64.hpp"
+
+namespace x402gw::x402 {
+namespace {
+
+std::string optional_string(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
+std::string facilitator_request_body(const PaymentPayload& payment, const Requirement& requirement,
+                                     const ResourceInfo& resource) {
+  nlohmann::json body = {
+      {"x402Version", payment.version},
+      {"paymentPayload", payment.document},
+      {"paymentRequirements", payment.version == 1 ? to_v1_json(requirement, resource) : to_v2_json(requirement)},
+  };
+  return body.dump();
+}
+
+std::optional<VerifyResult> parse_verify_response(std::string_view body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto valid = j.find("isValid");
+  if (valid == j.end() || !valid->is_boolean()) return std::nullopt;
+  VerifyResult r;
+  r.valid = valid->get<bool>();
+  r.invalid_reason = optional_string(j, "invalidReason");
+  r.invalid_message = optional_string(j, "invalidMessage");
+  r.payer = optional_string(j, "payer");
+  if (!r.valid && r.invalid_reason.empty()) r.invalid_reason = "invalid_payment";
+  return r;
+}
+
+std::optional<SettleResult> parse_settle_response(std::string_view body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto success = j.find("success");
+  if (success == j.end() || !success->is_boolean()) return std::nullopt;
+  SettleResult r;
+  r.success = success->get<bool>();
+  r.error_reason = optional_string(j, "errorReason");
+  r.error_message = optional_string(j, "errorMessage");
+  r.payer = optional_string(j, "payer");
+  r.transaction = optional_string(j, "transaction");
+  r.network = optional_string(j, "network");
+  // A success without a transaction is no proof of payment.
+  if (r.success && r.transaction.empty()) return std::nullopt;
+  if (!r.success && r.error_reason.empty()) r.error_reason = "settlement_failed";
+  r.document = std::move(j);
+  return r;
+}
+
+std::string encode_receipt(const SettleResult& settle) { return base64_encode(settle.document.dump()); }
+
+SettleResult failed_settlement(std::string reason, std::string message, const std::string& network,
+                               const std::string& payer) {
+  SettleResult r;
+  r.success = false;
+  r.error_reason = std::move(reason);
+  r.error_message = std::move(message);
+  r.network = network;
+  r.payer = payer;
+  r.document = {{"success", false}, {"errorReason", r.error_reason}, {"transaction", ""}, {"network", network}};
+  if (!r.error_message.empty()) r.document["errorMessage"] = r.error_message;
+  if (!payer.empty()) r.document["payer"] = payer;
+  return r;
+}
+
+}  // namespace x402gw::x402

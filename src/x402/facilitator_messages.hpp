@@ -1,0 +1,50 @@
+#pragma once
+// The facilitator's HTTP API as pure data: request bodies for /verify and /settle, and the parsing
+// of its answers. Reason strings are opaque and passed on as they came.
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "x402/payment_payload.hpp"
+#include "x402/requirements.hpp"
+
+namespace x402gw::x402 {
+
+/// The /verify and /settle request body: {x402Version, paymentPayload, paymentRequirements}.
+std::string facilitator_request_body(const PaymentPayload& payment, const Requirement& requirement,
+                                     const ResourceInfo& resource);
+
+/// A /verify answer.
+struct VerifyResult {
+  bool valid = false;
+  std::string invalid_reason;
+  std::string invalid_message;
+  std::string payer;
+};
+
+/// A /settle answer (a SettleResponse), kept whole for the receipt.
+struct SettleResult {
+  bool success = false;
+  std::string error_reason;
+  std::string error_message;
+  std::string payer;
+  std::string transaction;
+  std::string network;
+  nlohmann::json document;      // the SettleResponse as received
+};
+
+/// Parses a /verify body; nullopt when it is not JSON of the VerifyResponse shape.
+std::optional<VerifyResult> parse_verify_response(std::string_view body);
+
+/// Parses a /settle body; nullopt when it is not JSON of the SettleResponse shape.
+std::optional<SettleResult> parse_settle_response(std::string_view body);
+
+/// The receipt header value: base64(SettleResponse JSON).
+std::string encode_receipt(const SettleResult& settle);
+
+/// A failed SettleResponse made by the gateway itself (when the facilitator could not say).
+SettleResult failed_settlement(std::string reason, std::string message, const std::string& network,
+                               const std::string& payer);
+
+}  // namespace x402gw::x402

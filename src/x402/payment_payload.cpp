@@ -1,0 +1,121 @@
+#include "x402/payment_payload.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "x402/base64.hpp"
+#include "x402/money.hpp"
+
+namespace x402gw::x402 {
+namespace {
+
+PaymentRejection reject(std::string code, std::string message) {
+  return PaymentRejection{std::move(code), std::move(message)};
+}
+
+const nlohmann::json* find_member(const nlohmann::json& j, const char* key) {
+  if (!j.is_object()) return nullptr;
+  auto it = j.find(key);
+  return it == j.end() ? nullptr : &*it;
+}
+
+std::string string_member(const nlohmann::json& j, const char* key) {
+  const auto* m = find_member(j, key);
+  return m && m->is_string() ? m->get<std::string>() : std::string();
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+const nlohmann::json* evm_authorization(const PaymentPayload& p) {
+  const auto* payload = find_member(p.document, "payload");
+  if (!payload) return nullptr;
+  const auto* auth = find_member(*payload, "authorization");
+  return auth && auth->is_object() ? auth : nullptr;
+}
+
+}  // namespace
+
+std::variant<PaymentPayload, PaymentRejection> decode_payment_header(std::string_view value, int expected_version) {
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  if (value.empty()) return reject("invalid_payment_header", "the payment header is empty");
+  if (value.size() > kMaxPaymentHeaderBytes)
+    return reject("invalid_payment_header", "the payment header is larger than 16 KiB");
+
+  auto bytes = base64_decode(value);
+  if (!bytes) return reject("invalid_payment_header", "the payment header is not valid base64");
+
+  nlohmann::json doc = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return reject("invalid_payment_header", "the payment header is not valid JSON");
+  if (!doc.is_object()) return reject("invalid_payment_header", "the payment header is not a JSON object");
+
+  const auto* version = find_member(doc, "x402Version");
+  if (!version || !version->is_number_integer())
+    return reject("invalid_payment_header", "the payment has no integer x402Version");
+  if (version->get<int64_t>() != expected_version)
+    return reject("invalid_x402_version", "x402Version " + version->dump() + " sent in the header of version " +
+                                              std::to_string(expected_version));
+
+  const auto* payload = find_member(doc, "payload");
+  if (!payload || !payload->is_object()) return reject("invalid_payment_header", "the payment has no payload object");
+
+  PaymentPayload p;
+  p.version = expected_version;
+  if (expected_version == 1) {
+    p.scheme = string_member(doc, "scheme");
+    p.network = string_member(doc, "network");
+    if (p.scheme.empty() || p.network.empty())
+      return reject("invalid_payment_header", "the v1 payment lacks scheme or network");
+  } else {
+    const auto* accepted = find_member(doc, "accepted");
+    if (!accepted || !accepted->is_object())
+      return reject("invalid_payment_header", "the v2 payment has no accepted requirements object");
+    p.accepted = *accepted;
+    p.scheme = string_member(*accepted, "scheme");
+    p.network = string_member(*accepted, "network");
+    if (p.scheme.empty() || p.network.empty())
+      return reject("invalid_payment_header", "the v2 payment's accepted lacks scheme or network");
+  }
+  p.document = std::move(doc);
+  return p;
+}
+
+std::variant<size_t, PaymentRejection> match_requirement(const PaymentPayload& payment,
+                                                         const std::vector<Requirement>& requirements) {
+  std::optional<size_t> found;
+  for (size_t i = 0; i < requirements.size() && !found; ++i) {
+    const auto& r = requirements[i];
+    if (payment.version == 2) {
+      if (payment.accepted == to_v2_json(r)) found = i;
+    } else if (!r.v1_network.empty() && r.scheme == payment.scheme && r.v1_network == payment.network) {
+      found = i;
+    }
+  }
+  if (!found)
+    return reject("no_matching_requirements",
+                  "No matching payment requirements: the payment is for scheme '" + payment.scheme + "' on '" +
+                      payment.network + "', which this route does not accept in that form");
+
+  const auto& r = requirements[*found];
+  if (const auto* auth = evm_authorization(payment)) {
+    std::string to = string_member(*auth, "to");
+    std::string value = string_member(*auth, "value");
+    if (!to.empty() && !iequals(to, r.pay_to))
+      return reject("payment_recipient_mismatch", "the payment authorizes a transfer to " + to + ", not to " + r.pay_to);
+    if (!value.empty() && (!is_atomic_amount(value) || compare_atomic(value, r.amount) < 0))
+      return reject("payment_amount_mismatch",
+                    "the payment authorizes " + value + " atomic units; the price is " + r.amount);
+  }
+  return *found;
+}
+
+std::string payload_payer(const PaymentPayload& payment) {
+  if (const auto* auth = evm_authorization(payment)) return string_member(*auth, "from");
+  return {};
+}
+
+}  // namespace x402gw::x402

@@ -1,0 +1,214 @@
+#include "config/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+using namespace x402gw::config;
+
+namespace {
+
+EnvLookup env(std::map<std::string, std::string> vars = {}) {
+  return [vars](const std::string& k) -> std::optional<std::string> {
+    auto it = vars.find(k);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+const char* kValid = R"(listen: "127.0.0.1:0"
+admin_listen: "127.0.0.1:0"
+upstreams:
+  api: { url: "http://127.0.0.1:3000", timeout: 5s }
+facilitators:
+  default:
+    url: "${FAC_URL:-http://127.0.0.1:4020/}"
+    timeout: 2s
+    headers: { Authorization: "Bearer ${TOKEN}" }
+payment:
+  pay_to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+  network: base-sepolia
+routes:
+  - match: "GET /api/weather"
+    price: "$0.01"
+    description: "Current weather"
+  - match: "POST /api/translate"
+    settlement: before
+    accepts:
+      - { network: base, price: "$0.001" }
+      - network: "eip155:31337"
+        price: { amount: "1000", asset: "0x5FbDB2315678afecb367f032d93F642f64180aa3", eip712: { name: USDC, version: "2" } }
+      - { network: "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp", price: "$0.001", pay_to: "9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin", fee_payer: "FeePayer1111111111111111111111111111111111" }
+      - { network: "stacks:1", price: "0.5 STX", pay_to: "SP2F0VC55JT6ND29YHF9VZE1Q5DM137VXQY93GPW5" }
+      - { network: "stellar:testnet", price: "$0.0000001", pay_to: "GABC" }
+  - match: "/public/*"
+)";
+
+LoadResult load(const std::string& text, std::map<std::string, std::string> vars = {{"TOKEN", "t0k"}}) {
+  return load_config_text(text, "gateway.yaml", env(std::move(vars)));
+}
+
+// The one error a snippet produces, formatted.
+std::string only_error(const std::string& text) {
+  auto r = load(text);
+  EXPECT_EQ(r.errors.size(), 1u) << r.report();
+  return r.errors.empty() ? "" : r.errors[0].format("gateway.yaml");
+}
+
+std::string with_route(const std::string& route_lines) {
+  return "upstreams: { api: \"http://127.0.0.1:3000\" }\n"
+         "facilitators: { f: { url: \"http://127.0.0.1:4020\" } }\n"
+         "payment: { pay_to: \"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\", network: base-sepolia }\n"
+         "routes:\n" + route_lines;
+}
+
+}  // namespace
+
+TEST(Loader, LoadsTheFullExample) {
+  auto r = load(kValid);
+  ASSERT_TRUE(r.config) << r.report();
+  const Config& c = *r.config;
+  EXPECT_EQ(c.listen.at(0).port, 0);
+  ASSERT_TRUE(c.admin_listen);
+  EXPECT_EQ(c.facilitators.at(0).url.base_path, "");
+  EXPECT_EQ(c.facilitators.at(0).timeout, std::chrono::seconds(2));
+  EXPECT_EQ(c.facilitators.at(0).headers.at(0).second, "Bearer t0k");
+  ASSERT_EQ(c.routes.size(), 3u);
+
+  const Route& weather = c.routes[0];
+  EXPECT_TRUE(weather.priced);
+  EXPECT_EQ(weather.name, "GET /api/weather");
+  ASSERT_EQ(weather.requirements.size(), 1u);
+  EXPECT_EQ(weather.requirements[0].amount, "10000");
+  EXPECT_EQ(weather.requirements[0].network, "eip155:84532");
+  EXPECT_EQ(weather.requirements[0].v1_network, "base-sepolia");
+  EXPECT_EQ(weather.requirements[0].extra["name"], "USDC");
+  EXPECT_EQ(weather.line, 14);
+
+  const Route& translate = c.routes[1];
+  EXPECT_EQ(translate.settlement, Settlement::before);
+  ASSERT_EQ(translate.requirements.size(), 5u);
+  EXPECT_EQ(translate.requirements[0].amount, "1000");
+  EXPECT_EQ(translate.requirements[0].asset, "0x833589fCD6eDb6E08f4c7C32D4f71b54bdA02913");
+  EXPECT_EQ(translate.requirements[0].extra["name"], "USD Coin");
+  EXPECT_EQ(translate.requirements[1].network, "eip155:31337");
+  EXPECT_EQ(translate.requirements[1].v1_network, "");
+  EXPECT_EQ(translate.requirements[2].asset, "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v");
+  EXPECT_EQ(translate.requirements[2].extra["feePayer"], "FeePayer1111111111111111111111111111111111");
+  EXPECT_EQ(translate.requirements[3].amount, "500000");
+  EXPECT_EQ(translate.requirements[3].asset, "STX");
+  EXPECT_EQ(translate.requirements[4].amount, "1");
+  EXPECT_EQ(translate.requirements[4].decimals, 7);
+
+  EXPECT_FALSE(c.routes[2].priced);
+  EXPECT_EQ(c.table.size(), 3u);
+  EXPECT_FALSE(c.hash.empty());
+}
+
+TEST(Loader, FacilitatorUrlFromEnvironmentOverridesDefault) {
+  auto r = load(kValid, {{"TOKEN", "x"}, {"FAC_URL", "https://x402.org/facilitator"}});
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_TRUE(r.config->facilitators[0].url.tls);
+}
+
+TEST(Loader, UnsetVariableIsReportedWithItsLine) {
+  auto r = load(kValid, {});
+  ASSERT_EQ(r.errors.size(), 1u) << r.report();
+  EXPECT_EQ(r.errors[0].line, 9);
+  EXPECT_NE(r.errors[0].message.find("TOKEN is not set"), std::string::npos);
+}
+
+TEST(Loader, PriceThatRoundsToZeroNamesItsLine) {
+  std::string e = only_error(with_route("  - match: /a\n    price: \"$0.0000001\"\n"));
+  EXPECT_EQ(e.rfind("gateway.yaml:6:12: routes[0].price:", 0), 0u) << e;
+  EXPECT_NE(e.find("6 decimals"), std::string::npos) << e;
+}
+
+TEST(Loader, ZeroPriceIsAnError) {
+  EXPECT_NE(only_error(with_route("  - match: /a\n    price: \"$0\"\n")).find("0 atomic units"), std::string::npos);
+}
+
+TEST(Loader, UnknownKeyIsReportedWithItsLine) {
+  std::string e = only_error(with_route("  - match: /a\n    prise: \"$0.01\"\n"));
+  EXPECT_EQ(e.rfind("gateway.yaml:6:5: routes[0].prise: unknown key", 0), 0u) << e;
+}
+
+TEST(Loader, UnknownNetwork) {
+  std::string e = only_error(with_route("  - match: /a\n    price: \"$0.01\"\n    network: base-sepolai\n"));
+  EXPECT_NE(e.find(":7:"), std::string::npos) << e;
+  EXPECT_NE(e.find("unknown network 'base-sepolai'"), std::string::npos) << e;
+}
+
+TEST(Loader, DollarPriceOnNetworkWithoutStablecoin) {
+  std::string e = only_error(with_route("  - match: /a\n    price: \"$0.01\"\n    network: \"eip155:31337\"\n"));
+  EXPECT_NE(e.find("no built-in USD stablecoin"), std::string::npos) << e;
+}
+
+TEST(Loader, UnknownEvmTokenNeedsItsDomain) {
+  std::string e = only_error(with_route(
+      "  - match: /a\n    network: \"eip155:31337\"\n    price: { amount: \"1000\", asset: \"0xabc\" }\n"));
+  EXPECT_NE(e.find("eip712"), std::string::npos) << e;
+}
+
+TEST(Loader, AtomicAmountMustBeCanonical) {
+  std::string e = only_error(with_route("  - match: /a\n    price: { amount: \"0.5\", asset: USDC }\n"));
+  EXPECT_NE(e.find("atomic units"), std::string::npos) << e;
+}
+
+TEST(Loader, BadMatchAndUnknownUpstream) {
+  auto r = load(with_route("  - match: \"get /a\"\n    upstream: nope\n"));
+  ASSERT_EQ(r.errors.size(), 2u) << r.report();
+  EXPECT_EQ(r.errors[0].line, 5);
+  EXPECT_EQ(r.errors[1].line, 6);
+  EXPECT_NE(r.errors[1].message.find("no upstream named 'nope'"), std::string::npos);
+}
+
+TEST(Loader, EveryErrorIsReportedInOneRun) {
+  auto r = load(
+      "listen: \"nowhere\"\n"
+      "upstreams: { api: { url: \"ftp://x\", timeout: soon } }\n"
+      "routes:\n"
+      "  - match: /a\n"
+      "    price: \"$0.01\"\n");
+  // bad listen, bad url, bad timeout, no pay_to... no network, no facilitator
+  EXPECT_GE(r.errors.size(), 4u) << r.report();
+  EXPECT_FALSE(r.config);
+  std::string report = r.report();
+  EXPECT_NE(report.find("gateway.yaml:1:9: listen:"), std::string::npos) << report;
+  EXPECT_NE(report.find("upstreams.api.url"), std::string::npos) << report;
+  EXPECT_NE(report.find("upstreams.api.timeout"), std::string::npos) << report;
+}
+
+TEST(Loader, YamlSyntaxErrorHasItsLine) {
+  auto r = load("upstreams: { api: \"http://x\" }\nroutes: [\n  { match: /a\n");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_GT(r.errors[0].line, 0);
+  EXPECT_NE(r.errors[0].message.find("YAML syntax"), std::string::npos);
+}
+
+TEST(Loader, PriceAndAcceptsAreExclusive) {
+  std::string e = only_error(with_route("  - match: /a\n    price: \"$0.01\"\n    accepts: [ { price: \"$0.01\" } ]\n"));
+  EXPECT_NE(e.find("either 'price' or 'accepts'"), std::string::npos) << e;
+}
+
+TEST(Loader, PaymentKeysOnAFreeRouteAreAMistake) {
+  std::string e = only_error(with_route("  - match: /a\n    network: base\n"));
+  EXPECT_NE(e.find("no effect on a free route"), std::string::npos) << e;
+}
+
+TEST(Loader, DuplicateRouteNames) {
+  std::string e = only_error(with_route("  - { match: /a, name: x }\n  - { match: /b, name: x }\n"));
+  EXPECT_NE(e.find("used twice"), std::string::npos) << e;
+}
+
+TEST(Loader, SeveralFacilitatorsNeedANameOnPricedRoutes) {
+  auto text = with_route("  - { match: /a, price: \"$0.01\" }\n");
+  text.replace(text.find("facilitators: { f:"), 18, "facilitators: { g: { url: \"http://127.0.0.1:1\" }, f:");
+  EXPECT_NE(only_error(text).find("several facilitators"), std::string::npos);
+}
+
+TEST(Loader, EmptyFile) {
+  auto r = load("");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_NE(r.errors[0].message.find("empty"), std::string::npos);
+}

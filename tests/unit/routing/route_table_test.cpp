@@ -1,0 +1,84 @@
+#include "routing/route_table.hpp"
+
+#include <gtest/gtest.h>
+
+#include "routing/path.hpp"
+
+using namespace x402gw::routing;
+
+namespace {
+RouteTable table(std::initializer_list<const char*> matches) {
+  RouteTable t;
+  for (const char* m : matches) {
+    std::string error;
+    auto parsed = parse_match(m, "", &error);
+    EXPECT_TRUE(parsed) << m << ": " << error;
+    t.add(std::move(*parsed));
+  }
+  return t;
+}
+std::optional<size_t> find(const RouteTable& t, const char* method, const char* target) {
+  auto n = normalise_target(target);
+  return t.find(method, "gw.test", std::get<Target>(n).match_key);
+}
+}  // namespace
+
+TEST(RouteTable, MethodIsOptional) {
+  auto t = table({"GET /api/weather", "/public/*"});
+  EXPECT_EQ(find(t, "GET", "/api/weather"), 0u);
+  EXPECT_EQ(find(t, "POST", "/api/weather"), std::nullopt);
+  EXPECT_EQ(find(t, "DELETE", "/public/x"), 1u);
+}
+
+TEST(RouteTable, HeadMatchesGetRoutes) {
+  auto t = table({"GET /api/weather"});
+  EXPECT_EQ(find(t, "HEAD", "/api/weather"), 0u);
+}
+
+TEST(RouteTable, StarMatchesAnyRunIncludingSlashes) {
+  auto t = table({"/public/*", "/files/*.json"});
+  EXPECT_EQ(find(t, "GET", "/public/a/b/c"), 0u);
+  EXPECT_EQ(find(t, "GET", "/public/"), std::nullopt);  // "/public" after trimming: no '/' left to match
+  EXPECT_EQ(find(t, "GET", "/files/a/b.json"), 1u);
+  EXPECT_EQ(find(t, "GET", "/files/a/b.txt"), std::nullopt);
+}
+
+TEST(RouteTable, ParamsMatchExactlyOneSegment) {
+  auto t = table({"GET /users/:id/posts", "GET /items/[item]"});
+  EXPECT_EQ(find(t, "GET", "/users/42/posts"), 0u);
+  EXPECT_EQ(find(t, "GET", "/users/42/43/posts"), std::nullopt);
+  EXPECT_EQ(find(t, "GET", "/users//posts"), std::nullopt);  // collapsed to /users/posts
+  EXPECT_EQ(find(t, "GET", "/items/abc"), 1u);
+}
+
+TEST(RouteTable, MatchingIsAnchoredAndCaseInsensitive) {
+  auto t = table({"GET /api/weather"});
+  EXPECT_EQ(find(t, "GET", "/API/WEATHER"), 0u);
+  EXPECT_EQ(find(t, "GET", "/api/weather2"), std::nullopt);
+  EXPECT_EQ(find(t, "GET", "/x/api/weather"), std::nullopt);
+  EXPECT_EQ(find(t, "GET", "/api/weather/"), 0u);
+}
+
+TEST(RouteTable, FirstMatchInFileOrderWins) {
+  auto t = table({"GET /api/free", "/api/*"});
+  EXPECT_EQ(find(t, "GET", "/api/free"), 0u);
+  EXPECT_EQ(find(t, "GET", "/api/other"), 1u);
+}
+
+TEST(RouteTable, HostRestrictsARoute) {
+  RouteTable t;
+  std::string e;
+  t.add(*parse_match("/x", "API.example.com", &e));
+  EXPECT_EQ(t.find("GET", "api.example.com:8402", "/x"), 0u);
+  EXPECT_EQ(t.find("GET", "Api.Example.Com", "/x"), 0u);
+  EXPECT_EQ(t.find("GET", "other.example.com", "/x"), std::nullopt);
+}
+
+TEST(RouteTable, BadPatternsAreRefused) {
+  std::string e;
+  EXPECT_FALSE(parse_match("get /x", "", &e));
+  EXPECT_FALSE(parse_match("GET x", "", &e));
+  EXPECT_FALSE(parse_match("/users/:/x", "", &e));
+  EXPECT_FALSE(parse_match("/users/[id", "", &e));
+  EXPECT_FALSE(parse_match("/users/[id].json", "", &e));
+}

@@ -1,0 +1,67 @@
+#include "x402/facilitator_messages.hpp"
+
+#include <gtest/gtest.h>
+
+#include "test_requirements.hpp"
+#include "x402/base64.hpp"
+
+using namespace x402gw::x402;
+using namespace x402gw::x402::testing;
+
+TEST(FacilitatorMessages, RequestBodyCarriesPayloadAndRequirementsOfItsVersion) {
+  PaymentPayload p;
+  p.version = 1;
+  p.document = {{"x402Version", 1}, {"scheme", "exact"}, {"network", "base-sepolia"}, {"payload", {{"a", 1}}}};
+  auto body = nlohmann::json::parse(facilitator_request_body(p, base_sepolia_usdc(), weather()));
+  EXPECT_EQ(body["x402Version"], 1);
+  EXPECT_EQ(body["paymentPayload"], p.document);
+  EXPECT_EQ(body["paymentRequirements"]["maxAmountRequired"], "10000");
+  EXPECT_EQ(body["paymentRequirements"]["resource"], "http://gw.test/api/weather");
+
+  p.version = 2;
+  body = nlohmann::json::parse(facilitator_request_body(p, base_sepolia_usdc(), weather()));
+  EXPECT_EQ(body["x402Version"], 2);
+  EXPECT_EQ(body["paymentRequirements"]["amount"], "10000");
+  EXPECT_EQ(body["paymentRequirements"]["network"], "eip155:84532");
+}
+
+TEST(FacilitatorMessages, ParsesVerifyAnswers) {
+  auto ok = parse_verify_response(R"({"isValid":true,"payer":"0xabc"})");
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(ok->valid);
+  EXPECT_EQ(ok->payer, "0xabc");
+  auto bad = parse_verify_response(R"({"isValid":false,"invalidReason":"insufficient_funds"})");
+  ASSERT_TRUE(bad);
+  EXPECT_FALSE(bad->valid);
+  EXPECT_EQ(bad->invalid_reason, "insufficient_funds");
+  EXPECT_FALSE(parse_verify_response("<html>oops</html>"));
+  EXPECT_FALSE(parse_verify_response(R"({"valid":true})"));
+  EXPECT_FALSE(parse_verify_response(R"({"isValid":"yes"})"));
+  EXPECT_FALSE(parse_verify_response(""));
+}
+
+TEST(FacilitatorMessages, ParsesSettleAnswers) {
+  auto ok = parse_settle_response(R"({"success":true,"transaction":"0x12","network":"base-sepolia","payer":"0xabc"})");
+  ASSERT_TRUE(ok);
+  EXPECT_TRUE(ok->success);
+  EXPECT_EQ(ok->transaction, "0x12");
+  auto receipt = nlohmann::json::parse(*base64_decode(encode_receipt(*ok)));
+  EXPECT_EQ(receipt["transaction"], "0x12");
+  auto failed = parse_settle_response(R"({"success":false,"errorReason":"duplicate_settlement","transaction":""})");
+  ASSERT_TRUE(failed);
+  EXPECT_FALSE(failed->success);
+  EXPECT_EQ(failed->error_reason, "duplicate_settlement");
+  // A success without a transaction proves nothing.
+  EXPECT_FALSE(parse_settle_response(R"({"success":true,"transaction":""})"));
+  EXPECT_FALSE(parse_settle_response(R"({"ok":true})"));
+  EXPECT_FALSE(parse_settle_response("not json"));
+}
+
+TEST(FacilitatorMessages, GatewayMadeFailure) {
+  auto f = failed_settlement("facilitator_timeout", "no answer in 10s", "eip155:84532", "0xabc");
+  auto receipt = nlohmann::json::parse(*base64_decode(encode_receipt(f)));
+  EXPECT_EQ(receipt["success"], false);
+  EXPECT_EQ(receipt["errorReason"], "facilitator_timeout");
+  EXPECT_EQ(receipt["transaction"], "");
+  EXPECT_EQ(receipt["payer"], "0xabc");
+}
