@@ -17,11 +17,12 @@ nlohmann::json payment_required_v2(const std::vector<Requirement>& requirements,
 }
 
 Challenge build_challenge(const std::vector<Requirement>& requirements, const ResourceInfo& resource,
-                          const std::string& error) {
+                          const std::string& error, const std::string& message) {
   nlohmann::json v1_accepts = nlohmann::json::array();
   for (const auto& r : requirements)
     if (!r.v1_network.empty()) v1_accepts.push_back(to_v1_json(r, resource));
   nlohmann::json body = {{"x402Version", 1}, {"error", error}, {"accepts", std::move(v1_accepts)}};
+  if (!message.empty()) body["message"] = message;
   return Challenge{body.dump(), base64_encode(payment_required_v2(requirements, resource, error).dump())};
 }
 

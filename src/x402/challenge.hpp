@@ -14,10 +14,11 @@ struct Challenge {
   std::string header_value;    // v2: base64(PaymentRequired)
 };
 
-/// Builds the challenge. `error` is the human reason ("Payment required", a verify failure, ...).
-/// Requirements without a v1 network name are left out of the v1 body only.
+/// Builds the challenge. `error` is a stable reason code ("payment_required", a verify failure's
+/// invalidReason, ...); `message`, if given, explains it to people (v1 body only). Requirements
+/// without a v1 network name are left out of the v1 body only.
 Challenge build_challenge(const std::vector<Requirement>& requirements, const ResourceInfo& resource,
-                          const std::string& error);
+                          const std::string& error, const std::string& message = "");
 
 /// The v2 PaymentRequired document itself (for discovery and tests).
 nlohmann::json payment_required_v2(const std::vector<Requirement>& requirements, const ResourceInfo& resource,

@@ -1,0 +1,146 @@
+#include "app/server.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "app/log.hpp"
+#include "config/loader.hpp"
+#include "http/admin.hpp"
+#include "http/listener.hpp"
+#include "http/session.hpp"
+
+namespace x402gw::app {
+
+Server::Server(config::ConfigPtr config, std::string config_path) : config_path_(std::move(config_path)) {
+  state_.config.store(std::move(config));
+  access_log_ = std::make_unique<http::AccessLog>(stdout);
+  state_.access_log = access_log_.get();
+}
+
+Server::~Server() = default;
+
+asio::io_context& Server::next_context() {
+  return workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()]->ioc;
+}
+
+void Server::start_listeners() {
+  auto config = state_.current();
+  Worker& main = *workers_.front();
+  auto open = [&](const net::ListenAddress& address, const char* name, bool admin) {
+    auto acceptor = std::make_unique<tcp::acceptor>(http::open_acceptor(main.ioc, address.host, address.port));
+    auto bound = acceptor->local_endpoint();
+    log_event("info", "listening", {{"listener", name}, {"address", bound.address().to_string() + ":" + std::to_string(bound.port())}, {"port", bound.port()}});
+    tcp::acceptor& ref = *acceptor;
+    acceptors_.push_back(std::move(acceptor));
+    if (admin) {
+      asio::co_spawn(main.ioc,
+                     http::accept_loop(ref, [&main]() -> asio::io_context& { return main.ioc; },
+                                       [this](tcp::socket s) {
+                                         asio::co_spawn(s.get_executor(), http::run_admin_session(std::move(s), state_), asio::detached);
+                                       }),
+                     asio::detached);
+      return;
+    }
+    asio::co_spawn(main.ioc,
+                   http::accept_loop(ref, [this]() -> asio::io_context& { return next_context(); },
+                                     [this](tcp::socket s) {
+                                       // The socket lives on the worker chosen above; find its context.
+                                       auto executor = s.get_executor();
+                                       for (auto& w : workers_)
+                                         if (executor == w->ioc.get_executor()) {
+                                           asio::co_spawn(w->ioc, http::run_session(std::move(s), state_, w->context), asio::detached);
+                                           return;
+                                         }
+                                     }),
+                   asio::detached);
+  };
+  for (const auto& address : config->listen) open(address, "main", false);
+  if (config->admin_listen) open(*config->admin_listen, "admin", true);
+}
+
+void Server::reload() {
+  auto result = config::load_config_file(config_path_, config::process_environment());
+  if (!result.config) {
+    log_event("error", "reload rejected: the running configuration stays", {{"errors", result.report()}});
+    return;
+  }
+  auto current = state_.current();
+  if (result.config->listen.size() != current->listen.size() || result.config->threads != current->threads)
+    log_event("warn", "listeners and threads change only on restart");
+  std::string hash = result.config->hash;
+  state_.config.store(std::move(result.config));
+  log_event("info", "configuration reloaded", {{"config_hash", hash}});
+}
+
+void Server::drain() {
+  if (stopping_) return;
+  stopping_ = true;
+  state_.draining.store(true);
+  for (auto& a : acceptors_) {
+    error_code ignored;
+    a->close(ignored);
+  }
+  auto grace = state_.current()->timeouts.drain;
+  log_event("info", "draining", {{"in_flight", state_.in_flight.load()}, {"grace_ms", grace.count()}});
+  Worker& main = *workers_.front();
+  asio::co_spawn(
+      main.ioc,
+      [this, grace]() -> awaitable<void> {
+        auto deadline = std::chrono::steady_clock::now() + grace;
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        while (state_.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+          timer.expires_after(std::chrono::milliseconds(20));
+          co_await timer.async_wait(use_nothrow);
+        }
+        log_event("info", "stopped", {{"unfinished", state_.in_flight.load()}});
+        for (auto& w : workers_) w->ioc.stop();
+      },
+      asio::detached);
+}
+
+void Server::watch_signals() {
+  Worker& main = *workers_.front();
+  auto signals = std::make_shared<asio::signal_set>(main.ioc, SIGTERM, SIGINT, SIGHUP);
+  auto wait = std::make_shared<std::function<void()>>();
+  *wait = [this, signals, wait]() {
+    signals->async_wait([this, signals, wait](const error_code& ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) reload();
+      else drain();
+      (*wait)();
+    });
+  };
+  (*wait)();
+}
+
+int Server::run() {
+  auto config = state_.current();
+  const int threads = std::max(1, config->threads);
+  for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
+
+  try {
+    // Fail at start-up, not on the first request, when a CA file is unreadable.
+    for (auto& w : workers_) {
+      for (const auto& u : config->upstreams)
+        if (u.url.tls) w->context.tls.get(u.tls);
+      for (const auto& f : config->facilitators)
+        if (f.url.tls) w->context.tls.get(f.tls);
+    }
+    start_listeners();
+  } catch (const std::exception& e) {
+    log_event("error", e.what());
+    return 1;
+  }
+  watch_signals();
+  log_event("info", "started", {{"threads", threads}, {"routes", config->routes.size()}, {"config_hash", config->hash}});
+
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  for (auto& w : workers_) guards.emplace_back(w->ioc.get_executor());
+  for (size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread = std::thread([w = workers_[i].get()] { w->ioc.run(); });
+  workers_.front()->ioc.run();
+  for (size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread.join();
+  acceptors_.clear();
+  return 0;
+}
+
+}  // namespace x402gw::app

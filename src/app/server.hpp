@@ -1,0 +1,47 @@
+#pragma once
+// The process: worker threads (one io_context each), listeners, signals, reload and drain.
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/config.hpp"
+#include "http/access_log.hpp"
+#include "http/server_state.hpp"
+#include "net/asio.hpp"
+#include "net/worker_context.hpp"
+
+namespace x402gw::app {
+
+/// Runs the gateway until SIGTERM/SIGINT.
+class Server {
+ public:
+  Server(config::ConfigPtr config, std::string config_path);
+  ~Server();
+
+  /// Binds, serves, drains on a stop signal; returns the process exit code.
+  int run();
+
+ private:
+  struct Worker {
+    asio::io_context ioc{1};
+    net::WorkerContext context;
+    std::thread thread;
+  };
+
+  asio::io_context& next_context();
+  void start_listeners();
+  void watch_signals();
+  void reload();
+  void drain();
+
+  std::string config_path_;
+  http::ServerState state_;
+  std::unique_ptr<http::AccessLog> access_log_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::atomic<size_t> next_worker_{0};
+  bool stopping_ = false;
+};
+
+}  // namespace x402gw::app

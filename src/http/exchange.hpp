@@ -1,0 +1,57 @@
+#pragma once
+// One request/response exchange on a client connection: what the session read, what routing
+// decided, and what happened (for the access log and metrics).
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "config/config.hpp"
+#include "http/errors.hpp"
+#include "net/asio.hpp"
+#include "net/worker_context.hpp"
+#include "routing/path.hpp"
+
+namespace x402gw::http {
+
+using RequestParser = ::boost::beast::http::request_parser<::boost::beast::http::buffer_body>;
+
+/// The state of one exchange, owned by the session coroutine.
+struct Exchange {
+  beast::tcp_stream& client;
+  beast::flat_buffer& buffer;
+  RequestParser& parser;
+  const config::Config& config;
+  net::WorkerContext& worker;
+
+  char* chunk;                            // the connection's relay buffer
+  size_t chunk_size;
+
+  routing::Target target;
+  std::string host;                       // the Host the client addressed
+  std::string client_ip;
+  const config::Route* route = nullptr;   // null when no route matched
+  const config::Upstream* upstream = nullptr;
+  bool draining = false;                  // the server is shutting down: close after this exchange
+  unsigned client_version = 11;           // 10 or 11, as the client sent it
+  bool client_keep_alive = true;          // what the client asked for, before headers are rewritten
+  bool head_request = false;
+  bool expects_continue = false;          // "Expect: 100-continue" not answered yet
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  // Outcome.
+  unsigned status = 0;
+  uint64_t bytes_sent = 0;
+  bool close_connection = false;          // the connection cannot carry another request
+  std::string failure_code;               // set for local error replies
+  std::string payment;                    // "none", "challenged", "rejected", "settled", ...
+  std::string payer, network, amount, transaction;
+  std::chrono::microseconds upstream_time{0}, facilitator_time{0};
+
+  ::boost::beast::http::request<::boost::beast::http::buffer_body>& request() { return parser.get(); }
+  /// Whether the client asked for, and may get, another request on this connection.
+  bool keep_alive() const { return client_keep_alive && !close_connection && !draining; }
+  /// Whether the request has a body that has not been read yet.
+  bool body_pending() const { return !parser.is_done(); }
+};
+
+}  // namespace x402gw::http

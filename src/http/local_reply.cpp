@@ -1,0 +1,38 @@
+#include "http/local_reply.hpp"
+
+namespace x402gw::http {
+
+namespace bhttp = ::boost::beast::http;
+
+awaitable<void> send_local(Exchange& ex, unsigned status, std::string body, std::string_view content_type,
+                           const HeaderList& headers) {
+  // An unread request body would be taken for the next request: close instead.
+  if (ex.body_pending()) ex.close_connection = true;
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), ex.client_version};
+  res.set(bhttp::field::server, "x402-gateway");
+  res.set(bhttp::field::content_type, content_type);
+  res.set(bhttp::field::cache_control, "no-store");
+  for (const auto& [name, value] : headers) res.set(name, value);
+  res.body() = std::move(body);
+  res.keep_alive(ex.keep_alive());
+  if (ex.head_request) {
+    res.content_length(res.body().size());
+    res.body().clear();
+  } else {
+    res.prepare_payload();
+  }
+  ex.status = status;
+  ex.client.expires_after(ex.config.timeouts.body_io);
+  auto [ec, n] = co_await bhttp::async_write(ex.client, res, use_nothrow);
+  ex.bytes_sent += n;
+  if (ec) ex.close_connection = true;
+}
+
+awaitable<void> send_failure(Exchange& ex, http_errors::Failure failure, std::string_view message,
+                             const HeaderList& headers) {
+  ex.failure_code = std::string(http_errors::code_of(failure));
+  co_await send_local(ex, http_errors::status_of(failure), http_errors::error_body(ex.failure_code, message),
+                      "application/json", headers);
+}
+
+}  // namespace x402gw::http

@@ -1,0 +1,147 @@
+#include "http/session.hpp"
+
+#include <array>
+#include <optional>
+
+#include "http/access_log.hpp"
+#include "http/local_reply.hpp"
+#include "payment/flow.hpp"
+#include "routing/path.hpp"
+#include "upstream/proxy.hpp"
+
+namespace x402gw::http {
+namespace {
+
+namespace bhttp = ::boost::beast::http;
+using http_errors::Failure;
+
+// A reply for a request that could not even be parsed: written raw, then the connection closes.
+awaitable<void> send_raw_failure(beast::tcp_stream& client, Failure failure, std::string_view message,
+                                 std::chrono::milliseconds timeout) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(http_errors::status_of(failure)), 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.set(bhttp::field::cache_control, "no-store");
+  res.body() = http_errors::error_body(http_errors::code_of(failure), message);
+  res.keep_alive(false);
+  res.prepare_payload();
+  client.expires_after(timeout);
+  co_await bhttp::async_write(client, res, use_nothrow);
+}
+
+// Why a request header could not be read, or nullopt when the client simply went away.
+std::optional<std::pair<Failure, std::string>> header_failure(const error_code& ec, bool partial) {
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+      ec == asio::error::operation_aborted)
+    return std::nullopt;
+  if (ec == beast::error::timeout) {
+    if (!partial) return std::nullopt;  // an idle keep-alive connection: close quietly
+    return std::pair{Failure::request_timeout, std::string("the request header did not arrive in time")};
+  }
+  if (ec == bhttp::error::header_limit)
+    return std::pair{Failure::header_too_large, std::string("the request header is larger than limits.max_header_bytes")};
+  if (ec == bhttp::error::body_limit)
+    return std::pair{Failure::body_too_large, std::string("the request body is larger than limits.max_request_body")};
+  return std::pair{Failure::bad_request, "the request is not valid HTTP/1.1: " + ec.message()};
+}
+
+awaitable<void> forward_free(Exchange& ex) {
+  upstream::ForwardOptions none;
+  auto result = co_await upstream::forward_streaming(ex, none);
+  if (result.failure && !result.response_started) co_await send_failure(ex, *result.failure, result.detail);
+}
+
+awaitable<void> handle(Exchange& ex) {
+  auto& req = ex.request();
+  ex.client_version = req.version();
+  ex.client_keep_alive = req.keep_alive();
+  ex.head_request = req.method() == bhttp::verb::head;
+  ex.expects_continue = beast::iequals(req[bhttp::field::expect], "100-continue");
+
+  if (req.method() == bhttp::verb::connect) {
+    co_await send_failure(ex, Failure::bad_request, "CONNECT is not supported: this is a reverse proxy");
+    co_return;
+  }
+  auto target = routing::normalise_target(req.target(), ex.config.limits.max_target_bytes);
+  if (auto* error = std::get_if<routing::TargetError>(&target)) {
+    ex.close_connection = true;
+    co_await send_failure(ex, *error == routing::TargetError::too_long ? Failure::target_too_long : Failure::invalid_target,
+                          routing::describe(*error));
+    co_return;
+  }
+  ex.target = std::get<routing::Target>(std::move(target));
+  ex.host = !ex.target.authority.empty() ? ex.target.authority : std::string(req[bhttp::field::host]);
+  if (ex.host.empty() && ex.client_version == 11) {
+    co_await send_failure(ex, Failure::bad_request, "an HTTP/1.1 request needs a Host header");
+    co_return;
+  }
+
+  auto index = ex.config.table.find(req.method_string(), ex.host, ex.target.match_key);
+  if (!index) {
+    if (ex.config.unmatched == config::Unmatched::not_found) {
+      co_await send_failure(ex, Failure::route_not_found, "no route matches " + std::string(req.method_string()) + " " + ex.target.path);
+      co_return;
+    }
+    ex.upstream = &ex.config.upstreams.at(ex.config.default_upstream);
+    co_await forward_free(ex);
+    co_return;
+  }
+  ex.route = &ex.config.routes[*index];
+  ex.upstream = &ex.config.upstreams.at(ex.route->upstream);
+  if (!ex.route->priced) {
+    co_await forward_free(ex);
+    co_return;
+  }
+  co_await payment::handle_priced(ex);
+}
+
+std::string peer_address(const tcp::socket& socket) {
+  error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return "unknown";
+  auto address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  return address.to_string();
+}
+
+}  // namespace
+
+awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker) {
+  state.open_connections.fetch_add(1, std::memory_order_relaxed);
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  const std::string client_ip = peer_address(socket);
+  beast::tcp_stream client(std::move(socket));
+  beast::flat_buffer buffer;
+  std::array<char, 16 * 1024> chunk;
+  bool first = true;
+
+  for (;;) {
+    config::ConfigPtr config = state.current();
+    RequestParser parser;
+    parser.header_limit(static_cast<uint32_t>(config->limits.max_header_bytes));
+    parser.body_limit(config->limits.max_request_body);
+    client.expires_after(first ? config->timeouts.request_header : config->timeouts.keep_alive);
+    auto [ec, n] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
+    if (ec) {
+      if (auto failure = header_failure(ec, buffer.size() > 0 || n > 0))
+        co_await send_raw_failure(client, failure->first, failure->second, config->timeouts.body_io);
+      break;
+    }
+
+    state.in_flight.fetch_add(1, std::memory_order_relaxed);
+    Exchange ex{client, buffer, parser, *config, worker, chunk.data(), chunk.size()};
+    ex.client_ip = client_ip;
+    ex.draining = state.draining.load(std::memory_order_relaxed);
+    std::string method(parser.get().method_string());
+    co_await handle(ex);
+    if (state.access_log) state.access_log->write(ex, method);
+    state.in_flight.fetch_sub(1, std::memory_order_relaxed);
+    if (!ex.keep_alive() || state.draining.load(std::memory_order_relaxed)) break;
+    first = false;
+  }
+  client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  client.close();
+  state.open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+}  // namespace x402gw::http

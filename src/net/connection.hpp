@@ -1,0 +1,69 @@
+#pragma once
+// An outgoing HTTP/1.1 connection (plain TCP or TLS) with its read buffer, and a per-thread pool
+// of idle ones. Used for upstreams and facilitators alike.
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <variant>
+#include <vector>
+
+#include "config/config.hpp"
+#include "net/asio.hpp"
+#include "net/tls.hpp"
+#include "net/url.hpp"
+
+namespace x402gw::net {
+
+/// One outgoing connection.
+struct Connection {
+  using Plain = beast::tcp_stream;
+  using Secure = beast::ssl_stream<beast::tcp_stream>;
+
+  explicit Connection(Plain s) : stream(std::move(s)) {}
+  explicit Connection(Secure s) : stream(std::move(s)) {}
+
+  std::variant<Plain, Secure> stream;
+  beast::flat_buffer buffer;          // bytes read past the last message stay here
+  std::chrono::steady_clock::time_point idle_since{};
+  bool reused = false;                // taken from the pool rather than freshly connected
+
+  /// The TCP layer, where deadlines are set.
+  beast::tcp_stream& tcp() {
+    if (auto* p = std::get_if<Plain>(&stream)) return *p;
+    return beast::get_lowest_layer(std::get<Secure>(stream));
+  }
+};
+
+/// Calls `f(stream)` with the concrete stream type. `f` must return an awaitable that the caller
+/// co_awaits in the same full-expression (so a capturing lambda outlives its coroutine).
+template <class F>
+auto with_stream(Connection& c, F&& f) {
+  if (auto* p = std::get_if<Connection::Plain>(&c.stream)) return f(*p);
+  return f(std::get<Connection::Secure>(c.stream));
+}
+
+/// Why opening a connection failed.
+enum class ConnectFailure { none, resolve, refused, timeout, tls };
+
+/// Resolves, connects (within `timeout`) and, for https, handshakes with SNI and name checks.
+awaitable<std::pair<std::unique_ptr<Connection>, ConnectFailure>> open_connection(
+    const Url& url, const config::TlsClient& tls, std::chrono::milliseconds timeout, TlsContexts& contexts);
+
+/// Idle connections by origin, for one worker thread (no locking: a worker's coroutines share a thread).
+class ConnectionPool {
+ public:
+  /// An idle connection to `key` that is still open and not older than `max_idle_age`, or null.
+  std::unique_ptr<Connection> take(const std::string& key, std::chrono::milliseconds max_idle_age);
+  /// Returns a connection whose last exchange ended cleanly; drops it if `limit` are idle already.
+  void put(const std::string& key, std::unique_ptr<Connection> c, size_t limit);
+  /// Closes every idle connection.
+  void clear() { idle_.clear(); }
+
+ private:
+  std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;
+};
+
+}  // namespace x402gw::net

@@ -1,0 +1,163 @@
+#include "payment/flow.hpp"
+
+#include "facilitator/client.hpp"
+#include "http/local_reply.hpp"
+#include "upstream/proxy.hpp"
+#include "x402/challenge.hpp"
+#include "x402/facilitator_messages.hpp"
+#include "x402/payment_payload.hpp"
+
+namespace x402gw::payment {
+namespace {
+
+namespace bhttp = ::boost::beast::http;
+using http_errors::Failure;
+
+// Browsers reading these from another origin need them exposed.
+constexpr const char* kExposed = "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE";
+
+x402::ResourceInfo resource_of(const http::Exchange& ex) {
+  const config::Route& route = *ex.route;
+  std::string base = ex.config.public_url.empty() ? "http://" + ex.host : ex.config.public_url;
+  return x402::ResourceInfo{base + ex.target.path, route.description, route.mime_type, route.output_schema};
+}
+
+const char* receipt_header(int version) { return version == 2 ? "PAYMENT-RESPONSE" : "X-PAYMENT-RESPONSE"; }
+
+awaitable<void> send_challenge(http::Exchange& ex, const x402::ResourceInfo& resource, const std::string& code,
+                               const std::string& message, http::HeaderList headers = {}) {
+  auto challenge = x402::build_challenge(ex.route->requirements, resource, code, message);
+  headers.emplace_back("PAYMENT-REQUIRED", std::move(challenge.header_value));
+  headers.emplace_back("Access-Control-Expose-Headers", kExposed);
+  if (code != "payment_required") ex.failure_code = code;
+  co_await http::send_local(ex, 402, std::move(challenge.body), "application/json", headers);
+}
+
+// The payment header the client sent, and which protocol generation it belongs to.
+std::pair<int, std::string_view> payment_header(http::Exchange& ex) {
+  auto& req = ex.request();
+  if (auto it = req.find("PAYMENT-SIGNATURE"); it != req.end()) return {2, it->value()};
+  if (auto it = req.find("X-PAYMENT"); it != req.end()) return {1, it->value()};
+  return {0, {}};
+}
+
+template <class F>
+auto timed(http::Exchange& ex, F&& call) -> decltype(call()) {
+  auto started = std::chrono::steady_clock::now();
+  auto result = co_await call();
+  ex.facilitator_time += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  co_return result;
+}
+
+// Settles; on any failure answers the client (body dropped, failed receipt attached) and returns
+// nullopt. On success returns the receipt header value.
+awaitable<std::optional<std::string>> settle_or_refuse(http::Exchange& ex, const config::Facilitator& facilitator,
+                                                       const std::string& body, int version,
+                                                       const x402::ResourceInfo& resource) {
+  auto settled = co_await timed(ex, [&] { return facilitator::settle(facilitator, ex.worker, body); });
+  if (settled.failure) {
+    ex.payment = "settle_error";
+    auto receipt = x402::failed_settlement(std::string(http_errors::code_of(*settled.failure)), settled.detail,
+                                           ex.network, ex.payer);
+    // (Header lists are built before co_await: GCC 12 miscompiles braced lists in co_await operands.)
+    http::HeaderList headers{{receipt_header(version), x402::encode_receipt(receipt)},
+                             {"Access-Control-Expose-Headers", kExposed}};
+    co_await http::send_failure(ex, *settled.failure, settled.detail, headers);
+    co_return std::nullopt;
+  }
+  if (!settled.result.success) {
+    ex.payment = "settle_failed";
+    http::HeaderList headers{{receipt_header(version), x402::encode_receipt(settled.result)}};
+    std::string message = settled.result.error_message.empty() ? "the facilitator could not settle the payment"
+                                                               : settled.result.error_message;
+    co_await send_challenge(ex, resource, settled.result.error_reason, message, std::move(headers));
+    co_return std::nullopt;
+  }
+  ex.payment = "settled";
+  ex.transaction = settled.result.transaction;
+  if (!settled.result.payer.empty()) ex.payer = settled.result.payer;
+  co_return x402::encode_receipt(settled.result);
+}
+
+}  // namespace
+
+awaitable<void> handle_priced(http::Exchange& ex) {
+  const config::Route& route = *ex.route;
+  const x402::ResourceInfo resource = resource_of(ex);
+
+  auto [version, header] = payment_header(ex);
+  if (version == 0) {
+    ex.payment = "challenged";
+    co_await send_challenge(ex, resource, "payment_required", "Payment required: pay with X-PAYMENT (x402 v1) or PAYMENT-SIGNATURE (x402 v2)");
+    co_return;
+  }
+
+  auto decoded = x402::decode_payment_header(header, version);
+  if (auto* rejection = std::get_if<x402::PaymentRejection>(&decoded)) {
+    ex.payment = "rejected";
+    co_await send_challenge(ex, resource, rejection->code, rejection->message);
+    co_return;
+  }
+  const x402::PaymentPayload& payment = std::get<x402::PaymentPayload>(decoded);
+  auto matched = x402::match_requirement(payment, route.requirements);
+  if (auto* rejection = std::get_if<x402::PaymentRejection>(&matched)) {
+    ex.payment = "rejected";
+    co_await send_challenge(ex, resource, rejection->code, rejection->message);
+    co_return;
+  }
+  const x402::Requirement& requirement = route.requirements[std::get<size_t>(matched)];
+  ex.network = requirement.network;
+  ex.amount = requirement.amount;
+
+  const config::Facilitator& facilitator = ex.config.facilitators.at(route.facilitator);
+  const std::string body = x402::facilitator_request_body(payment, requirement, resource);
+
+  auto verified = co_await timed(ex, [&] { return facilitator::verify(facilitator, ex.worker, body); });
+  if (verified.failure) {
+    ex.payment = "verify_error";
+    co_await http::send_failure(ex, *verified.failure, verified.detail);
+    co_return;
+  }
+  ex.payer = verified.result.payer.empty() ? x402::payload_payer(payment) : verified.result.payer;
+  if (!verified.result.valid) {
+    ex.payment = "rejected";
+    co_await send_challenge(ex, resource, verified.result.invalid_reason,
+                            verified.result.invalid_message.empty() ? "the facilitator found the payment invalid"
+                                                                    : verified.result.invalid_message);
+    co_return;
+  }
+
+  upstream::ForwardOptions options;
+  if (!route.payer_header.empty() && !ex.payer.empty()) options.request_headers.emplace_back(route.payer_header, ex.payer);
+
+  if (route.settlement == config::Settlement::before) {
+    auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource);
+    if (!receipt) co_return;
+    options.response_headers = {{receipt_header(version), *receipt}, {"Access-Control-Expose-Headers", kExposed}};
+    auto result = co_await upstream::forward_streaming(ex, options);
+    // Paid, but the upstream failed: the client still gets its receipt, as proof for a refund.
+    if (result.failure && !result.response_started)
+      co_await http::send_failure(ex, *result.failure, result.detail, options.response_headers);
+    co_return;
+  }
+
+  auto [result, response] = co_await upstream::forward_buffered(ex, options, ex.config.limits.max_buffered_response);
+  if (result.failure) {
+    ex.payment = "not_settled";
+    co_await http::send_failure(ex, *result.failure, result.detail);
+    co_return;
+  }
+  if (response.result_int() >= 400) {
+    // The upstream did not deliver: nothing is charged and its answer goes out as it is.
+    ex.payment = "not_settled";
+    upstream::HeaderList none;
+    co_await upstream::send_buffered(ex, response, none);
+    co_return;
+  }
+  auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource);
+  if (!receipt) co_return;
+  upstream::HeaderList headers{{receipt_header(version), *receipt}, {"Access-Control-Expose-Headers", kExposed}};
+  co_await upstream::send_buffered(ex, response, headers);
+}
+
+}  // namespace x402gw::payment
