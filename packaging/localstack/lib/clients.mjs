@@ -1,0 +1,20 @@
+// The reference x402 buyers, ready to use: @x402/fetch (v2) and x402-fetch (v1).
+import { wrapFetchWithPayment as wrapV2, x402Client } from "@x402/fetch";
+import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import { toClientEvmSigner } from "@x402/evm";
+import { wrapFetchWithPayment as wrapV1 } from "x402-fetch";
+import { decodePaymentResponseHeader } from "@x402/core/http";
+
+export { decodePaymentResponseHeader };
+
+/** A fetch that pays with x402 v2 (PAYMENT-SIGNATURE) from `wallet`. */
+export function v2Fetch(wallet, publicClient) {
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer: toClientEvmSigner(wallet.account, publicClient) });
+  return wrapV2(fetch, client);
+}
+
+/** A fetch that pays with x402 v1 (X-PAYMENT) from `wallet`, up to `maxValue` atomic units. */
+export function v1Fetch(wallet, maxValue = 100_000n) {
+  return wrapV1(fetch, wallet, maxValue);
+}
