@@ -57,7 +57,7 @@ void read_upstreams(YamlReader& r, const YAML::Node& node, Config& c) {
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string path = "upstreams." + it->first.Scalar();
-    const YAML::Node& u = it->second;
+    const YAML::Node u = it->second;  // a copy: it->second is a temporary proxy
     Upstream up;
     up.name = it->first.Scalar();
     if (u.IsScalar()) {  // shorthand: `api: "http://127.0.0.1:3000"`
@@ -91,7 +91,7 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
   }
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string path = "facilitators." + it->first.Scalar();
-    const YAML::Node& f = it->second;
+    const YAML::Node f = it->second;  // a copy: it->second is a temporary proxy
     if (!r.expect_map(f, path, {"url", "timeout", "connect_timeout", "headers", "max_idle_connections", "tls"})) continue;
     Facilitator fac;
     fac.name = it->first.Scalar();

@@ -49,7 +49,8 @@ awaitable<RawReply> call(const config::Facilitator& f, net::WorkerContext& worke
     std::unique_ptr<net::Connection> conn = attempt == 0 ? worker.facilitators.take(pool_key(f), std::chrono::seconds(30)) : nullptr;
     if (!conn) {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-      auto [fresh, failure] = co_await net::open_connection(f.url, f.tls, std::min(remaining, f.connect_timeout), worker.tls);
+      const auto connect_timeout = std::min(remaining, f.connect_timeout);
+      auto [fresh, failure] = co_await net::open_connection(f.url, f.tls, connect_timeout, worker.tls);
       if (failure == net::ConnectFailure::timeout) {
         reply.failure = remaining <= f.connect_timeout ? Failure::facilitator_timeout : Failure::facilitator_unavailable;
         reply.detail = "connecting to facilitator '" + f.name + "' timed out";
@@ -103,7 +104,8 @@ awaitable<RawReply> call(const config::Facilitator& f, net::WorkerContext& worke
 
 awaitable<VerifyOutcome> verify(const config::Facilitator& f, net::WorkerContext& worker, const std::string& body) {
   VerifyOutcome out;
-  RawReply raw = co_await call(f, worker, bhttp::verb::post, "/verify", body);
+  const std::string path = "/verify";
+  RawReply raw = co_await call(f, worker, bhttp::verb::post, path, body);
   if (raw.failure) {
     out.failure = raw.failure;
     out.detail = std::move(raw.detail);
@@ -127,7 +129,8 @@ awaitable<VerifyOutcome> verify(const config::Facilitator& f, net::WorkerContext
 
 awaitable<SettleOutcome> settle(const config::Facilitator& f, net::WorkerContext& worker, const std::string& body) {
   SettleOutcome out;
-  RawReply raw = co_await call(f, worker, bhttp::verb::post, "/settle", body);
+  const std::string path = "/settle";
+  RawReply raw = co_await call(f, worker, bhttp::verb::post, path, body);
   if (raw.failure) {
     out.failure = raw.failure;
     out.detail = std::move(raw.detail);

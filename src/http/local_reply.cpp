@@ -31,8 +31,9 @@ awaitable<void> send_local(Exchange& ex, unsigned status, std::string body, std:
 awaitable<void> send_failure(Exchange& ex, http_errors::Failure failure, std::string_view message,
                              const HeaderList& headers) {
   ex.failure_code = std::string(http_errors::code_of(failure));
-  co_await send_local(ex, http_errors::status_of(failure), http_errors::error_body(ex.failure_code, message),
-                      "application/json", headers);
+  std::string body = http_errors::error_body(ex.failure_code, message);
+  const std::string_view content_type = "application/json";
+  co_await send_local(ex, http_errors::status_of(failure), std::move(body), content_type, headers);
 }
 
 }  // namespace x402gw::http

@@ -64,8 +64,8 @@ awaitable<void> handle(Exchange& ex) {
   auto target = routing::normalise_target(req.target(), ex.config.limits.max_target_bytes);
   if (auto* error = std::get_if<routing::TargetError>(&target)) {
     ex.close_connection = true;
-    co_await send_failure(ex, *error == routing::TargetError::too_long ? Failure::target_too_long : Failure::invalid_target,
-                          routing::describe(*error));
+    const Failure failure = *error == routing::TargetError::too_long ? Failure::target_too_long : Failure::invalid_target;
+    co_await send_failure(ex, failure, routing::describe(*error));
     co_return;
   }
   ex.target = std::get<routing::Target>(std::move(target));
@@ -78,7 +78,8 @@ awaitable<void> handle(Exchange& ex) {
   auto index = ex.config.table.find(req.method_string(), ex.host, ex.target.match_key);
   if (!index) {
     if (ex.config.unmatched == config::Unmatched::not_found) {
-      co_await send_failure(ex, Failure::route_not_found, "no route matches " + std::string(req.method_string()) + " " + ex.target.path);
+      const std::string message = "no route matches " + std::string(req.method_string()) + " " + ex.target.path;
+      co_await send_failure(ex, Failure::route_not_found, message);
       co_return;
     }
     ex.upstream = &ex.config.upstreams.at(ex.config.default_upstream);

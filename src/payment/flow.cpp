@@ -7,6 +7,9 @@
 #include "x402/facilitator_messages.hpp"
 #include "x402/payment_payload.hpp"
 
+// A rule for every coroutine call in this project: no class-type temporaries (strings, lists,
+// ?: results) inside a co_await operand. GCC 12 destroys some of them twice; named locals are safe.
+
 namespace x402gw::payment {
 namespace {
 
@@ -30,7 +33,8 @@ awaitable<void> send_challenge(http::Exchange& ex, const x402::ResourceInfo& res
   headers.emplace_back("PAYMENT-REQUIRED", std::move(challenge.header_value));
   headers.emplace_back("Access-Control-Expose-Headers", kExposed);
   if (code != "payment_required") ex.failure_code = code;
-  co_await http::send_local(ex, 402, std::move(challenge.body), "application/json", headers);
+  const std::string_view content_type = "application/json";
+  co_await http::send_local(ex, 402, std::move(challenge.body), content_type, headers);
 }
 
 // The payment header the client sent, and which protocol generation it belongs to.
@@ -59,7 +63,6 @@ awaitable<std::optional<std::string>> settle_or_refuse(http::Exchange& ex, const
     ex.payment = "settle_error";
     auto receipt = x402::failed_settlement(std::string(http_errors::code_of(*settled.failure)), settled.detail,
                                            ex.network, ex.payer);
-    // (Header lists are built before co_await: GCC 12 miscompiles braced lists in co_await operands.)
     http::HeaderList headers{{receipt_header(version), x402::encode_receipt(receipt)},
                              {"Access-Control-Expose-Headers", kExposed}};
     co_await http::send_failure(ex, *settled.failure, settled.detail, headers);
@@ -88,7 +91,9 @@ awaitable<void> handle_priced(http::Exchange& ex) {
   auto [version, header] = payment_header(ex);
   if (version == 0) {
     ex.payment = "challenged";
-    co_await send_challenge(ex, resource, "payment_required", "Payment required: pay with X-PAYMENT (x402 v1) or PAYMENT-SIGNATURE (x402 v2)");
+    const std::string code = "payment_required";
+    const std::string message = "Payment required: pay with X-PAYMENT (x402 v1) or PAYMENT-SIGNATURE (x402 v2)";
+    co_await send_challenge(ex, resource, code, message);
     co_return;
   }
 
@@ -121,9 +126,9 @@ awaitable<void> handle_priced(http::Exchange& ex) {
   ex.payer = verified.result.payer.empty() ? x402::payload_payer(payment) : verified.result.payer;
   if (!verified.result.valid) {
     ex.payment = "rejected";
-    co_await send_challenge(ex, resource, verified.result.invalid_reason,
-                            verified.result.invalid_message.empty() ? "the facilitator found the payment invalid"
-                                                                    : verified.result.invalid_message);
+    const std::string message = verified.result.invalid_message.empty() ? "the facilitator found the payment invalid"
+                                                                        : verified.result.invalid_message;
+    co_await send_challenge(ex, resource, verified.result.invalid_reason, message);
     co_return;
   }
 

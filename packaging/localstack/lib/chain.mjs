@@ -33,14 +33,15 @@ export function startAnvil({ chainId = 84532, port = 0 } = {}) {
       reject(new Error("anvil did not start within 20s:\n" + output));
     }, 20000);
     child.on("error", (e) => { clearTimeout(timer); reject(e); });
-    child.on("exit", (code) => { clearTimeout(timer); reject(new Error(`anvil exited with ${code}:\n${output}`)); });
-    child.stdout.on("data", (data) => {
+    const early = (code) => { clearTimeout(timer); reject(new Error(`anvil exited with ${code}:\n${output}`)); };
+    child.on("exit", early);
+    const onData = (data) => {
       output += data;
       const m = /Listening on 127\.0\.0\.1:(\d+)/.exec(output);
       if (m) {
         clearTimeout(timer);
-        child.removeAllListeners("exit");
-        child.stdout.removeAllListeners("data");
+        child.off("exit", early);
+        child.stdout.off("data", onData);
         child.stdout.resume();
         const bound = Number(m[1]);
         resolve({
@@ -54,7 +55,8 @@ export function startAnvil({ chainId = 84532, port = 0 } = {}) {
           }),
         });
       }
-    });
+    };
+    child.stdout.on("data", onData);
     child.stderr.on("data", (data) => { output += data; });
   });
 }
