@@ -205,7 +205,13 @@ awaitable<std::pair<ForwardResult, BufferedResponse>> forward_buffered(http::Exc
 
   // Same header, now read into a string body with a size limit.
   bhttp::response_parser<bhttp::string_body> body_parser{std::move(*reply.parser)};
+  // Beast checks a declared Content-Length against the limit only while parsing the header, which
+  // happened before the limit was known here: check it now. Chunked bodies are checked as they come.
   body_parser.body_limit(limit);
+  if (auto declared = body_parser.content_length(); declared && *declared > limit)
+    co_return std::pair{fail(Failure::upstream_response_too_large,
+                             "the upstream's response is larger than limits.max_buffered_response; use settlement: before for this route"),
+                        std::move(response)};
   while (!body_parser.is_done()) {
     conn.tcp().expires_after(ex.upstream->timeout);
     auto [ec, n] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_read_some(s, conn.buffer, body_parser, use_nothrow); });
