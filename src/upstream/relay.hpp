@@ -31,9 +31,10 @@ awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer,
       if (ec == bhttp::error::need_buffer) ec = {};
       if (ec) co_return RelayError{RelayError::read, ec};
       body.size = chunk_size - body.size;
-      body.data = chunk;
       body.more = !parser.is_done();
       if (body.size == 0 && body.more) continue;
+      // An empty (non-null) buffer would be framed as a zero-length chunk, i.e. a second terminator.
+      body.data = body.size ? chunk : nullptr;
     } else {
       body.data = nullptr;
       body.size = 0;
