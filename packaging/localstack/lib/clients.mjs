@@ -8,13 +8,25 @@ import { decodePaymentResponseHeader } from "@x402/core/http";
 export { decodePaymentResponseHeader };
 
 /** A fetch that pays with x402 v2 (PAYMENT-SIGNATURE) from `wallet`. */
-export function v2Fetch(wallet, publicClient) {
+export function v2Fetch(wallet, publicClient, fetchImpl = fetch) {
   const client = new x402Client();
   registerExactEvmScheme(client, { signer: toClientEvmSigner(wallet.account, publicClient) });
-  return wrapV2(fetch, client);
+  return wrapV2(fetchImpl, client);
 }
 
 /** A fetch that pays with x402 v1 (X-PAYMENT) from `wallet`, up to `maxValue` atomic units. */
-export function v1Fetch(wallet, maxValue = 100_000n) {
-  return wrapV1(fetch, wallet, maxValue);
+export function v1Fetch(wallet, maxValue = 100_000n, fetchImpl = fetch) {
+  return wrapV1(fetchImpl, wallet, maxValue);
+}
+
+/** A fetch that remembers the payment headers it sent (to replay them in tests). */
+export function recordingFetch(sent = []) {
+  const recorder = (input, init) => {
+    const request = new Request(input, init);
+    const header = request.headers.get("payment-signature") || request.headers.get("x-payment");
+    if (header) sent.push(header);
+    return fetch(request);
+  };
+  recorder.sent = sent;
+  return recorder;
 }

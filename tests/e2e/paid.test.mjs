@@ -1,0 +1,103 @@
+// End to end: the reference x402 clients (@x402/fetch v2, x402-fetch v1) pay through the real
+// gateway, verified and settled by the reference facilitator logic, on a local anvil chain.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startStack, ACCOUNTS } from "../../packaging/localstack/lib/stack.mjs";
+import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
+import { v1Fetch, v2Fetch, recordingFetch, decodePaymentResponseHeader } from "../../packaging/localstack/lib/clients.mjs";
+import { startGateway } from "../support/gateway.mjs";
+
+const PRICE = 10_000n;  // "$0.01" in USDC's 6 decimals
+let stack, api, gw;
+
+before(async () => {
+  stack = await startStack();
+  api = await startDemoUpstream();
+  gw = await startGateway(`listen: "127.0.0.1:0"
+threads: 2
+upstreams: { api: "${api.url}" }
+facilitators: { local: { url: "${stack.facilitatorUrl}", timeout: 15s } }
+payment: { pay_to: "${ACCOUNTS.seller.address}", network: base-sepolia }
+routes:
+  - { match: "GET /api/weather", price: "$0.01", description: "Current weather" }
+  - { match: "GET /api/joke", price: "$0.01", settlement: before }
+  - { match: "/public/*" }
+`);
+});
+
+after(async () => {
+  await gw?.stop();
+  await api?.close();
+  await stack?.stop();
+});
+
+async function balances() {
+  return { buyer: await stack.balanceOf(ACCOUNTS.buyer.address), seller: await stack.balanceOf(ACCOUNTS.seller.address) };
+}
+
+const clients = {
+  v2: (fetchImpl) => v2Fetch(stack.wallet(ACCOUNTS.buyer.key), stack.publicClient, fetchImpl),
+  v1: (fetchImpl) => v1Fetch(stack.wallet(ACCOUNTS.buyer.key), 100_000n, fetchImpl),
+};
+const receiptHeader = { v2: "payment-response", v1: "x-payment-response" };
+const paymentHeaderName = { v2: "PAYMENT-SIGNATURE", v1: "X-PAYMENT" };
+
+for (const version of ["v2", "v1"]) {
+  for (const path of ["/api/weather?city=Porto", "/api/joke"]) {
+    test(`${version} ${path}: 402 first, then 200 with a receipt; the price moves on chain; served once`, async () => {
+      const first = await fetch(gw.url(path));
+      assert.equal(first.status, 402);
+      assert.ok(first.headers.get("payment-required"));
+      assert.equal((await first.json()).x402Version, 1);
+
+      const pathname = path.split("?")[0];
+      const servedBefore = api.served[pathname] || 0;
+      const start = await balances();
+      const recorder = recordingFetch();
+      const res = await clients[version](recorder)(gw.url(path));
+      assert.equal(res.status, 200, await res.clone().text());
+      const body = await res.json();
+      assert.ok(body);
+      const receipt = decodePaymentResponseHeader(res.headers.get(receiptHeader[version]));
+      assert.equal(receipt.success, true);
+      assert.match(receipt.transaction, /^0x[0-9a-f]{64}$/);
+      assert.equal(receipt.payer.toLowerCase(), ACCOUNTS.buyer.address.toLowerCase());
+      const tx = await stack.publicClient.getTransactionReceipt({ hash: receipt.transaction });
+      assert.equal(tx.status, "success");
+
+      const end = await balances();
+      assert.equal(start.buyer - end.buyer, PRICE);
+      assert.equal(end.seller - start.seller, PRICE);
+      assert.equal((api.served[pathname] || 0) - servedBefore, 1, "the upstream served exactly one request for one payment");
+      if (pathname === "/api/weather") assert.equal(body.paid_by, ACCOUNTS.buyer.address);
+
+      // Presenting the same, already settled payment again is refused, costs nothing, serves nothing.
+      assert.equal(recorder.sent.length, 1);
+      const replay = await fetch(gw.url(path), { headers: { [paymentHeaderName[version]]: recorder.sent[0] } });
+      assert.equal(replay.status, 402);
+      const reason = (await replay.json()).error;
+      assert.notEqual(reason, "payment_required");
+      assert.equal((api.served[pathname] || 0) - servedBefore, 1);
+      assert.deepEqual(await balances(), end);
+    });
+  }
+}
+
+test("an unfunded payer is refused with 402 and the upstream never serves it", async () => {
+  const servedBefore = api.served["/api/weather"] || 0;
+  for (const make of [
+    () => v2Fetch(stack.wallet(ACCOUNTS.unfunded.key), stack.publicClient),
+    () => v1Fetch(stack.wallet(ACCOUNTS.unfunded.key)),
+  ]) {
+    const res = await make()(gw.url("/api/weather"));
+    assert.equal(res.status, 402);
+  }
+  assert.equal(api.served["/api/weather"] || 0, servedBefore);
+  assert.equal(await stack.balanceOf(ACCOUNTS.unfunded.address), 0n);
+});
+
+test("free routes pass straight through without payment", async () => {
+  const res = await fetch(gw.url("/public/hello"));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { hello: "world", free: true });
+});
