@@ -102,17 +102,21 @@ awaitable<RawReply> call(const config::Facilitator& f, net::WorkerContext& worke
   co_return reply;
 }
 
-awaitable<VerifyOutcome> verify(const config::Facilitator& f, net::WorkerContext& worker, const std::string& body) {
-  VerifyOutcome out;
-  const std::string path = "/verify";
+namespace {
+
+// POSTs `body` to `path` and reads the answer with `parse`. The body is read whatever the status:
+// some facilitators answer an invalid payment or a failed settlement with 4xx and a proper body.
+template <class Result, class Parse>
+awaitable<Outcome<Result>> post(const config::Facilitator& f, net::WorkerContext& worker, const std::string& path,
+                                const std::string& body, Parse parse) {
+  Outcome<Result> out;
   RawReply raw = co_await call(f, worker, bhttp::verb::post, path, body);
   if (raw.failure) {
     out.failure = raw.failure;
     out.detail = std::move(raw.detail);
     co_return out;
   }
-  // Some facilitators answer an invalid payment with 4xx and a proper body: read the body first.
-  if (auto parsed = x402::parse_verify_response(raw.body)) {
+  if (auto parsed = parse(raw.body)) {
     out.result = std::move(*parsed);
     co_return out;
   }
@@ -122,33 +126,21 @@ awaitable<VerifyOutcome> verify(const config::Facilitator& f, net::WorkerContext
     out.detail = std::move(mapped.detail);
   } else {
     out.failure = Failure::facilitator_bad_response;
-    out.detail = "facilitator '" + f.name + "' answered /verify with something other than a VerifyResponse";
+    out.detail = "facilitator '" + f.name + "' answered " + path + " with a body of the wrong shape";
   }
   co_return out;
 }
 
+}  // namespace
+
+awaitable<VerifyOutcome> verify(const config::Facilitator& f, net::WorkerContext& worker, const std::string& body) {
+  const std::string path = "/verify";
+  co_return co_await post<x402::VerifyResult>(f, worker, path, body, x402::parse_verify_response);
+}
+
 awaitable<SettleOutcome> settle(const config::Facilitator& f, net::WorkerContext& worker, const std::string& body) {
-  SettleOutcome out;
   const std::string path = "/settle";
-  RawReply raw = co_await call(f, worker, bhttp::verb::post, path, body);
-  if (raw.failure) {
-    out.failure = raw.failure;
-    out.detail = std::move(raw.detail);
-    co_return out;
-  }
-  if (auto parsed = x402::parse_settle_response(raw.body)) {
-    out.result = std::move(*parsed);
-    co_return out;
-  }
-  if (raw.status / 100 != 2) {
-    RawReply mapped = status_failure(std::move(raw));
-    out.failure = mapped.failure;
-    out.detail = std::move(mapped.detail);
-  } else {
-    out.failure = Failure::facilitator_bad_response;
-    out.detail = "facilitator '" + f.name + "' answered /settle with something other than a SettleResponse";
-  }
-  co_return out;
+  co_return co_await post<x402::SettleResult>(f, worker, path, body, x402::parse_settle_response);
 }
 
 }  // namespace x402gw::facilitator

@@ -24,19 +24,16 @@ struct RawReply {
 awaitable<RawReply> call(const config::Facilitator& f, net::WorkerContext& worker, ::boost::beast::http::verb method,
                          const std::string& path, const std::string& body);
 
-/// The outcome of /verify: a verdict, or the failure that prevented one.
-struct VerifyOutcome {
+/// The outcome of a call: the facilitator's answer, or the failure that prevented one.
+template <class Result>
+struct Outcome {
   std::optional<http_errors::Failure> failure;
   std::string detail;
-  x402::VerifyResult result;
+  Result result;
 };
 
-/// The outcome of /settle.
-struct SettleOutcome {
-  std::optional<http_errors::Failure> failure;
-  std::string detail;
-  x402::SettleResult result;
-};
+using VerifyOutcome = Outcome<x402::VerifyResult>;
+using SettleOutcome = Outcome<x402::SettleResult>;
 
 /// POST /verify with a prepared body.
 awaitable<VerifyOutcome> verify(const config::Facilitator& f, net::WorkerContext& worker, const std::string& body);
