@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "app/log.hpp"
+#include "app/readiness.hpp"
 #include "config/loader.hpp"
 #include "http/admin.hpp"
 #include "http/listener.hpp"
@@ -12,12 +13,22 @@
 namespace x402gw::app {
 
 Server::Server(config::ConfigPtr config, std::string config_path) : config_path_(std::move(config_path)) {
+  const std::string& destination = config->access_log;
+  std::FILE* out = nullptr;
+  if (destination == "stdout") out = stdout;
+  else if (destination == "stderr") out = stderr;
+  else if (destination != "off") out = access_file_ = std::fopen(destination.c_str(), "a");
+  if (destination != "off" && !out) log_event("error", "cannot open the access log; it is off", {{"path", destination}});
   state_.config.store(std::move(config));
-  access_log_ = std::make_unique<http::AccessLog>(stdout);
+  access_log_ = std::make_unique<http::AccessLog>(out);
   state_.access_log = access_log_.get();
+  state_.metrics = &metrics_;
+  state_.reload = [this] { return reload(); };
 }
 
-Server::~Server() = default;
+Server::~Server() {
+  if (access_file_) std::fclose(access_file_);
+}
 
 asio::io_context& Server::next_context() {
   return workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()]->ioc;
@@ -58,18 +69,23 @@ void Server::start_listeners() {
   if (config->admin_listen) open(*config->admin_listen, "admin", true);
 }
 
-void Server::reload() {
+std::string Server::reload() {
   auto result = config::load_config_file(config_path_, config::process_environment());
   if (!result.config) {
+    metrics_.reload(false);
     log_event("error", "reload rejected: the running configuration stays", {{"errors", result.report()}});
-    return;
+    return result.report();
   }
   auto current = state_.current();
-  if (result.config->listen.size() != current->listen.size() || result.config->threads != current->threads)
-    log_event("warn", "listeners and threads change only on restart");
+  if (result.config->listen.size() != current->listen.size() || result.config->threads != current->threads ||
+      result.config->access_log != current->access_log)
+    log_event("warn", "listeners, threads and access_log change only on restart");
   std::string hash = result.config->hash;
   state_.config.store(std::move(result.config));
+  metrics_.reload(true);
   log_event("info", "configuration reloaded", {{"config_hash", hash}});
+  if (readiness_wake_) readiness_wake_->cancel();
+  return {};
 }
 
 void Server::drain() {
@@ -80,6 +96,7 @@ void Server::drain() {
     error_code ignored;
     a->close(ignored);
   }
+  if (readiness_wake_) readiness_wake_->cancel();
   auto grace = state_.current()->timeouts.drain;
   log_event("info", "draining", {{"in_flight", state_.in_flight.load()}, {"grace_ms", grace.count()}});
   Worker& main = *workers_.front();
@@ -105,7 +122,7 @@ void Server::watch_signals() {
   *wait = [this, signals, wait]() {
     signals->async_wait([this, signals, wait](const error_code& ec, int signal) {
       if (ec) return;
-      if (signal == SIGHUP) reload();
+      if (signal == SIGHUP) (void)reload();
       else drain();
       (*wait)();
     });
@@ -132,6 +149,9 @@ int Server::run() {
     return 1;
   }
   watch_signals();
+  readiness_wake_ = std::make_unique<asio::steady_timer>(workers_.front()->ioc);
+  asio::co_spawn(workers_.front()->ioc,
+                 readiness_loop(state_, workers_.front()->context, &metrics_, *readiness_wake_), asio::detached);
   log_event("info", "started", {{"threads", threads}, {"routes", config->routes.size()}, {"config_hash", config->hash}});
 
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;

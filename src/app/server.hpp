@@ -6,8 +6,12 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include <boost/asio/steady_timer.hpp>
+#include <cstdio>
+
 #include "http/access_log.hpp"
 #include "http/server_state.hpp"
+#include "metrics/gateway_metrics.hpp"
 #include "net/asio.hpp"
 #include "net/worker_context.hpp"
 
@@ -32,12 +36,16 @@ class Server {
   asio::io_context& next_context();
   void start_listeners();
   void watch_signals();
-  void reload();
+  /// Re-reads the file; returns the error report (empty: the new configuration is live).
+  std::string reload();
   void drain();
 
   std::string config_path_;
   http::ServerState state_;
+  metrics::GatewayMetrics metrics_;
+  std::FILE* access_file_ = nullptr;  // owned when access_log names a file
   std::unique_ptr<http::AccessLog> access_log_;
+  std::unique_ptr<asio::steady_timer> readiness_wake_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::atomic<size_t> next_worker_{0};

@@ -94,6 +94,11 @@ struct Timeouts {
 
 /// The whole configuration.
 struct Config {
+  std::string name;                 // the service, for discovery
+  std::string description;
+  std::string image;                // a logo URL, for discovery
+  bool discovery = true;            // serve GET /.well-known/x402
+  std::string access_log = "stdout";  // stdout, stderr, off, or a file path
   std::vector<net::ListenAddress> listen;
   std::optional<net::ListenAddress> admin_listen;
   int threads = 0;                  // 0: one per core

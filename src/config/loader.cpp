@@ -137,9 +137,19 @@ void read_timeouts(YamlReader& r, const YAML::Node& node, Timeouts& t) {
 
 void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (!r.expect_map(root, "",
-                    {"listen", "admin_listen", "threads", "public_url", "unmatched", "default_upstream", "upstreams",
-                     "facilitators", "payment", "routes", "limits", "timeouts"}))
+                    {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "threads",
+                     "public_url", "unmatched", "default_upstream", "upstreams", "facilitators", "payment", "routes",
+                     "limits", "timeouts"}))
     return;
+
+  if (auto v = r.string(root, "name", "")) c.name = *v;
+  if (auto v = r.string(root, "description", "")) c.description = *v;
+  if (auto v = r.string(root, "image", "")) c.image = *v;
+  if (auto v = r.boolean(root, "discovery", "")) c.discovery = *v;
+  if (auto v = r.string(root, "access_log", "")) {
+    if (v->empty()) r.error(root["access_log"], "access_log", "access_log is stdout, stderr, off, or a file path");
+    else c.access_log = *v;
+  }
 
   YAML::Node listen = root["listen"];
   if (!listen.IsDefined()) {

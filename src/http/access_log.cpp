@@ -23,13 +23,13 @@ double ms(std::chrono::microseconds us) { return static_cast<double>(us.count())
 
 }  // namespace
 
-void AccessLog::write(const Exchange& ex, std::string_view method) {
+void AccessLog::write(const Exchange& ex) {
   if (!out_) return;
   auto total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ex.started);
   nlohmann::json line = {
       {"time", utc_now()},
       {"client", ex.client_ip},
-      {"method", method},
+      {"method", ex.method},
       {"path", ex.target.path},
       {"route", ex.route ? ex.route->name : ""},
       {"status", ex.status},
@@ -42,6 +42,7 @@ void AccessLog::write(const Exchange& ex, std::string_view method) {
   if (!ex.payer.empty()) line["payer"] = ex.payer;
   if (!ex.amount.empty()) line["amount"] = ex.amount;
   if (!ex.network.empty()) line["network"] = ex.network;
+  if (!ex.asset.empty()) line["asset"] = ex.asset;
   if (!ex.transaction.empty()) line["transaction"] = ex.transaction;
   if (!ex.failure_code.empty()) line["error"] = ex.failure_code;
   std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);

@@ -12,7 +12,7 @@ namespace x402gw::http {
 class AccessLog {
  public:
   explicit AccessLog(std::FILE* out) : out_(out) {}
-  void write(const Exchange& ex, std::string_view method);
+  void write(const Exchange& ex);
 
  private:
   std::FILE* out_;

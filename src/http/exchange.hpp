@@ -11,6 +11,10 @@
 #include "net/worker_context.hpp"
 #include "routing/path.hpp"
 
+namespace x402gw::metrics {
+class GatewayMetrics;
+}
+
 namespace x402gw::http {
 
 using RequestParser = ::boost::beast::http::request_parser<::boost::beast::http::buffer_body>;
@@ -22,6 +26,7 @@ struct Exchange {
   RequestParser& parser;
   const config::Config& config;
   net::WorkerContext& worker;
+  metrics::GatewayMetrics* metrics = nullptr;
 
   char* chunk;                            // the connection's relay buffer
   size_t chunk_size;
@@ -39,12 +44,15 @@ struct Exchange {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
   // Outcome.
+  std::string method;
   unsigned status = 0;
+  bool challenged = false;                // a 402 challenge was sent
+  bool verified = false;                  // the facilitator said the payment is valid
   uint64_t bytes_sent = 0;
   bool close_connection = false;          // the connection cannot carry another request
   std::string failure_code;               // set for local error replies
   std::string payment;                    // "none", "challenged", "rejected", "settled", ...
-  std::string payer, network, amount, transaction;
+  std::string payer, network, asset, amount, transaction;
   std::chrono::microseconds upstream_time{0}, facilitator_time{0};
 
   ::boost::beast::http::request<::boost::beast::http::buffer_body>& request() { return parser.get(); }

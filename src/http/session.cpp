@@ -5,6 +5,8 @@
 
 #include "http/access_log.hpp"
 #include "http/local_reply.hpp"
+#include "metrics/gateway_metrics.hpp"
+#include "payment/discovery.hpp"
 #include "payment/flow.hpp"
 #include "routing/path.hpp"
 #include "upstream/proxy.hpp"
@@ -75,6 +77,15 @@ awaitable<void> handle(Exchange& ex) {
     co_return;
   }
 
+  if (ex.config.discovery && ex.target.match_key == "/.well-known/x402" &&
+      (req.method() == bhttp::verb::get || ex.head_request)) {
+    const std::string base = ex.config.public_url.empty() ? "http://" + ex.host : ex.config.public_url;
+    std::string body = payment::discovery_document(ex.config, base).dump();
+    const std::string_view type = "application/json";
+    co_await send_local(ex, 200, std::move(body), type);
+    co_return;
+  }
+
   auto index = ex.config.table.find(req.method_string(), ex.host, ex.target.match_key);
   if (!index) {
     if (ex.config.unmatched == config::Unmatched::not_found) {
@@ -130,12 +141,13 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     }
 
     state.in_flight.fetch_add(1, std::memory_order_relaxed);
-    Exchange ex{client, buffer, parser, *config, worker, chunk.data(), chunk.size()};
+    Exchange ex{client, buffer, parser, *config, worker, state.metrics, chunk.data(), chunk.size()};
     ex.client_ip = client_ip;
     ex.draining = state.draining.load(std::memory_order_relaxed);
-    std::string method(parser.get().method_string());
+    ex.method = std::string(parser.get().method_string());
     co_await handle(ex);
-    if (state.access_log) state.access_log->write(ex, method);
+    if (state.access_log) state.access_log->write(ex);
+    if (state.metrics) state.metrics->record_exchange(ex);
     state.in_flight.fetch_sub(1, std::memory_order_relaxed);
     if (!ex.keep_alive() || state.draining.load(std::memory_order_relaxed)) break;
     first = false;

@@ -2,6 +2,7 @@
 
 #include "facilitator/client.hpp"
 #include "http/local_reply.hpp"
+#include "metrics/gateway_metrics.hpp"
 #include "upstream/proxy.hpp"
 #include "x402/challenge.hpp"
 #include "x402/facilitator_messages.hpp"
@@ -29,6 +30,7 @@ const char* receipt_header(int version) { return version == 2 ? "PAYMENT-RESPONS
 
 awaitable<void> send_challenge(http::Exchange& ex, const x402::ResourceInfo& resource, const std::string& code,
                                const std::string& message, http::HeaderList headers = {}) {
+  ex.challenged = true;
   auto challenge = x402::build_challenge(ex.route->requirements, resource, code, message);
   headers.emplace_back("PAYMENT-REQUIRED", std::move(challenge.header_value));
   headers.emplace_back("Access-Control-Expose-Headers", kExposed);
@@ -45,11 +47,17 @@ std::pair<int, std::string_view> payment_header(http::Exchange& ex) {
   return {0, {}};
 }
 
+// Runs one facilitator call, adding its time to the exchange and to the latency histogram.
 template <class F>
-auto timed(http::Exchange& ex, F&& call) -> decltype(call()) {
+auto timed(http::Exchange& ex, const config::Facilitator& facilitator, const char* endpoint, F&& call) -> decltype(call()) {
   auto started = std::chrono::steady_clock::now();
   auto result = co_await call();
-  ex.facilitator_time += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+  ex.facilitator_time += elapsed;
+  if (ex.metrics) {
+    const std::string outcome = result.failure ? std::string(http_errors::code_of(*result.failure)) : "ok";
+    ex.metrics->facilitator_call(facilitator.name, endpoint, outcome, static_cast<double>(elapsed.count()) / 1e6);
+  }
   co_return result;
 }
 
@@ -58,7 +66,7 @@ auto timed(http::Exchange& ex, F&& call) -> decltype(call()) {
 awaitable<std::optional<std::string>> settle_or_refuse(http::Exchange& ex, const config::Facilitator& facilitator,
                                                        const std::string& body, int version,
                                                        const x402::ResourceInfo& resource) {
-  auto settled = co_await timed(ex, [&] { return facilitator::settle(facilitator, ex.worker, body); });
+  auto settled = co_await timed(ex, facilitator, "settle", [&] { return facilitator::settle(facilitator, ex.worker, body); });
   if (settled.failure) {
     ex.payment = "settle_error";
     auto receipt = x402::failed_settlement(std::string(http_errors::code_of(*settled.failure)), settled.detail,
@@ -112,12 +120,13 @@ awaitable<void> handle_priced(http::Exchange& ex) {
   }
   const x402::Requirement& requirement = route.requirements[std::get<size_t>(matched)];
   ex.network = requirement.network;
+  ex.asset = requirement.asset_symbol.empty() ? requirement.asset : requirement.asset_symbol;
   ex.amount = requirement.amount;
 
   const config::Facilitator& facilitator = ex.config.facilitators.at(route.facilitator);
   const std::string body = x402::facilitator_request_body(payment, requirement, resource);
 
-  auto verified = co_await timed(ex, [&] { return facilitator::verify(facilitator, ex.worker, body); });
+  auto verified = co_await timed(ex, facilitator, "verify", [&] { return facilitator::verify(facilitator, ex.worker, body); });
   if (verified.failure) {
     ex.payment = "verify_error";
     co_await http::send_failure(ex, *verified.failure, verified.detail);
@@ -132,6 +141,7 @@ awaitable<void> handle_priced(http::Exchange& ex) {
     co_return;
   }
 
+  ex.verified = true;
   upstream::ForwardOptions options;
   if (!route.payer_header.empty() && !ex.payer.empty()) options.request_headers.emplace_back(route.payer_header, ex.payer);
 

@@ -55,6 +55,42 @@ std::optional<SettleResult> parse_settle_response(std::string_view body) {
   return r;
 }
 
+std::optional<std::vector<SupportedKind>> parse_supported_response(std::string_view body) {
+  auto j = nlohmann::json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto kinds = j.find("kinds");
+  if (kinds == j.end() || !kinds->is_array()) return std::nullopt;
+  std::vector<SupportedKind> out;
+  for (const auto& k : *kinds) {
+    if (!k.is_object()) continue;
+    SupportedKind kind;
+    auto v = k.find("x402Version");
+    kind.version = v != k.end() && v->is_number_integer() ? v->get<int>() : 0;
+    kind.scheme = optional_string(k, "scheme");
+    kind.network = optional_string(k, "network");
+    if (!kind.scheme.empty() && !kind.network.empty()) out.push_back(std::move(kind));
+  }
+  return out;
+}
+
+namespace {
+bool network_matches(const std::string& pattern, const std::string& network) {
+  if (network.empty()) return false;
+  if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, ":*") == 0)
+    return network.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+  return pattern == network;
+}
+}  // namespace
+
+bool supports(const std::vector<SupportedKind>& kinds, const Requirement& r) {
+  for (const auto& k : kinds) {
+    if (k.scheme != r.scheme) continue;
+    if (k.version == 1 && network_matches(k.network, r.v1_network)) return true;
+    if (k.version != 1 && network_matches(k.network, r.network)) return true;
+  }
+  return false;
+}
+
 std::string encode_receipt(const SettleResult& settle) { return base64_encode(settle.document.dump()); }
 
 SettleResult failed_settlement(std::string reason, std::string message, const std::string& network,

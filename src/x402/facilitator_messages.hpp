@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "x402/payment_payload.hpp"
 #include "x402/requirements.hpp"
@@ -39,6 +40,19 @@ std::optional<VerifyResult> parse_verify_response(std::string_view body);
 
 /// Parses a /settle body; nullopt when it is not JSON of the SettleResponse shape.
 std::optional<SettleResult> parse_settle_response(std::string_view body);
+
+/// One entry of a /supported answer's `kinds`.
+struct SupportedKind {
+  int version = 0;
+  std::string scheme;
+  std::string network;    // v1 name or CAIP-2; "eip155:*" style wildcards allowed
+};
+
+/// Parses a /supported body; nullopt when it has no `kinds` list.
+std::optional<std::vector<SupportedKind>> parse_supported_response(std::string_view body);
+
+/// Whether the kinds offer a requirement, in either protocol generation.
+bool supports(const std::vector<SupportedKind>& kinds, const Requirement& requirement);
 
 /// The receipt header value: base64(SettleResponse JSON).
 std::string encode_receipt(const SettleResult& settle);

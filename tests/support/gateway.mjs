@@ -70,6 +70,7 @@ export async function startGateway(yaml, { env = {} } = {}) {
   });
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   return {
+    configPath: file,
     port: ports.main,
     adminPort: ports.admin,
     pid: child.pid,
@@ -77,6 +78,7 @@ export async function startGateway(yaml, { env = {} } = {}) {
     exited,
     stderr: () => stderr,
     url: (p) => `http://127.0.0.1:${ports.main}${p}`,
+    admin: (p) => `http://127.0.0.1:${ports.admin}${p}`,
     signal: (name) => child.kill(name),
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -126,8 +128,13 @@ export async function startUpstream(handler) {
  */
 export async function startFacilitator(script = {}) {
   const calls = [];
+  const probes = [];
   const defaults = {
     verify: () => ({ body: { isValid: true, payer: BUYER } }),
+    supported: () => ({ body: { kinds: [
+      { x402Version: 2, scheme: "exact", network: "eip155:84532" },
+      { x402Version: 1, scheme: "exact", network: "base-sepolia" },
+    ], extensions: [], signers: {} } }),
     settle: (b) => ({ body: { success: true, transaction: "0x" + "ab".repeat(32), network: b.paymentRequirements.network, payer: BUYER } }),
   };
   const server = http.createServer((req, res) => {
@@ -137,7 +144,8 @@ export async function startFacilitator(script = {}) {
       const text = Buffer.concat(chunks).toString("utf8");
       const endpoint = req.url.replace(/^.*\//, "");
       const body = text ? JSON.parse(text) : null;
-      calls.push({ endpoint, url: req.url, headers: req.headers, body, at: Date.now() });
+      // Readiness probes (/supported) are kept apart from the payment calls tests count.
+      (endpoint === "supported" ? probes : calls).push({ endpoint, url: req.url, headers: req.headers, body, at: Date.now() });
       const act = (script[endpoint] || defaults[endpoint] || (() => ({ status: 404, body: { error: "not found" } })))(body);
       if (act.delayMs) await new Promise((r) => setTimeout(r, act.delayMs));
       if (act.hangUp) return req.socket.destroy();
@@ -147,7 +155,7 @@ export async function startFacilitator(script = {}) {
     });
   });
   const port = await listen(server);
-  return { port, url: `http://127.0.0.1:${port}`, calls, script, close: () => closeServer(server) };
+  return { port, url: `http://127.0.0.1:${port}`, calls, probes, script, close: () => closeServer(server) };
 }
 
 /** A free TCP port nobody listens on (bound, then released). */

@@ -1,0 +1,95 @@
+#include "metrics/gateway_metrics.hpp"
+
+#include <cctype>
+#include <cstdlib>
+
+#include "http/exchange.hpp"
+#include "http/server_state.hpp"
+
+namespace x402gw::metrics {
+namespace {
+
+const std::vector<double> kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
+
+}  // namespace
+
+GatewayMetrics::GatewayMetrics() {
+  registry_.add({"x402gw_requests_total", "Requests answered, by route, method and status.", Type::counter, {}});
+  registry_.add({"x402gw_challenges_total", "402 payment challenges issued, by route.", Type::counter, {}});
+  registry_.add({"x402gw_payments_total", "Payments by route, network, asset and outcome (verified, rejected, settled, settle_failed).", Type::counter, {}});
+  registry_.add({"x402gw_payment_rejections_total", "Payments refused, by route and reason.", Type::counter, {}});
+  registry_.add({"x402gw_revenue_atomic_units_total", "Revenue settled, in atomic units of the asset, by route, network and asset.", Type::counter, {}});
+  registry_.add({"x402gw_facilitator_request_duration_seconds", "Facilitator call latency, by facilitator, endpoint and outcome.", Type::histogram, kLatencyBuckets});
+  registry_.add({"x402gw_upstream_request_duration_seconds", "Upstream latency (request sent to response complete), by upstream.", Type::histogram, kLatencyBuckets});
+  registry_.add({"x402gw_limit_breaches_total", "Requests refused by a limit, by limit.", Type::counter, {}});
+  registry_.add({"x402gw_in_flight_requests", "Requests being handled now.", Type::gauge, {}});
+  registry_.add({"x402gw_open_connections", "Client connections open now.", Type::gauge, {}});
+  registry_.add({"x402gw_config_reloads_total", "Configuration reloads, by result (ok, failed).", Type::counter, {}});
+  registry_.add({"x402gw_config_info", "The loaded configuration: its hash as a label, value 1.", Type::gauge, {}});
+}
+
+std::string GatewayMetrics::bounded_reason(std::string_view reason) {
+  if (reason.empty() || reason.size() > 64) return "other";
+  for (char c : reason)
+    if (!(std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_')) return "other";
+  return std::string(reason);
+}
+
+std::string_view GatewayMetrics::method_label(std::string_view method) {
+  for (std::string_view m : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+    if (m == method) return m;
+  return "other";
+}
+
+void GatewayMetrics::record_exchange(const http::Exchange& ex) {
+  const std::string route = ex.route ? ex.route->name : "";
+  const std::string status = std::to_string(ex.status);
+  const std::string_view method = method_label(ex.method);
+  registry_.inc("x402gw_requests_total", {{"route", route}, {"method", method}, {"status", status}});
+  if (ex.upstream && ex.upstream_time.count() > 0)
+    registry_.observe("x402gw_upstream_request_duration_seconds", {{"upstream", ex.upstream->name}},
+                      static_cast<double>(ex.upstream_time.count()) / 1e6);
+  if (!ex.route || !ex.route->priced) return;
+  if (ex.challenged) registry_.inc("x402gw_challenges_total", {{"route", route}});
+  if (ex.payment.empty() || ex.payment == "challenged") return;
+
+  const std::string& network = ex.network;
+  const std::string& asset = ex.asset;
+  if (ex.verified) registry_.inc("x402gw_payments_total", {{"route", route}, {"network", network}, {"asset", asset}, {"outcome", "verified"}});
+  if (ex.payment == "rejected") {
+    registry_.inc("x402gw_payments_total", {{"route", route}, {"network", network}, {"asset", asset}, {"outcome", "rejected"}});
+    registry_.inc("x402gw_payment_rejections_total", {{"route", route}, {"reason", bounded_reason(ex.failure_code)}});
+  } else if (ex.payment == "settled") {
+    registry_.inc("x402gw_payments_total", {{"route", route}, {"network", network}, {"asset", asset}, {"outcome", "settled"}});
+    registry_.inc("x402gw_revenue_atomic_units_total", {{"route", route}, {"network", network}, {"asset", asset}},
+                  std::strtod(ex.amount.c_str(), nullptr));
+  } else if (ex.payment == "settle_failed" || ex.payment == "settle_error") {
+    registry_.inc("x402gw_payments_total", {{"route", route}, {"network", network}, {"asset", asset}, {"outcome", "settle_failed"}});
+  }
+}
+
+void GatewayMetrics::facilitator_call(std::string_view facilitator, std::string_view endpoint, std::string_view outcome,
+                                      double seconds) {
+  registry_.observe("x402gw_facilitator_request_duration_seconds",
+                    {{"facilitator", facilitator}, {"endpoint", endpoint}, {"outcome", outcome}}, seconds);
+}
+
+void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }
+
+void GatewayMetrics::limit_breach(std::string_view limit) { registry_.inc("x402gw_limit_breaches_total", {{"limit", limit}}); }
+
+std::string GatewayMetrics::expose(const http::ServerState& state) {
+  registry_.set("x402gw_in_flight_requests", {}, static_cast<double>(state.in_flight.load()));
+  registry_.set("x402gw_open_connections", {}, static_cast<double>(state.open_connections.load()));
+  if (auto config = state.current()) {
+    std::lock_guard lock(hash_mutex_);
+    if (last_hash_ != config->hash) {
+      if (!last_hash_.empty()) registry_.set("x402gw_config_info", {{"hash", last_hash_}}, 0);
+      last_hash_ = config->hash;
+    }
+    registry_.set("x402gw_config_info", {{"hash", config->hash}}, 1);
+  }
+  return registry_.expose();
+}
+
+}  // namespace x402gw::metrics

@@ -1,0 +1,47 @@
+#pragma once
+// The gateway's metrics, declared in one list, and the one place that turns an exchange's outcome
+// into counter updates. Label values are bounded: route names from the configuration, a fixed set
+// of methods, status codes, networks and assets from the configuration, and reason codes that are
+// cut to a safe shape. Never raw paths, never payer addresses.
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "metrics/registry.hpp"
+
+namespace x402gw::http {
+struct Exchange;
+struct ServerState;
+}  // namespace x402gw::http
+
+namespace x402gw::metrics {
+
+/// All metric families of the gateway.
+class GatewayMetrics {
+ public:
+  GatewayMetrics();
+
+  /// Everything one finished exchange tells: requests, challenges, payments, revenue, upstream time.
+  void record_exchange(const http::Exchange& ex);
+  /// One facilitator call: endpoint "verify" | "settle" | "supported", outcome "ok" or a failure code.
+  void facilitator_call(std::string_view facilitator, std::string_view endpoint, std::string_view outcome, double seconds);
+  /// A configuration reload attempt.
+  void reload(bool ok);
+  /// A limit that refused a request ("header_bytes", "body_bytes", ...).
+  void limit_breach(std::string_view limit);
+
+  /// The exposition, with gauges read from the server state.
+  std::string expose(const http::ServerState& state);
+
+  /// A reason code made safe as a label value: [a-z0-9_], at most 64 characters, else "other".
+  static std::string bounded_reason(std::string_view reason);
+  /// The method as a label: the standard methods, else "other".
+  static std::string_view method_label(std::string_view method);
+
+ private:
+  Registry registry_;
+  std::mutex hash_mutex_;
+  std::string last_hash_;  // the hash config_info was last set for
+};
+
+}  // namespace x402gw::metrics

@@ -1,0 +1,165 @@
+#include "metrics/registry.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+
+namespace x402gw::metrics {
+
+struct Registry::Series {
+  double value = 0;                  // counter or gauge
+  std::vector<uint64_t> buckets;     // histogram: observations <= bound i (not cumulative)
+  double sum = 0;
+  uint64_t count = 0;
+};
+
+struct Registry::Shard {
+  std::mutex mutex;
+  // family name -> label string -> series
+  std::unordered_map<std::string, std::unordered_map<std::string, Series>> series;
+};
+
+namespace {
+
+enum Op { kInc = 0, kObserve = 1, kSet = 2 };
+
+void append_escaped(std::string& out, std::string_view value) {
+  for (char c : value) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+}
+
+std::string number(double v) {
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(v)) return "NaN";
+  char buf[40];
+  if (v == std::floor(v) && std::fabs(v) < 1e15) std::snprintf(buf, sizeof buf, "%.0f", v);
+  else std::snprintf(buf, sizeof buf, "%.9g", v);
+  return buf;
+}
+
+// Inserts le="..." into a label string.
+std::string with_le(const std::string& labels, const std::string& le) {
+  if (labels.empty()) return "{le=\"" + le + "\"}";
+  return labels.substr(0, labels.size() - 1) + ",le=\"" + le + "\"}";
+}
+
+}  // namespace
+
+Registry::Registry() = default;
+Registry::~Registry() = default;
+
+void Registry::add(Family family) { families_.push_back(std::move(family)); }
+
+const Family* Registry::find(std::string_view name) const {
+  for (const auto& f : families_)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+std::string Registry::format_labels(Labels labels) {
+  if (labels.size() == 0) return {};
+  std::string out = "{";
+  bool first = true;
+  for (const auto& [name, value] : labels) {
+    if (!first) out += ',';
+    first = false;
+    out += name;
+    out += "=\"";
+    append_escaped(out, value);
+    out += '"';
+  }
+  out += '}';
+  return out;
+}
+
+Registry::Shard& Registry::local() {
+  // One shard per thread per registry; the cache is keyed by the registry's address.
+  thread_local const Registry* owner = nullptr;
+  thread_local Shard* shard = nullptr;
+  if (owner != this) {
+    std::lock_guard lock(shards_mutex_);
+    shards_.push_back(std::make_unique<Shard>());
+    shard = shards_.back().get();
+    owner = this;
+  }
+  return *shard;
+}
+
+void Registry::update(std::string_view family_name, Labels labels, double value, int op) {
+  const Family* family = find(family_name);
+  if (!family) return;
+  Shard& shard = local();
+  std::string key = format_labels(labels);
+  std::lock_guard lock(shard.mutex);
+  Series& s = shard.series[family->name][key];
+  switch (op) {
+    case kInc: s.value += value; break;
+    case kSet: s.value = value; break;
+    case kObserve: {
+      if (s.buckets.empty()) s.buckets.assign(family->buckets.size(), 0);
+      for (size_t i = 0; i < family->buckets.size(); ++i)
+        if (value <= family->buckets[i]) {
+          ++s.buckets[i];
+          break;
+        }
+      s.sum += value;
+      ++s.count;
+      break;
+    }
+  }
+}
+
+void Registry::inc(std::string_view family, Labels labels, double value) { update(family, labels, value, kInc); }
+void Registry::observe(std::string_view family, Labels labels, double value) { update(family, labels, value, kObserve); }
+void Registry::set(std::string_view family, Labels labels, double value) { update(family, labels, value, kSet); }
+
+std::string Registry::expose() const {
+  // Merge the shards: counters and histograms add up; a gauge keeps the last shard's value
+  // (gauges are set from one place).
+  std::map<std::string, std::map<std::string, Series>> merged;
+  {
+    std::lock_guard lock(shards_mutex_);
+    for (const auto& shard : shards_) {
+      std::lock_guard shard_lock(shard->mutex);
+      for (const auto& [family, series] : shard->series)
+        for (const auto& [labels, s] : series) {
+          Series& m = merged[family][labels];
+          m.value = find(family)->type == Type::gauge ? s.value : m.value + s.value;
+          if (m.buckets.size() < s.buckets.size()) m.buckets.resize(s.buckets.size(), 0);
+          for (size_t i = 0; i < s.buckets.size(); ++i) m.buckets[i] += s.buckets[i];
+          m.sum += s.sum;
+          m.count += s.count;
+        }
+    }
+  }
+  std::string out;
+  for (const auto& family : families_) {
+    out += "# HELP " + family.name + " " + family.help + "\n";
+    out += "# TYPE " + family.name + " " +
+           (family.type == Type::counter ? "counter" : family.type == Type::gauge ? "gauge" : "histogram") + "\n";
+    auto it = merged.find(family.name);
+    if (it == merged.end()) continue;
+    for (const auto& [labels, s] : it->second) {
+      if (family.type != Type::histogram) {
+        out += family.name + labels + " " + number(s.value) + "\n";
+        continue;
+      }
+      uint64_t cumulative = 0;
+      for (size_t i = 0; i < family.buckets.size(); ++i) {
+        cumulative += i < s.buckets.size() ? s.buckets[i] : 0;
+        out += family.name + "_bucket" + with_le(labels, number(family.buckets[i])) + " " + std::to_string(cumulative) + "\n";
+      }
+      out += family.name + "_bucket" + with_le(labels, "+Inf") + " " + std::to_string(s.count) + "\n";
+      out += family.name + "_sum" + labels + " " + number(s.sum) + "\n";
+      out += family.name + "_count" + labels + " " + std::to_string(s.count) + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace x402gw::metrics
