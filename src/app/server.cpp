@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
@@ -97,6 +98,11 @@ void Server::drain() {
     a->close(ignored);
   }
   if (readiness_wake_) readiness_wake_->cancel();
+  // Idle keep-alive connections carry no request: close them now, each on its own worker thread.
+  for (auto& w : workers_)
+    asio::post(w->ioc, [context = &w->context] {
+      for (auto* client : context->idle_clients) client->cancel();
+    });
   auto grace = state_.current()->timeouts.drain;
   log_event("info", "draining", {{"in_flight", state_.in_flight.load()}, {"grace_ms", grace.count()}});
   Worker& main = *workers_.front();

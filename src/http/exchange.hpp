@@ -1,6 +1,7 @@
 #pragma once
 // One request/response exchange on a client connection: what the session read, what routing
 // decided, and what happened (for the access log and metrics).
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -36,7 +37,7 @@ struct Exchange {
   std::string client_ip;
   const config::Route* route = nullptr;   // null when no route matched
   const config::Upstream* upstream = nullptr;
-  bool draining = false;                  // the server is shutting down: close after this exchange
+  const std::atomic<bool>* draining = nullptr;  // the server is shutting down: close after this exchange
   unsigned client_version = 11;           // 10 or 11, as the client sent it
   bool client_keep_alive = true;          // what the client asked for, before headers are rewritten
   bool head_request = false;
@@ -57,7 +58,9 @@ struct Exchange {
 
   ::boost::beast::http::request<::boost::beast::http::buffer_body>& request() { return parser.get(); }
   /// Whether the client asked for, and may get, another request on this connection.
-  bool keep_alive() const { return client_keep_alive && !close_connection && !draining; }
+  bool keep_alive() const {
+    return client_keep_alive && !close_connection && !(draining && draining->load(std::memory_order_relaxed));
+  }
   /// Whether the request has a body that has not been read yet.
   bool body_pending() const { return !parser.is_done(); }
 };

@@ -133,7 +133,12 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     parser.header_limit(static_cast<uint32_t>(config->limits.max_header_bytes));
     parser.body_limit(config->limits.max_request_body);
     client.expires_after(first ? config->timeouts.request_header : config->timeouts.keep_alive);
+    if (state.draining.load(std::memory_order_relaxed)) break;
+    worker.idle_clients.insert(&client);
     auto [ec, n] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
+    worker.idle_clients.erase(&client);
+    // The request is served by the configuration live when it arrived, not when the wait began.
+    config = state.current();
     if (ec) {
       if (auto failure = header_failure(ec, buffer.size() > 0 || n > 0))
         co_await send_raw_failure(client, failure->first, failure->second, config->timeouts.body_io);
@@ -143,7 +148,7 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     state.in_flight.fetch_add(1, std::memory_order_relaxed);
     Exchange ex{client, buffer, parser, *config, worker, state.metrics, chunk.data(), chunk.size()};
     ex.client_ip = client_ip;
-    ex.draining = state.draining.load(std::memory_order_relaxed);
+    ex.draining = &state.draining;
     ex.method = std::string(parser.get().method_string());
     co_await handle(ex);
     if (state.access_log) state.access_log->write(ex);

@@ -1,16 +1,20 @@
 #pragma once
 // What one worker thread owns for outgoing connections: pools and TLS contexts, used only by the
 // coroutines of that thread, so nothing here is locked.
+#include <unordered_set>
+
 #include "net/connection.hpp"
 #include "net/tls.hpp"
 
 namespace x402gw::net {
 
-/// Per-thread outgoing-connection state.
+/// Per-thread connection state.
 struct WorkerContext {
   ConnectionPool upstreams;
   ConnectionPool facilitators;
   TlsContexts tls;
+  /// Client connections waiting for their next request (closed at once when draining).
+  std::unordered_set<beast::tcp_stream*> idle_clients;
 };
 
 }  // namespace x402gw::net
