@@ -9,6 +9,7 @@ packages=(
   build-essential cmake ccache pkg-config
   libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   libgtest-dev googletest libbenchmark-dev
+  prometheus
   ca-certificates curl
 )
 [ "${X402GW_BENCH_DEPS:-0}" = 1 ] && packages+=(nginx-light wrk)

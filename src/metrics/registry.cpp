@@ -1,6 +1,7 @@
 #include "metrics/registry.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -50,7 +51,11 @@ std::string with_le(const std::string& labels, const std::string& le) {
 
 }  // namespace
 
-Registry::Registry() = default;
+namespace {
+std::atomic<uint64_t> next_registry_id{1};
+}  // namespace
+
+Registry::Registry() : id_(next_registry_id.fetch_add(1)) {}
 Registry::~Registry() = default;
 
 void Registry::add(Family family) { families_.push_back(std::move(family)); }
@@ -78,14 +83,15 @@ std::string Registry::format_labels(Labels labels) {
 }
 
 Registry::Shard& Registry::local() {
-  // One shard per thread per registry; the cache is keyed by the registry's address.
-  thread_local const Registry* owner = nullptr;
+  // One shard per thread per registry. The cache is keyed by the registry's unique id, not its
+  // address: a later registry may live at the address of a destroyed one.
+  thread_local uint64_t owner = 0;
   thread_local Shard* shard = nullptr;
-  if (owner != this) {
+  if (owner != id_) {
     std::lock_guard lock(shards_mutex_);
     shards_.push_back(std::make_unique<Shard>());
     shard = shards_.back().get();
-    owner = this;
+    owner = id_;
   }
   return *shard;
 }

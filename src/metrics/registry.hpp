@@ -2,6 +2,7 @@
 // A small Prometheus registry: counters, gauges and histograms with labels, written in the text
 // exposition format 0.0.4. Updates go to the calling thread's shard (an uncontended lock); a
 // scrape merges the shards.
+#include <cstdint>
 #include <initializer_list>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,7 @@ class Registry {
   const Family* find(std::string_view name) const;
   void update(std::string_view family, Labels labels, double value, int op);
 
+  const uint64_t id_;
   std::vector<Family> families_;
   mutable std::mutex shards_mutex_;
   std::vector<std::unique_ptr<Shard>> shards_;

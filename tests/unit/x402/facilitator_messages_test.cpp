@@ -65,3 +65,28 @@ TEST(FacilitatorMessages, GatewayMadeFailure) {
   EXPECT_EQ(receipt["transaction"], "");
   EXPECT_EQ(receipt["payer"], "0xabc");
 }
+
+TEST(FacilitatorMessages, SupportedKindsCoverRequirementsOfEitherGeneration) {
+  auto kinds = parse_supported_response(
+      R"({"kinds":[{"x402Version":2,"scheme":"exact","network":"eip155:84532"},{"x402Version":1,"scheme":"exact","network":"base"},{"x402Version":2,"scheme":"exact","network":"solana:*"}]})");
+  ASSERT_TRUE(kinds);
+  EXPECT_EQ(kinds->size(), 3u);
+  EXPECT_TRUE(supports(*kinds, base_sepolia_usdc()));               // by CAIP-2 (v2)
+  auto base = base_sepolia_usdc();
+  base.network = "eip155:8453";
+  base.v1_network = "base";
+  EXPECT_TRUE(supports(*kinds, base));                               // by v1 name
+  auto sol = base_sepolia_usdc();
+  sol.network = "solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp";
+  sol.v1_network = "solana";
+  EXPECT_TRUE(supports(*kinds, sol));                                // wildcard
+  auto poly = base_sepolia_usdc();
+  poly.network = "eip155:137";
+  poly.v1_network = "polygon";
+  EXPECT_FALSE(supports(*kinds, poly));
+  auto upto = base_sepolia_usdc();
+  upto.scheme = "upto";
+  EXPECT_FALSE(supports(*kinds, upto));
+  EXPECT_FALSE(parse_supported_response(R"({"kinds":"no"})"));
+  EXPECT_FALSE(parse_supported_response("oops"));
+}
