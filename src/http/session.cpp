@@ -140,8 +140,13 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     // The request is served by the configuration live when it arrived, not when the wait began.
     config = state.current();
     if (ec) {
-      if (auto failure = header_failure(ec, buffer.size() > 0 || n > 0))
+      if (auto failure = header_failure(ec, buffer.size() > 0 || n > 0)) {
+        if (state.metrics) {
+          auto limit = metrics::GatewayMetrics::limit_of(http_errors::code_of(failure->first));
+          if (!limit.empty()) state.metrics->limit_breach(limit);
+        }
         co_await send_raw_failure(client, failure->first, failure->second, config->timeouts.body_io);
+      }
       break;
     }
 

@@ -35,6 +35,15 @@ std::string GatewayMetrics::bounded_reason(std::string_view reason) {
   return std::string(reason);
 }
 
+std::string_view GatewayMetrics::limit_of(std::string_view failure_code) {
+  if (failure_code == "header_too_large") return "header";
+  if (failure_code == "body_too_large") return "request_body";
+  if (failure_code == "target_too_long") return "target";
+  if (failure_code == "request_timeout") return "request_time";
+  if (failure_code == "upstream_response_too_large") return "buffered_response";
+  return {};
+}
+
 std::string_view GatewayMetrics::method_label(std::string_view method) {
   for (std::string_view m : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
     if (m == method) return m;
@@ -46,6 +55,7 @@ void GatewayMetrics::record_exchange(const http::Exchange& ex) {
   const std::string status = std::to_string(ex.status);
   const std::string_view method = method_label(ex.method);
   registry_.inc("x402gw_requests_total", {{"route", route}, {"method", method}, {"status", status}});
+  if (auto limit = limit_of(ex.failure_code); !limit.empty()) limit_breach(limit);
   if (ex.upstream && ex.upstream_time.count() > 0)
     registry_.observe("x402gw_upstream_request_duration_seconds", {{"upstream", ex.upstream->name}},
                       static_cast<double>(ex.upstream_time.count()) / 1e6);

@@ -35,6 +35,8 @@ class GatewayMetrics {
 
   /// A reason code made safe as a label value: [a-z0-9_], at most 64 characters, else "other".
   static std::string bounded_reason(std::string_view reason);
+  /// The limit an error code reports as breached ("header", "request_body", ...), or "".
+  static std::string_view limit_of(std::string_view failure_code);
   /// The method as a label: the standard methods, else "other".
   static std::string_view method_label(std::string_view method);
 

@@ -89,6 +89,12 @@ test("metrics: the exposition passes promtool and counts requests, challenges, p
     assert.equal(value("x402gw_in_flight_requests"), 0);
     assert.match(text, /x402gw_config_info\{hash="[0-9a-f]{16}"\} 1/);
     assert.doesNotMatch(text, new RegExp(BUYER, "i"), "no payer addresses in labels");
+    // Limits: an oversized header (431) and body (413) are counted.
+    await fetch(gw.url("/public/x"), { headers: { "X-Big": "x".repeat(20000) } }).catch(() => {});
+    await fetch(gw.url("/public/x"), { method: "POST", body: "x".repeat(11 * 1024 * 1024) }).catch(() => {});
+    const after = await (await fetch(gw.admin("/metrics"))).text();
+    assert.match(after, /x402gw_limit_breaches_total\{limit="header"\} 1/);
+    assert.match(after, /x402gw_limit_breaches_total\{limit="request_body"\} 1/);
     assert.doesNotMatch(text, /path=/, "no raw paths in labels");
   } finally {
     await gw.stop();
