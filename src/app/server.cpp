@@ -24,6 +24,7 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   access_log_ = std::make_unique<http::AccessLog>(out);
   state_.access_log = access_log_.get();
   state_.metrics = &metrics_;
+  state_.replay_guard = &replay_guard_;
   state_.reload = [this] { return reload(); };
 }
 

@@ -12,6 +12,7 @@
 #include "http/access_log.hpp"
 #include "http/server_state.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "payment/replay_guard.hpp"
 #include "net/asio.hpp"
 #include "net/worker_context.hpp"
 
@@ -43,6 +44,7 @@ class Server {
   std::string config_path_;
   http::ServerState state_;
   metrics::GatewayMetrics metrics_;
+  payment::ReplayGuard replay_guard_;
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file
   std::unique_ptr<http::AccessLog> access_log_;
   std::unique_ptr<asio::steady_timer> readiness_wake_;

@@ -15,6 +15,9 @@
 namespace x402gw::metrics {
 class GatewayMetrics;
 }
+namespace x402gw::payment {
+class ReplayGuard;
+}
 
 namespace x402gw::http {
 
@@ -43,6 +46,7 @@ struct Exchange {
   bool head_request = false;
   bool expects_continue = false;          // "Expect: 100-continue" not answered yet
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  payment::ReplayGuard* replay_guard = nullptr;
 
   // Outcome.
   std::string method;

@@ -13,6 +13,9 @@
 namespace x402gw::metrics {
 class GatewayMetrics;
 }
+namespace x402gw::payment {
+class ReplayGuard;
+}
 
 namespace x402gw::http {
 
@@ -32,6 +35,7 @@ struct ServerState {
   std::atomic<int64_t> open_connections{0};
   AccessLog* access_log = nullptr;
   metrics::GatewayMetrics* metrics = nullptr;
+  payment::ReplayGuard* replay_guard = nullptr;
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 

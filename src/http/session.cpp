@@ -154,6 +154,7 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     Exchange ex{client, buffer, parser, *config, worker, state.metrics, chunk.data(), chunk.size()};
     ex.client_ip = client_ip;
     ex.draining = &state.draining;
+    ex.replay_guard = state.replay_guard;
     ex.method = std::string(parser.get().method_string());
     co_await handle(ex);
     if (state.access_log) state.access_log->write(ex);

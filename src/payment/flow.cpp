@@ -3,6 +3,7 @@
 #include "facilitator/client.hpp"
 #include "http/local_reply.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "payment/replay_guard.hpp"
 #include "upstream/proxy.hpp"
 #include "x402/challenge.hpp"
 #include "x402/facilitator_messages.hpp"
@@ -119,6 +120,23 @@ awaitable<void> handle_priced(http::Exchange& ex) {
     co_return;
   }
   const x402::Requirement& requirement = route.requirements[std::get<size_t>(matched)];
+
+  // One payment, one use: claimed before anything is asked of the facilitator or the upstream.
+  const std::string identity = payment_identity(payment);
+  if (ex.replay_guard) {
+    const Claim claim = ex.replay_guard->claim(identity);
+    if (claim != Claim::applied) {
+      ex.payment = "rejected";
+      const std::string code = claim == Claim::in_flight ? "payment_in_flight" : "payment_already_used";
+      const std::string message = claim == Claim::in_flight
+                                      ? "this payment is being processed by another request"
+                                      : "this payment was already used; sign a new one";
+      co_await send_challenge(ex, resource, code, message);
+      co_return;
+    }
+  }
+  std::optional<ClaimHold> hold;
+  if (ex.replay_guard) hold.emplace(*ex.replay_guard, identity);
   ex.network = requirement.network;
   ex.asset = requirement.asset_symbol.empty() ? requirement.asset : requirement.asset_symbol;
   ex.amount = requirement.amount;
@@ -148,6 +166,7 @@ awaitable<void> handle_priced(http::Exchange& ex) {
   if (route.settlement == config::Settlement::before) {
     auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource);
     if (!receipt) co_return;
+    if (hold) hold->mark_settled();
     options.response_headers = {{receipt_header(version), *receipt}, {"Access-Control-Expose-Headers", kExposed}};
     auto result = co_await upstream::forward_streaming(ex, options);
     // Paid, but the upstream failed: the client still gets its receipt, as proof for a refund.
@@ -171,6 +190,7 @@ awaitable<void> handle_priced(http::Exchange& ex) {
   }
   auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource);
   if (!receipt) co_return;
+  if (hold) hold->mark_settled();
   upstream::HeaderList headers{{receipt_header(version), *receipt}, {"Access-Control-Expose-Headers", kExposed}};
   co_await upstream::send_buffered(ex, response, headers);
 }

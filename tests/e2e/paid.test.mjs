@@ -83,6 +83,44 @@ for (const version of ["v2", "v1"]) {
   }
 }
 
+// A fetch that captures the signed payment and does not send it.
+function capturingFetch() {
+  const captured = [];
+  const f = async (input, init) => {
+    const request = new Request(input, init);
+    const header = request.headers.get("payment-signature") || request.headers.get("x-payment");
+    if (header) {
+      captured.push(header);
+      return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
+    }
+    return fetch(request);
+  };
+  f.captured = captured;
+  return f;
+}
+
+for (const version of ["v2", "v1"]) {
+  test(`${version}: 50 concurrent presentations of one payment -> exactly one settlement on chain, one upstream hit`, async () => {
+    const capture = capturingFetch();
+    await clients[version](capture)(gw.url("/api/weather"));
+    assert.equal(capture.captured.length, 1);
+    const header = capture.captured[0];
+    const servedBefore = api.served["/api/weather"] || 0;
+    const start = await balances();
+    const settlesBefore = stack.facilitatorCalls.settle;
+
+    const results = await Promise.all(Array.from({ length: 50 }, () =>
+      fetch(gw.url("/api/weather"), { headers: { [paymentHeaderName[version]]: header } }).then(async (r) => ({ status: r.status, text: await r.text() }))));
+    assert.equal(results.filter((r) => r.status === 200).length, 1, JSON.stringify(results.map((r) => r.status)));
+    assert.ok(results.filter((r) => r.status === 402).length === 49);
+    assert.equal((api.served["/api/weather"] || 0) - servedBefore, 1);
+    assert.equal(stack.facilitatorCalls.settle - settlesBefore, 1, "one settlement");
+    const end = await balances();
+    assert.equal(start.buyer - end.buyer, PRICE);
+    assert.equal(end.seller - start.seller, PRICE);
+  });
+}
+
 test("an unfunded payer is refused with 402 and the upstream never serves it", async () => {
   const servedBefore = api.served["/api/weather"] || 0;
   for (const make of [

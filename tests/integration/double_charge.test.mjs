@@ -1,0 +1,73 @@
+// No double charge, no double serve: one payment is used at most once, however it is presented.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader } from "../support/gateway.mjs";
+
+let upstream, facilitator, gw;
+
+before(async () => {
+  upstream = await startUpstream((req, res) => {
+    if (req.url.startsWith("/teapot")) { res.statusCode = 418; return res.end("no"); }
+    res.end(JSON.stringify({ ok: true }));
+  });
+  facilitator = await startFacilitator({ verify: () => ({ delayMs: 300, body: { isValid: true, payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" } }) });
+  gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitator.url, routes: `  - { match: "GET /paid", price: "$0.01" }
+  - { match: "GET /before", price: "$0.01", settlement: before }
+  - { match: "GET /teapot", price: "$0.01" }` }));
+});
+
+after(async () => {
+  await gw.stop();
+  await upstream.close();
+  await facilitator.close();
+});
+
+function reset() {
+  upstream.requests.length = 0;
+  facilitator.calls.length = 0;
+}
+
+for (const [path, version] of [["/paid", 2], ["/paid", 1], ["/before", 2]]) {
+  test(`${path} v${version}: 20 concurrent presentations of one payment -> one served and settled, 19 refused`, async () => {
+    reset();
+    const c = await challenge(gw.url(path));
+    const header = paymentHeader(version, version === 2 ? c.v2 : c.v1, { nonce: `${version}${path.length}`.padEnd(64, "7") });
+    const name = version === 2 ? "PAYMENT-SIGNATURE" : "X-PAYMENT";
+    const results = await Promise.all(Array.from({ length: 20 }, () => fetch(gw.url(path), { headers: { [name]: header } }).then(async (r) => ({ status: r.status, body: await r.json() }))));
+    assert.equal(results.filter((r) => r.status === 200).length, 1);
+    const refused = results.filter((r) => r.status !== 200);
+    assert.equal(refused.length, 19);
+    for (const r of refused) {
+      assert.equal(r.status, 402);
+      assert.equal(r.body.error, "payment_in_flight");
+    }
+    assert.equal(upstream.requests.length, 1);
+    assert.deepEqual(facilitator.calls.map((x) => x.endpoint), ["verify", "settle"]);
+
+    const again = await fetch(gw.url(path), { headers: { [name]: header } });
+    assert.equal(again.status, 402);
+    assert.equal((await again.json()).error, "payment_already_used");
+    assert.equal(upstream.requests.length, 1);
+  });
+}
+
+test("a payment that was not settled (upstream failed) may be presented again", async () => {
+  reset();
+  const c = await challenge(gw.url("/teapot"));
+  const header = paymentHeader(2, c.v2, { nonce: "9".repeat(64) });
+  assert.equal((await fetch(gw.url("/teapot"), { headers: { "PAYMENT-SIGNATURE": header } })).status, 418);
+  assert.equal((await fetch(gw.url("/teapot"), { headers: { "PAYMENT-SIGNATURE": header } })).status, 418);
+  assert.deepEqual(facilitator.calls.map((x) => x.endpoint), ["verify", "verify"]);
+});
+
+test("the same payment for a different price is still the same payment", async () => {
+  reset();
+  const c = await challenge(gw.url("/paid"));
+  const header = paymentHeader(2, c.v2, { nonce: "5".repeat(64) });
+  assert.equal((await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } })).status, 200);
+  const other = await challenge(gw.url("/before"));
+  const reused = paymentHeader(2, other.v2, { nonce: "5".repeat(64) });  // same payer and nonce
+  const res = await fetch(gw.url("/before"), { headers: { "PAYMENT-SIGNATURE": reused } });
+  assert.equal(res.status, 402);
+  assert.equal((await res.json()).error, "payment_already_used");
+});
