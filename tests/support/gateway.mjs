@@ -1,6 +1,7 @@
 // Test support: the real gateway binary on port 0, a recording upstream, a scripted facilitator,
 // raw sockets. Everything binds 127.0.0.1 and is stopped by the test that started it.
 import { spawn } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import net from "node:net";
@@ -185,9 +186,10 @@ export function decodeHeader(value) {
   return JSON.parse(Buffer.from(value, "base64").toString("utf8"));
 }
 
-/** A payment header for the requirement `accepted` (v2) or its v1 twin. Signatures are not real:
+/** A payment header for the requirement `accepted` (v2) or its v1 twin, with a fresh nonce unless
+ *  one is given (as real clients sign a new authorization each time). Signatures are not real:
  *  the scripted facilitator decides what is valid. */
-export function paymentHeader(version, accepted, { value, to, nonce = "11".repeat(32), from = BUYER } = {}) {
+export function paymentHeader(version, accepted, { value, to, nonce = crypto.randomBytes(32).toString("hex"), from = BUYER } = {}) {
   const payload = {
     signature: "0x" + "aa".repeat(65),
     authorization: { from, to: to || accepted.payTo, value: value || accepted.amount || accepted.maxAmountRequired, validAfter: "0", validBefore: "9999999999", nonce: "0x" + nonce },
