@@ -5,6 +5,7 @@
 
 #include "http/access_log.hpp"
 #include "http/local_reply.hpp"
+#include "http/request_checks.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "payment/discovery.hpp"
 #include "payment/flow.hpp"
@@ -44,6 +45,23 @@ std::optional<std::pair<Failure, std::string>> header_failure(const error_code& 
   if (ec == bhttp::error::body_limit)
     return std::pair{Failure::body_too_large, std::string("the request body is larger than limits.max_request_body")};
   return std::pair{Failure::bad_request, "the request is not valid HTTP/1.1: " + ec.message()};
+}
+
+// Reads until the buffer holds a complete request header (or more than `limit` bytes of one),
+// so that the raw bytes can be checked before Beast parses them. Returns the header's size.
+awaitable<std::tuple<error_code, size_t>> read_raw_header(beast::tcp_stream& client, beast::flat_buffer& buffer,
+                                                          uint64_t limit) {
+  for (;;) {
+    std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
+    if (size_t end = header_end(bytes); end != std::string_view::npos) co_return std::tuple{error_code{}, end};
+    // A bare LF never ends in CRLF CRLF: let Beast's parser refuse it now.
+    for (size_t lf = bytes.find('\n'); lf != std::string_view::npos; lf = bytes.find('\n', lf + 1))
+      if (lf == 0 || bytes[lf - 1] != '\r') co_return std::tuple{error_code{}, size_t{0}};
+    if (bytes.size() > limit) co_return std::tuple{error_code(bhttp::error::header_limit), size_t{0}};
+    auto [ec, n] = co_await client.async_read_some(buffer.prepare(4096), use_nothrow);
+    buffer.commit(n);
+    if (ec) co_return std::tuple{ec, size_t{0}};
+  }
 }
 
 awaitable<void> forward_free(Exchange& ex) {
@@ -135,10 +153,30 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     client.expires_after(first ? config->timeouts.request_header : config->timeouts.keep_alive);
     if (state.draining.load(std::memory_order_relaxed)) break;
     worker.idle_clients.insert(&client);
-    auto [ec, n] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
+    auto [raw_ec, raw_size] = co_await read_raw_header(client, buffer, config->limits.max_header_bytes);
     worker.idle_clients.erase(&client);
     // The request is served by the configuration live when it arrived, not when the wait began.
     config = state.current();
+    if (!raw_ec && has_obsolete_line_folding(std::string_view(static_cast<const char*>(buffer.data().data()), raw_size))) {
+      co_await send_raw_failure(client, Failure::bad_request, "obsolete line folding in the request header is refused",
+                                config->timeouts.body_io);
+      break;
+    }
+    error_code ec = raw_ec;
+    size_t n = 0;
+    if (!ec) {
+      // Beast parses the header from the buffer; nothing more is read here.
+      auto [parse_ec, parsed] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
+      ec = parse_ec;
+      n = parsed;
+    }
+    if (!ec) {
+      if (auto problem = framing_problem(parser.get(), parser.get().version())) {
+        const std::string message = "refused: " + *problem;
+        co_await send_raw_failure(client, Failure::bad_request, message, config->timeouts.body_io);
+        break;
+      }
+    }
     if (ec) {
       if (auto failure = header_failure(ec, buffer.size() > 0 || n > 0)) {
         if (state.metrics) {
