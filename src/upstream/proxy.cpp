@@ -74,12 +74,43 @@ awaitable<std::unique_ptr<net::Connection>> acquire(http::Exchange& ex, ForwardR
 // Sends the request (header, then the body streamed from the client) and reads the response
 // header. A pooled connection that turns out to be closed is replaced once, if nothing of the
 // client's body has been consumed yet.
+// The failure for a client-side error while reading a request body.
+ForwardResult client_body_failure(const error_code& ec) {
+  if (ec == bhttp::error::body_limit) return fail(Failure::body_too_large, "the request body is larger than this route allows");
+  if (ec == beast::error::timeout) return fail(Failure::request_timeout, "the client sent its request body too slowly");
+  return fail(Failure::bad_request, "the request body could not be read: " + ec.message());
+}
+
 awaitable<UpstreamReply> send_request(http::Exchange& ex, const ForwardOptions& options) {
   UpstreamReply reply;
   const config::Upstream& up = *ex.upstream;
   prepare_request(ex, options);
   const bool has_body = !ex.parser.is_done();
   if (has_body && ex.route && ex.route->max_request_body) ex.parser.body_limit(ex.route->max_request_body);
+
+  // Read the first piece of the body before a byte goes upstream, so that a malformed start
+  // (a bad chunk size, a body over the limit) is refused with nothing forwarded.
+  size_t preloaded = 0;
+  if (has_body) {
+    if (ex.expects_continue) {
+      static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+      ex.client.expires_after(ex.config.timeouts.body_io);
+      co_await asio::async_write(ex.client, asio::buffer(kContinue, sizeof kContinue - 1), use_nothrow);
+      ex.expects_continue = false;
+    }
+    auto& body = ex.request().body();
+    body.data = ex.chunk;
+    body.size = ex.chunk_size;
+    ex.client.expires_after(ex.config.timeouts.body_io);
+    auto [ec, n] = co_await bhttp::async_read_some(ex.client, ex.buffer, ex.parser, use_nothrow);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) {
+      ex.close_connection = true;
+      reply.result = client_body_failure(ec);
+      co_return reply;
+    }
+    preloaded = ex.chunk_size - body.size;
+  }
 
   for (int attempt = 0; attempt < 2; ++attempt) {
     reply.connection = co_await acquire(ex, reply.result, attempt == 0);
@@ -95,28 +126,17 @@ awaitable<UpstreamReply> send_request(http::Exchange& ex, const ForwardOptions& 
       reply.result = fail(read_failure(hec), "writing the request to upstream '" + up.name + "' failed: " + hec.message());
       co_return reply;
     }
-    if (has_body && ex.expects_continue) {
-      static constexpr char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
-      ex.client.expires_after(ex.config.timeouts.body_io);
-      co_await asio::async_write(ex.client, asio::buffer(kContinue, sizeof kContinue - 1), use_nothrow);
-      ex.expects_continue = false;
-    }
     uint64_t sent = 0;
     auto err = co_await net::with_stream(conn, [&](auto& s) {
       return relay_body(ex.client, ex.buffer, ex.parser, s, serializer, ex.chunk, ex.chunk_size, sent,
-                        [&] { ex.client.expires_after(ex.config.timeouts.body_io); }, arm_upstream);
+                        [&] { ex.client.expires_after(ex.config.timeouts.body_io); }, arm_upstream, preloaded);
     });
     if (err) {
+      // The upstream connection is dropped mid-request: it never receives a complete request.
       ex.close_connection = true;
-      if (err.side == RelayError::write) {
-        reply.result = fail(read_failure(err.ec), "sending the request body to upstream '" + up.name + "' failed");
-      } else if (err.ec == bhttp::error::body_limit) {
-        reply.result = fail(Failure::body_too_large, "the request body is larger than this route allows");
-      } else if (err.ec == beast::error::timeout) {
-        reply.result = fail(Failure::request_timeout, "the client sent its request body too slowly");
-      } else {
-        reply.result = fail(Failure::bad_request, "the request body could not be read: " + err.ec.message());
-      }
+      reply.result = err.side == RelayError::write
+                         ? fail(read_failure(err.ec), "sending the request body to upstream '" + up.name + "' failed")
+                         : client_body_failure(err.ec);
       reply.connection.reset();
       co_return reply;
     }

@@ -16,14 +16,21 @@ struct RelayError {
 
 /// Relays the body of the message `parser` is reading from `in` to `out` through `serializer`
 /// (whose header may or may not have been written). `arm_in`/`arm_out` set the deadlines.
+/// `preloaded` bytes already read into `chunk` go out first.
 template <bool isRequest, class In, class Out, class ArmIn, class ArmOut>
 awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer,
                                  bhttp::parser<isRequest, bhttp::buffer_body>& parser, Out& out,
                                  bhttp::serializer<isRequest, bhttp::buffer_body>& serializer, char* chunk,
-                                 size_t chunk_size, uint64_t& bytes_written, ArmIn arm_in, ArmOut arm_out) {
+                                 size_t chunk_size, uint64_t& bytes_written, ArmIn arm_in, ArmOut arm_out,
+                                 size_t preloaded = 0) {
   auto& body = parser.get().body();
   while (!serializer.is_done()) {
-    if (!parser.is_done()) {
+    if (preloaded > 0) {
+      body.data = chunk;
+      body.size = preloaded;
+      body.more = !parser.is_done();
+      preloaded = 0;
+    } else if (!parser.is_done()) {
       body.data = chunk;
       body.size = chunk_size;
       arm_in();
