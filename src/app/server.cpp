@@ -20,6 +20,8 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   else if (destination == "stderr") out = stderr;
   else if (destination != "off") out = access_file_ = std::fopen(destination.c_str(), "a");
   if (destination != "off" && !out) log_event("error", "cannot open the access log; it is off", {{"path", destination}});
+  challenge_limiter_ = std::make_unique<http::RateLimiter>(config->limits.challenges_per_second, config->limits.challenge_burst);
+  state_.challenge_limiter = challenge_limiter_.get();
   state_.config.store(std::move(config));
   access_log_ = std::make_unique<http::AccessLog>(out);
   state_.access_log = access_log_.get();
@@ -83,6 +85,7 @@ std::string Server::reload() {
       result.config->access_log != current->access_log)
     log_event("warn", "listeners, threads and access_log change only on restart");
   std::string hash = result.config->hash;
+  challenge_limiter_->configure(result.config->limits.challenges_per_second, result.config->limits.challenge_burst);
   state_.config.store(std::move(result.config));
   metrics_.reload(true);
   log_event("info", "configuration reloaded", {{"config_hash", hash}});

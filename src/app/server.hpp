@@ -10,6 +10,7 @@
 #include <cstdio>
 
 #include "http/access_log.hpp"
+#include "http/rate_limiter.hpp"
 #include "http/server_state.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "payment/replay_guard.hpp"
@@ -45,6 +46,7 @@ class Server {
   http::ServerState state_;
   metrics::GatewayMetrics metrics_;
   payment::ReplayGuard replay_guard_;
+  std::unique_ptr<http::RateLimiter> challenge_limiter_;
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file
   std::unique_ptr<http::AccessLog> access_log_;
   std::unique_ptr<asio::steady_timer> readiness_wake_;

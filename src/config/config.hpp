@@ -82,6 +82,10 @@ struct Limits {
   uint64_t max_request_body = 10 * 1024 * 1024;       // per request; routes may lower or raise it
   uint64_t max_buffered_response = 8 * 1024 * 1024;   // settle-after routes buffer this much at most
   uint64_t max_target_bytes = 8192;
+  uint64_t max_header_count = 100;
+  uint64_t max_connections = 10'000;                  // open client connections, all listeners
+  double challenges_per_second = 20;                  // per client address; 0: unlimited
+  double challenge_burst = 40;
 };
 
 /// Deadlines on the client side.

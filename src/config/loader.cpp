@@ -117,8 +117,14 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
 
 void read_limits(YamlReader& r, const YAML::Node& node, Limits& l) {
   if (!node.IsDefined()) return;
-  if (!r.expect_map(node, "limits", {"max_header_bytes", "max_request_body", "max_buffered_response", "max_target_bytes"}))
+  if (!r.expect_map(node, "limits",
+                    {"max_header_bytes", "max_request_body", "max_buffered_response", "max_target_bytes",
+                     "max_header_count", "max_connections", "challenges_per_second", "challenge_burst"}))
     return;
+  if (auto v = r.integer(node, "max_header_count", "limits", 1, 10000)) l.max_header_count = static_cast<uint64_t>(*v);
+  if (auto v = r.integer(node, "max_connections", "limits", 1, 1000000)) l.max_connections = static_cast<uint64_t>(*v);
+  if (auto v = r.integer(node, "challenges_per_second", "limits", 0, 1000000)) l.challenges_per_second = static_cast<double>(*v);
+  if (auto v = r.integer(node, "challenge_burst", "limits", 1, 1000000)) l.challenge_burst = static_cast<double>(*v);
   if (auto v = r.size(node, "max_header_bytes", "limits")) l.max_header_bytes = *v;
   if (auto v = r.size(node, "max_request_body", "limits")) l.max_request_body = *v;
   if (auto v = r.size(node, "max_buffered_response", "limits")) l.max_buffered_response = *v;

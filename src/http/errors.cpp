@@ -13,6 +13,8 @@ unsigned status_of(Failure f) {
     case Failure::body_too_large: return 413;
     case Failure::request_timeout: return 408;
     case Failure::route_not_found: return 404;
+    case Failure::rate_limited: return 429;
+    case Failure::too_many_connections: return 503;
     case Failure::payment_required: return 402;
     case Failure::payment_invalid: return 402;
     case Failure::settlement_failed: return 402;
@@ -40,6 +42,8 @@ std::string_view code_of(Failure f) {
     case Failure::body_too_large: return "body_too_large";
     case Failure::request_timeout: return "request_timeout";
     case Failure::route_not_found: return "route_not_found";
+    case Failure::rate_limited: return "rate_limited";
+    case Failure::too_many_connections: return "too_many_connections";
     case Failure::payment_required: return "payment_required";
     case Failure::payment_invalid: return "payment_invalid";
     case Failure::settlement_failed: return "settlement_failed";

@@ -17,6 +17,8 @@ enum class Failure {
   body_too_large,
   request_timeout,
   route_not_found,
+  rate_limited,               // too many challenges for one client address
+  too_many_connections,       // limits.max_connections reached
   // payment (402)
   payment_required,
   payment_invalid,            // header undecodable, no matching requirement, verify said invalid

@@ -47,6 +47,13 @@ struct Exchange {
   bool expects_continue = false;          // "Expect: 100-continue" not answered yet
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   payment::ReplayGuard* replay_guard = nullptr;
+  class RateLimiter* challenge_limiter = nullptr;
+  class ReadWatchdog* watchdog = nullptr;     // deadlines on client reads (see read_watchdog.hpp)
+
+  /// Arms the client read deadline for a body read.
+  void arm_body_read();
+  /// Whether a client read error was the body deadline passing.
+  bool body_read_timed_out(const error_code& ec) const;
 
   // Outcome.
   std::string method;

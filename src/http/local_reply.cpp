@@ -1,6 +1,17 @@
 #include "http/local_reply.hpp"
 
+#include "http/read_watchdog.hpp"
+
 namespace x402gw::http {
+
+void Exchange::arm_body_read() {
+  if (watchdog) watchdog->arm(config.timeouts.body_io);
+  else client.expires_after(config.timeouts.body_io);
+}
+
+bool Exchange::body_read_timed_out(const error_code& ec) const {
+  return ec == beast::error::timeout || (watchdog && watchdog->fired() && ec == asio::error::operation_aborted);
+}
 
 namespace bhttp = ::boost::beast::http;
 

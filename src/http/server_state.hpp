@@ -20,6 +20,7 @@ class ReplayGuard;
 namespace x402gw::http {
 
 class AccessLog;
+class RateLimiter;
 
 /// Whether every facilitator answered /supported with what the routes need.
 struct Readiness {
@@ -36,6 +37,7 @@ struct ServerState {
   AccessLog* access_log = nullptr;
   metrics::GatewayMetrics* metrics = nullptr;
   payment::ReplayGuard* replay_guard = nullptr;
+  RateLimiter* challenge_limiter = nullptr;
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 

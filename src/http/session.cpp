@@ -5,6 +5,7 @@
 
 #include "http/access_log.hpp"
 #include "http/local_reply.hpp"
+#include "http/read_watchdog.hpp"
 #include "http/request_checks.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "payment/discovery.hpp"
@@ -50,7 +51,9 @@ std::optional<std::pair<Failure, std::string>> header_failure(const error_code& 
 // Reads until the buffer holds a complete request header (or more than `limit` bytes of one),
 // so that the raw bytes can be checked before Beast parses them. Returns the header's size.
 awaitable<std::tuple<error_code, size_t>> read_raw_header(beast::tcp_stream& client, beast::flat_buffer& buffer,
-                                                          uint64_t limit) {
+                                                          uint64_t limit, ReadWatchdog& watchdog,
+                                                          std::chrono::milliseconds timeout) {
+  watchdog.arm(timeout);  // one deadline for the whole header: a slow drip of bytes does not extend it
   for (;;) {
     std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
     if (size_t end = header_end(bytes); end != std::string_view::npos) co_return std::tuple{error_code{}, end};
@@ -60,6 +63,7 @@ awaitable<std::tuple<error_code, size_t>> read_raw_header(beast::tcp_stream& cli
     if (bytes.size() > limit) co_return std::tuple{error_code(bhttp::error::header_limit), size_t{0}};
     auto [ec, n] = co_await client.async_read_some(buffer.prepare(4096), use_nothrow);
     buffer.commit(n);
+    if (ec && watchdog.fired()) co_return std::tuple{error_code(beast::error::timeout), size_t{0}};
     if (ec) co_return std::tuple{ec, size_t{0}};
   }
 }
@@ -136,13 +140,22 @@ std::string peer_address(const tcp::socket& socket) {
 }  // namespace
 
 awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker) {
-  state.open_connections.fetch_add(1, std::memory_order_relaxed);
+  const auto open = state.open_connections.fetch_add(1, std::memory_order_relaxed);
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   const std::string client_ip = peer_address(socket);
   beast::tcp_stream client(std::move(socket));
+  if (auto config = state.current(); static_cast<uint64_t>(open) >= config->limits.max_connections) {
+    if (state.metrics) state.metrics->limit_breach("connections");
+    const std::string message = "the gateway holds limits.max_connections connections; try again shortly";
+    co_await send_raw_failure(client, Failure::too_many_connections, message, std::chrono::seconds(1));
+    client.close();
+    state.open_connections.fetch_sub(1, std::memory_order_relaxed);
+    co_return;
+  }
   beast::flat_buffer buffer;
   std::array<char, 16 * 1024> chunk;
+  ReadWatchdog watchdog(client);
   bool first = true;
 
   for (;;) {
@@ -150,10 +163,11 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     RequestParser parser;
     parser.header_limit(static_cast<uint32_t>(config->limits.max_header_bytes));
     parser.body_limit(config->limits.max_request_body);
-    client.expires_after(first ? config->timeouts.request_header : config->timeouts.keep_alive);
     if (state.draining.load(std::memory_order_relaxed)) break;
     worker.idle_clients.insert(&client);
-    auto [raw_ec, raw_size] = co_await read_raw_header(client, buffer, config->limits.max_header_bytes);
+    const auto header_timeout = first ? config->timeouts.request_header : config->timeouts.keep_alive;
+    auto [raw_ec, raw_size] = co_await read_raw_header(client, buffer, config->limits.max_header_bytes, watchdog, header_timeout);
+    watchdog.disarm();
     worker.idle_clients.erase(&client);
     // The request is served by the configuration live when it arrived, not when the wait began.
     config = state.current();
@@ -166,11 +180,20 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     size_t n = 0;
     if (!ec) {
       // Beast parses the header from the buffer; nothing more is read here.
+      client.expires_after(config->timeouts.request_header);
       auto [parse_ec, parsed] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
       ec = parse_ec;
       n = parsed;
     }
     if (!ec) {
+      const auto fields = static_cast<uint64_t>(std::distance(parser.get().begin(), parser.get().end()));
+      if (fields > config->limits.max_header_count) {
+        if (state.metrics) state.metrics->limit_breach("header");
+        const std::string message = "the request has more than limits.max_header_count (" +
+                                    std::to_string(config->limits.max_header_count) + ") header fields";
+        co_await send_raw_failure(client, Failure::header_too_large, message, config->timeouts.body_io);
+        break;
+      }
       if (auto problem = framing_problem(parser.get(), parser.get().version())) {
         const std::string message = "refused: " + *problem;
         co_await send_raw_failure(client, Failure::bad_request, message, config->timeouts.body_io);
@@ -193,6 +216,8 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     ex.client_ip = client_ip;
     ex.draining = &state.draining;
     ex.replay_guard = state.replay_guard;
+    ex.challenge_limiter = state.challenge_limiter;
+    ex.watchdog = &watchdog;
     ex.method = std::string(parser.get().method_string());
     co_await handle(ex);
     if (state.access_log) state.access_log->write(ex);

@@ -41,6 +41,8 @@ std::string_view GatewayMetrics::limit_of(std::string_view failure_code) {
   if (failure_code == "target_too_long") return "target";
   if (failure_code == "request_timeout") return "request_time";
   if (failure_code == "upstream_response_too_large") return "buffered_response";
+  if (failure_code == "rate_limited") return "challenges";
+  if (failure_code == "too_many_connections") return "connections";
   return {};
 }
 

@@ -2,6 +2,7 @@
 
 #include "facilitator/client.hpp"
 #include "http/local_reply.hpp"
+#include "http/rate_limiter.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "payment/replay_guard.hpp"
 #include "upstream/proxy.hpp"
@@ -31,6 +32,13 @@ const char* receipt_header(int version) { return version == 2 ? "PAYMENT-RESPONS
 
 awaitable<void> send_challenge(http::Exchange& ex, const x402::ResourceInfo& resource, const std::string& code,
                                const std::string& message, http::HeaderList headers = {}) {
+  // Challenges are cheap one by one, not as a flood from one address.
+  if (ex.challenge_limiter && !ex.challenge_limiter->allow(ex.client_ip)) {
+    http::HeaderList retry{{"Retry-After", "1"}};
+    const std::string why = "too many payment challenges for this client address; slow down";
+    co_await http::send_failure(ex, http_errors::Failure::rate_limited, why, retry);
+    co_return;
+  }
   ex.challenged = true;
   auto challenge = x402::build_challenge(ex.route->requirements, resource, code, message);
   headers.emplace_back("PAYMENT-REQUIRED", std::move(challenge.header_value));

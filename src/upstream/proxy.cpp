@@ -75,9 +75,9 @@ awaitable<std::unique_ptr<net::Connection>> acquire(http::Exchange& ex, ForwardR
 // header. A pooled connection that turns out to be closed is replaced once, if nothing of the
 // client's body has been consumed yet.
 // The failure for a client-side error while reading a request body.
-ForwardResult client_body_failure(const error_code& ec) {
+ForwardResult client_body_failure(const http::Exchange& ex, const error_code& ec) {
   if (ec == bhttp::error::body_limit) return fail(Failure::body_too_large, "the request body is larger than this route allows");
-  if (ec == beast::error::timeout) return fail(Failure::request_timeout, "the client sent its request body too slowly");
+  if (ex.body_read_timed_out(ec)) return fail(Failure::request_timeout, "the client sent its request body too slowly");
   return fail(Failure::bad_request, "the request body could not be read: " + ec.message());
 }
 
@@ -86,7 +86,15 @@ awaitable<UpstreamReply> send_request(http::Exchange& ex, const ForwardOptions& 
   const config::Upstream& up = *ex.upstream;
   prepare_request(ex, options);
   const bool has_body = !ex.parser.is_done();
-  if (has_body && ex.route && ex.route->max_request_body) ex.parser.body_limit(ex.route->max_request_body);
+  if (has_body && ex.route && ex.route->max_request_body) {
+    ex.parser.body_limit(ex.route->max_request_body);
+    // Beast compares a declared Content-Length with the limit only while parsing the header.
+    if (auto declared = ex.parser.content_length(); declared && *declared > ex.route->max_request_body) {
+      ex.close_connection = true;
+      reply.result = fail(Failure::body_too_large, "the request body is larger than this route allows");
+      co_return reply;
+    }
+  }
 
   // Read the first piece of the body before a byte goes upstream, so that a malformed start
   // (a bad chunk size, a body over the limit) is refused with nothing forwarded.
@@ -101,12 +109,12 @@ awaitable<UpstreamReply> send_request(http::Exchange& ex, const ForwardOptions& 
     auto& body = ex.request().body();
     body.data = ex.chunk;
     body.size = ex.chunk_size;
-    ex.client.expires_after(ex.config.timeouts.body_io);
+    ex.arm_body_read();
     auto [ec, n] = co_await bhttp::async_read_some(ex.client, ex.buffer, ex.parser, use_nothrow);
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) {
       ex.close_connection = true;
-      reply.result = client_body_failure(ec);
+      reply.result = client_body_failure(ex, ec);
       co_return reply;
     }
     preloaded = ex.chunk_size - body.size;
@@ -129,14 +137,14 @@ awaitable<UpstreamReply> send_request(http::Exchange& ex, const ForwardOptions& 
     uint64_t sent = 0;
     auto err = co_await net::with_stream(conn, [&](auto& s) {
       return relay_body(ex.client, ex.buffer, ex.parser, s, serializer, ex.chunk, ex.chunk_size, sent,
-                        [&] { ex.client.expires_after(ex.config.timeouts.body_io); }, arm_upstream, preloaded);
+                        [&] { ex.arm_body_read(); }, arm_upstream, preloaded);
     });
     if (err) {
       // The upstream connection is dropped mid-request: it never receives a complete request.
       ex.close_connection = true;
       reply.result = err.side == RelayError::write
                          ? fail(read_failure(err.ec), "sending the request body to upstream '" + up.name + "' failed")
-                         : client_body_failure(err.ec);
+                         : client_body_failure(ex, err.ec);
       reply.connection.reset();
       co_return reply;
     }

@@ -36,7 +36,7 @@ before(async () => {
   gw = await startGateway(baseConfig({
     upstream: upstream.url, facilitator: facilitator.url, routes,
     upstreamExtra: ", timeout: 1s",
-    extra: `limits: { max_buffered_response: 16KiB }`,
+    limits: "max_buffered_response: 16KiB",
   }).replace("upstreams:\n", `upstreams:\n  resetter: { url: "${resetter.url}" }\n  down: { url: "http://127.0.0.1:${down}", connect_timeout: 1s }\n`));
   const deadFacilitator = await deadPort();
   deadGw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: `http://127.0.0.1:${deadFacilitator}`, routes: `  - { match: "GET /paid", price: "$0.01" }` }));

@@ -57,7 +57,7 @@ before(async () => {
   });
   const routes = `  - { match: "GET /api/paid", price: "$0.01" }
   - { match: "/*" }`;
-  gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: "http://127.0.0.1:9", routes, extra: "limits: { max_request_body: 256MiB }" }));
+  gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: "http://127.0.0.1:9", routes, limits: "max_request_body: 256MiB" }));
   gwProxyAll = await startGateway(baseConfig({ upstream: upstream.url, facilitator: "http://127.0.0.1:9", routes: `  - { match: "GET /api/paid", price: "$0.01" }`, extra: "unmatched: proxy" }));
 });
 

@@ -208,11 +208,13 @@ export async function challenge(url, init = {}) {
   return { response, body, v1: body.accepts?.[0], v2: header ? decodeHeader(header).accepts[0] : undefined, v2doc: header ? decodeHeader(header) : undefined };
 }
 
-/** The usual test configuration around one upstream and one facilitator. */
-export function baseConfig({ upstream, facilitator, routes, extra = "", facilitatorExtra = "", upstreamExtra = "" }) {
+/** The usual test configuration around one upstream and one facilitator. Every test talks from
+ *  127.0.0.1, so the per-address challenge rate is unlimited unless `limits` sets it. */
+export function baseConfig({ upstream, facilitator, routes, extra = "", limits = "", facilitatorExtra = "", upstreamExtra = "" }) {
   return `listen: "127.0.0.1:0"
 admin_listen: "127.0.0.1:0"
 threads: 2
+limits: { ${/challenges_per_second/.test(limits) ? "" : "challenges_per_second: 0, "}${limits} }
 ${extra}
 upstreams:
   api: { url: "${upstream}"${upstreamExtra} }
