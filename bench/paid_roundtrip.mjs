@@ -14,6 +14,7 @@ const api = await startDemoUpstream();
 const seller = await startReferenceSeller({ facilitatorUrl: stack.facilitatorUrl, payTo: ACCOUNTS.seller.address });
 const gw = await startGateway(`listen: "127.0.0.1:0"
 threads: 1
+limits: { challenges_per_second: 0 }
 upstreams: { api: "${api.url}" }
 facilitators: { local: { url: "${stack.facilitatorUrl}", timeout: 15s } }
 payment: { pay_to: "${ACCOUNTS.seller.address}", network: base-sepolia }

@@ -15,6 +15,7 @@ before(async () => {
   api = await startDemoUpstream();
   gw = await startGateway(`listen: "127.0.0.1:0"
 threads: 2
+limits: { challenges_per_second: 0 }    # every client here is 127.0.0.1
 upstreams: { api: "${api.url}" }
 facilitators: { local: { url: "${stack.facilitatorUrl}", timeout: 15s } }
 payment: { pay_to: "${ACCOUNTS.seller.address}", network: base-sepolia }
