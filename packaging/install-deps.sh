@@ -10,6 +10,7 @@ packages=(
   libboost1.81-dev libyaml-cpp-dev nlohmann-json3-dev libssl-dev
   libgtest-dev googletest libbenchmark-dev
   prometheus
+  clang libclang-rt-14-dev
   ca-certificates curl
 )
 [ "${X402GW_BENCH_DEPS:-0}" = 1 ] && packages+=(nginx-light wrk)

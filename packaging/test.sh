@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test in one command: installs what is missing, builds, then runs the unit tests (ctest),
-# the integration tests (the real gateway over loopback with a scripted facilitator) and the
-# end-to-end tests (reference x402 clients and facilitator on a local anvil chain).
+# the integration tests (the real gateway over loopback with a scripted facilitator), the
+# end-to-end tests (reference x402 clients and facilitator on a local anvil chain), the unit and
+# integration tests again under AddressSanitizer + UndefinedBehaviorSanitizer, and every fuzz
+# target for FUZZ_SECONDS (default 30) each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install-deps.sh
@@ -13,3 +15,12 @@ ctest --test-dir build --output-on-failure -j "$(nproc)"
 echo "== integration and end-to-end tests"
 export X402GW_BIN="$PWD/build/x402-gateway"
 node --test --test-reporter=spec --test-timeout=120000 --test-concurrency=2 tests/integration/ tests/e2e/
+
+echo "== unit and integration tests under ASan + UBSan"
+BUILD_DIR=build-asan CMAKE_ARGS="-DX402GW_SANITIZE=ON" bash packaging/build.sh
+ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
+X402GW_BIN="$PWD/build-asan/x402-gateway" X402GW_SANITIZED=1 \
+  node --test --test-reporter=spec --test-timeout=180000 --test-concurrency=2 tests/integration/
+
+echo "== fuzzing (libFuzzer, ASan + UBSan)"
+FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash tests/fuzz/run.sh

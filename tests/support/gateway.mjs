@@ -85,6 +85,9 @@ export async function startGateway(yaml, { env = {} } = {}) {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
       const result = await exited;
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
+      // Under the sanitizers, any report (memory error, leak, undefined behaviour) fails the test.
+      const finding = /ERROR: (Address|Leak)Sanitizer|runtime error:/.exec(stderr);
+      if (finding) throw new Error("sanitizer report from the gateway:\n" + stderr.slice(stderr.indexOf(finding[0]) - 200));
       return result;
     },
   };

@@ -1,0 +1,42 @@
+// libFuzzer target: payment headers (base64 + JSON) through decoding, matching and identity.
+#include <cstdint>
+#include <string>
+
+#include "payment/replay_guard.hpp"
+#include "x402/base64.hpp"
+#include "x402/payment_payload.hpp"
+
+namespace {
+std::vector<x402gw::x402::Requirement> requirements() {
+  x402gw::x402::Requirement r;
+  r.network = "eip155:84532";
+  r.v1_network = "base-sepolia";
+  r.amount = "10000";
+  r.asset = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
+  r.pay_to = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+  r.extra = {{"name", "USDC"}, {"version", "2"}};
+  return {r};
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static const auto reqs = requirements();
+  std::string input(reinterpret_cast<const char*>(data), size);
+  // Both the raw input as a header value and its base64 form (so the JSON layer is reached often).
+  for (const std::string& value : {input, x402gw::x402::base64_encode(input)}) {
+    for (int version : {1, 2}) {
+      auto decoded = x402gw::x402::decode_payment_header(value, version);
+      if (auto* p = std::get_if<x402gw::x402::PaymentPayload>(&decoded)) {
+        (void)x402gw::x402::match_requirement(*p, reqs);
+        (void)x402gw::x402::payload_payer(*p);
+        if (x402gw::payment::payment_identity(*p).empty()) __builtin_trap();
+      }
+    }
+  }
+  // base64 must round-trip whatever it decodes.
+  if (auto bytes = x402gw::x402::base64_decode(input)) {
+    auto again = x402gw::x402::base64_decode(x402gw::x402::base64_encode(*bytes));
+    if (!again || *again != *bytes) __builtin_trap();
+  }
+  return 0;
+}
