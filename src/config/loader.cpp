@@ -204,6 +204,12 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
     r.error(routes.IsDefined() ? routes : root, "routes", "routes must be a list of { match: ..., upstream: ..., price: ... }");
     return;
   }
+  if (c.unmatched == Unmatched::proxy)
+    for (size_t i = 0; i < routes.size(); ++i)
+      if (routes[i]["host"].IsDefined() && (routes[i]["price"].IsDefined() || routes[i]["accepts"].IsDefined()))
+        r.warning(routes[i], YamlReader::index("routes", i),
+                  "a priced route restricted to a host, with unmatched: proxy: requests for another Host reach "
+                  "the default upstream unpriced; use unmatched: not_found unless the upstream checks Host itself");
   std::set<std::string> names;
   for (size_t i = 0; i < routes.size(); ++i) {
     const std::string path = YamlReader::index("routes", i);

@@ -248,3 +248,31 @@ test("a pooled upstream connection closed by the upstream is replaced transparen
   assert.equal(await get(), 200);
   agent.destroy();
 });
+
+test("a host-restricted priced route: another Host never reaches the upstream; absolute-form authority wins over Host", async () => {
+  const own = await startGateway(baseConfig({ upstream: upstream.url, facilitator: "http://127.0.0.1:9", routes: `  - { match: "GET /paid", host: api.example.com, price: "$0.01" }` }));
+  try {
+    upstream.requests.length = 0;
+    const priced = await rawExchange(own.port, "GET /paid HTTP/1.1\r\nHost: API.example.com:8402\r\nConnection: close\r\n\r\n");
+    assert.match(priced.data, /^HTTP\/1\.1 402/);
+    const other = await rawExchange(own.port, "GET /paid HTTP/1.1\r\nHost: other.example.com\r\nConnection: close\r\n\r\n");
+    assert.match(other.data, /^HTTP\/1\.1 404/);
+    const absolute = await rawExchange(own.port, "GET http://api.example.com/paid HTTP/1.1\r\nHost: other.example.com\r\nConnection: close\r\n\r\n");
+    assert.match(absolute.data, /^HTTP\/1\.1 402/);
+    const sneaky = await rawExchange(own.port, "GET http://other.example.com/paid HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n");
+    assert.match(sneaky.data, /^HTTP\/1\.1 404/);
+    assert.equal(upstream.requests.length, 0);
+  } finally {
+    await own.stop();
+  }
+});
+
+test("overlong and NUL-carrying targets are refused before routing", async () => {
+  upstream.requests.length = 0;
+  const long = await rawExchange(gw.port, `GET /${"a".repeat(9000)} HTTP/1.1\r\nHost: x\r\n\r\n`);
+  assert.match(long.data, /^HTTP\/1\.1 (414|431)/);
+  const nul = await rawExchange(gw.port, "GET /api/paid%00.json HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert.match(nul.data, /^HTTP\/1\.1 400/);
+  assert.match(nul.data, /invalid_target/);
+  assert.equal(upstream.requests.length, 0);
+});

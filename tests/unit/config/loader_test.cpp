@@ -212,3 +212,12 @@ TEST(Loader, EmptyFile) {
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_NE(r.errors[0].message.find("empty"), std::string::npos);
 }
+
+TEST(Loader, WarnsWhenAHostRestrictedPricedRouteCanBeBypassedByUnmatchedProxy) {
+  auto r = load("unmatched: proxy\n" + with_route("  - { match: /a, host: api.example.com, price: \"$0.01\" }\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  ASSERT_EQ(r.warnings.size(), 1u);
+  EXPECT_NE(r.warnings[0].message.find("unmatched: not_found"), std::string::npos);
+  EXPECT_EQ(r.warnings[0].line, 6);
+  EXPECT_TRUE(load(with_route("  - { match: /a, host: api.example.com, price: \"$0.01\" }\n")).warnings.empty());
+}
