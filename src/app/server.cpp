@@ -126,18 +126,19 @@ void Server::drain() {
 }
 
 void Server::watch_signals() {
-  Worker& main = *workers_.front();
-  auto signals = std::make_shared<asio::signal_set>(main.ioc, SIGTERM, SIGINT, SIGHUP);
-  auto wait = std::make_shared<std::function<void()>>();
-  *wait = [this, signals, wait]() {
-    signals->async_wait([this, signals, wait](const error_code& ec, int signal) {
-      if (ec) return;
-      if (signal == SIGHUP) (void)reload();
-      else drain();
-      (*wait)();
-    });
-  };
-  (*wait)();
+  // A coroutine on the main worker: it ends with the io_context, owning nothing beyond it.
+  asio::co_spawn(
+      workers_.front()->ioc,
+      [this]() -> awaitable<void> {
+        asio::signal_set signals(co_await asio::this_coro::executor, SIGTERM, SIGINT, SIGHUP);
+        for (;;) {
+          auto [ec, signal] = co_await signals.async_wait(use_nothrow);
+          if (ec) co_return;
+          if (signal == SIGHUP) (void)reload();
+          else drain();
+        }
+      },
+      asio::detached);
 }
 
 int Server::run() {
@@ -169,6 +170,7 @@ int Server::run() {
   for (size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread = std::thread([w = workers_[i].get()] { w->ioc.run(); });
   workers_.front()->ioc.run();
   for (size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread.join();
+  readiness_wake_.reset();
   acceptors_.clear();
   return 0;
 }

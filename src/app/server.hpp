@@ -49,9 +49,10 @@ class Server {
   std::unique_ptr<http::RateLimiter> challenge_limiter_;
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file
   std::unique_ptr<http::AccessLog> access_log_;
-  std::unique_ptr<asio::steady_timer> readiness_wake_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  // Objects bound to a worker's io_context come after workers_: they must be destroyed first.
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::unique_ptr<asio::steady_timer> readiness_wake_;
   std::atomic<size_t> next_worker_{0};
   bool stopping_ = false;
 };
