@@ -7,17 +7,12 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "http/forward.hpp"
 #include "http/errors.hpp"
 #include "net/asio.hpp"
 #include "net/worker_context.hpp"
 #include "routing/path.hpp"
 
-namespace x402gw::metrics {
-class GatewayMetrics;
-}
-namespace x402gw::payment {
-class ReplayGuard;
-}
 
 namespace x402gw::http {
 
@@ -47,8 +42,8 @@ struct Exchange {
   bool expects_continue = false;          // "Expect: 100-continue" not answered yet
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   payment::ReplayGuard* replay_guard = nullptr;
-  class RateLimiter* challenge_limiter = nullptr;
-  class ReadWatchdog* watchdog = nullptr;     // deadlines on client reads (see read_watchdog.hpp)
+  RateLimiter* challenge_limiter = nullptr;
+  ReadWatchdog* watchdog = nullptr;     // deadlines on client reads (see read_watchdog.hpp)
 
   /// Arms the client read deadline for a body read.
   void arm_body_read();

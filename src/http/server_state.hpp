@@ -9,18 +9,10 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "http/forward.hpp"
 
-namespace x402gw::metrics {
-class GatewayMetrics;
-}
-namespace x402gw::payment {
-class ReplayGuard;
-}
 
 namespace x402gw::http {
-
-class AccessLog;
-class RateLimiter;
 
 /// Whether every facilitator answered /supported with what the routes need.
 struct Readiness {
