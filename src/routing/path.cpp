@@ -167,6 +167,9 @@ std::variant<Target, TargetError> normalise_target(std::string_view raw, size_t 
   }
   if (ends_in_directory && !segments.empty()) t.path += '/';
 
+  // Re-encoding can lengthen the path (a raw byte becomes %XX): the limit holds for what is forwarded.
+  if (t.path.size() + t.query.size() > max_bytes) return TargetError::too_long;
+
   t.match_key = "/";
   for (size_t i = 0; i < segments.size(); ++i) {
     if (i) t.match_key += '/';

@@ -79,3 +79,11 @@ TEST(Path, RefusesAmbiguousOrHostileTargets) {
   EXPECT_EQ(err(""), TargetError::empty);
   EXPECT_EQ(err("/" + std::string(100, 'a'), 64), TargetError::too_long);
 }
+
+TEST(Path, TheLimitHoldsForTheCanonicalFormToo) {
+  // Found by fuzz_request_target: raw non-ASCII bytes triple in length when re-encoded.
+  std::string raw = "/" + std::string(30, '\xd7');
+  EXPECT_EQ(std::get<Target>(normalise_target(raw, 100)).path.size(), 91u);
+  EXPECT_EQ(err(raw, 90), TargetError::too_long);  // the raw form (31 bytes) fits, the canonical one does not
+  EXPECT_EQ(err("/" + std::string(3000, '\xff')), TargetError::too_long);
+}
