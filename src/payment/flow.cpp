@@ -74,9 +74,10 @@ auto timed(http::Exchange& ex, const config::Facilitator& facilitator, const cha
 // nullopt. On success returns the receipt header value.
 awaitable<std::optional<std::string>> settle_or_refuse(http::Exchange& ex, const config::Facilitator& facilitator,
                                                        const std::string& body, int version,
-                                                       const x402::ResourceInfo& resource) {
+                                                       const x402::ResourceInfo& resource, ClaimHold* hold) {
   auto settled = co_await timed(ex, facilitator, "settle", [&] { return facilitator::settle(facilitator, ex.worker, body); });
   if (settled.failure) {
+    if (hold) hold->release();
     ex.payment = "settle_error";
     auto receipt = x402::failed_settlement(std::string(http_errors::code_of(*settled.failure)), settled.detail,
                                            ex.network, ex.payer);
@@ -86,6 +87,7 @@ awaitable<std::optional<std::string>> settle_or_refuse(http::Exchange& ex, const
     co_return std::nullopt;
   }
   if (!settled.result.success) {
+    if (hold) hold->release();
     ex.payment = "settle_failed";
     http::HeaderList headers{{receipt_header(version), x402::encode_receipt(settled.result)}};
     std::string message = settled.result.error_message.empty() ? "the facilitator could not settle the payment"
@@ -93,6 +95,7 @@ awaitable<std::optional<std::string>> settle_or_refuse(http::Exchange& ex, const
     co_await send_challenge(ex, resource, settled.result.error_reason, message, std::move(headers));
     co_return std::nullopt;
   }
+  if (hold) hold->settle();
   ex.payment = "settled";
   ex.transaction = settled.result.transaction;
   if (!settled.result.payer.empty()) ex.payer = settled.result.payer;
@@ -145,6 +148,10 @@ awaitable<void> handle_priced(http::Exchange& ex) {
   }
   std::optional<ClaimHold> hold;
   if (ex.replay_guard) hold.emplace(*ex.replay_guard, identity);
+  ClaimHold* claim = hold ? &*hold : nullptr;
+  auto release = [&] {
+    if (claim) claim->release();
+  };
   ex.network = requirement.network;
   ex.asset = requirement.asset_symbol.empty() ? requirement.asset : requirement.asset_symbol;
   ex.amount = requirement.amount;
@@ -154,12 +161,14 @@ awaitable<void> handle_priced(http::Exchange& ex) {
 
   auto verified = co_await timed(ex, facilitator, "verify", [&] { return facilitator::verify(facilitator, ex.worker, body); });
   if (verified.failure) {
+    release();
     ex.payment = "verify_error";
     co_await http::send_failure(ex, *verified.failure, verified.detail);
     co_return;
   }
   ex.payer = verified.result.payer.empty() ? x402::payload_payer(payment) : verified.result.payer;
   if (!verified.result.valid) {
+    release();
     ex.payment = "rejected";
     const std::string message = verified.result.invalid_message.empty() ? "the facilitator found the payment invalid"
                                                                         : verified.result.invalid_message;
@@ -172,9 +181,8 @@ awaitable<void> handle_priced(http::Exchange& ex) {
   if (!route.payer_header.empty() && !ex.payer.empty()) options.request_headers.emplace_back(route.payer_header, ex.payer);
 
   if (route.settlement == config::Settlement::before) {
-    auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource);
+    auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource, claim);
     if (!receipt) co_return;
-    if (hold) hold->mark_settled();
     options.response_headers = {{receipt_header(version), *receipt}, {"Access-Control-Expose-Headers", kExposed}};
     auto result = co_await upstream::forward_streaming(ex, options);
     // Paid, but the upstream failed: the client still gets its receipt, as proof for a refund.
@@ -185,20 +193,21 @@ awaitable<void> handle_priced(http::Exchange& ex) {
 
   auto [result, response] = co_await upstream::forward_buffered(ex, options, ex.config.limits.max_buffered_response);
   if (result.failure) {
+    release();
     ex.payment = "not_settled";
     co_await http::send_failure(ex, *result.failure, result.detail);
     co_return;
   }
   if (response.result_int() >= 400) {
+    release();
     // The upstream did not deliver: nothing is charged and its answer goes out as it is.
     ex.payment = "not_settled";
     upstream::HeaderList none;
     co_await upstream::send_buffered(ex, response, none);
     co_return;
   }
-  auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource);
+  auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource, claim);
   if (!receipt) co_return;
-  if (hold) hold->mark_settled();
   upstream::HeaderList headers{{receipt_header(version), *receipt}, {"Access-Control-Expose-Headers", kExposed}};
   co_await upstream::send_buffered(ex, response, headers);
 }

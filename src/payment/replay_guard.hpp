@@ -58,22 +58,29 @@ class ReplayGuard {
   std::chrono::seconds remember_;
 };
 
-/// Releases a claim when it goes out of scope unless it was marked settled: no early return or
-/// failure path can leave a payment stuck "in flight".
+/// Owns a claim. The flow ends it explicitly — settle() or release() — before it answers the
+/// client, so a client reacting to the answer already sees the final state; the destructor
+/// releases a claim that no path ended, so none can stay "in flight".
 class ClaimHold {
  public:
   ClaimHold(ReplayGuard& guard, std::string identity) : guard_(&guard), identity_(std::move(identity)) {}
   ClaimHold(const ClaimHold&) = delete;
   ClaimHold& operator=(const ClaimHold&) = delete;
-  ~ClaimHold() {
-    if (guard_) guard_->finish(identity_, settled_);
-  }
-  void mark_settled() { settled_ = true; }
+  ~ClaimHold() { release(); }
+
+  /// The payment settled: remember it.
+  void settle() { finish(true); }
+  /// The payment was not settled: it may be presented again.
+  void release() { finish(false); }
 
  private:
+  void finish(bool settled) {
+    if (!guard_) return;
+    guard_->finish(identity_, settled);
+    guard_ = nullptr;
+  }
   ReplayGuard* guard_;
   std::string identity_;
-  bool settled_ = false;
 };
 
 }  // namespace x402gw::payment

@@ -25,9 +25,10 @@ async function metric(gw, series) {
 }
 
 test("challenges per client address are rate limited with 429 and Retry-After", async () => {
-  const gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: "http://127.0.0.1:9", routes, limits: "challenges_per_second: 5, challenge_burst: 10" }));
+  const gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: "http://127.0.0.1:9", routes, limits: "challenges_per_second: 1, challenge_burst: 10" }));
   try {
     const statuses = [];
+    const started = Date.now();
     for (let i = 0; i < 15; i++) {
       const res = await fetch(gw.url("/paid"));
       statuses.push(res.status);
@@ -36,8 +37,11 @@ test("challenges per client address are rate limited with 429 and Retry-After", 
         assert.equal((await res.json()).error, "rate_limited");
       } else await res.arrayBuffer();
     }
+    // The burst passes; beyond it only what the rate refilled meanwhile (1/s) may pass.
+    const refilled = Math.ceil((Date.now() - started) / 1000);
     assert.ok(statuses.slice(0, 10).every((s) => s === 402), statuses.join(","));
-    assert.ok(statuses.slice(11).every((s) => s === 429), statuses.join(","));
+    assert.ok(statuses.filter((s) => s === 402).length <= 10 + refilled, statuses.join(","));
+    assert.ok(statuses.filter((s) => s === 429).length >= 5 - refilled, statuses.join(","));
     assert.equal((await fetch(gw.url("/free"))).status, 200, "free routes are not limited");
     await new Promise((r) => setTimeout(r, 1100));
     assert.equal((await fetch(gw.url("/paid"))).status, 402, "tokens come back");

@@ -50,7 +50,13 @@ TEST(ReplayGuard, HoldReleasesOnEveryPathUnlessSettled) {
   EXPECT_EQ(guard.claim("a"), Claim::applied);
   {
     payment::ClaimHold hold(guard, "a");
-    hold.mark_settled();
+    hold.release();  // explicit and final, before any answer
+    EXPECT_EQ(guard.claim("a"), Claim::applied);
+  }
+  {
+    payment::ClaimHold hold(guard, "a");
+    hold.settle();
+    EXPECT_EQ(guard.claim("a"), Claim::already_settled);  // final before the hold is gone
   }
   EXPECT_EQ(guard.claim("a"), Claim::already_settled);
 }
