@@ -178,8 +178,10 @@ void prepare_response(http::Exchange& ex, bhttp::response_header<>& res, const H
   res.version(ex.client_version);
 }
 
-void return_to_pool(http::Exchange& ex, UpstreamReply& reply) {
-  if (reply.connection && reply.upstream_keep_alive && reply.parser && reply.parser->is_done())
+// A connection goes back to the pool only after a complete response the upstream did not end
+// with "Connection: close".
+void return_to_pool(http::Exchange& ex, UpstreamReply& reply, bool response_complete) {
+  if (reply.connection && reply.upstream_keep_alive && response_complete)
     ex.worker.upstreams.put(pool_key(*ex.upstream), std::move(reply.connection), ex.upstream->max_idle_connections);
 }
 
@@ -219,7 +221,7 @@ awaitable<ForwardResult> forward_streaming(http::Exchange& ex, const ForwardOpti
       result.failure = read_failure(err.ec), result.detail = "upstream '" + ex.upstream->name + "' broke off its response";
     co_return result;
   }
-  return_to_pool(ex, reply);
+  return_to_pool(ex, reply, reply.parser->is_done());
   co_return result;
 }
 
@@ -251,8 +253,7 @@ awaitable<std::pair<ForwardResult, BufferedResponse>> forward_buffered(http::Exc
   }
   ex.upstream_time = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
   response = body_parser.release();
-  if (reply.upstream_keep_alive)
-    ex.worker.upstreams.put(pool_key(*ex.upstream), std::move(reply.connection), ex.upstream->max_idle_connections);
+  return_to_pool(ex, reply, body_parser.is_done());
   co_return std::pair{ForwardResult{}, std::move(response)};
 }
 

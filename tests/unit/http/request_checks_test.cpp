@@ -5,43 +5,29 @@
 using namespace x402gw::http;
 namespace bhttp = boost::beast::http;
 
-TEST(RequestChecks, AcceptsOrdinaryFraming) {
+namespace {
+bhttp::fields fields_of(std::initializer_list<std::pair<bhttp::field, const char*>> list) {
   bhttp::fields f;
-  f.insert(bhttp::field::host, "x");
-  EXPECT_FALSE(framing_problem(f, 11));
-  f.insert(bhttp::field::content_length, "4");
-  EXPECT_FALSE(framing_problem(f, 11));
-  bhttp::fields chunked;
-  chunked.insert(bhttp::field::host, "x");
-  chunked.insert(bhttp::field::transfer_encoding, "Chunked");
-  EXPECT_FALSE(framing_problem(chunked, 11));
-  bhttp::fields old;
-  EXPECT_FALSE(framing_problem(old, 10));  // HTTP/1.0 needs no Host
+  for (const auto& [name, value] : list) f.insert(name, value);
+  return f;
+}
+using F = bhttp::field;
+}  // namespace
+
+TEST(RequestChecks, AcceptsOrdinaryFraming) {
+  EXPECT_FALSE(framing_problem(fields_of({{F::host, "x"}}), 11));
+  EXPECT_FALSE(framing_problem(fields_of({{F::host, "x"}, {F::content_length, "4"}}), 11));
+  EXPECT_FALSE(framing_problem(fields_of({{F::host, "x"}, {F::transfer_encoding, "Chunked"}}), 11));
+  EXPECT_FALSE(framing_problem(fields_of({}), 10));  // HTTP/1.0 needs no Host
 }
 
 TEST(RequestChecks, RefusesAmbiguousFraming) {
-  bhttp::fields dup;
-  dup.insert(bhttp::field::host, "x");
-  dup.insert(bhttp::field::content_length, "4");
-  dup.insert(bhttp::field::content_length, "4");
-  EXPECT_TRUE(framing_problem(dup, 11));
-  bhttp::fields list;
-  list.insert(bhttp::field::host, "x");
-  list.insert(bhttp::field::content_length, "4, 4");
-  EXPECT_TRUE(framing_problem(list, 11));
-  bhttp::fields gzip;
-  gzip.insert(bhttp::field::host, "x");
-  gzip.insert(bhttp::field::transfer_encoding, "gzip, chunked");
-  EXPECT_TRUE(framing_problem(gzip, 11));
-  bhttp::fields te10;
-  te10.insert(bhttp::field::transfer_encoding, "chunked");
-  EXPECT_TRUE(framing_problem(te10, 10));
-  bhttp::fields hosts;
-  hosts.insert(bhttp::field::host, "x");
-  hosts.insert(bhttp::field::host, "y");
-  EXPECT_TRUE(framing_problem(hosts, 11));
-  bhttp::fields none;
-  EXPECT_TRUE(framing_problem(none, 11));
+  EXPECT_TRUE(framing_problem(fields_of({{F::host, "x"}, {F::content_length, "4"}, {F::content_length, "4"}}), 11));
+  EXPECT_TRUE(framing_problem(fields_of({{F::host, "x"}, {F::content_length, "4, 4"}}), 11));
+  EXPECT_TRUE(framing_problem(fields_of({{F::host, "x"}, {F::transfer_encoding, "gzip, chunked"}}), 11));
+  EXPECT_TRUE(framing_problem(fields_of({{F::transfer_encoding, "chunked"}}), 10));
+  EXPECT_TRUE(framing_problem(fields_of({{F::host, "x"}, {F::host, "y"}}), 11));
+  EXPECT_TRUE(framing_problem(fields_of({}), 11));
 }
 
 TEST(RequestChecks, FindsObsoleteLineFolding) {
