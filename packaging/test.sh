@@ -17,7 +17,7 @@ export X402GW_BIN="$PWD/build/x402-gateway"
 node --test --test-reporter=spec --test-timeout=120000 --test-concurrency=2 tests/integration/ tests/e2e/
 
 echo "== unit and integration tests under ASan + UBSan"
-BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DX402GW_SANITIZE=ON -DX402GW_BUILD_TESTS=ON" bash packaging/build.sh
+BUILD_DIR=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DX402GW_SANITIZE=ON -DX402GW_BUILD_TESTS=ON -DX402GW_BUILD_BENCH=OFF" bash packaging/build.sh
 ctest --test-dir build-asan --output-on-failure -j "$(nproc)"
 X402GW_BIN="$PWD/build-asan/x402-gateway" X402GW_SANITIZED=1 \
   node --test --test-reporter=spec --test-timeout=180000 --test-concurrency=2 tests/integration/

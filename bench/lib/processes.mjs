@@ -1,0 +1,77 @@
+// Starting, pinning, watching and stopping the processes of a benchmark run.
+import { spawn } from "node:child_process";
+import { createServer, connect } from "node:net";
+import { openSync, readFileSync } from "node:fs";
+
+const started = new Set();
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
+  });
+}
+
+/** Resolves once something accepts connections on `port`, or rejects after `ms`. */
+export async function waitForPort(port, ms = 15000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise((resolve) => {
+      const c = connect(port, "127.0.0.1", () => { c.destroy(); resolve(true); });
+      c.on("error", () => resolve(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`nothing listens on 127.0.0.1:${port} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * Starts `cmd args` pinned to `cpu` (null: anywhere), output to `log`, and waits for `port`.
+ * taskset execs the command, so the child's PID is the program's own.
+ */
+export async function start(name, cmd, args, { cpu = null, port, log, env = {} }) {
+  const out = openSync(log, "a");
+  const [file, argv] = cpu === null ? [cmd, args] : ["taskset", ["-c", String(cpu), cmd, ...args]];
+  const child = spawn(file, argv, { stdio: ["ignore", out, out], env: { ...process.env, ...env } });
+  const proc = { name, child, pid: child.pid, exited: false };
+  child.on("exit", () => { proc.exited = true; });
+  started.add(proc);
+  try {
+    await waitForPort(port);
+  } catch (e) {
+    throw new Error(`${name} did not start (see ${log}): ${e.message}`);
+  }
+  if (proc.exited) throw new Error(`${name} exited at start (see ${log})`);
+  return proc;
+}
+
+/** Stops a process with SIGTERM (SIGKILL after 5 s). */
+export async function stop(proc) {
+  if (!proc || proc.exited) { started.delete(proc); return; }
+  const gone = new Promise((resolve) => proc.child.once("exit", resolve));
+  proc.child.kill("SIGTERM");
+  const timer = setTimeout(() => proc.child.kill("SIGKILL"), 5000);
+  await gone;
+  clearTimeout(timer);
+  started.delete(proc);
+}
+
+/** Stops everything still running (on exit or failure). */
+export async function stopAll() {
+  await Promise.all([...started].map(stop));
+}
+
+/** Resident memory of a process in KiB. */
+export function rssKiB(pid) {
+  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+  return m ? Number(m[1]) : NaN;
+}
+
+/** User + system CPU seconds a process has used so far. */
+export function cpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime in clock ticks (USER_HZ = 100)
+}
