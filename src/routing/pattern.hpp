@@ -21,6 +21,8 @@ class PathPattern {
 
   /// Literal characters before the first wildcard, for indexing (lower case).
   const std::string& literal_prefix() const { return prefix_; }
+  /// True when the pattern has no wildcard at all (it matches exactly one key).
+  bool is_literal() const { return tokens_.size() == 1 && tokens_.front().kind == Kind::literal; }
   const std::string& text() const { return text_; }
 
  private:

@@ -43,14 +43,57 @@ std::optional<RouteMatcher> parse_match(std::string_view text, std::string_view 
   return RouteMatcher{std::move(method), std::move(lower_host), std::move(*pattern)};
 }
 
-std::optional<size_t> RouteTable::find(std::string_view method, std::string_view host, std::string_view key) const {
-  for (size_t i = 0; i < routes_.size(); ++i) {
-    const RouteMatcher& r = routes_[i];
-    if (!r.method.empty() && r.method != method && !(method == "HEAD" && r.method == "GET")) continue;
-    if (!r.host.empty() && !host_equals(r.host, host)) continue;
-    if (r.pattern.matches(key)) return i;
+void RouteTable::add(RouteMatcher m) {
+  // The segments the literal prefix fixes: each one ended by '/', and the last one too when the
+  // pattern is literal through its end.
+  std::string_view fixed = m.pattern.literal_prefix();
+  if (!fixed.empty()) fixed.remove_prefix(1);  // the leading '/'
+  uint32_t node = 0;
+  for (;;) {
+    size_t slash = fixed.find('/');
+    if (slash == std::string_view::npos && !(m.pattern.is_literal() && !fixed.empty())) break;
+    std::string segment(fixed.substr(0, slash));
+    auto [it, inserted] = nodes_[node].children.try_emplace(std::move(segment), static_cast<uint32_t>(nodes_.size()));
+    if (inserted) nodes_.emplace_back();
+    node = it->second;
+    if (slash == std::string_view::npos) break;
+    fixed.remove_prefix(slash + 1);
   }
-  return std::nullopt;
+  nodes_[node].routes.push_back(static_cast<uint32_t>(routes_.size()));
+  routes_.push_back(std::move(m));
+}
+
+std::optional<size_t> RouteTable::find(std::string_view method, std::string_view host, std::string_view key) const {
+  auto matches = [&](uint32_t i) {
+    const RouteMatcher& r = routes_[i];
+    if (!r.method.empty() && r.method != method && !(method == "HEAD" && r.method == "GET")) return false;
+    if (!r.host.empty() && !host_equals(r.host, host)) return false;
+    return r.pattern.matches(key);
+  };
+  // Walk the key's segments down the trie; on each node passed, the first matching route there
+  // is a candidate, and the earliest candidate in file order wins.
+  std::optional<uint32_t> best;
+  auto consider = [&](const Node& n) {
+    for (uint32_t i : n.routes) {
+      if (best && i >= *best) return;
+      if (matches(i)) { best = i; return; }
+    }
+  };
+  const Node* node = &nodes_[0];
+  consider(*node);
+  std::string_view rest = key.empty() ? key : key.substr(1);
+  while (!rest.empty()) {
+    size_t slash = rest.find('/');
+    std::string_view segment = rest.substr(0, slash);
+    auto it = node->children.find(segment);
+    if (it == node->children.end()) break;
+    node = &nodes_[it->second];
+    consider(*node);
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  if (!best) return std::nullopt;
+  return *best;
 }
 
 }  // namespace x402gw::routing

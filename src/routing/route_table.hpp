@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "routing/pattern.hpp"
@@ -19,10 +20,13 @@ struct RouteMatcher {
 /// Parses "GET /api/weather" or "/public/*" into a matcher; nullopt with `error` set on failure.
 std::optional<RouteMatcher> parse_match(std::string_view text, std::string_view host, std::string* error);
 
-/// An ordered list of matchers.
+/// An ordered list of matchers, indexed by the path segments their patterns fix, so that finding a
+/// route costs the same with 10 routes or 10,000: only routes whose literal segments agree with
+/// the request's path are tried, in file order.
 class RouteTable {
  public:
-  void add(RouteMatcher m) { routes_.push_back(std::move(m)); }
+  RouteTable() : nodes_(1) {}
+  void add(RouteMatcher m);
 
   /// The index of the first route that matches, if any. HEAD requests match GET routes, so a priced
   /// GET cannot be probed for free with HEAD. `host` may carry a port; it is ignored here.
@@ -31,7 +35,19 @@ class RouteTable {
   size_t size() const { return routes_.size(); }
 
  private:
+  // A trie over whole path segments. A route hangs on the node of the segments its pattern's
+  // literal prefix fixes completely ("/api/v1/*" on api -> v1; "/*" and "/ab*" on the root):
+  // any key it matches passes through that node.
+  struct SegmentHash {
+    using is_transparent = void;  // lookups by string_view, without building a string
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct Node {
+    std::unordered_map<std::string, uint32_t, SegmentHash, std::equal_to<>> children;  // segment -> index into nodes_
+    std::vector<uint32_t> routes;                        // indices into routes_, ascending
+  };
   std::vector<RouteMatcher> routes_;
+  std::vector<Node> nodes_;
 };
 
 }  // namespace x402gw::routing

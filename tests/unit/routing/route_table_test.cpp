@@ -4,6 +4,8 @@
 
 #include "routing/path.hpp"
 
+#include <random>
+
 using namespace x402gw::routing;
 
 namespace {
@@ -81,4 +83,47 @@ TEST(RouteTable, BadPatternsAreRefused) {
   EXPECT_FALSE(parse_match("/users/:/x", "", &e));
   EXPECT_FALSE(parse_match("/users/[id", "", &e));
   EXPECT_FALSE(parse_match("/users/[id].json", "", &e));
+}
+
+// The segment index must give exactly what a scan in file order gives. Patterns and keys are
+// drawn from a small alphabet of segments so that overlaps, wildcards inside segments, literal
+// routes and parameters meet often.
+TEST(RouteTable, IndexAgreesWithAScanInFileOrder) {
+  const std::vector<std::string> pieces = {"a", "b", "ab", "api", "*", ":id", "a*", "*b", "v1"};
+  const std::vector<std::string> methods = {"", "GET ", "POST "};
+  std::mt19937 rng(402);
+  auto pick = [&](const std::vector<std::string>& v) { return v[rng() % v.size()]; };
+  for (int round = 0; round < 200; ++round) {
+    RouteTable indexed;
+    std::vector<RouteMatcher> plain;
+    for (int r = 0; r < 12; ++r) {
+      std::string path;
+      for (int depth = 1 + static_cast<int>(rng() % 3); depth > 0; --depth) path += "/" + pick(pieces);
+      if (rng() % 5 == 0) path += "/";
+      std::string error;
+      auto m = parse_match(pick(methods) + path, "", &error);
+      ASSERT_TRUE(m) << path << ": " << error;
+      plain.push_back(*m);
+      indexed.add(std::move(*m));
+    }
+    for (int k = 0; k < 50; ++k) {
+      std::string key;
+      for (int depth = static_cast<int>(rng() % 4); depth > 0; --depth) key += "/" + pick({"a", "b", "ab", "api", "v1", "x"});
+      if (key.empty()) key = "/";
+      const std::string method = rng() % 2 ? "GET" : "POST";
+      std::optional<size_t> expected;
+      for (size_t i = 0; i < plain.size() && !expected; ++i)
+        if ((plain[i].method.empty() || plain[i].method == method) && plain[i].pattern.matches(key)) expected = i;
+      EXPECT_EQ(indexed.find(method, "gw.test", key), expected) << method << " " << key;
+    }
+  }
+}
+
+TEST(RouteTable, EarlierWildcardBeatsLaterExactRoute) {
+  auto t = table({"/api/*", "GET /api/weather", "/*"});
+  EXPECT_EQ(find(t, "GET", "/api/weather"), 0u);
+  EXPECT_EQ(find(t, "GET", "/other"), 2u);
+  auto u = table({"GET /api/weather", "/api/*", "/*"});
+  EXPECT_EQ(find(u, "GET", "/api/weather"), 0u);
+  EXPECT_EQ(find(u, "GET", "/api/other"), 1u);
 }
