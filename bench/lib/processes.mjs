@@ -1,7 +1,7 @@
 // Starting, pinning, watching and stopping the processes of a benchmark run.
 import { spawn } from "node:child_process";
 import { createServer, connect } from "node:net";
-import { openSync, readFileSync } from "node:fs";
+import { openSync, readFileSync, readdirSync } from "node:fs";
 
 const started = new Set();
 
@@ -64,14 +64,36 @@ export async function stopAll() {
   await Promise.all([...started].map(stop));
 }
 
-/** Resident memory of a process in KiB. */
-export function rssKiB(pid) {
-  const m = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
-  return m ? Number(m[1]) : NaN;
+function statFields(pid) {
+  return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
 }
 
-/** User + system CPU seconds a process has used so far. */
+/** A process and its children (nginx's master and its worker). */
+export function family(pid) {
+  const pids = [pid];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try { if (Number(statFields(entry)[1]) === pid) pids.push(Number(entry)); } catch { /* gone */ }
+  }
+  return pids;
+}
+
+/** Resident memory of a process and its children, in KiB. */
+export function rssKiB(pid) {
+  let total = 0;
+  for (const p of family(pid)) {
+    const m = readFileSync(`/proc/${p}/status`, "utf8").match(/VmRSS:\s+(\d+) kB/);
+    total += m ? Number(m[1]) : 0;
+  }
+  return total;
+}
+
+/** User + system CPU seconds a process and its children have used so far. */
 export function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-  return (Number(fields[11]) + Number(fields[12])) / 100;  // utime, stime in clock ticks (USER_HZ = 100)
+  let ticks = 0;
+  for (const p of family(pid)) {
+    const f = statFields(p);
+    ticks += Number(f[11]) + Number(f[12]);  // utime, stime in clock ticks (USER_HZ = 100)
+  }
+  return ticks / 100;
 }

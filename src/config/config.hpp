@@ -36,6 +36,7 @@ struct Upstream {
   Duration idle_timeout = 60s;      // pooled connections older than this are dropped
   bool preserve_host = false;       // send the client's Host instead of the upstream's
   TlsClient tls;
+  std::string pool_key;             // name|url: where its idle connections are pooled (set by the loader)
 };
 
 /// A facilitator that verifies and settles payments.
@@ -47,6 +48,7 @@ struct Facilitator {
   std::vector<std::pair<std::string, std::string>> headers;  // sent with every call (auth)
   size_t max_idle_connections = 16;
   TlsClient tls;
+  std::string pool_key;             // name|url: where its idle connections are pooled (set by the loader)
 };
 
 /// When a paid request is settled.
@@ -117,6 +119,7 @@ struct Config {
   Timeouts timeouts;
   std::string source;               // file name
   std::string hash;                 // SHA-256 prefix of the file text, for logs and metrics
+  uint64_t generation = 0;          // unique per loaded configuration in this process (cache keys)
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -81,6 +82,7 @@ void read_upstreams(YamlReader& r, const YAML::Node& node, Config& c) {
     read_tls(r, u["tls"], YamlReader::join(path, "tls"), up.tls);
     c.upstreams.push_back(std::move(up));
   }
+  for (auto& up : c.upstreams) up.pool_key = up.name + "|" + up.url.to_string();
 }
 
 void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
@@ -113,6 +115,7 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
     }
     c.facilitators.push_back(std::move(fac));
   }
+  for (auto& fac : c.facilitators) fac.pool_key = fac.name + "|" + fac.url.to_string();
 }
 
 void read_limits(YamlReader& r, const YAML::Node& node, Limits& l) {
@@ -254,6 +257,8 @@ LoadResult load_config_text(std::string_view yaml, std::string source, const Env
   if (!result.errors.empty()) return result;
   config->source = result.source;
   config->hash = fnv1a_hex(yaml);
+  static std::atomic<uint64_t> generations{0};
+  config->generation = ++generations;
   result.config = std::move(config);
   return result;
 }

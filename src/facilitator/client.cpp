@@ -8,7 +8,6 @@ namespace {
 namespace bhttp = ::boost::beast::http;
 using http_errors::Failure;
 
-std::string pool_key(const config::Facilitator& f) { return f.name + "|" + f.url.to_string(); }
 
 bool is_stale_connection_error(const error_code& ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
@@ -46,7 +45,7 @@ awaitable<RawReply> call(const config::Facilitator& f, net::WorkerContext& worke
   req.prepare_payload();
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    std::unique_ptr<net::Connection> conn = attempt == 0 ? worker.facilitators.take(pool_key(f), std::chrono::seconds(30)) : nullptr;
+    std::unique_ptr<net::Connection> conn = attempt == 0 ? worker.facilitators.take(f.pool_key, std::chrono::seconds(30), true) : nullptr;
     if (!conn) {
       auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       const auto connect_timeout = std::min(remaining, f.connect_timeout);
@@ -94,7 +93,7 @@ awaitable<RawReply> call(const config::Facilitator& f, net::WorkerContext& worke
     reply.status = parser.get().result_int();
     reply.body = std::move(parser.get().body());
     if (parser.get().keep_alive())
-      worker.facilitators.put(pool_key(f), std::move(conn), f.max_idle_connections);
+      worker.facilitators.put(f.pool_key, std::move(conn), f.max_idle_connections);
     co_return reply;
   }
   reply.failure = Failure::facilitator_unavailable;

@@ -179,11 +179,21 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     error_code ec = raw_ec;
     size_t n = 0;
     if (!ec) {
-      // Beast parses the header from the buffer; nothing more is read here.
-      client.expires_after(config->timeouts.request_header);
-      auto [parse_ec, parsed] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
+      // The whole header is in the buffer: parse it in place, without another asynchronous
+      // operation. Only a header that the raw scan could not delimit (raw_size 0: a bare LF) is
+      // left to Beast's reader, which refuses it.
+      error_code parse_ec;
+      if (raw_size > 0) {
+        n = parser.put(buffer.data(), parse_ec);
+        buffer.consume(n);
+      }
+      if (raw_size == 0 || parse_ec == bhttp::error::need_more) {
+        client.expires_after(config->timeouts.request_header);
+        auto [read_ec, parsed] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
+        parse_ec = read_ec;
+        n += parsed;
+      }
       ec = parse_ec;
-      n = parsed;
     }
     if (!ec) {
       const auto fields = static_cast<uint64_t>(std::distance(parser.get().begin(), parser.get().end()));

@@ -60,7 +60,7 @@ awaitable<std::pair<std::unique_ptr<Connection>, ConnectFailure>> open_connectio
   co_return Result{std::make_unique<Connection>(std::move(secure)), ConnectFailure::none};
 }
 
-std::unique_ptr<Connection> ConnectionPool::take(const std::string& key, std::chrono::milliseconds max_idle_age) {
+std::unique_ptr<Connection> ConnectionPool::take(const std::string& key, std::chrono::milliseconds max_idle_age, bool probe) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
@@ -68,7 +68,7 @@ std::unique_ptr<Connection> ConnectionPool::take(const std::string& key, std::ch
   while (!list.empty()) {
     std::unique_ptr<Connection> c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since <= max_idle_age && still_open(*c)) {
+    if (now - c->idle_since <= max_idle_age && (probe ? still_open(*c) : c->tcp().socket().is_open())) {
       c->reused = true;
       return c;
     }

@@ -55,8 +55,9 @@ awaitable<std::pair<std::unique_ptr<Connection>, ConnectFailure>> open_connectio
 /// Idle connections by origin, for one worker thread (no locking: a worker's coroutines share a thread).
 class ConnectionPool {
  public:
-  /// An idle connection to `key` that is still open and not older than `max_idle_age`, or null.
-  std::unique_ptr<Connection> take(const std::string& key, std::chrono::milliseconds max_idle_age);
+  /// An idle connection to `key` not older than `max_idle_age`, or null. With `probe`, one the
+  /// peer has closed meanwhile is skipped (one non-blocking peek: a syscall per request).
+  std::unique_ptr<Connection> take(const std::string& key, std::chrono::milliseconds max_idle_age, bool probe);
   /// Returns a connection whose last exchange ended cleanly; drops it if `limit` are idle already.
   void put(const std::string& key, std::unique_ptr<Connection> c, size_t limit);
   /// Closes every idle connection.

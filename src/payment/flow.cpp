@@ -1,6 +1,7 @@
 #include "payment/flow.hpp"
 
 #include "facilitator/client.hpp"
+#include "payment/challenge_cache.hpp"
 #include "http/local_reply.hpp"
 #include "http/rate_limiter.hpp"
 #include "metrics/gateway_metrics.hpp"
@@ -40,7 +41,13 @@ awaitable<void> send_challenge(http::Exchange& ex, const x402::ResourceInfo& res
     co_return;
   }
   ex.challenged = true;
-  auto challenge = x402::build_challenge(ex.route->requirements, resource, code, message);
+  // The plain challenge is the same for every unpaid request of a route and host: build it once.
+  thread_local ChallengeCache cache;
+  x402::Challenge challenge;
+  if (code == "payment_required" && message.empty())
+    challenge = cache.get(ex.config.generation, *ex.route, resource);
+  else
+    challenge = x402::build_challenge(ex.route->requirements, resource, code, message);
   headers.emplace_back("PAYMENT-REQUIRED", std::move(challenge.header_value));
   headers.emplace_back("Access-Control-Expose-Headers", kExposed);
   if (code != "payment_required") ex.failure_code = code;

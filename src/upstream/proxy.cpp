@@ -12,8 +12,6 @@ namespace bhttp = ::boost::beast::http;
 using http_errors::Failure;
 using ResponseParser = bhttp::response_parser<bhttp::buffer_body>;
 
-std::string pool_key(const config::Upstream& u) { return u.name + "|" + u.url.to_string(); }
-
 void prepare_request(http::Exchange& ex, const ForwardOptions& options) {
   auto& req = ex.request();
   const config::Upstream& up = *ex.upstream;
@@ -52,10 +50,12 @@ Failure read_failure(const error_code& ec) {
 
 ForwardResult fail(Failure f, std::string detail) { return ForwardResult{f, std::move(detail), false}; }
 
-awaitable<std::unique_ptr<net::Connection>> acquire(http::Exchange& ex, ForwardResult& result, bool allow_pool) {
+// A pooled connection is probed for a close by the peer only when the request has a body: a
+// bodiless request that finds its connection closed is simply sent again on a new one.
+awaitable<std::unique_ptr<net::Connection>> acquire(http::Exchange& ex, ForwardResult& result, bool allow_pool, bool probe) {
   const config::Upstream& up = *ex.upstream;
   if (allow_pool)
-    if (auto c = ex.worker.upstreams.take(pool_key(up), up.idle_timeout)) co_return c;
+    if (auto c = ex.worker.upstreams.take(up.pool_key, up.idle_timeout, probe)) co_return c;
   auto [c, failure] = co_await net::open_connection(up.url, up.tls, up.connect_timeout, ex.worker.tls);
   switch (failure) {
     case net::ConnectFailure::none: break;
@@ -121,7 +121,7 @@ awaitable<UpstreamReply> send_request(http::Exchange& ex, const ForwardOptions& 
   }
 
   for (int attempt = 0; attempt < 2; ++attempt) {
-    reply.connection = co_await acquire(ex, reply.result, attempt == 0);
+    reply.connection = co_await acquire(ex, reply.result, attempt == 0, has_body);
     if (!reply.connection) co_return reply;
     net::Connection& conn = *reply.connection;
     auto arm_upstream = [&] { conn.tcp().expires_after(up.timeout); };
@@ -182,7 +182,7 @@ void prepare_response(http::Exchange& ex, bhttp::response_header<>& res, const H
 // with "Connection: close".
 void return_to_pool(http::Exchange& ex, UpstreamReply& reply, bool response_complete) {
   if (reply.connection && reply.upstream_keep_alive && response_complete)
-    ex.worker.upstreams.put(pool_key(*ex.upstream), std::move(reply.connection), ex.upstream->max_idle_connections);
+    ex.worker.upstreams.put(ex.upstream->pool_key, std::move(reply.connection), ex.upstream->max_idle_connections);
 }
 
 }  // namespace

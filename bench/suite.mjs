@@ -1,0 +1,302 @@
+// The load benchmark: x402-gateway side by side with nginx and the x402 reference sellers, in one
+// run, on 127.0.0.1, with the same upstream, load generator, duration and CPU placement.
+// Prints one table; asserts nothing about time. Run it through bench/run.sh (see bench/README.md).
+//
+// Environment: ROUNDS (5), SECONDS per run (5), CONNECTIONS (64), IDLE (10000 idle connections),
+// SECTIONS (comma list of free,challenge,paid,latency,idle,micro; default all), GATEWAY (binary),
+// MICRO (micro-benchmark binary), OUT (markdown copy of the table).
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, chmodSync } from "node:fs";
+import { tmpdir, cpus } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { execFileSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import http from "node:http";
+import * as nginx from "./lib/nginx.mjs";
+import { wrk } from "./lib/wrk.mjs";
+import { median, percentile, spread } from "./lib/stats.mjs";
+import { freePort, start, stop, stopAll, rssKiB, cpuSeconds } from "./lib/processes.mjs";
+import { paymentTemplate, paymentFor, challengeOf, PAYER } from "./lib/payments.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..");
+const env = process.env;
+const ROUNDS = Number(env.ROUNDS || 5);
+const SECONDS = Number(env.SECONDS || 5);
+const CONNECTIONS = Number(env.CONNECTIONS || 64);
+const IDLE = Number(env.IDLE || 10000);
+const SECTIONS = new Set((env.SECTIONS || "free,challenge,paid,latency,idle,micro").split(","));
+const GATEWAY = env.GATEWAY || join(root, "build/x402-gateway");
+const MICRO = env.MICRO || join(root, "build/bench/micro/micro_benchmarks");
+const SUT_CPU = 0;   // the system under test, alone
+const LOAD_CPU = 1;  // wrk, the upstream and the facilitator fixture
+const PAY_TO = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+const SMALL = JSON.stringify({ city: "Lisbon", temperature_c: 21, conditions: "sunny", observed_at: "2026-11-21T12:00:00Z", ok: 1 });
+
+const dir = mkdtempSync(join(tmpdir(), "x402gw-bench-"));
+chmodSync(dir, 0o755);  // nginx workers run as an unprivileged user when started as root
+const log = (name) => join(dir, `${name}.log`);
+const note = (...a) => console.error("bench:", ...a);
+const lines = [];  // the report, in markdown
+const out = (s = "") => { lines.push(s); console.log(s); };
+
+process.on("SIGINT", async () => { await stopAll(); process.exit(130); });
+process.on("SIGTERM", async () => { await stopAll(); process.exit(143); });
+
+// ---------------------------------------------------------------------------- systems
+async function startNginx(name, conf, port, cpu) {
+  return start(name, "nginx", ["-c", conf, "-p", dir, "-e", join(dir, `${name}.err`)], { cpu, port, log: log(name) });
+}
+
+function gatewayConfig(port, upstreamPort, facilitatorPort, accessLog) {
+  return `listen: "127.0.0.1:${port}"
+threads: 1
+access_log: ${accessLog}
+discovery: false
+limits: { challenges_per_second: 0, max_connections: ${IDLE + 1000} }
+timeouts: { keep_alive: 300s, request_header: 300s }
+upstreams:
+  api: { url: "http://127.0.0.1:${upstreamPort}", max_idle_connections: 256 }
+facilitators:
+  fixture: { url: "http://127.0.0.1:${facilitatorPort}", max_idle_connections: 256 }
+payment: { pay_to: "${PAY_TO}", network: base-sepolia, facilitator: fixture }
+routes:
+  - { match: "GET /paid/small", name: paid, price: "$0.01" }
+  - { match: "/*", name: free }
+`;
+}
+
+async function startGateway(name, port, upstreamPort, facilitatorPort, cpu, accessLog = "off") {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, gatewayConfig(port, upstreamPort, facilitatorPort, accessLog));
+  return start(name, GATEWAY, ["--config", file], { cpu, port, log: log(name) });
+}
+
+// Over a connection of its own (counted once by the upstream), so that deltas can subtract it.
+function upstreamStatus(port) {
+  return new Promise((resolve, reject) => {
+    http.get({ host: "127.0.0.1", port, path: "/status", agent: false }, (res) => {
+      let text = "";
+      res.on("data", (d) => { text += d; });
+      res.on("end", () => resolve(nginx.parseStatus(text)));
+    }).on("error", reject);
+  });
+}
+
+// ---------------------------------------------------------------------------- runs
+let nonce = 1;  // every paid request of the whole run carries a nonce never used before
+
+/** Runs wrk once against `sys` and records the figures under `sys.samples`. */
+async function measure(sys, { connections = CONNECTIONS, seconds = SECONDS, cpu = LOAD_CPU, path = sys.path } = {}) {
+  const args = [];
+  let script = null;
+  if (sys.payment) {
+    script = join(here, "wrk/paid.lua");
+    args.push(sys.payment.header, sys.payment.prefix, sys.payment.suffix, String(nonce));
+    nonce += 100_000_000;
+  }
+  const before = sys.upstream ? await upstreamStatus(sys.upstream) : null;
+  const cpuBefore = sys.proc ? cpuSeconds(sys.proc.pid) : NaN;
+  const r = await wrk({ url: `http://127.0.0.1:${sys.port}${path}`, connections, seconds, cpu, script, args });
+  r.cpu = sys.proc ? cpuSeconds(sys.proc.pid) - cpuBefore : NaN;
+  r.perCpuSecond = r.requests / r.cpu;
+  if (before) {
+    const after = await upstreamStatus(sys.upstream);
+    r.upstreamConnections = after.accepts - before.accepts - 1;  // minus the status request's own
+    r.upstreamRequests = after.requests - before.requests - 1;
+  }
+  const expect402 = sys.expect === 402;
+  const wrong = expect402 ? r.requests - r.non2xx : r.non2xx;
+  if (wrong > 0 || r.errors > 0) note(`${sys.name}: ${wrong} unexpected statuses, ${r.errors} socket errors`);
+  r.wrong = wrong;
+  (sys.samples ||= []).push(r);
+  return r;
+}
+
+/** A rounds x systems schedule, rotating the order each round (A B C, B C A, C A B, ...). */
+async function interleave(systems, options = {}) {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = systems.map((_, i) => systems[(i + round) % systems.length]);
+    for (const sys of order) await measure(sys, options);
+    note(`round ${round + 1}/${ROUNDS}: ${order.map((s) => s.name).join(", ")}`);
+  }
+}
+
+const col = (samples, key) => samples.map((s) => s[key]);
+const ratio = (a, b) => (median(a) / median(b)).toFixed(2);
+
+function throughputTable(title, systems, baseline) {
+  out(`\n### ${title}\n`);
+  out(`| system | req/s median (min-max) | vs ${baseline.name} | p50 ms | p99 ms | req per CPU-second | upstream conns opened | bad statuses |`);
+  out("|---|---|---|---|---|---|---|---|");
+  for (const s of systems) {
+    const rps = col(s.samples, "rps");
+    const conns = s.upstream ? col(s.samples, "upstreamConnections").reduce((a, b) => a + b, 0) : "-";
+    out(`| ${s.name} | ${spread(rps)} | ${ratio(rps, col(baseline.samples, "rps"))} | ${spread(col(s.samples, "p50"), 2)} | ` +
+        `${spread(col(s.samples, "p99"), 2)} | ${spread(col(s.samples, "perCpuSecond"))} | ${conns} | ` +
+        `${col(s.samples, "wrong").reduce((a, b) => a + b, 0)} |`);
+  }
+}
+
+// ---------------------------------------------------------------------------- main
+const ports = {};
+for (const k of ["upstream", "proxy", "static402", "facilitator", "gateway", "gatewayLog", "sellerV2", "sellerV1"]) ports[k] = await freePort();
+const filesDir = join(dir, "files");
+execFileSync("mkdir", ["-p", filesDir]);
+writeFileSync(join(filesDir, "16k"), "x".repeat(16 * 1024));
+writeFileSync(join(filesDir, "1m"), "x".repeat(1024 * 1024));
+writeFileSync(join(dir, "small.json"), SMALL);
+
+const cpuModel = cpus()[0]?.model || "unknown";
+out(`## x402-gateway benchmark, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`);
+out();
+out(`Machine: ${cpus().length} x ${cpuModel}, ${Math.round(Number(readFileSync("/proc/meminfo", "utf8").match(/MemTotal:\s+(\d+)/)[1]) / 1048576)} GiB, ` +
+    `${execFileSync("uname", ["-sr"]).toString().trim()}; ${execFileSync("nginx", ["-v"], { stdio: ["ignore", "pipe", "pipe"] }).toString().trim() || "nginx"}` +
+    `; wrk ${ROUNDS} interleaved rounds x ${SECONDS} s, ${CONNECTIONS} connections, 1 wrk thread on CPU ${LOAD_CPU} with the upstream ` +
+    `and the facilitator fixture; each system under test alone on CPU ${SUT_CPU} with one worker.`);
+
+const procs = {};
+try {
+  procs.upstream = await startNginx("upstream", nginx.upstreamConf(dir, ports.upstream, filesDir, SMALL), ports.upstream, LOAD_CPU);
+  procs.facilitator = await startNginx("facilitator", nginx.facilitatorConf(dir, ports.facilitator, PAYER), ports.facilitator, LOAD_CPU);
+  procs.proxy = await startNginx("proxy", nginx.proxyConf(dir, ports.proxy, ports.upstream), ports.proxy, SUT_CPU);
+  procs.gateway = await startGateway("gateway", ports.gateway, ports.upstream, ports.facilitator, SUT_CPU);
+
+  const direct = { name: "upstream direct (nginx)", port: ports.upstream, proc: procs.upstream };
+  const proxy = { name: "nginx proxy", port: ports.proxy, proc: procs.proxy, upstream: ports.upstream };
+  const gateway = { name: "x402-gateway", port: ports.gateway, proc: procs.gateway, upstream: ports.upstream };
+
+  if (SECTIONS.has("free")) {
+    for (const [label, path] of [["~100 B JSON", "/small"], ["16 KiB", "/16k"], ["1 MiB", "/1m"]]) {
+      const systems = [direct, proxy, gateway].map((s) => ({ ...s, name: `${s.name}`, path, samples: [] }));
+      note(`free path, ${label}`);
+      await interleave(systems);
+      throughputTable(`Free path, ${label} response (GET ${path})`, systems, systems[1]);
+    }
+  }
+
+  if (SECTIONS.has("challenge")) {
+    const res = await fetch(`http://127.0.0.1:${ports.gateway}/paid/small`);
+    const body = await res.text();
+    writeFileSync(join(dir, "402.json"), body);
+    procs.static402 = await startNginx("static402",
+      nginx.static402Conf(dir, ports.static402, join(dir, "402.json"), res.headers.get("payment-required")), ports.static402, SUT_CPU);
+    const check = await fetch(`http://127.0.0.1:${ports.static402}/paid/small`);
+    if (check.status !== 402 || (await check.text()) !== body) throw new Error("the static 402 differs from the gateway's");
+    const systems = [
+      { name: "nginx static 402", port: ports.static402, proc: procs.static402, path: "/paid/small", expect: 402 },
+      { name: "x402-gateway 402", port: ports.gateway, proc: procs.gateway, path: "/paid/small", expect: 402 },
+    ];
+    note(`challenge path (${body.length} B body)`);
+    await interleave(systems);
+    throughputTable(`Challenge path: unpaid GET of a priced route (402, ${body.length} B body + PAYMENT-REQUIRED header)`, systems, systems[0]);
+    await stop(procs.static402);
+  }
+
+  // The paid path: every request carries a fresh, valid-looking payment; the fixture facilitator
+  // answers /verify and /settle at once, so this is each seller's own cost.
+  let paidSystems = [];
+  if (SECTIONS.has("paid") || SECTIONS.has("latency")) {
+    const facilitatorUrl = `http://127.0.0.1:${ports.facilitator}`;
+    const seller = (version, port) => start(`seller-${version}`, "node",
+      [join(here, "sellers/seller.mjs"), version, String(port), version === "v1" ? `${facilitatorUrl}/v1` : facilitatorUrl, PAY_TO, "/paid/small", join(dir, "small.json")],
+      { cpu: SUT_CPU, port, log: log(`seller-${version}`) });
+    procs.sellerV2 = await seller("v2", ports.sellerV2);
+    procs.sellerV1 = await seller("v1", ports.sellerV1);
+    const systems = [
+      { name: "x402-gateway (v2 PAYMENT-SIGNATURE)", port: ports.gateway, proc: procs.gateway, version: 2, upstream: ports.upstream },
+      { name: "x402-gateway (v1 X-PAYMENT)", port: ports.gateway, proc: procs.gateway, version: 1, upstream: ports.upstream },
+      { name: "@x402/express 2.27 (v2)", port: ports.sellerV2, proc: procs.sellerV2, version: 2 },
+      { name: "x402-express 1.2 (v1)", port: ports.sellerV1, proc: procs.sellerV1, version: 1 },
+    ];
+    for (const [i, s] of systems.entries()) {
+      s.path = "/paid/small";
+      const { accepted, resource } = await challengeOf(`http://127.0.0.1:${s.port}${s.path}`, s.version);
+      s.payment = paymentTemplate(s.version, accepted, resource);
+      // One paid request by hand: it must be served, with a receipt, before any load is measured.
+      const res = await fetch(`http://127.0.0.1:${s.port}${s.path}`, { headers: { [s.payment.header]: paymentFor(s.payment, 999_999_999_000 + i) } });
+      const text = await res.text();
+      const receipt = res.headers.get("payment-response") || res.headers.get("x-payment-response");
+      if (res.status !== 200 || text !== SMALL || !receipt) throw new Error(`${s.name}: a paid request got ${res.status} ${text}`);
+    }
+    paidSystems = systems;
+  }
+
+  if (SECTIONS.has("paid")) {
+    const systems = paidSystems.map((s) => ({ ...s, samples: [] }));
+    note("paid path");
+    await interleave(systems);
+    throughputTable("Paid path: fresh payment on every request, fixture facilitator (GET /paid/small)", systems, systems[2]);
+    out(`\nPaid-path ratios (median req/s): gateway v2 / @x402/express = ${ratio(col(systems[0].samples, "rps"), col(systems[2].samples, "rps"))}, ` +
+        `gateway v1 / x402-express = ${ratio(col(systems[1].samples, "rps"), col(systems[3].samples, "rps"))}.`);
+  }
+
+  if (SECTIONS.has("latency")) {
+    // One connection, unpinned (a cross-core hop costs 25-40% here), for added latency.
+    procs.gatewayLog = await startGateway("gateway-log", ports.gatewayLog, ports.upstream, ports.facilitator, SUT_CPU,
+                                          JSON.stringify(join(dir, "access.log")));
+    const paid = paidSystems[0];
+    const { accepted, resource } = await challengeOf(`http://127.0.0.1:${ports.gatewayLog}/paid/small`, 2);
+    const systems = [
+      { name: "upstream direct, GET /small", port: ports.upstream, path: "/small" },
+      { name: "nginx proxy, GET /small", port: ports.proxy, path: "/small" },
+      { name: "x402-gateway, GET /small", port: ports.gateway, path: "/small" },
+      { name: "facilitator fixture, one /verify", port: ports.facilitator, path: "/verify" },
+      { name: "x402-gateway paid v2 (access log on)", port: ports.gatewayLog, path: "/paid/small", payment: paymentTemplate(2, accepted, resource) },
+    ].map((s) => ({ ...s, samples: [] }));
+    note("latency, 1 connection");
+    await interleave(systems, { connections: 1, cpu: null });
+    out("\n### Latency with one connection (unpinned)\n");
+    out("| system | p50 ms | p90 ms | p99 ms |");
+    out("|---|---|---|---|");
+    for (const s of systems)
+      out(`| ${s.name} | ${spread(col(s.samples, "p50"), 3)} | ${spread(col(s.samples, "p90"), 3)} | ${spread(col(s.samples, "p99"), 3)} |`);
+    // The gateway's own time per paid request: total minus upstream and facilitator round trips.
+    const own = readFileSync(join(dir, "access.log"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
+      .filter((e) => e.status === 200 && e.route === "paid").map((e) => e.ms - e.upstream_ms - e.facilitator_ms);
+    out(`\nGateway's own time per paid request (access log: ms - upstream_ms - facilitator_ms, ${own.length} requests): ` +
+        `p50 ${percentile(own, 50).toFixed(3)} ms, p99 ${percentile(own, 99).toFixed(3)} ms, p99.9 ${percentile(own, 99.9).toFixed(3)} ms.`);
+    await stop(procs.gatewayLog);
+  }
+  await stop(procs.sellerV2);
+  await stop(procs.sellerV1);
+
+  if (SECTIONS.has("idle")) {
+    out(`\n### ${IDLE} idle keep-alive connections (each served one request first)\n`);
+    out("| system | RSS before KiB | RSS with idle KiB | KiB per idle connection | active client p99 ms before | p99 ms while held |");
+    out("|---|---|---|---|---|---|");
+    for (const sys of [proxy, gateway]) {
+      const probe = { ...sys, path: "/small", samples: [] };
+      await measure(probe, { connections: 8 });
+      const before = rssKiB(sys.proc.pid);
+      const holder = spawn("taskset", ["-c", String(LOAD_CPU), "node", join(here, "lib/idle-holder.mjs"), String(sys.port), String(IDLE), "/small"],
+                           { stdio: ["ignore", "pipe", "inherit"] });
+      await new Promise((resolve, reject) => {
+        holder.stdout.on("data", (d) => { if (String(d).includes("ready")) resolve(); });
+        holder.on("exit", (code) => reject(new Error(`idle holder exited with ${code}`)));
+      });
+      await new Promise((r) => setTimeout(r, 1000));
+      const held = rssKiB(sys.proc.pid);
+      await measure(probe, { connections: 8 });
+      holder.kill("SIGTERM");
+      await new Promise((r) => holder.once("exit", r));
+      const [p0, p1] = col(probe.samples, "p99");
+      out(`| ${sys.name} | ${before} | ${held} | ${((held - before) / IDLE).toFixed(1)} | ${p0.toFixed(2)} | ${p1.toFixed(2)} |`);
+    }
+  }
+} finally {
+  await stopAll();
+}
+
+if (SECTIONS.has("micro") && existsSync(MICRO)) {
+  note("micro-benchmarks");
+  const json = JSON.parse(execFileSync("taskset", ["-c", String(SUT_CPU), MICRO, "--benchmark_format=json", "--benchmark_min_time=0.5"],
+                                      { maxBuffer: 16 << 20, stdio: ["ignore", "pipe", "ignore"] }).toString());
+  out("\n### Micro-benchmarks (Google Benchmark, CPU 0)\n");
+  out("| benchmark | ns per operation |");
+  out("|---|---|");
+  for (const b of json.benchmarks) out(`| ${b.name} | ${b.cpu_time.toFixed(1)} |`);
+}
+
+if (env.OUT) writeFileSync(env.OUT, lines.join("\n") + "\n");
+note(`logs and configurations: ${dir}`);

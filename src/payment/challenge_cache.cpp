@@ -1,0 +1,21 @@
+#include "payment/challenge_cache.hpp"
+
+namespace x402gw::payment {
+
+const x402::Challenge& ChallengeCache::get(uint64_t generation, const config::Route& route,
+                                           const x402::ResourceInfo& resource) {
+  if (generation != generation_) {
+    entries_.clear();  // routes (and their addresses) belong to one configuration
+    generation_ = generation;
+  }
+  // Within one configuration a route's address identifies it.
+  std::string key = std::to_string(reinterpret_cast<uintptr_t>(&route));
+  key += ' ';
+  key += resource.url;
+  if (auto it = entries_.find(key); it != entries_.end()) return it->second;
+  if (entries_.size() >= capacity_) entries_.clear();
+  auto challenge = x402::build_challenge(route.requirements, resource, "payment_required");
+  return entries_.emplace(std::move(key), std::move(challenge)).first->second;
+}
+
+}  // namespace x402gw::payment

@@ -1,0 +1,31 @@
+#pragma once
+// The plain 402 challenge (error "payment_required") of a route, built once per configuration,
+// route and resource URL instead of on every unpaid request. One cache per worker thread.
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "config/config.hpp"
+#include "x402/challenge.hpp"
+
+namespace x402gw::payment {
+
+/// A bounded map from (route, resource URL) to its challenge, valid for one configuration.
+class ChallengeCache {
+ public:
+  /// `capacity` bounds the entries: the resource URL carries the client's Host header, so the
+  /// key space is the client's to choose; a full cache starts over.
+  explicit ChallengeCache(size_t capacity = 1024) : capacity_(capacity) {}
+
+  /// The challenge for `route` of configuration `generation`, built on first use.
+  const x402::Challenge& get(uint64_t generation, const config::Route& route, const x402::ResourceInfo& resource);
+
+  size_t size() const { return entries_.size(); }
+
+ private:
+  uint64_t generation_ = 0;
+  size_t capacity_;
+  std::unordered_map<std::string, x402::Challenge> entries_;
+};
+
+}  // namespace x402gw::payment

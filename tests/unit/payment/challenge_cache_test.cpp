@@ -1,0 +1,58 @@
+#include "payment/challenge_cache.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../x402/test_requirements.hpp"
+
+using namespace x402gw;
+
+namespace {
+config::Route priced_route() {
+  config::Route r;
+  r.name = "weather";
+  r.priced = true;
+  r.requirements = {x402::testing::base_sepolia_usdc()};
+  return r;
+}
+x402::ResourceInfo resource_at(const std::string& url) { return {url, "Current weather", "application/json", nullptr}; }
+}  // namespace
+
+TEST(ChallengeCache, GivesWhatBuildingGivesAndBuildsOnce) {
+  payment::ChallengeCache cache;
+  const config::Route route = priced_route();
+  const auto resource = resource_at("http://gw.test/api/weather");
+  const x402::Challenge& first = cache.get(1, route, resource);
+  const x402::Challenge built = x402::build_challenge(route.requirements, resource, "payment_required");
+  EXPECT_EQ(first.body, built.body);
+  EXPECT_EQ(first.header_value, built.header_value);
+  EXPECT_EQ(&cache.get(1, route, resource), &first);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(ChallengeCache, ResourceUrlIsPartOfTheKey) {
+  payment::ChallengeCache cache;
+  const config::Route route = priced_route();
+  const auto a = cache.get(1, route, resource_at("http://a.test/api/weather")).body;
+  const auto b = cache.get(1, route, resource_at("http://b.test/api/weather")).body;
+  EXPECT_NE(a, b);
+  EXPECT_NE(a.find("http://a.test/api/weather"), std::string::npos);
+  EXPECT_EQ(cache.size(), 2u);
+}
+
+TEST(ChallengeCache, NewConfigurationStartsAfresh) {
+  payment::ChallengeCache cache;
+  config::Route route = priced_route();
+  const auto resource = resource_at("http://gw.test/api/weather");
+  cache.get(1, route, resource);
+  route.requirements[0].amount = "20000";  // a reload changed the price
+  const std::string body = cache.get(2, route, resource).body;
+  EXPECT_NE(body.find("\"20000\""), std::string::npos);
+  EXPECT_EQ(cache.size(), 1u);
+}
+
+TEST(ChallengeCache, StaysWithinItsCapacity) {
+  payment::ChallengeCache cache(8);
+  const config::Route route = priced_route();
+  for (int i = 0; i < 100; ++i) cache.get(1, route, resource_at("http://host" + std::to_string(i) + ".test/x"));
+  EXPECT_LE(cache.size(), 8u);
+}
