@@ -27,7 +27,7 @@ struct Exchange {
   net::WorkerContext& worker;
   metrics::GatewayMetrics* metrics = nullptr;
 
-  char* chunk;                            // the connection's relay buffer
+  char* chunk;                            // the relay buffer lent to this request
   size_t chunk_size;
 
   routing::Target target;

@@ -154,7 +154,6 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     co_return;
   }
   beast::flat_buffer buffer;
-  std::array<char, 16 * 1024> chunk;
   ReadWatchdog watchdog(client);
   bool first = true;
 
@@ -222,6 +221,8 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     }
 
     state.in_flight.fetch_add(1, std::memory_order_relaxed);
+    // The relay buffer is the worker's, lent for this request only: idle connections hold none.
+    net::BufferPool::Lease chunk = worker.buffers.lease();
     Exchange ex{client, buffer, parser, *config, worker, state.metrics, chunk.data(), chunk.size()};
     ex.client_ip = client_ip;
     ex.draining = &state.draining;
@@ -234,6 +235,9 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     if (state.metrics) state.metrics->record_exchange(ex);
     state.in_flight.fetch_sub(1, std::memory_order_relaxed);
     if (!ex.keep_alive() || state.draining.load(std::memory_order_relaxed)) break;
+    // A request body may have grown the read buffer to a relay chunk; an idle connection keeps
+    // no more than a header's worth.
+    if (buffer.size() == 0 && buffer.capacity() > 8 * 1024) buffer.shrink_to_fit();
     first = false;
   }
   client.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -3,6 +3,7 @@
 // coroutines of that thread, so nothing here is locked.
 #include <unordered_set>
 
+#include "net/buffer_pool.hpp"
 #include "net/connection.hpp"
 #include "net/tls.hpp"
 
@@ -13,6 +14,8 @@ struct WorkerContext {
   ConnectionPool upstreams;
   ConnectionPool facilitators;
   TlsContexts tls;
+  /// Relay buffers, lent to one request at a time.
+  BufferPool buffers;
   /// Client connections waiting for their next request (closed at once when draining).
   std::unordered_set<beast::tcp_stream*> idle_clients;
 };

@@ -3,7 +3,7 @@
 namespace x402gw::payment {
 
 const x402::Challenge& ChallengeCache::get(uint64_t generation, const config::Route& route,
-                                           const x402::ResourceInfo& resource) {
+                                           const x402::ResourceInfo& resource, const std::string& message) {
   if (generation != generation_) {
     entries_.clear();  // routes (and their addresses) belong to one configuration
     generation_ = generation;
@@ -12,9 +12,11 @@ const x402::Challenge& ChallengeCache::get(uint64_t generation, const config::Ro
   std::string key = std::to_string(reinterpret_cast<uintptr_t>(&route));
   key += ' ';
   key += resource.url;
+  key += '\n';
+  key += message;
   if (auto it = entries_.find(key); it != entries_.end()) return it->second;
   if (entries_.size() >= capacity_) entries_.clear();
-  auto challenge = x402::build_challenge(route.requirements, resource, "payment_required");
+  auto challenge = x402::build_challenge(route.requirements, resource, "payment_required", message);
   return entries_.emplace(std::move(key), std::move(challenge)).first->second;
 }
 

@@ -1,6 +1,6 @@
 #pragma once
 // The plain 402 challenge (error "payment_required") of a route, built once per configuration,
-// route and resource URL instead of on every unpaid request. One cache per worker thread.
+// route, resource URL and message instead of on every unpaid request. One cache per worker thread.
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -17,8 +17,10 @@ class ChallengeCache {
   /// key space is the client's to choose; a full cache starts over.
   explicit ChallengeCache(size_t capacity = 1024) : capacity_(capacity) {}
 
-  /// The challenge for `route` of configuration `generation`, built on first use.
-  const x402::Challenge& get(uint64_t generation, const config::Route& route, const x402::ResourceInfo& resource);
+  /// The "payment_required" challenge for `route` of configuration `generation`, with `message`
+  /// in the v1 body, built on first use.
+  const x402::Challenge& get(uint64_t generation, const config::Route& route, const x402::ResourceInfo& resource,
+                             const std::string& message = "");
 
   size_t size() const { return entries_.size(); }
 

@@ -44,8 +44,8 @@ awaitable<void> send_challenge(http::Exchange& ex, const x402::ResourceInfo& res
   // The plain challenge is the same for every unpaid request of a route and host: build it once.
   thread_local ChallengeCache cache;
   x402::Challenge challenge;
-  if (code == "payment_required" && message.empty())
-    challenge = cache.get(ex.config.generation, *ex.route, resource);
+  if (code == "payment_required")
+    challenge = cache.get(ex.config.generation, *ex.route, resource, message);
   else
     challenge = x402::build_challenge(ex.route->requirements, resource, code, message);
   headers.emplace_back("PAYMENT-REQUIRED", std::move(challenge.header_value));

@@ -39,6 +39,16 @@ TEST(ChallengeCache, ResourceUrlIsPartOfTheKey) {
   EXPECT_EQ(cache.size(), 2u);
 }
 
+TEST(ChallengeCache, MessageIsPartOfTheKey) {
+  payment::ChallengeCache cache;
+  const config::Route route = priced_route();
+  const auto resource = resource_at("http://gw.test/api/weather");
+  const std::string plain = cache.get(1, route, resource).body;
+  const std::string explained = cache.get(1, route, resource, "Pay with X-PAYMENT").body;
+  EXPECT_EQ(plain.find("Pay with X-PAYMENT"), std::string::npos);
+  EXPECT_NE(explained.find("Pay with X-PAYMENT"), std::string::npos);
+}
+
 TEST(ChallengeCache, NewConfigurationStartsAfresh) {
   payment::ChallengeCache cache;
   config::Route route = priced_route();
