@@ -10,7 +10,7 @@ import { tmpdir, cpus } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execFileSync } from "node:child_process";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import http from "node:http";
 import * as nginx from "./lib/nginx.mjs";
 import { wrk } from "./lib/wrk.mjs";
@@ -151,7 +151,7 @@ const cpuModel = cpus()[0]?.model || "unknown";
 out(`## x402-gateway benchmark, ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC`);
 out();
 out(`Machine: ${cpus().length} x ${cpuModel}, ${Math.round(Number(readFileSync("/proc/meminfo", "utf8").match(/MemTotal:\s+(\d+)/)[1]) / 1048576)} GiB, ` +
-    `${execFileSync("uname", ["-sr"]).toString().trim()}; ${execFileSync("nginx", ["-v"], { stdio: ["ignore", "pipe", "pipe"] }).toString().trim() || "nginx"}` +
+    `${execFileSync("uname", ["-sr"]).toString().trim()}; ${spawnSync("nginx", ["-v"]).stderr.toString().trim()}, ${spawnSync("wrk", ["-v"]).stdout.toString().split("\n")[0].split(" Copyright")[0]}` +
     `; wrk ${ROUNDS} interleaved rounds x ${SECONDS} s, ${CONNECTIONS} connections, 1 wrk thread on CPU ${LOAD_CPU} with the upstream ` +
     `and the facilitator fixture; each system under test alone on CPU ${SUT_CPU} with one worker.`);
 

@@ -7,21 +7,14 @@ namespace {
 
 using namespace x402gw::x402;
 
-void BM_ToAtomicUnits(benchmark::State& state) {
+void BM_ToAtomicUnits(benchmark::State& state, const char* decimal, int decimals) {
   for (auto _ : state) {
-    auto units = to_atomic_units("0.012345", 6);
+    auto units = to_atomic_units(decimal, decimals);
     benchmark::DoNotOptimize(units);
   }
 }
-BENCHMARK(BM_ToAtomicUnits);
-
-void BM_ToAtomicUnits18(benchmark::State& state) {
-  for (auto _ : state) {
-    auto units = to_atomic_units("1234.000000000000000001", 18);
-    benchmark::DoNotOptimize(units);
-  }
-}
-BENCHMARK(BM_ToAtomicUnits18);
+BENCHMARK_CAPTURE(BM_ToAtomicUnits, usdc_6_decimals, "0.012345", 6);
+BENCHMARK_CAPTURE(BM_ToAtomicUnits, eth_18_decimals, "1234.000000000000000001", 18);
 
 void BM_AddAtomic(benchmark::State& state) {
   for (auto _ : state) {
