@@ -9,13 +9,13 @@ import { mkdtempSync, writeFileSync, readFileSync, existsSync, chmodSync } from 
 import { tmpdir, cpus } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { execFileSync } from "node:child_process";
-import { spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import http from "node:http";
 import * as nginx from "./lib/nginx.mjs";
 import { wrk } from "./lib/wrk.mjs";
 import { median, percentile, spread } from "./lib/stats.mjs";
-import { freePort, start, stop, stopAll, rssKiB, cpuSeconds } from "./lib/processes.mjs";
+import { start, stop, stopAll, rssKiB, cpuSeconds } from "./lib/processes.mjs";
+import { deadPort as freePort, PAY_TO } from "../tests/support/gateway.mjs";
 import { paymentTemplate, paymentFor, challengeOf, PAYER } from "./lib/payments.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,7 +30,6 @@ const GATEWAY = env.GATEWAY || join(root, "build/x402-gateway");
 const MICRO = env.MICRO || join(root, "build/bench/micro/micro_benchmarks");
 const SUT_CPU = 0;   // the system under test, alone
 const LOAD_CPU = 1;  // wrk, the upstream and the facilitator fixture
-const PAY_TO = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
 const SMALL = JSON.stringify({ city: "Lisbon", temperature_c: 21, conditions: "sunny", observed_at: "2026-11-21T12:00:00Z", ok: 1 });
 
 const dir = mkdtempSync(join(tmpdir(), "x402gw-bench-"));

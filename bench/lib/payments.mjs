@@ -1,8 +1,9 @@
 // Payment headers for the paid-path load: one template per system, turned into a fresh payment
 // per request by bench/wrk/paid.lua (which only appends the last 12 digits of the nonce).
 import { Buffer } from "node:buffer";
+import { BUYER as PAYER, challenge } from "../../tests/support/gateway.mjs";
 
-export const PAYER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC";
+export { PAYER };
 const MARK = "############";  // where the 12 varying nonce digits go
 
 const b64 = (text) => Buffer.from(text, "utf8").toString("base64");
@@ -40,12 +41,7 @@ export function paymentFor(template, n) {
 
 /** What a system asks for: its 402 challenge, read as v2 (header) or v1 (body). */
 export async function challengeOf(url, version) {
-  const res = await fetch(url);
-  const body = await res.text();
-  if (res.status !== 402) throw new Error(`${url}: expected 402, got ${res.status}: ${body}`);
-  if (version === 2) {
-    const required = JSON.parse(Buffer.from(res.headers.get("payment-required"), "base64").toString("utf8"));
-    return { accepted: required.accepts[0], resource: required.resource };
-  }
-  return { accepted: JSON.parse(body).accepts[0], resource: undefined };
+  const { response, v1, v2, v2doc } = await challenge(url);
+  if (response.status !== 402) throw new Error(`${url}: expected 402, got ${response.status}`);
+  return version === 2 ? { accepted: v2, resource: v2doc.resource } : { accepted: v1, resource: undefined };
 }

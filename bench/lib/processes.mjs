@@ -1,18 +1,9 @@
 // Starting, pinning, watching and stopping the processes of a benchmark run.
 import { spawn } from "node:child_process";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { openSync, readFileSync, readdirSync } from "node:fs";
 
 const started = new Set();
-
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on("error", reject);
-    s.listen(0, "127.0.0.1", () => { const { port } = s.address(); s.close(() => resolve(port)); });
-  });
-}
 
 /** Resolves once something accepts connections on `port`, or rejects after `ms`. */
 export async function waitForPort(port, ms = 15000) {
