@@ -4,7 +4,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 #include "app/readiness.hpp"
 #include "config/loader.hpp"
 #include "http/admin.hpp"
@@ -13,6 +13,39 @@
 
 namespace x402gw::app {
 
+using core::log_event;
+
+namespace {
+
+// Completion of a detached coroutine: whatever escaped it is logged, never dropped silently.
+auto log_escape(const char* what) {
+  return [what](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      log_event("error", "a coroutine ended with an exception", {{"coroutine", what}, {"error", ex.what()}});
+    } catch (...) {
+      log_event("error", "a coroutine ended with an exception", {{"coroutine", what}});
+    }
+  };
+}
+
+}  // namespace
+
+std::optional<std::string> check_tls_files(const config::Config& config) {
+  net::TlsContexts scratch;
+  try {
+    for (const auto& u : config.upstreams)
+      if (u.url.tls) scratch.get(u.tls);
+    for (const auto& f : config.facilitators)
+      if (f.url.tls) scratch.get(f.tls);
+  } catch (const std::exception& e) {
+    return std::string(e.what());
+  }
+  return std::nullopt;
+}
+
 Server::Server(config::ConfigPtr config, std::string config_path) : config_path_(std::move(config_path)) {
   const std::string& destination = config->access_log;
   std::FILE* out = nullptr;
@@ -20,13 +53,13 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   else if (destination == "stderr") out = stderr;
   else if (destination != "off") out = access_file_ = std::fopen(destination.c_str(), "a");
   if (destination != "off" && !out) log_event("error", "cannot open the access log; it is off", {{"path", destination}});
-  challenge_limiter_ = std::make_unique<http::RateLimiter>(config->limits.challenges_per_second, config->limits.challenge_burst);
+  challenge_limiter_ = std::make_unique<payment::RateLimiter>(config->limits.challenges_per_second, config->limits.challenge_burst);
   state_.challenge_limiter = challenge_limiter_.get();
   state_.config.store(std::move(config));
-  access_log_ = std::make_unique<http::AccessLog>(out);
+  access_log_ = std::make_unique<metrics::AccessLog>(out);
   state_.access_log = access_log_.get();
   state_.metrics = &metrics_;
-  state_.replay_guard = &replay_guard_;
+  state_.replay_store = &replay_store_;
   state_.reload = [this] { return reload(); };
 }
 
@@ -41,7 +74,7 @@ asio::io_context& Server::next_context() {
 void Server::start_listeners() {
   auto config = state_.current();
   Worker& main = *workers_.front();
-  auto open = [&](const net::ListenAddress& address, const char* name, bool admin) {
+  auto open = [&](const config::ListenAddress& address, const char* name, bool admin) {
     auto acceptor = std::make_unique<tcp::acceptor>(http::open_acceptor(main.ioc, address.host, address.port));
     auto bound = acceptor->local_endpoint();
     log_event("info", "listening", {{"listener", name}, {"address", bound.address().to_string() + ":" + std::to_string(bound.port())}, {"port", bound.port()}});
@@ -51,7 +84,7 @@ void Server::start_listeners() {
       asio::co_spawn(main.ioc,
                      http::accept_loop(ref, [&main]() -> asio::io_context& { return main.ioc; },
                                        [this](tcp::socket s) {
-                                         asio::co_spawn(s.get_executor(), http::run_admin_session(std::move(s), state_), asio::detached);
+                                         asio::co_spawn(s.get_executor(), http::run_admin_session(std::move(s), state_), log_escape("admin session"));
                                        }),
                      asio::detached);
       return;
@@ -63,7 +96,7 @@ void Server::start_listeners() {
                                        auto executor = s.get_executor();
                                        for (auto& w : workers_)
                                          if (executor == w->ioc.get_executor()) {
-                                           asio::co_spawn(w->ioc, http::run_session(std::move(s), state_, w->context), asio::detached);
+                                           asio::co_spawn(w->ioc, http::run_session(std::move(s), state_, w->context), log_escape("session"));
                                            return;
                                          }
                                      }),
@@ -75,6 +108,13 @@ void Server::start_listeners() {
 
 std::string Server::reload() {
   auto result = config::load_config_file(config_path_, config::process_environment());
+  // A TLS file that cannot be read fails the reload, not every later request.
+  if (result.config) {
+    if (auto problem = check_tls_files(*result.config)) {
+      result.errors.push_back(config::Diagnostic{0, 0, "", *problem});
+      result.config.reset();
+    }
+  }
   if (!result.config) {
     metrics_.reload(false);
     log_event("error", "reload rejected: the running configuration stays", {{"errors", result.report()}});
@@ -162,7 +202,7 @@ int Server::run() {
   watch_signals();
   readiness_wake_ = std::make_unique<asio::steady_timer>(workers_.front()->ioc);
   asio::co_spawn(workers_.front()->ioc,
-                 readiness_loop(state_, workers_.front()->context, &metrics_, *readiness_wake_), asio::detached);
+                 readiness_loop(state_, workers_.front()->context, &metrics_, *readiness_wake_), log_escape("readiness"));
   log_event("info", "started", {{"threads", threads}, {"routes", config->routes.size()}, {"config_hash", config->hash}});
 
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;

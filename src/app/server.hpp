@@ -1,6 +1,7 @@
 #pragma once
 // The process: worker threads (one io_context each), listeners, signals, reload and drain.
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -9,15 +10,18 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 
-#include "http/access_log.hpp"
-#include "http/rate_limiter.hpp"
 #include "http/server_state.hpp"
+#include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
-#include "payment/replay_guard.hpp"
+#include "payment/memory_replay_store.hpp"
+#include "payment/rate_limiter.hpp"
 #include "net/asio.hpp"
 #include "net/worker_context.hpp"
 
 namespace x402gw::app {
+
+/// Whether every CA file the configuration's TLS clients name can be loaded; the reason if not.
+std::optional<std::string> check_tls_files(const config::Config& config);
 
 /// Runs the gateway until SIGTERM/SIGINT.
 class Server {
@@ -45,10 +49,10 @@ class Server {
   std::string config_path_;
   http::ServerState state_;
   metrics::GatewayMetrics metrics_;
-  payment::ReplayGuard replay_guard_;
-  std::unique_ptr<http::RateLimiter> challenge_limiter_;
+  payment::MemoryReplayStore replay_store_;
+  std::unique_ptr<payment::RateLimiter> challenge_limiter_;
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file
-  std::unique_ptr<http::AccessLog> access_log_;
+  std::unique_ptr<metrics::AccessLog> access_log_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Objects bound to a worker's io_context come after workers_: they must be destroyed first.
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;

@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "net/url.hpp"
+#include "config/url.hpp"
 #include "routing/route_table.hpp"
 #include "x402/requirements.hpp"
 
@@ -29,7 +29,7 @@ struct TlsClient {
 /// An upstream API the gateway forwards to.
 struct Upstream {
   std::string name;
-  net::Url url;
+  Url url;
   Duration connect_timeout = 5s;
   Duration timeout = 30s;           // longest wait for any read or write once connected
   size_t max_idle_connections = 64;  // per worker thread
@@ -42,11 +42,12 @@ struct Upstream {
 /// A facilitator that verifies and settles payments.
 struct Facilitator {
   std::string name;
-  net::Url url;
+  Url url;
   Duration connect_timeout = 5s;
   Duration timeout = 10s;           // deadline for one whole /verify or /settle exchange
   std::vector<std::pair<std::string, std::string>> headers;  // sent with every call (auth)
   size_t max_idle_connections = 16;
+  Duration idle_timeout = 30s;      // pooled connections idle longer than this are not used again
   TlsClient tls;
   std::string pool_key;             // name|url: where its idle connections are pooled (set by the loader)
 };
@@ -82,6 +83,7 @@ enum class Unmatched { not_found, proxy };
 struct Limits {
   uint64_t max_header_bytes = 16 * 1024;
   uint64_t max_request_body = 10 * 1024 * 1024;       // per request; routes may lower or raise it
+  uint64_t max_request_body_ceiling = 0;              // the largest of it and every route's (set by the loader)
   uint64_t max_buffered_response = 8 * 1024 * 1024;   // settle-after routes buffer this much at most
   uint64_t max_target_bytes = 8192;
   uint64_t max_header_count = 100;
@@ -105,8 +107,8 @@ struct Config {
   std::string image;                // a logo URL, for discovery
   bool discovery = true;            // serve GET /.well-known/x402
   std::string access_log = "stdout";  // stdout, stderr, off, or a file path
-  std::vector<net::ListenAddress> listen;
-  std::optional<net::ListenAddress> admin_listen;
+  std::vector<ListenAddress> listen;
+  std::optional<ListenAddress> admin_listen;
   int threads = 0;                  // 0: one per core
   std::string public_url;           // base of resource URLs; empty: from the request's Host
   Unmatched unmatched = Unmatched::not_found;
@@ -118,7 +120,8 @@ struct Config {
   Limits limits;
   Timeouts timeouts;
   std::string source;               // file name
-  std::string hash;                 // SHA-256 prefix of the file text, for logs and metrics
+  std::string hash;                 // FNV-1a (64-bit, hex) of the file text, for logs and metrics: identifies, does not protect
+  std::vector<std::string> reserved_headers;  // headers only the gateway sets for upstreams: the payer headers of all routes
   uint64_t generation = 0;          // unique per loaded configuration in this process (cache keys)
 };
 

@@ -1,5 +1,6 @@
 #include "config/loader.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <fstream>
@@ -9,6 +10,7 @@
 
 #include "config/route_builder.hpp"
 #include "config/yaml_reader.hpp"
+#include "core/strings.hpp"
 
 namespace x402gw::config {
 namespace {
@@ -24,11 +26,11 @@ std::string fnv1a_hex(std::string_view text) {
   return buf;
 }
 
-std::optional<net::ListenAddress> read_listen(YamlReader& r, const YAML::Node& node, const std::string& path) {
+std::optional<ListenAddress> read_listen(YamlReader& r, const YAML::Node& node, const std::string& path) {
   auto text = r.scalar(node, path);
   if (!text) return std::nullopt;
   std::string why;
-  auto a = net::parse_listen_address(*text, &why);
+  auto a = parse_listen_address(*text, &why);
   if (!a) r.error(node, path, why + ", got '" + *text + "'");
   return a;
 }
@@ -41,11 +43,11 @@ void read_tls(YamlReader& r, const YAML::Node& node, const std::string& path, Tl
   if (auto v = r.string(node, "server_name", path)) tls.server_name = *v;
 }
 
-std::optional<net::Url> read_url(YamlReader& r, const YAML::Node& node, const std::string& path) {
+std::optional<Url> read_url(YamlReader& r, const YAML::Node& node, const std::string& path) {
   auto text = r.string(node, "url", path, true);
   if (!text) return std::nullopt;
   std::string why;
-  auto url = net::parse_url(*text, &why);
+  auto url = parse_url(*text, &why);
   if (!url) r.error(node["url"], YamlReader::join(path, "url"), why + ", got '" + *text + "'");
   return url;
 }
@@ -64,7 +66,7 @@ void read_upstreams(YamlReader& r, const YAML::Node& node, Config& c) {
     if (u.IsScalar()) {  // shorthand: `api: "http://127.0.0.1:3000"`
       if (auto text = r.scalar(u, path)) {
         std::string why;
-        if (auto url = net::parse_url(*text, &why)) up.url = *url;
+        if (auto url = parse_url(*text, &why)) up.url = *url;
         else r.error(u, path, why + ", got '" + *text + "'");
       }
       c.upstreams.push_back(std::move(up));
@@ -94,12 +96,13 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string path = "facilitators." + it->first.Scalar();
     const YAML::Node f = it->second;  // a copy: it->second is a temporary proxy
-    if (!r.expect_map(f, path, {"url", "timeout", "connect_timeout", "headers", "max_idle_connections", "tls"})) continue;
+    if (!r.expect_map(f, path, {"url", "timeout", "connect_timeout", "headers", "max_idle_connections", "idle_timeout", "tls"})) continue;
     Facilitator fac;
     fac.name = it->first.Scalar();
     if (auto url = read_url(r, f, path)) fac.url = *url;
     if (auto v = r.duration(f, "timeout", path)) fac.timeout = *v;
     if (auto v = r.duration(f, "connect_timeout", path)) fac.connect_timeout = *v;
+    if (auto v = r.duration(f, "idle_timeout", path)) fac.idle_timeout = *v;
     if (auto v = r.integer(f, "max_idle_connections", path, 0, 100000)) fac.max_idle_connections = static_cast<size_t>(*v);
     read_tls(r, f["tls"], YamlReader::join(path, "tls"), fac.tls);
     YAML::Node headers = f["headers"];
@@ -162,7 +165,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
 
   YAML::Node listen = root["listen"];
   if (!listen.IsDefined()) {
-    c.listen.push_back(net::ListenAddress{"0.0.0.0", 8402});
+    c.listen.push_back(ListenAddress{"0.0.0.0", 8402});
   } else if (listen.IsSequence()) {
     for (size_t i = 0; i < listen.size(); ++i)
       if (auto a = read_listen(r, listen[i], YamlReader::index("listen", i))) c.listen.push_back(*a);
@@ -177,7 +180,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (c.threads == 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (auto v = r.string(root, "public_url", "")) {
     std::string why;
-    if (!net::parse_url(*v, &why)) r.error(root["public_url"], "public_url", why);
+    if (!parse_url(*v, &why)) r.error(root["public_url"], "public_url", why);
     c.public_url = *v;
     while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   }
@@ -233,6 +236,18 @@ std::string LoadResult::report() const {
   return out;
 }
 
+// Values computed from the others once, so requests need not.
+static void derive(Config& c) {
+  c.limits.max_request_body_ceiling = c.limits.max_request_body;
+  c.reserved_headers = {"X-Payment-Payer"};
+  for (const auto& route : c.routes) {
+    c.limits.max_request_body_ceiling = std::max(c.limits.max_request_body_ceiling, route.max_request_body);
+    const bool known = std::any_of(c.reserved_headers.begin(), c.reserved_headers.end(),
+                                   [&](const std::string& h) { return core::iequals(h, route.payer_header); });
+    if (!route.payer_header.empty() && !known) c.reserved_headers.push_back(route.payer_header);
+  }
+}
+
 LoadResult load_config_text(std::string_view yaml, std::string source, const EnvLookup& env) {
   LoadResult result;
   result.source = std::move(source);
@@ -255,6 +270,7 @@ LoadResult load_config_text(std::string_view yaml, std::string source, const Env
   }
   load_tree(reader, root, *config);
   if (!result.errors.empty()) return result;
+  derive(*config);
   config->source = result.source;
   config->hash = fnv1a_hex(yaml);
   static std::atomic<uint64_t> generations{0};

@@ -1,26 +1,25 @@
 #include "http/admin.hpp"
 
-#include <boost/beast/http/string_body.hpp>
 #include <nlohmann/json.hpp>
 
+#include "core/json_text.hpp"
+#include "http/replies.hpp"
 #include "metrics/gateway_metrics.hpp"
 
 namespace x402gw::http {
 namespace {
 
-namespace bhttp = ::boost::beast::http;
+// The admin listener is for orchestrators and operators on a trusted network: small requests,
+// short deadlines.
+constexpr uint64_t kMaxAdminRequestBody = 64 * 1024;
+constexpr std::chrono::seconds kAdminReadTimeout{30};
+constexpr std::chrono::seconds kAdminWriteTimeout{10};
 
-bhttp::response<bhttp::string_body> answer(const bhttp::request<bhttp::string_body>& req, ServerState& state) {
-  auto reply = [&](unsigned status, std::string body, std::string_view type) {
-    bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), req.version()};
-    res.set(bhttp::field::content_type, type);
-    res.set(bhttp::field::cache_control, "no-store");
-    res.body() = std::move(body);
-    res.keep_alive(req.keep_alive());
-    res.prepare_payload();
-    return res;
-  };
-  auto json = [&](unsigned status, const nlohmann::json& body) { return reply(status, body.dump(), "application/json"); };
+core::Reply json(unsigned status, const nlohmann::json& body) {
+  return core::DocumentReply{status, core::json_text(body), "application/json", {}};
+}
+
+core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& state) {
   std::string_view target = req.target();
   target = target.substr(0, target.find('?'));
   const bool get = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
@@ -35,15 +34,20 @@ bhttp::response<bhttp::string_body> answer(const bhttp::request<bhttp::string_bo
     if (!r.problems.empty()) return json(503, {{"status", "not_ready"}, {"reasons", r.problems}});
     return json(200, {{"status", "ready"}, {"config_hash", config->hash}, {"routes", config->routes.size()}});
   }
-  if (target == "/metrics" && get && state.metrics)
-    return reply(200, state.metrics->expose(state), "text/plain; version=0.0.4; charset=utf-8");
+  if (target == "/metrics" && get && state.metrics) {
+    auto config = state.current();
+    const metrics::GatewayMetrics::Gauges gauges{state.in_flight.load(), state.open_connections.load(),
+                                                 config ? config->hash : std::string()};
+    return core::DocumentReply{200, state.metrics->expose(gauges), "text/plain; version=0.0.4; charset=utf-8", {}};
+  }
   if (target == "/admin/reload") {
-    if (req.method() != bhttp::verb::post) return json(405, {{"error", "method_not_allowed"}, {"message", "use POST"}});
+    if (req.method() != bhttp::verb::post) return core::ErrorReply{core::Error::admin_method_not_allowed, "use POST", {{"Allow", "POST"}}};
     std::string errors = state.reload ? state.reload() : "reload is not available";
-    if (!errors.empty()) return json(422, {{"error", "invalid_config"}, {"message", errors}});
+    if (!errors.empty()) return core::ErrorReply{core::Error::invalid_config, errors, {}};
     return json(200, {{"status", "reloaded"}, {"config_hash", state.current()->hash}});
   }
-  return json(404, {{"error", "not_found"}, {"message", "admin endpoints: GET /healthz, GET /readyz, GET /metrics, POST /admin/reload"}});
+  return core::ErrorReply{core::Error::admin_not_found,
+                          "admin endpoints: GET /healthz, GET /readyz, GET /metrics, POST /admin/reload", {}};
 }
 
 }  // namespace
@@ -51,16 +55,21 @@ bhttp::response<bhttp::string_body> answer(const bhttp::request<bhttp::string_bo
 awaitable<void> run_admin_session(tcp::socket socket, ServerState& state) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
-  for (;;) {
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.body_limit(64 * 1024);
-    stream.expires_after(std::chrono::seconds(30));
-    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
-    if (ec) break;
-    auto res = answer(parser.get(), state);
-    stream.expires_after(std::chrono::seconds(10));
-    auto [wec, wn] = co_await bhttp::async_write(stream, res, use_nothrow);
-    if (wec || !res.keep_alive()) break;
+  try {
+    for (;;) {
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.body_limit(kMaxAdminRequestBody);
+      stream.expires_after(kAdminReadTimeout);
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
+      if (ec) break;
+      const auto& req = parser.get();
+      auto res = render(answer(req, state), req.version(), req.keep_alive(), req.method() == bhttp::verb::head);
+      stream.expires_after(kAdminWriteTimeout);
+      auto [wec, wn] = co_await bhttp::async_write(stream, res, use_nothrow);
+      if (wec || !res.keep_alive()) break;
+    }
+  } catch (const std::exception&) {
+    // A failing admin request closes its connection; the data path is not affected.
   }
   error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

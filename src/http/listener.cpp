@@ -4,7 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <stdexcept>
 
-#include "app/log.hpp"
+#include "core/log.hpp"
 
 namespace x402gw::http {
 
@@ -36,7 +36,7 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, std::function<asio::io_cont
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) {
       // Typically EMFILE: spinning would burn the CPU that in-flight requests need.
-      app::log_event("warn", "accept failed", {{"error", ec.message()}});
+      core::log_event("warn", "accept failed", {{"error", ec.message()}});
       backoff.expires_after(std::chrono::milliseconds(100));
       co_await backoff.async_wait(use_nothrow);
       continue;

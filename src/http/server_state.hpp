@@ -1,5 +1,6 @@
 #pragma once
-// What every session shares with the server: the live configuration and the shutdown state.
+// What every session shares with the server: the live configuration, the shutdown state, the
+// counters, and the services of the paid flow.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -9,8 +10,15 @@
 #include <vector>
 
 #include "config/config.hpp"
-#include "http/forward.hpp"
 
+namespace x402gw::metrics {
+class AccessLog;
+class GatewayMetrics;
+}  // namespace x402gw::metrics
+namespace x402gw::payment {
+class ReplayStore;
+class RateLimiter;
+}  // namespace x402gw::payment
 
 namespace x402gw::http {
 
@@ -26,10 +34,10 @@ struct ServerState {
   std::atomic<bool> draining{false};
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> open_connections{0};
-  AccessLog* access_log = nullptr;
+  metrics::AccessLog* access_log = nullptr;
   metrics::GatewayMetrics* metrics = nullptr;
-  payment::ReplayGuard* replay_guard = nullptr;
-  RateLimiter* challenge_limiter = nullptr;
+  payment::ReplayStore* replay_store = nullptr;
+  payment::RateLimiter* challenge_limiter = nullptr;
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 
@@ -47,6 +55,21 @@ struct ServerState {
  private:
   mutable std::mutex readiness_mutex_;
   Readiness readiness_;
+};
+
+/// Holds one count of an atomic counter for a scope, whatever path leaves it.
+class CountGuard {
+ public:
+  explicit CountGuard(std::atomic<int64_t>& counter) : counter_(counter), before_(counter.fetch_add(1, std::memory_order_relaxed)) {}
+  CountGuard(const CountGuard&) = delete;
+  CountGuard& operator=(const CountGuard&) = delete;
+  ~CountGuard() { counter_.fetch_sub(1, std::memory_order_relaxed); }
+  /// The count before this guard took its own.
+  int64_t before() const { return before_; }
+
+ private:
+  std::atomic<int64_t>& counter_;
+  int64_t before_;
 };
 
 }  // namespace x402gw::http

@@ -1,57 +1,48 @@
 #include "http/session.hpp"
 
-#include <array>
 #include <optional>
 
-#include "http/access_log.hpp"
-#include "http/local_reply.hpp"
-#include "http/read_watchdog.hpp"
+#include "core/json_text.hpp"
+#include "core/log.hpp"
+#include "core/strings.hpp"
+#include "facilitator/http_facilitator.hpp"
+#include "http/replies.hpp"
 #include "http/request_checks.hpp"
+#include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "net/client_io.hpp"
 #include "payment/discovery.hpp"
 #include "payment/flow.hpp"
-#include "routing/path.hpp"
+#include "routing/decision.hpp"
+#include "routing/request_context.hpp"
 #include "upstream/proxy.hpp"
 
 namespace x402gw::http {
 namespace {
 
-namespace bhttp = ::boost::beast::http;
-using http_errors::Failure;
-
-// A reply for a request that could not even be parsed: written raw, then the connection closes.
-awaitable<void> send_raw_failure(beast::tcp_stream& client, Failure failure, std::string_view message,
-                                 std::chrono::milliseconds timeout) {
-  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(http_errors::status_of(failure)), 11};
-  res.set(bhttp::field::content_type, "application/json");
-  res.set(bhttp::field::cache_control, "no-store");
-  res.body() = http_errors::error_body(http_errors::code_of(failure), message);
-  res.keep_alive(false);
-  res.prepare_payload();
-  client.expires_after(timeout);
-  co_await bhttp::async_write(client, res, use_nothrow);
-}
+using core::Error;
+using Decision = routing::Decision;
 
 // Why a request header could not be read, or nullopt when the client simply went away.
-std::optional<std::pair<Failure, std::string>> header_failure(const error_code& ec, bool partial) {
+std::optional<core::ErrorReply> header_failure(const error_code& ec, bool partial) {
   if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
       ec == asio::error::operation_aborted)
     return std::nullopt;
   if (ec == beast::error::timeout) {
     if (!partial) return std::nullopt;  // an idle keep-alive connection: close quietly
-    return std::pair{Failure::request_timeout, std::string("the request header did not arrive in time")};
+    return core::ErrorReply{Error::request_timeout, "the request header did not arrive in time", {}};
   }
   if (ec == bhttp::error::header_limit)
-    return std::pair{Failure::header_too_large, std::string("the request header is larger than limits.max_header_bytes")};
+    return core::ErrorReply{Error::header_too_large, "the request header is larger than limits.max_header_bytes", {}};
   if (ec == bhttp::error::body_limit)
-    return std::pair{Failure::body_too_large, std::string("the request body is larger than limits.max_request_body")};
-  return std::pair{Failure::bad_request, "the request is not valid HTTP/1.1: " + ec.message()};
+    return core::ErrorReply{Error::body_too_large, "the request body is larger than limits.max_request_body", {}};
+  return core::ErrorReply{Error::bad_request, "the request is not valid HTTP/1.1: " + ec.message(), {}};
 }
 
 // Reads until the buffer holds a complete request header (or more than `limit` bytes of one),
 // so that the raw bytes can be checked before Beast parses them. Returns the header's size.
 awaitable<std::tuple<error_code, size_t>> read_raw_header(beast::tcp_stream& client, beast::flat_buffer& buffer,
-                                                          uint64_t limit, ReadWatchdog& watchdog,
+                                                          uint64_t limit, net::ReadWatchdog& watchdog,
                                                           std::chrono::milliseconds timeout) {
   watchdog.arm(timeout);  // one deadline for the whole header: a slow drip of bytes does not extend it
   for (;;) {
@@ -68,64 +59,120 @@ awaitable<std::tuple<error_code, size_t>> read_raw_header(beast::tcp_stream& cli
   }
 }
 
-awaitable<void> forward_free(Exchange& ex) {
-  upstream::ForwardOptions none;
-  auto result = co_await upstream::forward_streaming(ex, none);
-  if (result.failure && !result.response_started) co_await send_failure(ex, *result.failure, result.detail);
+// Reads and parses one request header into `parser`. Returns the reply for a header that must be
+// refused (the connection then closes), or nothing; `closed` when the client simply went away.
+struct HeaderRead {
+  std::optional<core::ErrorReply> refusal;
+  bool closed = false;
+};
+
+awaitable<HeaderRead> read_request_header(beast::tcp_stream& client, beast::flat_buffer& buffer, net::RequestParser& parser,
+                                          net::ReadWatchdog& watchdog, const config::Config& config,
+                                          std::chrono::milliseconds header_timeout) {
+  auto [raw_ec, raw_size] = co_await read_raw_header(client, buffer, config.limits.max_header_bytes, watchdog, header_timeout);
+  watchdog.disarm();
+  if (!raw_ec && has_obsolete_line_folding(std::string_view(static_cast<const char*>(buffer.data().data()), raw_size)))
+    co_return HeaderRead{core::ErrorReply{Error::bad_request, "obsolete line folding in the request header is refused", {}}};
+  error_code ec = raw_ec;
+  size_t n = 0;
+  if (!ec) {
+    // The whole header is in the buffer: parse it in place, without another asynchronous
+    // operation. Only a header that the raw scan could not delimit (raw_size 0: a bare LF) is
+    // left to Beast's reader, which refuses it.
+    if (raw_size > 0) {
+      n = parser.put(buffer.data(), ec);
+      buffer.consume(n);
+    }
+    if (raw_size == 0 || ec == bhttp::error::need_more) {
+      client.expires_after(config.timeouts.request_header);
+      auto [read_ec, parsed] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
+      ec = read_ec;
+      n += parsed;
+    }
+  }
+  if (ec) {
+    if (auto failure = header_failure(ec, buffer.size() > 0 || n > 0)) co_return HeaderRead{std::move(failure)};
+    co_return HeaderRead{std::nullopt, true};
+  }
+  const auto fields = static_cast<uint64_t>(std::distance(parser.get().begin(), parser.get().end()));
+  if (fields > config.limits.max_header_count)
+    co_return HeaderRead{core::ErrorReply{Error::header_too_large,
+                                          "the request has more than limits.max_header_count (" +
+                                              std::to_string(config.limits.max_header_count) + ") header fields",
+                                          {}}};
+  if (auto problem = framing_problem(parser.get(), parser.get().version()))
+    co_return HeaderRead{core::ErrorReply{Error::bad_request, "refused: " + *problem, {}}};
+  co_return HeaderRead{};
 }
 
-awaitable<void> handle(Exchange& ex) {
-  auto& req = ex.request();
-  ex.client_version = req.version();
-  ex.client_keep_alive = req.keep_alive();
-  ex.head_request = req.method() == bhttp::verb::head;
-  ex.expects_continue = beast::iequals(req[bhttp::field::expect], "100-continue");
+// The services and I/O one request is answered with.
+struct Session {
+  ServerState& state;
+  net::WorkerContext& worker;
+  std::string client_ip;
+};
 
-  if (req.method() == bhttp::verb::connect) {
-    co_await send_failure(ex, Failure::bad_request, "CONNECT is not supported: this is a reverse proxy");
+// Decides and answers one request whose header has been read.
+awaitable<void> answer(Session& session, routing::RequestContext& ctx, net::ClientIo& io) {
+  const Decision& d = ctx.decision;
+  if (d.kind == Decision::Kind::refuse) {
+    if (d.close) io.must_close();
+    const core::Reply reply = core::ErrorReply{d.error, d.message, {}};
+    ctx.record.error = recorded_error(reply);
+    co_await send_reply(io, reply, ctx.head_request);
     co_return;
   }
-  auto target = routing::normalise_target(req.target(), ex.config.limits.max_target_bytes);
-  if (auto* error = std::get_if<routing::TargetError>(&target)) {
-    ex.close_connection = true;
-    const Failure failure = *error == routing::TargetError::too_long ? Failure::target_too_long : Failure::invalid_target;
-    co_await send_failure(ex, failure, routing::describe(*error));
-    co_return;
-  }
-  ex.target = std::get<routing::Target>(std::move(target));
-  ex.host = !ex.target.authority.empty() ? ex.target.authority : std::string(req[bhttp::field::host]);
-  if (ex.host.empty() && ex.client_version == 11) {
-    co_await send_failure(ex, Failure::bad_request, "an HTTP/1.1 request needs a Host header");
-    co_return;
-  }
-
-  if (ex.config.discovery && ex.target.match_key == "/.well-known/x402" &&
-      (req.method() == bhttp::verb::get || ex.head_request)) {
-    const std::string base = ex.config.public_url.empty() ? "http://" + ex.host : ex.config.public_url;
-    std::string body = payment::discovery_document(ex.config, base).dump();
-    const std::string_view type = "application/json";
-    co_await send_local(ex, 200, std::move(body), type);
-    co_return;
-  }
-
-  auto index = ex.config.table.find(req.method_string(), ex.host, ex.target.match_key);
-  if (!index) {
-    if (ex.config.unmatched == config::Unmatched::not_found) {
-      const std::string message = "no route matches " + std::string(req.method_string()) + " " + ex.target.path;
-      co_await send_failure(ex, Failure::route_not_found, message);
+  // The body limit of the route, before any byte of the body is read or anything is paid. Beast
+  // checks a declared Content-Length only while parsing the header, against the largest limit.
+  if (io.body_pending()) {
+    io.parser().body_limit(d.max_request_body);
+    if (auto declared = io.parser().content_length(); declared && *declared > d.max_request_body) {
+      io.must_close();
+      const core::Reply reply = core::ErrorReply{Error::body_too_large, "the request body is larger than this route allows", {}};
+      ctx.record.error = recorded_error(reply);
+      co_await send_reply(io, reply, ctx.head_request);
       co_return;
     }
-    ex.upstream = &ex.config.upstreams.at(ex.config.default_upstream);
-    co_await forward_free(ex);
+  }
+
+  if (d.kind == Decision::Kind::discovery) {
+    const std::string base = ctx.config.public_url.empty() ? "http://" + ctx.host() : ctx.config.public_url;
+    const core::Reply reply = core::DocumentReply{200, core::json_text(payment::discovery_document(ctx.config, base)), "application/json", {}};
+    co_await send_reply(io, reply, ctx.head_request);
     co_return;
   }
-  ex.route = &ex.config.routes[*index];
-  ex.upstream = &ex.config.upstreams.at(ex.route->upstream);
-  if (!ex.route->priced) {
-    co_await forward_free(ex);
-    co_return;
+
+  upstream::Proxy proxy(session.worker);
+  std::optional<core::Reply> reply;
+  if (d.kind == Decision::Kind::forward) {
+    const upstream::ForwardOptions none;
+    upstream::ForwardResult result = co_await proxy.stream(ctx, io, none);
+    if (result.error) {
+      if (io.response_started()) io.must_close();
+      else reply = core::ErrorReply{*result.error, std::move(result.detail), {}};
+    }
+  } else {
+    facilitator::HttpFacilitator facilitator(ctx.config.facilitators.at(ctx.route()->facilitator), session.worker,
+                                             session.state.metrics);
+    payment::Services services{session.state.replay_store, session.state.challenge_limiter, facilitator, proxy};
+    reply = co_await payment::run_paid_flow(ctx, io, services);
   }
-  co_await payment::handle_priced(ex);
+  if (reply) {
+    ctx.record.error = recorded_error(*reply);
+    co_await send_reply(io, *reply, ctx.head_request);
+  }
+}
+
+// Fills in the record from what the I/O saw, then logs and counts the exchange.
+void finish_record(Session& session, routing::RequestContext& ctx, const net::ClientIo& io) {
+  core::ExchangeRecord& r = ctx.record;
+  r.status = io.status;
+  r.bytes_sent = io.bytes_sent;
+  r.path = ctx.target().path;
+  if (ctx.route()) r.route = ctx.route()->name, r.priced = ctx.route()->priced;
+  if (ctx.upstream()) r.upstream = ctx.upstream()->name;
+  if (session.state.access_log) session.state.access_log->write(r);
+  if (session.state.metrics) session.state.metrics->record_exchange(r);
 }
 
 std::string peer_address(const tcp::socket& socket) {
@@ -137,112 +184,117 @@ std::string peer_address(const tcp::socket& socket) {
   return address.to_string();
 }
 
-}  // namespace
-
-awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker) {
-  const auto open = state.open_connections.fetch_add(1, std::memory_order_relaxed);
-  error_code ignored;
-  socket.set_option(tcp::no_delay(true), ignored);
-  const std::string client_ip = peer_address(socket);
-  beast::tcp_stream client(std::move(socket));
-  if (auto config = state.current(); static_cast<uint64_t>(open) >= config->limits.max_connections) {
-    if (state.metrics) state.metrics->limit_breach("connections");
-    const std::string message = "the gateway holds limits.max_connections connections; try again shortly";
-    co_await send_raw_failure(client, Failure::too_many_connections, message, std::chrono::seconds(1));
-    client.close();
-    state.open_connections.fetch_sub(1, std::memory_order_relaxed);
-    co_return;
-  }
+// Serves requests on one connection until it closes. Exceptions from one request end that
+// request (a 500 when nothing was written yet) and the connection, never the process.
+awaitable<void> serve(Session& session, beast::tcp_stream& client) {
+  ServerState& state = session.state;
   beast::flat_buffer buffer;
-  ReadWatchdog watchdog(client);
+  net::ReadWatchdog watchdog(client);
   bool first = true;
 
   for (;;) {
     config::ConfigPtr config = state.current();
-    RequestParser parser;
+    net::RequestParser parser;
     parser.header_limit(static_cast<uint32_t>(config->limits.max_header_bytes));
-    parser.body_limit(config->limits.max_request_body);
+    // The largest limit any route has: each route's own limit is applied once it is known.
+    parser.body_limit(config->limits.max_request_body_ceiling);
     if (state.draining.load(std::memory_order_relaxed)) break;
-    worker.idle_clients.insert(&client);
+    session.worker.idle_clients.insert(&client);
     const auto header_timeout = first ? config->timeouts.request_header : config->timeouts.keep_alive;
-    auto [raw_ec, raw_size] = co_await read_raw_header(client, buffer, config->limits.max_header_bytes, watchdog, header_timeout);
-    watchdog.disarm();
-    worker.idle_clients.erase(&client);
+    HeaderRead header = co_await read_request_header(client, buffer, parser, watchdog, *config, header_timeout);
+    session.worker.idle_clients.erase(&client);
     // The request is served by the configuration live when it arrived, not when the wait began.
     config = state.current();
-    if (!raw_ec && has_obsolete_line_folding(std::string_view(static_cast<const char*>(buffer.data().data()), raw_size))) {
-      co_await send_raw_failure(client, Failure::bad_request, "obsolete line folding in the request header is refused",
-                                config->timeouts.body_io);
-      break;
-    }
-    error_code ec = raw_ec;
-    size_t n = 0;
-    if (!ec) {
-      // The whole header is in the buffer: parse it in place, without another asynchronous
-      // operation. Only a header that the raw scan could not delimit (raw_size 0: a bare LF) is
-      // left to Beast's reader, which refuses it.
-      error_code parse_ec;
-      if (raw_size > 0) {
-        n = parser.put(buffer.data(), parse_ec);
-        buffer.consume(n);
+    net::ClientIo io(client, buffer, parser, watchdog, config->timeouts.body_io);
+    io.draining = &state.draining;
+    if (header.closed) break;
+    if (header.refusal) {
+      if (state.metrics) {
+        auto limit = metrics::GatewayMetrics::limit_of(core::public_code(header.refusal->error));
+        if (!limit.empty()) state.metrics->limit_breach(limit);
       }
-      if (raw_size == 0 || parse_ec == bhttp::error::need_more) {
-        client.expires_after(config->timeouts.request_header);
-        auto [read_ec, parsed] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
-        parse_ec = read_ec;
-        n += parsed;
-      }
-      ec = parse_ec;
-    }
-    if (!ec) {
-      const auto fields = static_cast<uint64_t>(std::distance(parser.get().begin(), parser.get().end()));
-      if (fields > config->limits.max_header_count) {
-        if (state.metrics) state.metrics->limit_breach("header");
-        const std::string message = "the request has more than limits.max_header_count (" +
-                                    std::to_string(config->limits.max_header_count) + ") header fields";
-        co_await send_raw_failure(client, Failure::header_too_large, message, config->timeouts.body_io);
-        break;
-      }
-      if (auto problem = framing_problem(parser.get(), parser.get().version())) {
-        const std::string message = "refused: " + *problem;
-        co_await send_raw_failure(client, Failure::bad_request, message, config->timeouts.body_io);
-        break;
-      }
-    }
-    if (ec) {
-      if (auto failure = header_failure(ec, buffer.size() > 0 || n > 0)) {
-        if (state.metrics) {
-          auto limit = metrics::GatewayMetrics::limit_of(http_errors::code_of(failure->first));
-          if (!limit.empty()) state.metrics->limit_breach(limit);
-        }
-        co_await send_raw_failure(client, failure->first, failure->second, config->timeouts.body_io);
-      }
+      io.must_close();
+      io.version = 11;
+      co_await send_reply(io, *header.refusal, false);
       break;
     }
 
-    state.in_flight.fetch_add(1, std::memory_order_relaxed);
+    CountGuard in_flight(state.in_flight);
     // The relay buffer is the worker's, lent for this request only: idle connections hold none.
-    net::BufferPool::Lease chunk = worker.buffers.lease();
-    Exchange ex{client, buffer, parser, *config, worker, state.metrics, chunk.data(), chunk.size()};
-    ex.client_ip = client_ip;
-    ex.draining = &state.draining;
-    ex.replay_guard = state.replay_guard;
-    ex.challenge_limiter = state.challenge_limiter;
-    ex.watchdog = &watchdog;
-    ex.method = std::string(parser.get().method_string());
-    co_await handle(ex);
-    if (state.access_log) state.access_log->write(ex);
-    if (state.metrics) state.metrics->record_exchange(ex);
-    state.in_flight.fetch_sub(1, std::memory_order_relaxed);
-    if (!ex.keep_alive() || state.draining.load(std::memory_order_relaxed)) break;
+    net::BufferPool::Lease chunk = session.worker.buffers.lease();
+    io.chunk = chunk.data();
+    io.chunk_size = chunk.size();
+    auto& req = parser.get();
+    io.version = req.version();
+    io.client_keep_alive = req.keep_alive();
+    io.expects_continue = core::iequals(req[bhttp::field::expect], "100-continue");
+    const routing::RequestHead head{req.method_string(), req.target(), req[bhttp::field::host], req.version()};
+    routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}};
+    ctx.record.client = session.client_ip;
+    ctx.record.method = std::string(req.method_string());
+
+    std::exception_ptr failure;
+    try {
+      co_await answer(session, ctx, io);
+    } catch (...) {
+      failure = std::current_exception();
+    }
+    if (failure) {
+      std::string what = "unknown exception";
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      core::log_event("error", "request failed with an internal error; the connection is closed",
+                      {{"error", what}, {"client", session.client_ip}});
+      io.must_close();
+      if (!io.response_started()) {
+        const core::Reply reply = core::ErrorReply{Error::internal, "the gateway failed to handle this request", {}};
+        ctx.record.error = recorded_error(reply);
+        co_await send_reply(io, reply, ctx.head_request);
+      }
+    }
+    finish_record(session, ctx, io);
+    if (!io.keep_alive() || state.draining.load(std::memory_order_relaxed)) break;
     // A request body may have grown the read buffer to a relay chunk; an idle connection keeps
     // no more than a header's worth.
     if (buffer.size() == 0 && buffer.capacity() > 8 * 1024) buffer.shrink_to_fit();
     first = false;
   }
+}
+
+}  // namespace
+
+awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker) {
+  CountGuard open(state.open_connections);
+  error_code ignored;
+  socket.set_option(tcp::no_delay(true), ignored);
+  Session session{state, worker, peer_address(socket)};
+  beast::tcp_stream client(std::move(socket));
+  try {
+    if (auto config = state.current(); static_cast<uint64_t>(open.before()) >= config->limits.max_connections) {
+      if (state.metrics) state.metrics->limit_breach("connections");
+      beast::flat_buffer buffer;
+      net::RequestParser parser;
+      net::ReadWatchdog watchdog(client);
+      net::ClientIo io(client, buffer, parser, watchdog, std::chrono::seconds(1));
+      io.must_close();
+      const core::Reply reply = core::ErrorReply{Error::too_many_connections,
+                                                 "the gateway holds limits.max_connections connections; try again shortly", {}};
+      co_await send_reply(io, reply, false);
+    } else {
+      co_await serve(session, client);
+    }
+  } catch (const std::exception& e) {
+    core::log_event("error", "connection failed with an internal error", {{"error", e.what()}, {"client", session.client_ip}});
+  } catch (...) {
+    core::log_event("error", "connection failed with an internal error", {{"client", session.client_ip}});
+  }
+  worker.idle_clients.erase(&client);
   client.socket().shutdown(tcp::socket::shutdown_send, ignored);
   client.close();
-  state.open_connections.fetch_sub(1, std::memory_order_relaxed);
 }
 
 }  // namespace x402gw::http

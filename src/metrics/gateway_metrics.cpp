@@ -3,8 +3,7 @@
 #include <cctype>
 #include <cstdlib>
 
-#include "http/exchange.hpp"
-#include "http/server_state.hpp"
+#include "core/strings.hpp"
 
 namespace x402gw::metrics {
 namespace {
@@ -52,32 +51,40 @@ std::string_view GatewayMetrics::method_label(std::string_view method) {
   return "other";
 }
 
-void GatewayMetrics::record_exchange(const http::Exchange& ex) {
-  const std::string route = ex.route ? ex.route->name : "";
-  const std::string status = std::to_string(ex.status);
-  const std::string_view method = method_label(ex.method);
-  registry_.inc("x402gw_requests_total", {{"route", route}, {"method", method}, {"status", status}});
-  if (auto limit = limit_of(ex.failure_code); !limit.empty()) limit_breach(limit);
-  if (ex.upstream && ex.upstream_time.count() > 0)
-    registry_.observe("x402gw_upstream_request_duration_seconds", {{"upstream", ex.upstream->name}},
-                      static_cast<double>(ex.upstream_time.count()) / 1e6);
-  if (!ex.route || !ex.route->priced) return;
-  if (ex.challenged) registry_.inc("x402gw_challenges_total", {{"route", route}});
-  if (ex.payment.empty() || ex.payment == "challenged") return;
-
-  const std::string& network = ex.network;
-  const std::string& asset = ex.asset;
-  if (ex.verified) registry_.inc("x402gw_payments_total", {{"route", route}, {"network", network}, {"asset", asset}, {"outcome", "verified"}});
-  if (ex.payment == "rejected") {
-    registry_.inc("x402gw_payments_total", {{"route", route}, {"network", network}, {"asset", asset}, {"outcome", "rejected"}});
-    registry_.inc("x402gw_payment_rejections_total", {{"route", route}, {"reason", bounded_reason(ex.failure_code)}});
-  } else if (ex.payment == "settled") {
-    registry_.inc("x402gw_payments_total", {{"route", route}, {"network", network}, {"asset", asset}, {"outcome", "settled"}});
-    registry_.inc("x402gw_revenue_atomic_units_total", {{"route", route}, {"network", network}, {"asset", asset}},
-                  std::strtod(ex.amount.c_str(), nullptr));
-  } else if (ex.payment == "settle_failed" || ex.payment == "settle_error") {
-    registry_.inc("x402gw_payments_total", {{"route", route}, {"network", network}, {"asset", asset}, {"outcome", "settle_failed"}});
+std::string_view GatewayMetrics::outcome_label(core::PaymentOutcome o) {
+  using core::PaymentOutcome;
+  switch (o) {
+    case PaymentOutcome::rejected: return "rejected";
+    case PaymentOutcome::settled: return "settled";
+    case PaymentOutcome::settle_failed:
+    case PaymentOutcome::settle_error: return "settle_failed";
+    default: return "";
   }
+}
+
+void GatewayMetrics::record_exchange(const core::ExchangeRecord& r) {
+  const std::string status = std::to_string(r.status);
+  const std::string_view method = method_label(r.method);
+  registry_.inc("x402gw_requests_total", {{"route", r.route}, {"method", method}, {"status", status}});
+  if (auto limit = limit_of(r.error); !limit.empty()) limit_breach(limit);
+  if (!r.upstream.empty() && r.upstream_time.count() > 0)
+    registry_.observe("x402gw_upstream_request_duration_seconds", {{"upstream", r.upstream}},
+                      static_cast<double>(r.upstream_time.count()) / 1e6);
+  if (!r.priced) return;
+  if (r.challenged) registry_.inc("x402gw_challenges_total", {{"route", r.route}});
+  using core::PaymentOutcome;
+  if (r.payment == PaymentOutcome::none || r.payment == PaymentOutcome::challenged) return;
+
+  const std::string_view outcome = outcome_label(r.payment);
+  if (r.verified)
+    registry_.inc("x402gw_payments_total", {{"route", r.route}, {"network", r.network}, {"asset", r.asset}, {"outcome", "verified"}});
+  if (outcome.empty()) return;
+  registry_.inc("x402gw_payments_total", {{"route", r.route}, {"network", r.network}, {"asset", r.asset}, {"outcome", outcome}});
+  if (r.payment == PaymentOutcome::rejected)
+    registry_.inc("x402gw_payment_rejections_total", {{"route", r.route}, {"reason", bounded_reason(r.error)}});
+  if (r.payment == PaymentOutcome::settled)
+    registry_.inc("x402gw_revenue_atomic_units_total", {{"route", r.route}, {"network", r.network}, {"asset", r.asset}},
+                  std::strtod(r.amount.c_str(), nullptr));
 }
 
 void GatewayMetrics::facilitator_call(std::string_view facilitator, std::string_view endpoint, std::string_view outcome,
@@ -90,16 +97,16 @@ void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_tota
 
 void GatewayMetrics::limit_breach(std::string_view limit) { registry_.inc("x402gw_limit_breaches_total", {{"limit", limit}}); }
 
-std::string GatewayMetrics::expose(const http::ServerState& state) {
-  registry_.set("x402gw_in_flight_requests", {}, static_cast<double>(state.in_flight.load()));
-  registry_.set("x402gw_open_connections", {}, static_cast<double>(state.open_connections.load()));
-  if (auto config = state.current()) {
+std::string GatewayMetrics::expose(const Gauges& gauges) {
+  registry_.set("x402gw_in_flight_requests", {}, static_cast<double>(gauges.in_flight));
+  registry_.set("x402gw_open_connections", {}, static_cast<double>(gauges.open_connections));
+  if (!gauges.config_hash.empty()) {
     std::lock_guard lock(hash_mutex_);
-    if (last_hash_ != config->hash) {
+    if (last_hash_ != gauges.config_hash) {
       if (!last_hash_.empty()) registry_.set("x402gw_config_info", {{"hash", last_hash_}}, 0);
-      last_hash_ = config->hash;
+      last_hash_ = gauges.config_hash;
     }
-    registry_.set("x402gw_config_info", {{"hash", config->hash}}, 1);
+    registry_.set("x402gw_config_info", {{"hash", gauges.config_hash}}, 1);
   }
   return registry_.expose();
 }

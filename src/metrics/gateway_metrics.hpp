@@ -7,12 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "core/exchange_record.hpp"
 #include "metrics/registry.hpp"
-
-namespace x402gw::http {
-struct Exchange;
-struct ServerState;
-}  // namespace x402gw::http
 
 namespace x402gw::metrics {
 
@@ -22,7 +18,7 @@ class GatewayMetrics {
   GatewayMetrics();
 
   /// Everything one finished exchange tells: requests, challenges, payments, revenue, upstream time.
-  void record_exchange(const http::Exchange& ex);
+  void record_exchange(const core::ExchangeRecord& r);
   /// One facilitator call: endpoint "verify" | "settle" | "supported", outcome "ok" or a failure code.
   void facilitator_call(std::string_view facilitator, std::string_view endpoint, std::string_view outcome, double seconds);
   /// A configuration reload attempt.
@@ -30,13 +26,21 @@ class GatewayMetrics {
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
   void limit_breach(std::string_view limit);
 
-  /// The exposition, with gauges read from the server state.
-  std::string expose(const http::ServerState& state);
+  /// The current values of the gauges the exposition reports.
+  struct Gauges {
+    int64_t in_flight = 0;
+    int64_t open_connections = 0;
+    std::string config_hash;
+  };
+  /// The exposition, with the gauges as given.
+  std::string expose(const Gauges& gauges);
 
   /// A reason code made safe as a label value: [a-z0-9_], at most 64 characters, else "other".
   static std::string bounded_reason(std::string_view reason);
   /// The limit an error code reports as breached ("header", "request_body", ...), or "".
   static std::string_view limit_of(std::string_view failure_code);
+  /// The payments_total outcome label an exchange counts under, or "" (none, challenged, not settled).
+  static std::string_view outcome_label(core::PaymentOutcome o);
   /// The method as a label: the standard methods, else "other".
   static std::string_view method_label(std::string_view method);
 

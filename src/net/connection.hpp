@@ -13,7 +13,8 @@
 #include "config/config.hpp"
 #include "net/asio.hpp"
 #include "net/tls.hpp"
-#include "net/url.hpp"
+#include "config/url.hpp"
+#include "net/transport_error.hpp"
 
 namespace x402gw::net {
 
@@ -45,23 +46,27 @@ auto with_stream(Connection& c, F&& f) {
   return f(std::get<Connection::Secure>(c.stream));
 }
 
-/// Why opening a connection failed.
-enum class ConnectFailure { none, resolve, refused, timeout, tls };
-
 /// Resolves, connects (within `timeout`) and, for https, handshakes with SNI and name checks.
-awaitable<std::pair<std::unique_ptr<Connection>, ConnectFailure>> open_connection(
-    const Url& url, const config::TlsClient& tls, std::chrono::milliseconds timeout, TlsContexts& contexts);
+/// On failure the connection is null and the failure says in which phase.
+awaitable<std::pair<std::unique_ptr<Connection>, TransportFailure>> open_connection(
+    const config::Url& url, const config::TlsClient& tls, std::chrono::milliseconds timeout, TlsContexts& contexts);
 
 /// Idle connections by origin, for one worker thread (no locking: a worker's coroutines share a thread).
 class ConnectionPool {
  public:
   /// An idle connection to `key` not older than `max_idle_age`, or null. With `probe`, one the
   /// peer has closed meanwhile is skipped (one non-blocking peek: a syscall per request).
-  std::unique_ptr<Connection> take(const std::string& key, std::chrono::milliseconds max_idle_age, bool probe);
+  std::unique_ptr<Connection> take(const std::string& key, std::chrono::milliseconds max_idle_age, bool probe,
+                                   std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   /// Returns a connection whose last exchange ended cleanly; drops it if `limit` are idle already.
   void put(const std::string& key, std::unique_ptr<Connection> c, size_t limit);
   /// Closes every idle connection.
   void clear() { idle_.clear(); }
+  /// Idle connections held for `key` (for tests and metrics).
+  size_t idle(const std::string& key) const {
+    auto it = idle_.find(key);
+    return it == idle_.end() ? 0 : it->second.size();
+  }
 
  private:
   std::unordered_map<std::string, std::vector<std::unique_ptr<Connection>>> idle_;

@@ -1,15 +1,12 @@
 #include "payment/flow.hpp"
 
-#include "facilitator/client.hpp"
+#include "net/request_body.hpp"
 #include "payment/challenge_cache.hpp"
-#include "http/local_reply.hpp"
-#include "http/rate_limiter.hpp"
-#include "metrics/gateway_metrics.hpp"
-#include "payment/replay_guard.hpp"
-#include "upstream/proxy.hpp"
+#include "payment/paid_flow.hpp"
 #include "x402/challenge.hpp"
 #include "x402/facilitator_messages.hpp"
 #include "x402/payment_payload.hpp"
+#include "x402/scheme.hpp"
 
 // A rule for every coroutine call in this project: no class-type temporaries (strings, lists,
 // ?: results) inside a co_await operand. GCC 12 destroys some of them twice; named locals are safe.
@@ -17,206 +14,266 @@
 namespace x402gw::payment {
 namespace {
 
-namespace bhttp = ::boost::beast::http;
-using http_errors::Failure;
+using core::Error;
 
 // Browsers reading these from another origin need them exposed.
 constexpr const char* kExposed = "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE";
-
-x402::ResourceInfo resource_of(const http::Exchange& ex) {
-  const config::Route& route = *ex.route;
-  std::string base = ex.config.public_url.empty() ? "http://" + ex.host : ex.config.public_url;
-  return x402::ResourceInfo{base + ex.target.path, route.description, route.mime_type, route.output_schema};
-}
+constexpr const char* kPlainMessage = "Payment required: pay with X-PAYMENT (x402 v1) or PAYMENT-SIGNATURE (x402 v2)";
 
 const char* receipt_header(int version) { return version == 2 ? "PAYMENT-RESPONSE" : "X-PAYMENT-RESPONSE"; }
 
-awaitable<void> send_challenge(http::Exchange& ex, const x402::ResourceInfo& resource, const std::string& code,
-                               const std::string& message, http::HeaderList headers = {}) {
-  // Challenges are cheap one by one, not as a flood from one address.
-  if (ex.challenge_limiter && !ex.challenge_limiter->allow(ex.client_ip)) {
-    http::HeaderList retry{{"Retry-After", "1"}};
-    const std::string why = "too many payment challenges for this client address; slow down";
-    co_await http::send_failure(ex, http_errors::Failure::rate_limited, why, retry);
-    co_return;
+x402::ResourceInfo resource_of(const routing::RequestContext& ctx) {
+  const config::Route& route = *ctx.route();
+  const std::string base = ctx.config.public_url.empty() ? "http://" + ctx.host() : ctx.config.public_url;
+  return x402::ResourceInfo{base + ctx.target().path, route.description, route.mime_type, route.output_schema};
+}
+
+// How long a claim may stay in flight if this request never finished it: longer than any request
+// can take with the configured deadlines.
+std::chrono::milliseconds claim_lease(const routing::RequestContext& ctx, const config::Facilitator& f) {
+  const config::Upstream& up = *ctx.upstream();
+  return 2 * f.timeout + up.connect_timeout + 4 * up.timeout + 2 * ctx.config.timeouts.body_io + std::chrono::minutes(1);
+}
+
+// The state of one paid request between the machine's steps: payloads the machine does not hold.
+class Driver {
+ public:
+  Driver(routing::RequestContext& ctx, net::ClientIo& io, Services& services)
+      : ctx_(ctx), io_(io), services_(services), route_(*ctx.route()), resource_(resource_of(ctx)) {}
+  Driver(const Driver&) = delete;
+  Driver& operator=(const Driver&) = delete;
+  // Every machine exit finishes the claim; an exception unwinding through the flow must too.
+  ~Driver() {
+    if (claim_open_) services_.replay->abandon(identity_);
   }
-  ex.challenged = true;
-  // The plain challenge is the same for every unpaid request of a route and host: build it once.
+
+  awaitable<std::optional<core::Reply>> run();
+
+ private:
+  awaitable<Event> start();
+  awaitable<Event> verify();
+  awaitable<Event> read_body();
+  awaitable<Event> hold();
+  awaitable<Event> settle();
+  awaitable<Event> stream();
+  awaitable<void> apply(ClaimOp op);
+  std::optional<core::Reply> challenge(const Action& a);
+  std::optional<core::Reply> error_reply(const Action& a);
+  core::Headers receipt_headers() const;
+
+  routing::RequestContext& ctx_;
+  net::ClientIo& io_;
+  Services& services_;
+  const config::Route& route_;
+  const x402::ResourceInfo resource_;
+
+  int version_ = 0;
+  std::optional<x402::PaymentPayload> payment_;
+  const x402::Requirement* requirement_ = nullptr;
+  std::string identity_;
+  bool claim_open_ = false;
+  std::string facilitator_body_;
+  std::string request_body_;             // settle-before: the whole request body
+  upstream::HeldResponse held_;          // settle-after: the upstream's answer
+  std::optional<x402::SettleResult> settlement_;
+  // What the next reply says: a reason code for challenges, an error for error replies.
+  std::string reason_ = "payment_required";
+  std::string message_ = kPlainMessage;
+  Error error_ = Error::internal;
+};
+
+awaitable<std::optional<core::Reply>> Driver::run() {
+  PaidFlow flow(route_.settlement);
+  Event event = co_await start();
+  for (;;) {
+    const Action a = flow.on(event);
+    co_await apply(a.claim);
+    if (a.final) ctx_.record.payment = a.outcome;
+    switch (a.step) {
+      case Step::verify: event = co_await verify(); break;
+      case Step::read_body: event = co_await read_body(); break;
+      case Step::hold: event = co_await hold(); break;
+      case Step::settle: event = io_.gone() ? Event::client_gone : co_await settle(); break;
+      case Step::stream: event = co_await stream(); break;
+      case Step::challenge: co_return challenge(a);
+      case Step::reply_error: co_return error_reply(a);
+      case Step::release_held: {
+        const core::Headers headers = a.with_receipt ? receipt_headers() : core::Headers{};
+        co_await services_.delivery.release(ctx_, io_, held_, headers);
+        co_return std::nullopt;
+      }
+      case Step::finish: co_return std::nullopt;
+    }
+  }
+}
+
+// The payment header the client sent, decoded, matched and claimed.
+awaitable<Event> Driver::start() {
+  auto& req = io_.request();
+  std::string_view header;
+  if (auto it = req.find("PAYMENT-SIGNATURE"); it != req.end()) version_ = 2, header = it->value();
+  else if (auto it1 = req.find("X-PAYMENT"); it1 != req.end()) version_ = 1, header = it1->value();
+  if (version_ == 0) co_return Event::no_payment;
+
+  auto refuse = [&](const x402::PaymentRejection& r) {
+    reason_ = r.code;
+    message_ = r.message;
+    return Event::payment_refused;
+  };
+  auto decoded = x402::decode_payment_header(header, version_);
+  if (auto* rejection = std::get_if<x402::PaymentRejection>(&decoded)) co_return refuse(*rejection);
+  payment_ = std::get<x402::PaymentPayload>(std::move(decoded));
+  auto matched = x402::match_requirement(*payment_, route_.requirements);
+  if (auto* rejection = std::get_if<x402::PaymentRejection>(&matched)) co_return refuse(*rejection);
+  requirement_ = &route_.requirements[std::get<size_t>(matched)];
+  auto identity = x402::scheme_for(*requirement_).identity(*payment_, *requirement_);
+  if (auto* rejection = std::get_if<x402::PaymentRejection>(&identity)) co_return refuse(*rejection);
+  identity_ = std::get<std::string>(std::move(identity));
+
+  // One payment, one use: claimed before anything is asked of the facilitator or the upstream.
+  if (services_.replay) {
+    const config::Facilitator& f = ctx_.config.facilitators.at(route_.facilitator);
+    const Claim claim = co_await services_.replay->claim(identity_, claim_lease(ctx_, f));
+    switch (claim) {
+      case Claim::applied: break;
+      case Claim::unavailable:
+        error_ = Error::state_unavailable;
+        message_ = "the payment state store is unavailable; try again shortly";
+        co_return Event::store_failed;
+      case Claim::in_flight:
+        reason_ = "payment_in_flight", message_ = "this payment is being processed by another request";
+        co_return Event::claim_refused;
+      case Claim::already_settled:
+        reason_ = "payment_already_used", message_ = "this payment was already used; sign a new one";
+        co_return Event::claim_refused;
+      case Claim::outcome_unknown:
+        reason_ = "payment_outcome_unknown",
+        message_ = "this payment's settlement was sent and never confirmed; it is not accepted again";
+        co_return Event::claim_refused;
+    }
+    claim_open_ = true;
+  }
+  core::ExchangeRecord& r = ctx_.record;
+  r.network = requirement_->network;
+  r.asset = requirement_->asset_symbol.empty() ? requirement_->asset : requirement_->asset_symbol;
+  r.amount = requirement_->amount;
+  facilitator_body_ = x402::facilitator_request_body(*payment_, *requirement_, resource_);
+  co_return Event::claimed;
+}
+
+awaitable<Event> Driver::verify() {
+  facilitator::VerifyOutcome verified = co_await services_.facilitator.verify(facilitator_body_);
+  ctx_.record.facilitator_time += verified.elapsed;
+  if (verified.error) {
+    error_ = *verified.error;
+    message_ = std::move(verified.detail);
+    co_return Event::verify_failed;
+  }
+  ctx_.record.payer = verified.result.payer.empty() ? x402::scheme_for(*requirement_).payer(*payment_) : verified.result.payer;
+  if (!verified.result.valid) {
+    reason_ = verified.result.invalid_reason;
+    message_ = verified.result.invalid_message.empty() ? "the facilitator found the payment invalid" : verified.result.invalid_message;
+    co_return Event::verify_invalid;
+  }
+  ctx_.record.verified = true;
+  co_return Event::verify_valid;
+}
+
+awaitable<Event> Driver::read_body() {
+  std::optional<net::BodyFailure> failure = co_await net::read_whole_body(io_, request_body_);
+  if (!failure) co_return Event::body_read;
+  error_ = failure->error;
+  message_ = std::move(failure->message);
+  co_return Event::body_failed;
+}
+
+awaitable<Event> Driver::hold() {
+  upstream::ForwardOptions options;
+  if (!route_.payer_header.empty() && !ctx_.record.payer.empty())
+    options.request_headers.emplace_back(route_.payer_header, ctx_.record.payer);
+  upstream::HeldResult held = co_await services_.delivery.hold(ctx_, io_, options, ctx_.config.limits.max_buffered_response);
+  if (held.result.error) {
+    error_ = *held.result.error;
+    message_ = std::move(held.result.detail);
+    co_return Event::upstream_failed;
+  }
+  held_ = std::move(held.response);
+  co_return held_.result_int() >= 400 ? Event::upstream_refused : Event::upstream_answered;
+}
+
+awaitable<Event> Driver::settle() {
+  facilitator::SettleOutcome settled = co_await services_.facilitator.settle(facilitator_body_);
+  ctx_.record.facilitator_time += settled.elapsed;
+  if (settled.error) {
+    error_ = *settled.error;
+    message_ = std::move(settled.detail);
+    if (error_ == Error::settlement_unknown) co_return Event::settle_unknown;
+    settlement_ = x402::failed_settlement(std::string(core::public_code(error_)), message_, ctx_.record.network, ctx_.record.payer);
+    co_return Event::settle_failed;
+  }
+  settlement_ = std::move(settled.result);
+  if (!settlement_->success) {
+    reason_ = settlement_->error_reason;
+    message_ = settlement_->error_message.empty() ? "the facilitator could not settle the payment" : settlement_->error_message;
+    co_return Event::settle_refused;
+  }
+  ctx_.record.transaction = settlement_->transaction;
+  if (!settlement_->payer.empty()) ctx_.record.payer = settlement_->payer;
+  co_return Event::settled;
+}
+
+awaitable<Event> Driver::stream() {
+  upstream::ForwardOptions options;
+  if (!route_.payer_header.empty() && !ctx_.record.payer.empty())
+    options.request_headers.emplace_back(route_.payer_header, ctx_.record.payer);
+  options.response_headers = receipt_headers();
+  options.body = &request_body_;
+  upstream::ForwardResult result = co_await services_.delivery.stream(ctx_, io_, options);
+  if (!result.error) co_return Event::forwarded;
+  error_ = *result.error;
+  message_ = std::move(result.detail);
+  co_return Event::forward_failed;
+}
+
+awaitable<void> Driver::apply(ClaimOp op) {
+  if (op == ClaimOp::keep || !claim_open_) co_return;
+  claim_open_ = false;
+  const Finish how = op == ClaimOp::settle ? Finish::settled : op == ClaimOp::unknown ? Finish::unknown : Finish::released;
+  co_await services_.replay->finish(identity_, how);
+}
+
+core::Headers Driver::receipt_headers() const {
+  if (!settlement_) return {};
+  return {{receipt_header(version_), x402::encode_receipt(*settlement_)}, {"Access-Control-Expose-Headers", kExposed}};
+}
+
+std::optional<core::Reply> Driver::challenge(const Action& a) {
+  // The limiter is for floods of unpaid requests; a paid request's answer is never replaced by 429.
+  if (a.rate_limited && services_.challenge_limiter && !services_.challenge_limiter->allow(ctx_.record.client))
+    return core::ErrorReply{Error::rate_limited, "too many payment challenges for this client address; slow down", {{"Retry-After", "1"}}};
+  ctx_.record.challenged = true;
+  // The plain challenge is the same for every unpaid request of a route and host: built once.
   thread_local ChallengeCache cache;
-  x402::Challenge challenge;
-  if (code == "payment_required")
-    challenge = cache.get(ex.config.generation, *ex.route, resource, message);
-  else
-    challenge = x402::build_challenge(ex.route->requirements, resource, code, message);
-  headers.emplace_back("PAYMENT-REQUIRED", std::move(challenge.header_value));
-  headers.emplace_back("Access-Control-Expose-Headers", kExposed);
-  if (code != "payment_required") ex.failure_code = code;
-  const std::string_view content_type = "application/json";
-  co_await http::send_local(ex, 402, std::move(challenge.body), content_type, headers);
+  x402::Challenge built = reason_ == "payment_required" && message_ == kPlainMessage
+                              ? cache.get(ctx_.config.generation, route_, resource_, message_)
+                              : x402::build_challenge(route_.requirements, resource_, reason_, message_);
+  core::ChallengeReply reply{std::move(built.body), std::move(built.header_value), reason_, {}};
+  if (a.with_receipt) reply.headers = receipt_headers();
+  return reply;
 }
 
-// The payment header the client sent, and which protocol generation it belongs to.
-std::pair<int, std::string_view> payment_header(http::Exchange& ex) {
-  auto& req = ex.request();
-  if (auto it = req.find("PAYMENT-SIGNATURE"); it != req.end()) return {2, it->value()};
-  if (auto it = req.find("X-PAYMENT"); it != req.end()) return {1, it->value()};
-  return {0, {}};
-}
-
-// Runs one facilitator call, adding its time to the exchange and to the latency histogram.
-template <class F>
-auto timed(http::Exchange& ex, const config::Facilitator& facilitator, const char* endpoint, F&& call) -> decltype(call()) {
-  auto started = std::chrono::steady_clock::now();
-  auto result = co_await call();
-  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-  ex.facilitator_time += elapsed;
-  if (ex.metrics) {
-    const std::string outcome = result.failure ? std::string(http_errors::code_of(*result.failure)) : "ok";
-    ex.metrics->facilitator_call(facilitator.name, endpoint, outcome, static_cast<double>(elapsed.count()) / 1e6);
-  }
-  co_return result;
-}
-
-// Settles; on any failure answers the client (body dropped, failed receipt attached) and returns
-// nullopt. On success returns the receipt header value.
-awaitable<std::optional<std::string>> settle_or_refuse(http::Exchange& ex, const config::Facilitator& facilitator,
-                                                       const std::string& body, int version,
-                                                       const x402::ResourceInfo& resource, ClaimHold* hold) {
-  auto settled = co_await timed(ex, facilitator, "settle", [&] { return facilitator::settle(facilitator, ex.worker, body); });
-  if (settled.failure) {
-    if (hold) hold->release();
-    ex.payment = "settle_error";
-    auto receipt = x402::failed_settlement(std::string(http_errors::code_of(*settled.failure)), settled.detail,
-                                           ex.network, ex.payer);
-    http::HeaderList headers{{receipt_header(version), x402::encode_receipt(receipt)},
-                             {"Access-Control-Expose-Headers", kExposed}};
-    co_await http::send_failure(ex, *settled.failure, settled.detail, headers);
-    co_return std::nullopt;
-  }
-  if (!settled.result.success) {
-    if (hold) hold->release();
-    ex.payment = "settle_failed";
-    http::HeaderList headers{{receipt_header(version), x402::encode_receipt(settled.result)}};
-    std::string message = settled.result.error_message.empty() ? "the facilitator could not settle the payment"
-                                                               : settled.result.error_message;
-    co_await send_challenge(ex, resource, settled.result.error_reason, message, std::move(headers));
-    co_return std::nullopt;
-  }
-  if (hold) hold->settle();
-  ex.payment = "settled";
-  ex.transaction = settled.result.transaction;
-  if (!settled.result.payer.empty()) ex.payer = settled.result.payer;
-  co_return x402::encode_receipt(settled.result);
+std::optional<core::Reply> Driver::error_reply(const Action& a) {
+  if (io_.response_started()) return std::nullopt;  // the connection is closed instead
+  core::ErrorReply reply{error_, message_, {}};
+  if (a.with_receipt) reply.headers = receipt_headers();
+  return reply;
 }
 
 }  // namespace
 
-awaitable<void> handle_priced(http::Exchange& ex) {
-  const config::Route& route = *ex.route;
-  const x402::ResourceInfo resource = resource_of(ex);
-
-  auto [version, header] = payment_header(ex);
-  if (version == 0) {
-    ex.payment = "challenged";
-    const std::string code = "payment_required";
-    const std::string message = "Payment required: pay with X-PAYMENT (x402 v1) or PAYMENT-SIGNATURE (x402 v2)";
-    co_await send_challenge(ex, resource, code, message);
-    co_return;
-  }
-
-  auto decoded = x402::decode_payment_header(header, version);
-  if (auto* rejection = std::get_if<x402::PaymentRejection>(&decoded)) {
-    ex.payment = "rejected";
-    co_await send_challenge(ex, resource, rejection->code, rejection->message);
-    co_return;
-  }
-  const x402::PaymentPayload& payment = std::get<x402::PaymentPayload>(decoded);
-  auto matched = x402::match_requirement(payment, route.requirements);
-  if (auto* rejection = std::get_if<x402::PaymentRejection>(&matched)) {
-    ex.payment = "rejected";
-    co_await send_challenge(ex, resource, rejection->code, rejection->message);
-    co_return;
-  }
-  const x402::Requirement& requirement = route.requirements[std::get<size_t>(matched)];
-
-  // One payment, one use: claimed before anything is asked of the facilitator or the upstream.
-  const std::string identity = payment_identity(payment);
-  if (ex.replay_guard) {
-    const Claim claim = ex.replay_guard->claim(identity);
-    if (claim != Claim::applied) {
-      ex.payment = "rejected";
-      const std::string code = claim == Claim::in_flight ? "payment_in_flight" : "payment_already_used";
-      const std::string message = claim == Claim::in_flight
-                                      ? "this payment is being processed by another request"
-                                      : "this payment was already used; sign a new one";
-      co_await send_challenge(ex, resource, code, message);
-      co_return;
-    }
-  }
-  std::optional<ClaimHold> hold;
-  if (ex.replay_guard) hold.emplace(*ex.replay_guard, identity);
-  ClaimHold* claim = hold ? &*hold : nullptr;
-  auto release = [&] {
-    if (claim) claim->release();
-  };
-  ex.network = requirement.network;
-  ex.asset = requirement.asset_symbol.empty() ? requirement.asset : requirement.asset_symbol;
-  ex.amount = requirement.amount;
-
-  const config::Facilitator& facilitator = ex.config.facilitators.at(route.facilitator);
-  const std::string body = x402::facilitator_request_body(payment, requirement, resource);
-
-  auto verified = co_await timed(ex, facilitator, "verify", [&] { return facilitator::verify(facilitator, ex.worker, body); });
-  if (verified.failure) {
-    release();
-    ex.payment = "verify_error";
-    co_await http::send_failure(ex, *verified.failure, verified.detail);
-    co_return;
-  }
-  ex.payer = verified.result.payer.empty() ? x402::payload_payer(payment) : verified.result.payer;
-  if (!verified.result.valid) {
-    release();
-    ex.payment = "rejected";
-    const std::string message = verified.result.invalid_message.empty() ? "the facilitator found the payment invalid"
-                                                                        : verified.result.invalid_message;
-    co_await send_challenge(ex, resource, verified.result.invalid_reason, message);
-    co_return;
-  }
-
-  ex.verified = true;
-  upstream::ForwardOptions options;
-  if (!route.payer_header.empty() && !ex.payer.empty()) options.request_headers.emplace_back(route.payer_header, ex.payer);
-
-  if (route.settlement == config::Settlement::before) {
-    auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource, claim);
-    if (!receipt) co_return;
-    options.response_headers = {{receipt_header(version), *receipt}, {"Access-Control-Expose-Headers", kExposed}};
-    auto result = co_await upstream::forward_streaming(ex, options);
-    // Paid, but the upstream failed: the client still gets its receipt, as proof for a refund.
-    if (result.failure && !result.response_started)
-      co_await http::send_failure(ex, *result.failure, result.detail, options.response_headers);
-    co_return;
-  }
-
-  auto [result, response] = co_await upstream::forward_buffered(ex, options, ex.config.limits.max_buffered_response);
-  if (result.failure) {
-    release();
-    ex.payment = "not_settled";
-    co_await http::send_failure(ex, *result.failure, result.detail);
-    co_return;
-  }
-  if (response.result_int() >= 400) {
-    release();
-    // The upstream did not deliver: nothing is charged and its answer goes out as it is.
-    ex.payment = "not_settled";
-    upstream::HeaderList none;
-    co_await upstream::send_buffered(ex, response, none);
-    co_return;
-  }
-  auto receipt = co_await settle_or_refuse(ex, facilitator, body, version, resource, claim);
-  if (!receipt) co_return;
-  upstream::HeaderList headers{{receipt_header(version), *receipt}, {"Access-Control-Expose-Headers", kExposed}};
-  co_await upstream::send_buffered(ex, response, headers);
+awaitable<std::optional<core::Reply>> run_paid_flow(routing::RequestContext& ctx, net::ClientIo& io, Services& services) {
+  Driver driver(ctx, io, services);
+  co_return co_await driver.run();
 }
 
 }  // namespace x402gw::payment

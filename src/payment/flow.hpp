@@ -1,12 +1,29 @@
 #pragma once
-// The flow of one request to a priced route: challenge, decode, match, verify, forward, settle,
-// receipt. Fails closed: nothing reaches the upstream before the facilitator has verified the
-// payment, and a settle-after response is never released before its settlement succeeded.
-#include "http/exchange.hpp"
+// The thin coroutine that drives PaidFlow (paid_flow.hpp): it decodes the payment, claims it, asks
+// the facilitator, forwards through the Delivery, and returns the reply the session writes. All
+// decisions are the machine's; this file only performs them.
+#include <optional>
+
+#include "core/reply.hpp"
+#include "facilitator/facilitator.hpp"
+#include "net/client_io.hpp"
+#include "payment/rate_limiter.hpp"
+#include "payment/replay_store.hpp"
+#include "routing/request_context.hpp"
+#include "upstream/delivery.hpp"
 
 namespace x402gw::payment {
 
-/// Handles an exchange whose route is priced.
-awaitable<void> handle_priced(http::Exchange& ex);
+/// What a paid request uses besides its own data and I/O.
+struct Services {
+  ReplayStore* replay = nullptr;              // null: no replay protection (unit tests only)
+  RateLimiter* challenge_limiter = nullptr;   // null: unlimited
+  facilitator::Facilitator& facilitator;      // the route's facilitator
+  upstream::Delivery& delivery;               // where the answer comes from
+};
+
+/// Serves a request on a priced route. Returns the reply to write, or nullopt when the answer was
+/// written already (streamed or released by the Delivery) or nobody is left to answer.
+awaitable<std::optional<core::Reply>> run_paid_flow(routing::RequestContext& ctx, net::ClientIo& io, Services& services);
 
 }  // namespace x402gw::payment

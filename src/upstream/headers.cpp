@@ -50,3 +50,20 @@ void add_forwarded(bhttp::fields& fields, std::string_view client_ip, std::strin
 }
 
 }  // namespace x402gw::upstream
+
+namespace x402gw::upstream {
+
+const std::vector<std::string_view>& override_headers() {
+  static const std::vector<std::string_view> names = {
+      "X-Original-URL",        "X-Rewrite-URL",     "X-Override-URL", "X-Original-URI",
+      "X-HTTP-Method-Override", "X-HTTP-Method",    "X-Method-Override", "X-HTTP-Path-Override",
+  };
+  return names;
+}
+
+void remove_client_controlled(bhttp::fields& fields, const std::vector<std::string>& reserved) {
+  for (std::string_view name : override_headers()) fields.erase(name);
+  for (const std::string& name : reserved) fields.erase(name);
+}
+
+}  // namespace x402gw::upstream

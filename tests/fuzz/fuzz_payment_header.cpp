@@ -2,9 +2,9 @@
 #include <cstdint>
 #include <string>
 
-#include "payment/replay_guard.hpp"
 #include "x402/base64.hpp"
 #include "x402/payment_payload.hpp"
+#include "x402/scheme.hpp"
 
 namespace {
 std::vector<x402gw::x402::Requirement> requirements() {
@@ -29,7 +29,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (auto* p = std::get_if<x402gw::x402::PaymentPayload>(&decoded)) {
         (void)x402gw::x402::match_requirement(*p, reqs);
         (void)x402gw::x402::payload_payer(*p);
-        if (x402gw::payment::payment_identity(*p).empty()) __builtin_trap();
+        // An identity is never empty: a payload without one is refused instead.
+        auto identity = x402gw::x402::scheme_for(reqs.front()).identity(*p, reqs.front());
+        if (auto* id = std::get_if<std::string>(&identity); id && id->empty()) __builtin_trap();
       }
     }
   }

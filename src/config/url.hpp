@@ -1,0 +1,36 @@
+#pragma once
+// Absolute http(s) URLs of upstreams and facilitators. Pure parsing, no resolution.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace x402gw::config {
+
+/// An http or https base URL.
+struct Url {
+  bool tls = false;
+  std::string host;        // without brackets for IPv6
+  uint16_t port = 0;
+  std::string base_path;   // "" or "/prefix" (no trailing '/')
+
+  /// "host:port" as the Host header wants it (brackets for IPv6, default port omitted).
+  std::string host_header() const;
+  std::string scheme() const { return tls ? "https" : "http"; }
+  std::string to_string() const;
+};
+
+/// Parses "http://host[:port][/path]"; nullopt with `error` set otherwise. Query, fragment and
+/// user information are refused.
+std::optional<Url> parse_url(std::string_view text, std::string* error);
+
+/// A listen address "host:port", "[::1]:port" or ":port".
+struct ListenAddress {
+  std::string host;        // "" means all interfaces
+  uint16_t port = 0;
+  std::string to_string() const;
+};
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text, std::string* error);
+
+}  // namespace x402gw::config

@@ -1,0 +1,78 @@
+#pragma once
+// The project's one error vocabulary, registered with std::error_code. Each failure the gateway
+// can meet has one code, split by side (client, upstream, facilitator, state) and, for the network,
+// by phase (resolve, connect, TLS, write, read), so that logs and metrics say where it happened.
+// How each code is answered (status, public code) is decided in one place: http/replies.cpp.
+#include <string_view>
+#include <system_error>
+
+namespace x402gw::core {
+
+/// Every way a request can fail.
+enum class Error {
+  // the client
+  bad_request = 1,
+  invalid_host,               // Host or absolute-form authority is not a name or an IP literal
+  invalid_target,
+  target_too_long,
+  header_too_large,
+  body_too_large,
+  request_timeout,
+  route_not_found,
+  rate_limited,               // too many unpaid challenges for one client address
+  too_many_connections,       // limits.max_connections reached
+  client_gone,                // the client closed its connection before the answer
+  // the upstream, by phase
+  upstream_resolve,
+  upstream_connect,
+  upstream_connect_timeout,
+  upstream_tls,
+  upstream_write,
+  upstream_read,              // closed or reset before a complete answer
+  upstream_timeout,           // no progress within upstreams.<name>.timeout
+  upstream_bad_response,      // not HTTP
+  upstream_response_too_large,// larger than the settle-after buffer
+  // the facilitator, by phase
+  facilitator_resolve,
+  facilitator_connect,
+  facilitator_connect_timeout,
+  facilitator_tls,
+  facilitator_write,          // the request was not fully sent: it cannot have been acted on
+  facilitator_read,           // closed or reset after the request was sent
+  facilitator_timeout,
+  facilitator_status,         // 5xx or another status without an answer of the expected shape
+  facilitator_rate_limited,   // 429
+  facilitator_bad_response,   // not JSON of the expected shape
+  settlement_unknown,         // /settle was sent and no answer came: it may have settled
+  // shared state
+  state_unavailable,
+  // the admin listener
+  admin_not_found,
+  admin_method_not_allowed,
+  invalid_config,
+  // ourselves
+  internal,
+};
+
+/// The category of core::Error ("x402gw").
+const std::error_category& error_category() noexcept;
+
+/// Makes std::error_code{e}.
+std::error_code make_error_code(Error e) noexcept;
+
+/// The stable public code of an error, as written in every JSON error body and metric label
+/// ("upstream_unavailable"). Several phases share one public code so that clients see a small,
+/// stable vocabulary; logs keep the precise one (`name`).
+std::string_view public_code(Error e) noexcept;
+
+/// The precise name of an error ("upstream_connect_timeout"), for logs.
+std::string_view name(Error e) noexcept;
+
+/// Whether the error is the upstream's or the facilitator's (not the client's or ours).
+bool is_upstream(Error e) noexcept;
+bool is_facilitator(Error e) noexcept;
+
+}  // namespace x402gw::core
+
+template <>
+struct std::is_error_code_enum<x402gw::core::Error> : std::true_type {};

@@ -1,0 +1,137 @@
+#include "facilitator/http_facilitator.hpp"
+
+#include <boost/beast/http/string_body.hpp>
+
+#include "metrics/gateway_metrics.hpp"
+#include "net/pooled_exchange.hpp"
+
+namespace x402gw::facilitator {
+namespace {
+
+using core::Error;
+using Clock = std::chrono::steady_clock;
+
+// A non-2xx status whose body was not understood.
+Error status_error(unsigned status) { return status == 429 ? Error::facilitator_rate_limited : Error::facilitator_status; }
+
+std::string describe(const config::Facilitator& f, Error e, const std::string& path, unsigned status) {
+  switch (e) {
+    case Error::facilitator_rate_limited: return "the facilitator is rate limiting (429)";
+    case Error::facilitator_status: return "the facilitator answered HTTP " + std::to_string(status);
+    case Error::facilitator_timeout: return "facilitator '" + f.name + "' did not answer " + path + " within " + std::to_string(f.timeout.count()) + "ms";
+    case Error::facilitator_connect_timeout: return "connecting to facilitator '" + f.name + "' timed out";
+    case Error::facilitator_tls: return "TLS handshake with facilitator '" + f.name + "' failed";
+    case Error::facilitator_resolve:
+    case Error::facilitator_connect: return "cannot connect to facilitator '" + f.name + "'";
+    case Error::facilitator_write:
+    case Error::facilitator_read: return "facilitator '" + f.name + "' closed the connection during " + path;
+    case Error::settlement_unknown:
+      return "facilitator '" + f.name + "' received the settlement but its answer did not arrive; the payment may have settled";
+    default: return "facilitator '" + f.name + "' sent a malformed HTTP answer to " + path;
+  }
+}
+
+}  // namespace
+
+awaitable<RawAnswer> HttpFacilitator::call(bhttp::verb method, const std::string& path, const std::string& body,
+                                            bool is_settle) {
+  const config::Facilitator& f = config_;
+  const auto deadline = Clock::now() + f.timeout;
+  bhttp::request<bhttp::string_body> req{method, f.url.base_path + path, 11};
+  req.set(bhttp::field::host, f.url.host_header());
+  req.set(bhttp::field::user_agent, "x402-gateway");
+  req.set(bhttp::field::accept, "application/json");
+  for (const auto& [name, value] : f.headers) req.set(name, value);
+  if (method != bhttp::verb::get) {
+    req.set(bhttp::field::content_type, "application/json");
+    req.body() = body;
+  }
+  req.keep_alive(true);
+  req.prepare_payload();
+
+  // The connect may use what is left of the whole call's deadline, and no more.
+  const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  const bool deadline_binds = remaining <= f.connect_timeout;
+  const net::Origin origin{&f.url, &f.tls, std::min(remaining, f.connect_timeout), &f.pool_key, f.idle_timeout, true};
+  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
+  auto attempt = [&](net::Connection& conn) -> awaitable<net::Attempt> {
+    net::Attempt a;
+    parser.emplace();  // a fresh parser for each attempt
+    parser->body_limit(kMaxAnswerBytes);
+    conn.tcp().expires_at(deadline);
+    auto [wec, wn] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_write(s, req, use_nothrow); });
+    if (wec) {
+      a.failure = {net::Phase::write, wec};
+      co_return a;
+    }
+    a.request_written = true;
+    conn.tcp().expires_at(deadline);
+    auto [rec, rn] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_read(s, conn.buffer, *parser, use_nothrow); });
+    a.answer_started = rn > 0;
+    if (rec) a.failure = {net::Phase::read, rec};
+    co_return a;
+  };
+  const auto resend = is_settle ? net::Resend::if_unsent : net::Resend::if_unanswered;
+  net::PooledResult pooled = co_await net::pooled_exchange(worker_.facilitators, worker_.tls, origin, resend, true, attempt);
+
+  RawAnswer answer;
+  if (!pooled.connection) {
+    Error e = net::transport_error(net::Side::facilitator, pooled.failure);
+    if (e == Error::facilitator_connect_timeout && deadline_binds) e = Error::facilitator_timeout;
+    // The settlement went out and no answer came: it may have settled. Never "failed".
+    if (is_settle && pooled.request_written) e = Error::settlement_unknown;
+    answer.error = e;
+    answer.detail = describe(f, e, path, 0);
+    co_return answer;
+  }
+  answer.status = parser->get().result_int();
+  answer.body = std::move(parser->get().body());
+  if (parser->get().keep_alive()) worker_.facilitators.put(f.pool_key, std::move(pooled.connection), f.max_idle_connections);
+  co_return answer;
+}
+
+// Calls `endpoint` and reads the answer with `parse`. The body is read whatever the status: some
+// facilitators answer an invalid payment or a failed settlement with 4xx and a proper body.
+template <class Result, class Parse>
+awaitable<Outcome<Result>> HttpFacilitator::exchange(bhttp::verb method, const char* endpoint, const std::string& body,
+                                                      Parse parse) {
+  const auto started = Clock::now();
+  const std::string path = std::string("/") + endpoint;
+  const bool is_settle = std::string_view(endpoint) == "settle";
+  Outcome<Result> out;
+  RawAnswer raw = co_await call(method, path, body, is_settle);
+  if (raw.error) {
+    out.error = raw.error;
+    out.detail = std::move(raw.detail);
+  } else if (auto parsed = parse(raw.body)) {
+    out.result = std::move(*parsed);
+  } else if (raw.status / 100 != 2) {
+    out.error = status_error(raw.status);
+    out.detail = describe(config_, *out.error, path, raw.status);
+  } else {
+    out.error = Error::facilitator_bad_response;
+    out.detail = "facilitator '" + config_.name + "' answered " + path + " with a body of the wrong shape";
+  }
+  out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  if (metrics_) {
+    const std::string_view outcome = out.error ? core::public_code(*out.error) : std::string_view("ok");
+    metrics_->facilitator_call(config_.name, endpoint, outcome, static_cast<double>(out.elapsed.count()) / 1e6);
+  }
+  co_return out;
+}
+
+awaitable<VerifyOutcome> HttpFacilitator::verify(const std::string& body) {
+  co_return co_await exchange<x402::VerifyResult>(bhttp::verb::post, "verify", body, x402::parse_verify_response);
+}
+
+awaitable<SettleOutcome> HttpFacilitator::settle(const std::string& body) {
+  co_return co_await exchange<x402::SettleResult>(bhttp::verb::post, "settle", body, x402::parse_settle_response);
+}
+
+awaitable<SupportedOutcome> HttpFacilitator::supported() {
+  const std::string none;
+  co_return co_await exchange<std::vector<x402::SupportedKind>>(bhttp::verb::get, "supported", none,
+                                                                x402::parse_supported_response);
+}
+
+}  // namespace x402gw::facilitator

@@ -1,0 +1,96 @@
+#pragma once
+// The client side of one connection as the modules that answer a request see it: the stream, its
+// read buffer, the request parser, the read watchdog, and the one function that writes a response
+// to it. The session (http/) owns these objects; payment/ and upstream/ reach the client only
+// through this type, never through http/.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "net/asio.hpp"
+#include "net/read_watchdog.hpp"
+
+namespace x402gw::net {
+
+/// The parser of a client's request: header first, body streamed through a caller's buffer.
+using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
+
+/// One client connection during one exchange.
+class ClientIo {
+ public:
+  ClientIo(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser, ReadWatchdog& watchdog,
+           std::chrono::milliseconds io_timeout)
+      : stream_(stream), buffer_(buffer), parser_(parser), watchdog_(watchdog), io_timeout_(io_timeout) {}
+
+  beast::tcp_stream& stream() { return stream_; }
+  beast::flat_buffer& buffer() { return buffer_; }
+  RequestParser& parser() { return parser_; }
+  bhttp::request<bhttp::buffer_body>& request() { return parser_.get(); }
+
+  /// The relay buffer lent to this request (see BufferPool).
+  char* chunk = nullptr;
+  size_t chunk_size = 0;
+  /// The HTTP version the client spoke (10 or 11) and whether it asked for keep-alive.
+  unsigned version = 11;
+  bool client_keep_alive = true;
+  /// "Expect: 100-continue" not answered yet.
+  bool expects_continue = false;
+  /// The server is draining: close after this exchange.
+  const std::atomic<bool>* draining = nullptr;
+
+  /// Whether the request has a body that has not been read yet.
+  bool body_pending() const { return !parser_.is_done(); }
+  /// Whether the connection may carry another request after this one.
+  bool keep_alive() const {
+    return client_keep_alive && !close_ && !(draining && draining->load(std::memory_order_relaxed));
+  }
+  /// The connection cannot carry another request (an unread body, a broken write, ...).
+  void must_close() { close_ = true; }
+
+  /// Deadline for one read of the request body; end_read() right after the read completes.
+  void arm_read() { watchdog_.arm(io_timeout_); }
+  void end_read() { watchdog_.disarm(); }
+  /// Whether a read error was the read deadline passing.
+  bool read_timed_out(const error_code& ec) const;
+  /// Deadline for one write to the client (the read watchdog is disarmed first: it must never
+  /// cancel a write).
+  void arm_write() {
+    watchdog_.disarm();
+    stream_.expires_after(io_timeout_);
+  }
+
+  /// Whether the client has closed or reset its connection (one non-blocking peek). Bytes of a
+  /// pipelined next request count as present.
+  bool gone();
+
+  /// Answers "Expect: 100-continue" once, before the body is read.
+  awaitable<error_code> send_continue();
+
+  /// The one writer of whole responses to the client: sets the write deadline, writes, counts
+  /// the bytes and the status, and marks the connection for closing when the write fails.
+  template <class Body, class Fields>
+  awaitable<error_code> write(bhttp::response<Body, Fields>& response) {
+    status = response.result_int();
+    arm_write();
+    auto [ec, n] = co_await bhttp::async_write(stream_, response, use_nothrow);
+    bytes_sent += n;
+    if (ec) must_close();
+    co_return ec;
+  }
+
+  /// What was written so far: the response status and bytes (bodies relayed elsewhere add theirs).
+  unsigned status = 0;
+  uint64_t bytes_sent = 0;
+  /// Whether a response header has gone out (after that, a failure can only close the connection).
+  bool response_started() const { return status != 0; }
+
+ private:
+  beast::tcp_stream& stream_;
+  beast::flat_buffer& buffer_;
+  RequestParser& parser_;
+  ReadWatchdog& watchdog_;
+  std::chrono::milliseconds io_timeout_;
+  bool close_ = false;
+};
+
+}  // namespace x402gw::net

@@ -1,0 +1,126 @@
+#include "payment/paid_flow.hpp"
+
+namespace x402gw::payment {
+namespace {
+
+using core::PaymentOutcome;
+
+Action next(Step step, ClaimOp claim = ClaimOp::keep) { return Action{step, claim, false, false, false, PaymentOutcome::none}; }
+
+Action end(Step step, ClaimOp claim, PaymentOutcome outcome, bool with_receipt = false, bool rate_limited = false) {
+  return Action{step, claim, rate_limited, with_receipt, true, outcome};
+}
+
+}  // namespace
+
+Action PaidFlow::on(Event event) {
+  const bool before = mode_ == config::Settlement::before;
+  auto go = [&](State s, Action a) {
+    state_ = a.final ? State::done : s;
+    return a;
+  };
+  switch (state_) {
+    case State::start:
+      switch (event) {
+        case Event::no_payment: return go(State::done, end(Step::challenge, ClaimOp::keep, PaymentOutcome::challenged, false, true));
+        case Event::payment_refused: return go(State::done, end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected, false, true));
+        case Event::claim_refused: return go(State::done, end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected));
+        case Event::store_failed: return go(State::done, end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected));
+        case Event::claimed: return go(State::verifying, next(Step::verify));
+        default: break;
+      }
+      break;
+    case State::verifying:
+      switch (event) {
+        case Event::verify_failed: return go(State::done, end(Step::reply_error, ClaimOp::release, PaymentOutcome::verify_error));
+        case Event::verify_invalid: return go(State::done, end(Step::challenge, ClaimOp::release, PaymentOutcome::rejected));
+        case Event::verify_valid:
+          return before ? go(State::reading_body, next(Step::read_body)) : go(State::holding, next(Step::hold));
+        default: break;
+      }
+      break;
+    case State::reading_body:
+      switch (event) {
+        case Event::body_failed: return go(State::done, end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled));
+        case Event::body_read: return go(State::settling, next(Step::settle));
+        default: break;
+      }
+      break;
+    case State::holding:
+      switch (event) {
+        case Event::upstream_failed: return go(State::done, end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled));
+        // The upstream did not deliver: nothing is charged and its answer goes out as it is.
+        case Event::upstream_refused: return go(State::done, end(Step::release_held, ClaimOp::release, PaymentOutcome::not_settled));
+        case Event::upstream_answered: return go(State::settling, next(Step::settle));
+        default: break;
+      }
+      break;
+    case State::settling:
+      switch (event) {
+        case Event::client_gone: return go(State::done, end(Step::finish, ClaimOp::release, PaymentOutcome::not_settled));
+        case Event::settle_failed: return go(State::done, end(Step::reply_error, ClaimOp::release, PaymentOutcome::settle_error, true));
+        case Event::settle_unknown: return go(State::done, end(Step::reply_error, ClaimOp::unknown, PaymentOutcome::outcome_unknown));
+        case Event::settle_refused: return go(State::done, end(Step::challenge, ClaimOp::release, PaymentOutcome::settle_failed, true));
+        case Event::settled:
+          if (before) return go(State::streaming, Action{Step::stream, ClaimOp::settle, false, true, false, PaymentOutcome::none});
+          return go(State::done, end(Step::release_held, ClaimOp::settle, PaymentOutcome::settled, true));
+        default: break;
+      }
+      break;
+    case State::streaming:
+      switch (event) {
+        // Paid, but the upstream failed: the client still gets its receipt, as proof for a refund.
+        case Event::forward_failed: return go(State::done, end(Step::reply_error, ClaimOp::keep, PaymentOutcome::settled, true));
+        case Event::forwarded: return go(State::done, end(Step::finish, ClaimOp::keep, PaymentOutcome::settled));
+        default: break;
+      }
+      break;
+    case State::done: break;
+  }
+  // Fail closed: a settled claim stays settled (keep), anything else is released.
+  const ClaimOp claim = state_ == State::streaming || state_ == State::done ? ClaimOp::keep : ClaimOp::release;
+  const PaymentOutcome outcome = state_ == State::streaming ? PaymentOutcome::settled : PaymentOutcome::none;
+  state_ = State::done;
+  return Action{Step::reply_error, claim, false, false, true, outcome};
+}
+
+std::string_view to_string(Event e) {
+  switch (e) {
+    case Event::no_payment: return "no_payment";
+    case Event::payment_refused: return "payment_refused";
+    case Event::claim_refused: return "claim_refused";
+    case Event::store_failed: return "store_failed";
+    case Event::claimed: return "claimed";
+    case Event::verify_failed: return "verify_failed";
+    case Event::verify_invalid: return "verify_invalid";
+    case Event::verify_valid: return "verify_valid";
+    case Event::body_failed: return "body_failed";
+    case Event::body_read: return "body_read";
+    case Event::upstream_failed: return "upstream_failed";
+    case Event::upstream_refused: return "upstream_refused";
+    case Event::upstream_answered: return "upstream_answered";
+    case Event::client_gone: return "client_gone";
+    case Event::settle_failed: return "settle_failed";
+    case Event::settle_unknown: return "settle_unknown";
+    case Event::settle_refused: return "settle_refused";
+    case Event::settled: return "settled";
+    case Event::forward_failed: return "forward_failed";
+    case Event::forwarded: return "forwarded";
+  }
+  return "?";
+}
+
+std::string_view to_string(State s) {
+  switch (s) {
+    case State::start: return "start";
+    case State::verifying: return "verifying";
+    case State::reading_body: return "reading_body";
+    case State::holding: return "holding";
+    case State::settling: return "settling";
+    case State::streaming: return "streaming";
+    case State::done: return "done";
+  }
+  return "?";
+}
+
+}  // namespace x402gw::payment

@@ -1,0 +1,95 @@
+#pragma once
+// The paid flow as a sans-io state machine: events in, one action out per event. It decides what
+// happens next and what becomes of the payment's claim; it does no I/O and holds no payloads (the
+// driver, flow.cpp, keeps the payment, the facilitator's answers and the held response). Both
+// settlement modes are one machine:
+//
+//   start --claimed--> verifying --valid--> [before] reading_body --body_read--> settling --settled--> streaming
+//                                           [after]  holding --upstream_answered--> settling --settled--> done
+//
+// Every other exit answers at once and ends the machine. The claim is always finished (released,
+// settled, or marked unknown) by the action that ends the machine, before the client is answered.
+// Unit-tested exit by exit in tests/unit/payment/paid_flow_test.cpp.
+#include <string_view>
+
+#include "config/config.hpp"
+#include "core/outcome.hpp"
+
+namespace x402gw::payment {
+
+/// What the driver observed.
+enum class Event {
+  no_payment,         // the request carries no payment header
+  payment_refused,    // the header does not decode, matches no requirement, or fails the scheme's checks
+  claim_refused,      // the payment is in flight elsewhere or was used before
+  store_failed,       // the replay store cannot answer
+  claimed,            // the payment is claimed for this request
+  verify_failed,      // /verify could not be asked
+  verify_invalid,     // the facilitator says the payment is invalid
+  verify_valid,
+  body_failed,        // settle-before: the request body is too large, malformed, slow or cut off
+  body_read,          // settle-before: the whole request body is here and within limits
+  upstream_failed,    // settle-after: no complete answer from the upstream
+  upstream_refused,   // settle-after: the upstream answered >= 400
+  upstream_answered,  // settle-after: a complete answer < 400 is held
+  client_gone,        // the client closed its connection before the settlement
+  settle_failed,      // /settle did not reach the facilitator
+  settle_unknown,     // /settle went out and no answer came
+  settle_refused,     // the facilitator says the settlement failed
+  settled,
+  forward_failed,     // settle-before: the upstream failed after the settlement
+  forwarded,          // settle-before: the answer was streamed to the client
+};
+
+/// What the driver does next.
+enum class Step {
+  challenge,          // answer 402 with a challenge
+  verify,             // call /verify
+  read_body,          // read the whole request body
+  settle,             // check the client is still there (else feed client_gone), then call /settle
+  stream,             // forward and stream the answer (with the receipt)
+  hold,               // forward and hold the whole answer
+  release_held,       // send the held answer
+  reply_error,        // answer with the error the driver holds (if no response has started)
+  finish,             // nothing more to send
+};
+
+/// What becomes of the payment's claim, before the step.
+enum class ClaimOp { keep, release, settle, unknown };
+
+/// One action.
+struct Action {
+  Step step = Step::reply_error;
+  ClaimOp claim = ClaimOp::keep;
+  bool rate_limited = false;        // challenge: only unpaid requests count against the client's limit
+  bool with_receipt = false;        // the settlement's receipt (or failed receipt) goes with the answer
+  bool final = false;               // the machine ends with this action
+  core::PaymentOutcome outcome = core::PaymentOutcome::none;  // recorded when final
+  bool operator==(const Action&) const = default;
+};
+
+/// Where the machine is.
+enum class State { start, verifying, reading_body, holding, settling, streaming, done };
+
+/// One paid request.
+class PaidFlow {
+ public:
+  explicit PaidFlow(config::Settlement mode) : mode_(mode) {}
+
+  /// Feeds an event; returns what to do. An event that does not fit the state is a bug in the
+  /// driver: it fails closed (release the claim, answer 500) and ends the machine.
+  Action on(Event event);
+
+  State state() const { return state_; }
+  bool done() const { return state_ == State::done; }
+
+ private:
+  config::Settlement mode_;
+  State state_ = State::start;
+};
+
+/// Names, for logs and test messages.
+std::string_view to_string(Event e);
+std::string_view to_string(State s);
+
+}  // namespace x402gw::payment

@@ -1,0 +1,24 @@
+#pragma once
+// One request in flight, as data: the configuration it is served by, what routing decided, and the
+// record of what happened (filled in by whoever acts, read by the access log and metrics). The
+// client's I/O is apart (net::ClientIo), and so are the services (payment::Services).
+#include "config/config.hpp"
+#include "core/exchange_record.hpp"
+#include "routing/decision.hpp"
+
+namespace x402gw::routing {
+
+/// The data of one exchange.
+struct RequestContext {
+  const config::Config& config;
+  Decision decision;
+  bool head_request = false;        // HEAD: answers carry no body
+  core::ExchangeRecord record;
+
+  const config::Route* route() const { return decision.route; }
+  const config::Upstream* upstream() const { return decision.upstream; }
+  const Target& target() const { return decision.target; }
+  const std::string& host() const { return decision.host; }
+};
+
+}  // namespace x402gw::routing

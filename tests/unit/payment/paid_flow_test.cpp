@@ -1,0 +1,174 @@
+// The paid flow's transition table, exit by exit, for both settlement modes, without sockets: every
+// (state, event) pair either has its row here or must fail closed.
+#include "payment/paid_flow.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <vector>
+
+using namespace x402gw;
+using payment::Action;
+using payment::ClaimOp;
+using payment::Event;
+using payment::PaidFlow;
+using payment::State;
+using payment::Step;
+using config::Settlement;
+using core::PaymentOutcome;
+
+namespace {
+
+const std::vector<Event> kAllEvents = {
+    Event::no_payment,      Event::payment_refused, Event::claim_refused,   Event::store_failed,   Event::claimed,
+    Event::verify_failed,   Event::verify_invalid,  Event::verify_valid,    Event::body_failed,    Event::body_read,
+    Event::upstream_failed, Event::upstream_refused, Event::upstream_answered, Event::client_gone, Event::settle_failed,
+    Event::settle_unknown,  Event::settle_refused,  Event::settled,         Event::forward_failed, Event::forwarded,
+};
+
+// The events that lead from start to each state.
+std::vector<Event> path_to(State s, Settlement mode) {
+  const bool before = mode == Settlement::before;
+  switch (s) {
+    case State::start: return {};
+    case State::verifying: return {Event::claimed};
+    case State::reading_body: return {Event::claimed, Event::verify_valid};
+    case State::holding: return {Event::claimed, Event::verify_valid};
+    case State::settling:
+      return before ? std::vector{Event::claimed, Event::verify_valid, Event::body_read}
+                    : std::vector{Event::claimed, Event::verify_valid, Event::upstream_answered};
+    case State::streaming: return {Event::claimed, Event::verify_valid, Event::body_read, Event::settled};
+    case State::done: return {Event::no_payment};
+  }
+  return {};
+}
+
+PaidFlow at(State s, Settlement mode) {
+  PaidFlow flow(mode);
+  for (Event e : path_to(s, mode)) flow.on(e);
+  EXPECT_EQ(flow.state(), s) << "setting up " << payment::to_string(s);
+  return flow;
+}
+
+Action next(Step step, ClaimOp claim = ClaimOp::keep, bool with_receipt = false) {
+  return Action{step, claim, false, with_receipt, false, PaymentOutcome::none};
+}
+Action end(Step step, ClaimOp claim, PaymentOutcome outcome, bool with_receipt = false, bool rate_limited = false) {
+  return Action{step, claim, rate_limited, with_receipt, true, outcome};
+}
+
+struct Row {
+  Action action;
+  State then;
+};
+using Table = std::map<std::pair<State, Event>, Row>;
+
+// The whole table. Anything not listed fails closed.
+Table table(Settlement mode) {
+  const bool before = mode == Settlement::before;
+  Table t = {
+      {{State::start, Event::no_payment}, {end(Step::challenge, ClaimOp::keep, PaymentOutcome::challenged, false, true), State::done}},
+      {{State::start, Event::payment_refused}, {end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected, false, true), State::done}},
+      {{State::start, Event::claim_refused}, {end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
+      {{State::start, Event::store_failed}, {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
+      {{State::start, Event::claimed}, {next(Step::verify), State::verifying}},
+      {{State::verifying, Event::verify_failed}, {end(Step::reply_error, ClaimOp::release, PaymentOutcome::verify_error), State::done}},
+      {{State::verifying, Event::verify_invalid}, {end(Step::challenge, ClaimOp::release, PaymentOutcome::rejected), State::done}},
+      {{State::settling, Event::client_gone}, {end(Step::finish, ClaimOp::release, PaymentOutcome::not_settled), State::done}},
+      {{State::settling, Event::settle_failed}, {end(Step::reply_error, ClaimOp::release, PaymentOutcome::settle_error, true), State::done}},
+      {{State::settling, Event::settle_unknown}, {end(Step::reply_error, ClaimOp::unknown, PaymentOutcome::outcome_unknown), State::done}},
+      {{State::settling, Event::settle_refused}, {end(Step::challenge, ClaimOp::release, PaymentOutcome::settle_failed, true), State::done}},
+  };
+  if (before) {
+    t[{State::verifying, Event::verify_valid}] = {next(Step::read_body), State::reading_body};
+    t[{State::reading_body, Event::body_failed}] = {end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled), State::done};
+    t[{State::reading_body, Event::body_read}] = {next(Step::settle), State::settling};
+    t[{State::settling, Event::settled}] = {next(Step::stream, ClaimOp::settle, true), State::streaming};
+    t[{State::streaming, Event::forward_failed}] = {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::settled, true), State::done};
+    t[{State::streaming, Event::forwarded}] = {end(Step::finish, ClaimOp::keep, PaymentOutcome::settled), State::done};
+  } else {
+    t[{State::verifying, Event::verify_valid}] = {next(Step::hold), State::holding};
+    t[{State::holding, Event::upstream_failed}] = {end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled), State::done};
+    t[{State::holding, Event::upstream_refused}] = {end(Step::release_held, ClaimOp::release, PaymentOutcome::not_settled), State::done};
+    t[{State::holding, Event::upstream_answered}] = {next(Step::settle), State::settling};
+    t[{State::settling, Event::settled}] = {end(Step::release_held, ClaimOp::settle, PaymentOutcome::settled, true), State::done};
+  }
+  return t;
+}
+
+std::vector<State> states(Settlement mode) {
+  if (mode == Settlement::before)
+    return {State::start, State::verifying, State::reading_body, State::settling, State::streaming, State::done};
+  return {State::start, State::verifying, State::holding, State::settling, State::done};
+}
+
+void check_every_pair(Settlement mode) {
+  const Table t = table(mode);
+  for (State s : states(mode)) {
+    for (Event e : kAllEvents) {
+      PaidFlow flow = at(s, mode);
+      const Action got = flow.on(e);
+      const std::string where = std::string(payment::to_string(s)) + " + " + std::string(payment::to_string(e));
+      auto row = t.find({s, e});
+      if (row != t.end()) {
+        EXPECT_EQ(got, row->second.action) << where;
+        EXPECT_EQ(flow.state(), row->second.then) << where;
+      } else {
+        // Fail closed: an internal error, the machine ends, a claim that was not settled is released.
+        EXPECT_EQ(got.step, Step::reply_error) << where;
+        EXPECT_TRUE(got.final) << where;
+        EXPECT_EQ(flow.state(), State::done) << where;
+        const bool settled_already = s == State::streaming || s == State::done;
+        EXPECT_EQ(got.claim, settled_already ? ClaimOp::keep : ClaimOp::release) << where;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+TEST(PaidFlow, SettleAfterTransitionTable) { check_every_pair(Settlement::after); }
+
+TEST(PaidFlow, SettleBeforeTransitionTable) { check_every_pair(Settlement::before); }
+
+TEST(PaidFlow, EveryFinalActionFinishesAnOpenClaim) {
+  // Once claimed, no exit may leave the claim open: each final action releases, settles, marks it
+  // unknown, or comes after it was settled.
+  for (Settlement mode : {Settlement::before, Settlement::after}) {
+    const Table t = table(mode);
+    for (const auto& [key, row] : t) {
+      const auto [state, event] = key;
+      if (state == State::start || !row.action.final || state == State::streaming) continue;
+      EXPECT_NE(row.action.claim, ClaimOp::keep) << payment::to_string(state) << " + " << payment::to_string(event);
+    }
+  }
+}
+
+TEST(PaidFlow, OnlyUnpaidChallengesAreRateLimited) {
+  for (Settlement mode : {Settlement::before, Settlement::after})
+    for (const auto& [key, row] : table(mode)) {
+      const bool unpaid = key.first == State::start && (key.second == Event::no_payment || key.second == Event::payment_refused);
+      EXPECT_EQ(row.action.rate_limited, unpaid) << payment::to_string(key.first) << " + " << payment::to_string(key.second);
+    }
+}
+
+TEST(PaidFlow, NoSettlementWithoutACompleteBodyOrAnswer) {
+  // settle is reached only through body_read (before) or upstream_answered (after).
+  for (Settlement mode : {Settlement::before, Settlement::after})
+    for (const auto& [key, row] : table(mode))
+      if (row.action.step == Step::settle) {
+        EXPECT_TRUE(key.second == Event::body_read || key.second == Event::upstream_answered);
+      }
+}
+
+TEST(PaidFlow, AFullSettleAfterRun) {
+  PaidFlow flow(Settlement::after);
+  EXPECT_EQ(flow.on(Event::claimed).step, Step::verify);
+  EXPECT_EQ(flow.on(Event::verify_valid).step, Step::hold);
+  EXPECT_EQ(flow.on(Event::upstream_answered).step, Step::settle);
+  const Action last = flow.on(Event::settled);
+  EXPECT_EQ(last.step, Step::release_held);
+  EXPECT_EQ(last.claim, ClaimOp::settle);
+  EXPECT_TRUE(last.with_receipt);
+  EXPECT_TRUE(flow.done());
+}
