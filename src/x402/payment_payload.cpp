@@ -1,10 +1,7 @@
 #include "x402/payment_payload.hpp"
 
-#include <algorithm>
-#include <cctype>
-
 #include "x402/base64.hpp"
-#include "x402/money.hpp"
+#include "x402/scheme.hpp"
 
 namespace x402gw::x402 {
 namespace {
@@ -22,19 +19,6 @@ const nlohmann::json* find_member(const nlohmann::json& j, const char* key) {
 std::string string_member(const nlohmann::json& j, const char* key) {
   const auto* m = find_member(j, key);
   return m && m->is_string() ? m->get<std::string>() : std::string();
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-const nlohmann::json* evm_authorization(const PaymentPayload& p) {
-  const auto* payload = find_member(p.document, "payload");
-  if (!payload) return nullptr;
-  const auto* auth = find_member(*payload, "authorization");
-  return auth && auth->is_object() ? auth : nullptr;
 }
 
 }  // namespace
@@ -100,22 +84,11 @@ std::variant<size_t, PaymentRejection> match_requirement(const PaymentPayload& p
                   "No matching payment requirements: the payment is for scheme '" + payment.scheme + "' on '" +
                       payment.network + "', which this route does not accept in that form");
 
-  const auto& r = requirements[*found];
-  if (const auto* auth = evm_authorization(payment)) {
-    std::string to = string_member(*auth, "to");
-    std::string value = string_member(*auth, "value");
-    if (!to.empty() && !iequals(to, r.pay_to))
-      return reject("payment_recipient_mismatch", "the payment authorizes a transfer to " + to + ", not to " + r.pay_to);
-    if (!value.empty() && (!is_atomic_amount(value) || compare_atomic(value, r.amount) < 0))
-      return reject("payment_amount_mismatch",
-                    "the payment authorizes " + value + " atomic units; the price is " + r.amount);
-  }
+  // What the payload shows of amount, recipient and asset is the network family's to read.
+  if (auto rejection = scheme_for(requirements[*found]).precheck(payment, requirements[*found])) return *rejection;
   return *found;
 }
 
-std::string payload_payer(const PaymentPayload& payment) {
-  if (const auto* auth = evm_authorization(payment)) return string_member(*auth, "from");
-  return {};
-}
+std::string payload_payer(const PaymentPayload& payment) { return scheme_for_network(payment.network).payer(payment); }
 
 }  // namespace x402gw::x402

@@ -32,12 +32,12 @@ inline constexpr size_t kMaxPaymentHeaderBytes = 16 * 1024;
 std::variant<PaymentPayload, PaymentRejection> decode_payment_header(std::string_view value, int expected_version);
 
 /// Finds the requirement the payment is for: v2 by deep equality of `accepted`, v1 by scheme and
-/// network. Then checks what the envelope says of amount and recipient where the scheme shows them
-/// (EVM `authorization.value` / `.to`). Returns the index into `requirements`.
+/// network. Then has the requirement's PaymentScheme pre-check what the payload shows of amount,
+/// recipient and asset (scheme.hpp). Returns the index into `requirements`.
 std::variant<size_t, PaymentRejection> match_requirement(const PaymentPayload& payment,
                                                          const std::vector<Requirement>& requirements);
 
-/// The payer named by the payload itself, if the scheme shows one (EVM `authorization.from`).
+/// The payer named by the payload itself, if its network's scheme shows one ("" otherwise).
 std::string payload_payer(const PaymentPayload& payment);
 
 }  // namespace x402gw::x402
