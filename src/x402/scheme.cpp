@@ -86,7 +86,8 @@ const PaymentScheme& scheme_for_network(std::string_view network) {
   auto resolved = resolve_network(network);
   switch (resolved ? resolved->family : Family::other) {
     case Family::evm: return scheme_support::evm_scheme();
-    case Family::solana: case Family::stellar: case Family::stacks:  // their own schemes follow
+    case Family::solana: return scheme_support::solana_scheme();
+    case Family::stellar: case Family::stacks:  // their own schemes follow
     case Family::other: break;
   }
   return scheme_support::generic_scheme();

@@ -1,9 +1,11 @@
-// The PaymentScheme seam: lookup by network, the EVM scheme and the generic fallback.
+// The PaymentScheme seam: lookup by network, the EVM scheme and the generic fallback. Solana
+// has its own test file (scheme_solana_test.cpp).
 #include "x402/scheme.hpp"
 
 #include <gtest/gtest.h>
 
 #include "scheme_test_support.hpp"
+#include "scheme_vectors.hpp"
 #include "test_requirements.hpp"
 #include "x402/payment_payload.hpp"
 
@@ -44,12 +46,25 @@ TEST(SchemeLookup, ByNetworkFamily) {
   EXPECT_EQ(scheme_for_network("eip155:84532").family(), "evm");
   EXPECT_EQ(scheme_for_network("base").family(), "evm");
   EXPECT_EQ(scheme_for_network("eip155:31337").family(), "evm");  // not in the table, still EVM
+  EXPECT_EQ(scheme_for_network("solana-devnet").family(), "solana");
+  EXPECT_EQ(scheme_for_network("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp").family(), "solana");
   EXPECT_EQ(scheme_for_network("cosmos:cosmoshub-4").family(), "other");
   EXPECT_EQ(scheme_for_network("no network").family(), "other");
   EXPECT_EQ(scheme_for(base_sepolia_usdc()).family(), "evm");
   Requirement v1_only;
-  v1_only.v1_network = "base";
-  EXPECT_EQ(scheme_for(v1_only).family(), "evm");
+  v1_only.v1_network = "solana";
+  EXPECT_EQ(scheme_for(v1_only).family(), "solana");
+}
+
+TEST(SchemeIdentity, SolanaExtraJsonMemberIsTheSamePayment) {
+  // Written first against payment::payment_identity, which failed it ("sha256:9749…" against
+  // "sha256:b1f9…"): the same transaction with one more member was a new payment.
+  Requirement r;
+  r.network = "solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1";
+  auto plain = payment_with(r.network, {{"transaction", std::string(vectors::solana::kV0)}});
+  auto padded = payment_with(r.network, {{"transaction", std::string(vectors::solana::kV0)}, {"note", "new identity?"}});
+  EXPECT_EQ(identity_of(plain, r), identity_of(padded, r));
+  EXPECT_EQ(identity_of(plain, r).rfind("solana:", 0), 0u);
 }
 
 TEST(EvmScheme, Eip3009IdentityIsNetworkPayerAndNonceInLowerCase) {
