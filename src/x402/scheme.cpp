@@ -87,7 +87,8 @@ const PaymentScheme& scheme_for_network(std::string_view network) {
   switch (resolved ? resolved->family : Family::other) {
     case Family::evm: return scheme_support::evm_scheme();
     case Family::solana: return scheme_support::solana_scheme();
-    case Family::stellar: case Family::stacks:  // their own schemes follow
+    case Family::stellar: return scheme_support::stellar_scheme();
+    case Family::stacks:  // their own schemes follow
     case Family::other: break;
   }
   return scheme_support::generic_scheme();

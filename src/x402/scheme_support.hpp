@@ -13,6 +13,7 @@ namespace x402gw::x402::scheme_support {
 /// The family singletons scheme_for() picks from.
 const PaymentScheme& evm_scheme();
 const PaymentScheme& solana_scheme();
+const PaymentScheme& stellar_scheme();
 const PaymentScheme& generic_scheme();
 
 /// A rejection with its stable code.
