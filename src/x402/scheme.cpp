@@ -88,7 +88,7 @@ const PaymentScheme& scheme_for_network(std::string_view network) {
     case Family::evm: return scheme_support::evm_scheme();
     case Family::solana: return scheme_support::solana_scheme();
     case Family::stellar: return scheme_support::stellar_scheme();
-    case Family::stacks:  // their own schemes follow
+    case Family::stacks: return scheme_support::stacks_scheme();
     case Family::other: break;
   }
   return scheme_support::generic_scheme();

@@ -14,6 +14,7 @@ namespace x402gw::x402::scheme_support {
 const PaymentScheme& evm_scheme();
 const PaymentScheme& solana_scheme();
 const PaymentScheme& stellar_scheme();
+const PaymentScheme& stacks_scheme();
 const PaymentScheme& generic_scheme();
 
 /// A rejection with its stable code.

@@ -1,5 +1,6 @@
-// The PaymentScheme seam: lookup by network, the EVM scheme and the generic fallback. Solana and
-// Stellar have a test file each (scheme_solana_test.cpp, scheme_stellar_test.cpp).
+// The PaymentScheme seam: lookup by network, the EVM scheme and the generic fallback. The other
+// families have a test file each (scheme_solana_test.cpp, scheme_stellar_test.cpp,
+// scheme_stacks_test.cpp).
 #include "x402/scheme.hpp"
 
 #include <gtest/gtest.h>
@@ -49,6 +50,7 @@ TEST(SchemeLookup, ByNetworkFamily) {
   EXPECT_EQ(scheme_for_network("solana-devnet").family(), "solana");
   EXPECT_EQ(scheme_for_network("solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp").family(), "solana");
   EXPECT_EQ(scheme_for_network("stellar:testnet").family(), "stellar");
+  EXPECT_EQ(scheme_for_network("stacks:2147483648").family(), "stacks");
   EXPECT_EQ(scheme_for_network("cosmos:cosmoshub-4").family(), "other");
   EXPECT_EQ(scheme_for_network("no network").family(), "other");
   EXPECT_EQ(scheme_for(base_sepolia_usdc()).family(), "evm");

@@ -7,6 +7,9 @@
 //   Stellar: @stellar/stellar-sdk 15.1.0 — invokeContractFunction transfer(from, to, amount) on
 //     the testnet USDC contract with an authorization entry signed by `from` (authorizeEntry),
 //     Soroban data set; tx_hash is the SDK's transaction hash.
+//   Stacks: @stacks/transactions 6.17.0 (the major x402-stacks 2.0.3 builds with) —
+//     makeSTXTokenTransfer / makeContractCall / sponsorTransaction with fixed keys, nonces and
+//     fees; txid is the library's txid(), sender its getAddressFromPrivateKey().
 #include <string_view>
 
 namespace x402gw::x402::vectors {
@@ -114,5 +117,58 @@ constexpr std::string_view kSmallAmountToContract =
     "do/VrQJQWFLfTwKNzoMOWsUiCbpISDsvAQAAABQAAAABAAAAAAAPQkAAAAfQAAABLAAAAAAAANQxAAAAAA==";
 constexpr std::string_view kContractPayee = "CCW67TSZV3SSS2HXMBQ5JFGCKJNXKZM7UQUWUZPUTHXSTZLEO7SJMI75";
 }  // namespace stellar
+
+namespace stacks {
+constexpr std::string_view kTestnetSender = "STAW66WC3G8WA5F28JVNG1NTRJ6H76E7EMHDBMBN";
+constexpr std::string_view kMainnetSender = "SP2TPJ3NEZ63MMJ8AY9S45HZ10QSH51YF90X4XT47";
+// STX token transfer, testnet, 1000000 micro-STX to ST36MF846JA6SB2XTX1M66JDAB61V99T3320FD7DB, nonce 7, fee 180
+constexpr std::string_view kStxTestnet =
+    "8080000000040015c31b8c1c11c515e244b75806bac48d1399c775000000000000000700000000000000b4000119a8e9c70d"
+    "708b8094aa53884e2bfa1d6d4d3a37c5614642d4d0f525f38141283a9b07e974c9d912982f5cdf42974ac42a3934107646e9"
+    "c9a8ff3dcb56172f2c03020000000000051acd47a086928d958bbae8686349aa5983b4a7431800000000000f424078343032"
+    "3a6131623263336434653566360000000000000000000000000000000000";
+constexpr std::string_view kStxTestnetTxid = "579aa308fa16a13d4395736b637b93013ad8ef4ee82906ee6fefe6c2bb834815";
+// the same nonce 7 re-signed with fee 400 and another memo (a replace-by-fee)
+constexpr std::string_view kStxTestnetRbf =
+    "8080000000040015c31b8c1c11c515e244b75806bac48d1399c7750000000000000007000000000000019000012425fdfc08"
+    "a900a5c265c32b0dfd1b2bbb42589c5671106194aa8a850a559eba7928ec2d76a5c8e085fbdb38715eb27777dd1b85331ab4"
+    "64abdd7f4033bf20f303020000000000051acd47a086928d958bbae8686349aa5983b4a7431800000000000f424078343032"
+    "3a6666666666666666666666660000000000000000000000000000000000";
+constexpr std::string_view kStxTestnetRbfTxid = "060b73e980c98c62b0119d57040c777e127c5a5999db274079161fe2056a6582";
+// the next payment: nonce 8
+constexpr std::string_view kStxTestnetNext =
+    "8080000000040015c31b8c1c11c515e244b75806bac48d1399c775000000000000000800000000000000b40000553f1f4d6b"
+    "0a46f818b8f5deed4fefb33a2098db5d6017d81df68c84f3b23b511adab604b2d87e162c9e50f5bda35192bdf72e5af4cd01"
+    "49e0f03bfb681bc59a03020000000000051acd47a086928d958bbae8686349aa5983b4a7431800000000000f424078343032"
+    "3a6131623263336434653566360000000000000000000000000000000000";
+constexpr std::string_view kStxTestnetNextTxid = "9704f882dd8c44e031cc1c2e46690efec1d2d4e12c0777df49f08132d5ac5fd6";
+// sBTC transfer(2500, sender, SP2J6ZY48GV1EZ5V2V5RB9MP66SW86PYKKNRV9EJ7, some memo), mainnet, nonce 42
+constexpr std::string_view kSbtcMainnet =
+    "00000000010400b5690eaef9874a490af27242c7e105f31287cf48000000000000002a0000000000000bb8000092d776f8b7"
+    "1beda5606483a4170f7f20be3d5abd790c78f7254bcf865680a40661f088183189c02ffe0ac20927139bcc63a1197b4580fb"
+    "46b1507b37673a212e0301000000000214f6decc7cfff2a413bd7cd4f53c25ad7fd1899acc0a736274632d746f6b656e0874"
+    "72616e736665720000000401000000000000000000000000000009c40516b5690eaef9874a490af27242c7e105f31287cf48"
+    "0516a46ff88886c2ef9762d970b4d2c63678835bd39d0a0200000011783430323a303132333435363738396162";
+constexpr std::string_view kSbtcMainnetTxid = "fea0cc00dcdb3ecd44f5fa044d19d156ab2a4bc75401d4b3c90870e95ac6a961";
+// sBTC transfer to a contract principal, deny mode with a fungible post-condition, nonce 43
+constexpr std::string_view kSbtcMainnetPostCondition =
+    "00000000010400b5690eaef9874a490af27242c7e105f31287cf48000000000000002b0000000000000bb800001b317a3374"
+    "c309393994a241c688c20f207cab7ebbcfa77cbf73ba87e5e6adf51af1b167bb697eebe6ec5ec9edf71f035a85e8d4e1ea28"
+    "514e6a2d1aafff0396030200000001010216b5690eaef9874a490af27242c7e105f31287cf4814f6decc7cfff2a413bd7cd4"
+    "f53c25ad7fd1899acc0a736274632d746f6b656e0a736274632d746f6b656e0100000000000009c40214f6decc7cfff2a413"
+    "bd7cd4f53c25ad7fd1899acc0a736274632d746f6b656e087472616e73666572000000040100000000000000000000000000"
+    "0009c40516b5690eaef9874a490af27242c7e105f31287cf480616a46ff88886c2ef9762d970b4d2c63678835bd39d086d79"
+    "2d7661756c7409";
+constexpr std::string_view kSbtcMainnetPostConditionTxid = "c2f83ea541a5237e23f4a7814163f18d8dc2ef157490e645b0143ee6a4eb4371";
+// sponsored STX transfer of 5000: origin nonce 9, sponsor nonce 3
+constexpr std::string_view kStxSponsored =
+    "8080000000050015c31b8c1c11c515e244b75806bac48d1399c775000000000000000900000000000000000000dbd4ae4555"
+    "57441b9fdc42cf67d0af260034f274d045b00dc91174a2f99b27a073383d224f5a0520c5636fbd6de0f82bb9f62706f4d526"
+    "7d30cc6bf4a5a6923600b5690eaef9874a490af27242c7e105f31287cf48000000000000000300000000000001f4000178cd"
+    "32ace1c7d31dd7a076ac1e7e2926112088161a2518a59833914be38433f8096a143a6f6dda66bb4cd09b323d8921a87f63b9"
+    "785dfd34f5acf37255e46b5b03020000000000051acd47a086928d958bbae8686349aa5983b4a74318000000000000138878"
+    "343032000000000000000000000000000000000000000000000000000000000000";
+constexpr std::string_view kStxSponsoredTxid = "b25af005dd5e84b06b2f547f90a400b71576303bbeb39008f0b803150792410c";
+}  // namespace stacks
 
 }  // namespace x402gw::x402::vectors
