@@ -1,6 +1,7 @@
 #include "routing/pattern.hpp"
 
 #include <cctype>
+#include <limits>
 
 namespace x402gw::routing {
 
@@ -14,17 +15,12 @@ std::optional<PathPattern> PathPattern::compile(std::string_view text, std::stri
   // The trailing '/' is trimmed from match keys, so it is trimmed from patterns too.
   if (text.size() > 1 && text.back() == '/') text.remove_suffix(1);
 
-  std::string literal;
-  auto flush = [&] {
-    if (!literal.empty()) p.tokens_.push_back({Kind::literal, std::move(literal)});
-    literal.clear();
-  };
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     bool segment_start = i > 0 && text[i - 1] == '/';
     if (c == '*') {
-      flush();
-      if (p.tokens_.empty() || p.tokens_.back().kind != Kind::star) p.tokens_.push_back({Kind::star, {}});
+      // "**" means what "*" means; one run step keeps the matcher's state set small.
+      if (p.steps_.empty() || p.steps_.back().op != Op::any_run) p.steps_.push_back({Op::any_run, 0});
     } else if (segment_start && (c == ':' || c == '[')) {
       size_t end = c == ':' ? text.find('/', i) : text.find(']', i);
       if (end == std::string_view::npos) end = c == ':' ? text.size() : std::string_view::npos;
@@ -42,43 +38,73 @@ std::optional<PathPattern> PathPattern::compile(std::string_view text, std::stri
         if (error) *error = "a path parameter must be a whole segment";
         return std::nullopt;
       }
-      flush();
-      p.tokens_.push_back({Kind::segment, {}});
+      p.steps_.push_back({Op::segment_char, 0});
+      p.steps_.push_back({Op::segment_run, 0});
       i = after - 1;
     } else {
-      literal += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      p.steps_.push_back({Op::ch, static_cast<char>(std::tolower(static_cast<unsigned char>(c)))});
     }
   }
-  flush();
-  if (!p.tokens_.empty() && p.tokens_.front().kind == Kind::literal) p.prefix_ = p.tokens_.front().literal;
+  for (const Step& s : p.steps_) {
+    if (s.op != Op::ch) break;
+    p.prefix_ += s.c;
+  }
   return p;
 }
 
-bool PathPattern::matches(std::string_view key) const { return match_from(0, key); }
+bool PathPattern::matches(std::string_view key) const {
+  if (key.substr(0, prefix_.size()) != prefix_) return false;
+  if (is_literal()) return key.size() == prefix_.size();
+  // "/api/*", the usual shape, needs no more than its prefix.
+  if (steps_.size() == prefix_.size() + 1 && steps_.back().op == Op::any_run) return true;
+  return run_steps(key);
+}
 
-bool PathPattern::match_from(size_t index, std::string_view rest) const {
-  for (; index < tokens_.size(); ++index) {
-    const Token& t = tokens_[index];
-    switch (t.kind) {
-      case Kind::literal:
-        if (rest.substr(0, t.literal.size()) != t.literal) return false;
-        rest.remove_prefix(t.literal.size());
-        break;
-      case Kind::segment: {
-        size_t len = rest.find('/');
-        if (len == std::string_view::npos) len = rest.size();
-        if (len == 0) return false;
-        rest.remove_prefix(len);
-        break;
-      }
-      case Kind::star:
-        if (index + 1 == tokens_.size()) return true;
-        for (size_t skip = 0; skip <= rest.size(); ++skip)
-          if (match_from(index + 1, rest.substr(skip))) return true;
-        return false;
+// Runs the steps as a nondeterministic automaton over the key: after each character, the set of
+// steps the key so far can have reached. Each step is in the set at most once, so a character
+// costs at most one visit per step, never a backtrack. (Recursive backtracking took O(n^k) on a
+// pattern with k stars.)
+bool PathPattern::run_steps(std::string_view key) const {
+  const uint32_t done = static_cast<uint32_t>(steps_.size());
+  std::vector<uint32_t> current, next;
+  std::vector<size_t> added_at(steps_.size() + 1, std::numeric_limits<size_t>::max());
+  auto add = [&](std::vector<uint32_t>& set, uint32_t step, size_t pos) {
+    // A run may match nothing: reaching it reaches the step after it too.
+    for (;;) {
+      if (added_at[step] == pos) return;
+      added_at[step] = pos;
+      set.push_back(step);
+      if (step == done || (steps_[step].op != Op::any_run && steps_[step].op != Op::segment_run)) return;
+      ++step;
     }
+  };
+  add(current, static_cast<uint32_t>(prefix_.size()), prefix_.size());
+  for (size_t pos = prefix_.size(); pos < key.size(); ++pos) {
+    const char c = key[pos];
+    next.clear();
+    for (uint32_t step : current) {
+      if (step == done) continue;
+      const Step& s = steps_[step];
+      switch (s.op) {
+        case Op::ch:
+          if (c == s.c) add(next, step + 1, pos + 1);
+          break;
+        case Op::any_run:
+          if (step + 1 == done) return true;  // a final '*' takes the rest of the key, whatever it is
+          add(next, step, pos + 1);
+          break;
+        case Op::segment_char:
+          if (c != '/') add(next, step + 1, pos + 1);
+          break;
+        case Op::segment_run:
+          if (c != '/') add(next, step, pos + 1);
+          break;
+      }
+    }
+    if (next.empty()) return false;
+    std::swap(current, next);
   }
-  return rest.empty();
+  return added_at[done] == key.size();
 }
 
 }  // namespace x402gw::routing

@@ -1,7 +1,9 @@
 #pragma once
 // Route path patterns: literal text, '*' (any run of characters, '/' included) and ':name' or
 // '[name]' (exactly one non-empty segment). Matching is anchored and case-insensitive; it runs on
-// Target::match_key, which is already lower case.
+// Target::match_key, which is already lower case. Matching costs O(key length × pattern length)
+// at worst, whatever the key: the key is chosen by the client.
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,20 +24,23 @@ class PathPattern {
   /// Literal characters before the first wildcard, for indexing (lower case).
   const std::string& literal_prefix() const { return prefix_; }
   /// True when the pattern has no wildcard at all (it matches exactly one key).
-  bool is_literal() const { return tokens_.size() == 1 && tokens_.front().kind == Kind::literal; }
+  bool is_literal() const { return steps_.size() == prefix_.size(); }
+  /// The pattern as configured.
   const std::string& text() const { return text_; }
 
  private:
-  enum class Kind { literal, star, segment };
-  struct Token {
-    Kind kind;
-    std::string literal;
+  // The pattern as steps of a matcher: one character, or a run. '*' is one `any_run`; ':id' is
+  // `segment_char` then `segment_run` (one character other than '/', then any more of them).
+  enum class Op : uint8_t { ch, any_run, segment_char, segment_run };
+  struct Step {
+    Op op;
+    char c;  // for Op::ch
   };
-  bool match_from(size_t token, std::string_view rest) const;
+  bool run_steps(std::string_view key) const;
 
   std::string text_;
   std::string prefix_;
-  std::vector<Token> tokens_;
+  std::vector<Step> steps_;
 };
 
 }  // namespace x402gw::routing
