@@ -10,6 +10,15 @@ bool is_token(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });
 }
 
+// Methods are case-sensitive tokens (RFC 9110), but frameworks behind the gateway upper-case
+// them: "get" must meet the route "GET" would, or it reaches a priced handler for free.
+bool method_equals(std::string_view route_method, std::string_view request_method) {
+  return route_method.size() == request_method.size() &&
+         std::equal(route_method.begin(), route_method.end(), request_method.begin(), [](char a, char b) {
+           return a == std::toupper(static_cast<unsigned char>(b));
+         });
+}
+
 bool host_equals(std::string_view configured, std::string_view request_host) {
   // Strip the port, then compare case-insensitively. IPv6 literals keep their brackets.
   if (auto colon = request_host.rfind(':'); colon != std::string_view::npos && request_host.find(']') == std::string_view::npos)
@@ -66,7 +75,8 @@ void RouteTable::add(RouteMatcher m) {
 std::optional<size_t> RouteTable::find(std::string_view method, std::string_view host, std::string_view key) const {
   auto matches = [&](uint32_t i) {
     const RouteMatcher& r = routes_[i];
-    if (!r.method.empty() && r.method != method && !(method == "HEAD" && r.method == "GET")) return false;
+    if (!r.method.empty() && !method_equals(r.method, method) && !(r.method == "GET" && method_equals("HEAD", method)))
+      return false;
     if (!r.host.empty() && !host_equals(r.host, host)) return false;
     return r.pattern.matches(key);
   };

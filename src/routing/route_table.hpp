@@ -28,8 +28,9 @@ class RouteTable {
   RouteTable() : nodes_(1) {}
   void add(RouteMatcher m);
 
-  /// The index of the first route that matches, if any. HEAD requests match GET routes, so a priced
-  /// GET cannot be probed for free with HEAD. `host` may carry a port; it is ignored here.
+  /// The index of the first route that matches, if any. The method matches whatever its case, and
+  /// HEAD requests match GET routes, so a priced GET cannot be probed for free with HEAD or "get".
+  /// `host` may carry a port; it is ignored here.
   std::optional<size_t> find(std::string_view method, std::string_view host, std::string_view match_key) const;
 
   size_t size() const { return routes_.size(); }

@@ -37,6 +37,17 @@ TEST(RouteTable, HeadMatchesGetRoutes) {
   EXPECT_EQ(find(t, "HEAD", "/api/weather"), 0u);
 }
 
+TEST(RouteTable, MethodMatchesWhateverItsCase) {
+  // Frameworks upper-case the method: "get /priced" must not fall through to a free catch-all.
+  auto t = table({"GET /priced", "/*"});
+  EXPECT_EQ(find(t, "get", "/priced"), 0u);
+  EXPECT_EQ(find(t, "Get", "/priced"), 0u);
+  EXPECT_EQ(find(t, "head", "/priced"), 0u);
+  EXPECT_EQ(find(t, "Head", "/priced"), 0u);
+  EXPECT_EQ(find(t, "post", "/priced"), 1u);
+  EXPECT_EQ(find(t, "GETX", "/priced"), 1u);
+}
+
 TEST(RouteTable, StarMatchesAnyRunIncludingSlashes) {
   auto t = table({"/public/*", "/files/*.json"});
   EXPECT_EQ(find(t, "GET", "/public/a/b/c"), 0u);
