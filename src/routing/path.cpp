@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "routing/host.hpp"
 #include "routing/unicode.hpp"
 
 namespace x402gw::routing {
@@ -150,6 +151,7 @@ std::string_view error_code(TargetError e) {
     case TargetError::whitespace_at_edge: return "whitespace_at_segment_edge";
     case TargetError::trailing_dot: return "dot_at_segment_end";
     case TargetError::parameters_only: return "parameters_only_segment";
+    case TargetError::invalid_authority: return "invalid_authority";
   }
   return "invalid_target";
 }
@@ -176,6 +178,7 @@ std::string_view describe(TargetError e) {
     case TargetError::whitespace_at_edge: return "a path segment starts or ends with whitespace, which is refused";
     case TargetError::trailing_dot: return "a path segment ends in '.', which is refused";
     case TargetError::parameters_only: return "a path segment has ';' parameters but no name, which is refused";
+    case TargetError::invalid_authority: return "the host in the absolute request target is not a valid host[:port]";
   }
   return "invalid request target";
 }
@@ -191,6 +194,7 @@ std::variant<Target, TargetError> normalise_target(std::string_view raw, size_t 
     std::string_view authority = raw.substr(0, end);
     if (authority.find('@') != std::string_view::npos) return TargetError::userinfo;
     if (authority.empty()) return TargetError::not_origin_form;
+    if (!parse_authority(authority)) return TargetError::invalid_authority;
     t.authority = std::string(authority);
     raw = end == std::string_view::npos ? std::string_view("/") : raw.substr(end);
     if (raw.front() != '/') {

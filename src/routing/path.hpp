@@ -38,6 +38,7 @@ enum class TargetError {
   whitespace_at_edge,     // a segment, or its name before ";params", starts or ends with whitespace
   trailing_dot,           // a segment, or its name before ";params", ends in '.', which Windows drops
   parameters_only,        // a segment that is only ";params": "/;x/a" is "//a" to Tomcat
+  invalid_authority,      // "http://x..y/": an absolute-form authority that is not host[:port]
 };
 
 /// A short, stable code for the error ("encoded_separator") and a sentence for people.

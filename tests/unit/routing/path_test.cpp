@@ -63,6 +63,17 @@ TEST(Path, AbsoluteFormKeepsTheAuthority) {
   EXPECT_EQ(ok("http://example.test").path, "/");
 }
 
+TEST(Path, AbsoluteFormNeedsARealHost) {
+  // The gateway routes on this authority instead of the Host header: one that is not a host
+  // would match no host-restricted route, so it is refused rather than routed as "any host".
+  for (const char* t : {"http://x..y/priced", "http://paid.example:99999/priced", "http://paid%2eexample/priced",
+                        "http://[::1/priced", "http://a,b/priced", "http://paid.example:/priced", "http://:80/x"}) {
+    EXPECT_EQ(err(t), TargetError::invalid_authority) << t;
+  }
+  EXPECT_EQ(ok("http://Paid.Example.:8080/priced").authority, "Paid.Example.:8080");  // made canonical by routing
+  EXPECT_EQ(ok("http://[::1]:8080/x?y").authority, "[::1]:8080");
+}
+
 TEST(Path, RefusesAmbiguousOrHostileTargets) {
   EXPECT_EQ(err("/api%2Fweather"), TargetError::encoded_separator);
   EXPECT_EQ(err("/api%2fweather"), TargetError::encoded_separator);
@@ -197,7 +208,7 @@ TEST(Path, KeepsPlainUnicodeAndOtherHarmlessSpellings) {
 TEST(Path, RefusalsAreDescribed) {
   for (TargetError e : {TargetError::double_encoding, TargetError::invalid_utf8, TargetError::lookalike_character,
                         TargetError::encoded_delimiter, TargetError::whitespace_at_edge, TargetError::trailing_dot,
-                        TargetError::parameters_only}) {
+                        TargetError::parameters_only, TargetError::invalid_authority}) {
     EXPECT_NE(error_code(e), "invalid_target");
     EXPECT_NE(describe(e), "invalid request target");
   }
