@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <vector>
+
 using namespace x402gw::routing;
 
 namespace {
@@ -57,4 +60,27 @@ TEST(Host, RefusesWhatIsNotAHost) {
   EXPECT_EQ(parsed(std::string_view("a\0b", 3)), "refused");
   EXPECT_EQ(parsed(std::string(256, 'a')), "refused");
   EXPECT_EQ(parsed(std::string(200, 'a') + "." + std::string(60, 'b')), "refused");
+}
+
+// Random authorities over the characters hosts are made of: whatever is accepted comes back
+// canonical (parsing the canonical host again changes nothing), lower case, without trailing dot.
+TEST(Host, CanonicalFormIsAFixedPoint) {
+  const std::vector<std::string> pieces = {"a", "B", "0", "1", "255", "256", "01", "0x1", ".", ":", "::", "[", "]",
+                                           "f", "ffff", "-", "_", "%", " ", "@", "8080", "\xc3\xa9"};
+  std::mt19937 rng(402);
+  int accepted = 0;
+  for (int round = 0; round < 200000; ++round) {
+    std::string text;
+    for (int n = 1 + static_cast<int>(rng() % 8); n > 0; --n) text += pieces[rng() % pieces.size()];
+    auto a = parse_authority(text);
+    if (!a) continue;
+    ++accepted;
+    auto again = parse_authority(a->host);
+    ASSERT_TRUE(again) << text;
+    EXPECT_EQ(again->host, a->host) << text;
+    EXPECT_EQ(again->port, std::nullopt) << text;
+    EXPECT_NE(a->host.back(), '.') << text;
+    for (char c : a->host) EXPECT_FALSE(c >= 'A' && c <= 'Z') << text;
+  }
+  EXPECT_GT(accepted, 1000);
 }
