@@ -25,7 +25,9 @@ Decision decide(const RequestHead& head, const config::Config& config) {
 
   auto normalised = normalise_target(head.target, config.limits.max_target_bytes);
   if (auto* error = std::get_if<TargetError>(&normalised)) {
-    const auto code = *error == TargetError::too_long ? core::Error::target_too_long : core::Error::invalid_target;
+    const auto code = *error == TargetError::too_long            ? core::Error::target_too_long
+                      : *error == TargetError::invalid_authority ? core::Error::invalid_host
+                                                                 : core::Error::invalid_target;
     return refuse(code, std::string(describe(*error)), true);
   }
   Decision d;

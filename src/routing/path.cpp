@@ -4,6 +4,9 @@
 #include <optional>
 #include <vector>
 
+#include "routing/host.hpp"
+#include "routing/unicode.hpp"
+
 namespace x402gw::routing {
 namespace {
 
@@ -63,6 +66,7 @@ std::variant<std::string, TargetError> decode_segment(std::string_view raw) {
       c = static_cast<unsigned char>(hi * 16 + lo);
       i += 2;
       if (c == '/' || c == '\\') return TargetError::encoded_separator;
+      if (c == '?' || c == '#') return TargetError::encoded_delimiter;
     } else if (c == ' ') {
       return TargetError::control_character;
     }
@@ -70,6 +74,61 @@ std::variant<std::string, TargetError> decode_segment(std::string_view raw) {
     out += static_cast<char>(c);
   }
   return out;
+}
+
+// True when `s`, which starts with a decoded '%', still holds an escape ("%41", or IIS's "%u0041"):
+// a server that decodes twice would read a character the gateway never saw.
+bool starts_with_escape(std::string_view s) {
+  auto hex_run = [&](size_t from, size_t n) {
+    if (s.size() < from + n) return false;
+    for (size_t i = from; i < from + n; ++i)
+      if (hex_value(s[i]) < 0) return false;
+    return true;
+  };
+  return hex_run(1, 2) || (s.size() > 1 && (s[1] == 'u' || s[1] == 'U') && hex_run(2, 4));
+}
+
+// The characters of a decoded segment: UTF-8 only (a lenient decoder reads the overlong C0 AF as
+// '/'), no C1 controls (NEL ends a line to some), no escape left for a second decoding.
+std::optional<TargetError> check_characters(std::string_view s) {
+  for (size_t pos = 0; pos < s.size();) {
+    const size_t start = pos;
+    auto c = next_code_point(s, pos);
+    if (!c) return TargetError::invalid_utf8;
+    if (*c >= 0x80 && *c <= 0x9f) return TargetError::control_character;
+    if (*c == '%' && starts_with_escape(s.substr(start))) return TargetError::double_encoding;
+  }
+  return std::nullopt;
+}
+
+// First and last code points of valid, non-empty UTF-8.
+char32_t first_code_point(std::string_view s) {
+  size_t pos = 0;
+  return next_code_point(s, pos).value_or(0);
+}
+char32_t last_code_point(std::string_view s) {
+  size_t pos = s.size() - 1;
+  while (pos > 0 && (static_cast<unsigned char>(s[pos]) & 0xC0) == 0x80) --pos;
+  return next_code_point(s, pos).value_or(0);
+}
+
+// A segment that is not "." or "..": refused when a server behind the gateway could read its
+// name as another one. Frameworks that strip ";params" see the name before the ';', so both the
+// segment and that name are checked.
+std::optional<TargetError> check_name(std::string_view segment) {
+  std::string_view bare = strip_params(segment);
+  if (bare.size() != segment.size() && (bare == "." || bare == "..")) return TargetError::ambiguous_dot_segment;
+  if (bare.empty()) return TargetError::parameters_only;
+  for (std::string_view name : {bare, segment}) {
+    // Spring's trimTokens, .NET's Trim and friends: "/priced%20" would be "/priced".
+    if (is_trimmable_space(first_code_point(name)) || is_trimmable_space(last_code_point(name)))
+      return TargetError::whitespace_at_edge;
+    // Windows drops trailing dots from file names: "/report.pdf." opens "/report.pdf".
+    if (name.back() == '.') return TargetError::trailing_dot;
+  }
+  for (size_t pos = 0; pos < segment.size();)
+    if (is_ascii_lookalike(next_code_point(segment, pos).value_or(0))) return TargetError::lookalike_character;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -85,6 +144,14 @@ std::string_view error_code(TargetError e) {
     case TargetError::ambiguous_dot_segment: return "ambiguous_dot_segment";
     case TargetError::userinfo: return "userinfo_in_target";
     case TargetError::too_long: return "target_too_long";
+    case TargetError::double_encoding: return "double_encoding";
+    case TargetError::invalid_utf8: return "invalid_utf8_in_path";
+    case TargetError::lookalike_character: return "lookalike_character";
+    case TargetError::encoded_delimiter: return "encoded_delimiter";
+    case TargetError::whitespace_at_edge: return "whitespace_at_segment_edge";
+    case TargetError::trailing_dot: return "dot_at_segment_end";
+    case TargetError::parameters_only: return "parameters_only_segment";
+    case TargetError::invalid_authority: return "invalid_authority";
   }
   return "invalid_target";
 }
@@ -100,6 +167,18 @@ std::string_view describe(TargetError e) {
     case TargetError::ambiguous_dot_segment: return "the path has a dot segment with parameters ('..;x'), which is refused";
     case TargetError::userinfo: return "user information in the request target is refused";
     case TargetError::too_long: return "the request target is too long";
+    case TargetError::double_encoding:
+      return "the path contains an escape that survives decoding ('%25' followed by two hex digits), which is refused";
+    case TargetError::invalid_utf8:
+      return "the decoded path is not valid UTF-8 (overlong forms such as %C0%AF included)";
+    case TargetError::lookalike_character:
+      return "the path contains a character that Unicode normalisation turns into ASCII (such as U+FF0F for '/'), "
+             "which is refused";
+    case TargetError::encoded_delimiter: return "the path contains an encoded '?' or '#' (%3F, %23), which is refused";
+    case TargetError::whitespace_at_edge: return "a path segment starts or ends with whitespace, which is refused";
+    case TargetError::trailing_dot: return "a path segment ends in '.', which is refused";
+    case TargetError::parameters_only: return "a path segment has ';' parameters but no name, which is refused";
+    case TargetError::invalid_authority: return "the host in the absolute request target is not a valid host[:port]";
   }
   return "invalid request target";
 }
@@ -115,6 +194,7 @@ std::variant<Target, TargetError> normalise_target(std::string_view raw, size_t 
     std::string_view authority = raw.substr(0, end);
     if (authority.find('@') != std::string_view::npos) return TargetError::userinfo;
     if (authority.empty()) return TargetError::not_origin_form;
+    if (!parse_authority(authority)) return TargetError::invalid_authority;
     t.authority = std::string(authority);
     raw = end == std::string_view::npos ? std::string_view("/") : raw.substr(end);
     if (raw.front() != '/') {
@@ -146,14 +226,14 @@ std::variant<Target, TargetError> normalise_target(std::string_view raw, size_t 
     auto decoded = decode_segment(raw_segment);
     if (auto* e = std::get_if<TargetError>(&decoded)) return *e;
     std::string segment = std::get<std::string>(std::move(decoded));
+    if (auto e = check_characters(segment)) return *e;
 
     ends_in_directory = segment.empty() || segment == "." || segment == "..";
     if (segment == "..") {
       if (segments.empty()) return TargetError::escapes_root;
       segments.pop_back();
     } else if (!segment.empty() && segment != ".") {
-      std::string_view bare = strip_params(segment);
-      if (bare.size() != segment.size() && (bare == "." || bare == "..")) return TargetError::ambiguous_dot_segment;
+      if (auto e = check_name(segment)) return *e;
       segments.push_back(std::move(segment));
     }
     if (next == std::string_view::npos) break;

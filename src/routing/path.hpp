@@ -1,7 +1,10 @@
 #pragma once
 // Request-target normalisation. The gateway prices and forwards the same canonical path, so no
 // spelling of a priced path (encodings, dot segments, doubled slashes, case, ;params) can reach the
-// upstream for free: a target is either made canonical or refused.
+// upstream for free: a target is either made canonical or refused. A spelling is refused when a
+// server behind the gateway could still read it as another path than the one priced: by decoding
+// it again, decoding UTF-8 leniently, normalising Unicode (NFKC, case, "best fit"), trimming
+// whitespace or dots from a name, stripping ";params", or ending the path at a decoded '?' or '#'.
 #include <string>
 #include <string_view>
 #include <variant>
@@ -22,11 +25,20 @@ enum class TargetError {
   not_origin_form,        // neither "/..." nor "http(s)://host/..."
   bad_percent_encoding,   // '%' not followed by two hex digits
   encoded_separator,      // %2F or %5C: a slash the upstream may or may not decode
-  control_character,      // NUL, CR, LF, other C0 controls or DEL, raw or encoded
+  control_character,      // NUL, CR, LF, other C0 or C1 controls or DEL, raw or encoded
   escapes_root,           // more ".." segments than there are segments
   ambiguous_dot_segment,  // "..;x" or ".;x": dot segments some servers see through ;params
   userinfo,               // "http://user@host/"
   too_long,
+  // Spellings that one more decoding, Unicode normalisation or trimming turns into another path:
+  double_encoding,        // "%2541": an escape left after decoding, which a second decoding reads
+  invalid_utf8,           // not UTF-8 once decoded: overlong '/' or '.' (%C0%AF), stray bytes, surrogates
+  lookalike_character,    // a character NFKC, case mapping or "best fit" makes ASCII (U+FF0F, U+0131)
+  encoded_delimiter,      // %3F or %23: a '?' or '#' in a name, where some servers end the path
+  whitespace_at_edge,     // a segment, or its name before ";params", starts or ends with whitespace
+  trailing_dot,           // a segment, or its name before ";params", ends in '.', which Windows drops
+  parameters_only,        // a segment that is only ";params": "/;x/a" is "//a" to Tomcat
+  invalid_authority,      // "http://x..y/": an absolute-form authority that is not host[:port]
 };
 
 /// A short, stable code for the error ("encoded_separator") and a sentence for people.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "routing/host.hpp"
+
 namespace x402gw::routing {
 namespace {
 
@@ -16,18 +18,6 @@ bool method_equals(std::string_view route_method, std::string_view request_metho
   return route_method.size() == request_method.size() &&
          std::equal(route_method.begin(), route_method.end(), request_method.begin(), [](char a, char b) {
            return a == std::toupper(static_cast<unsigned char>(b));
-         });
-}
-
-bool host_equals(std::string_view configured, std::string_view request_host) {
-  // Strip the port, then compare case-insensitively. IPv6 literals keep their brackets.
-  if (auto colon = request_host.rfind(':'); colon != std::string_view::npos && request_host.find(']') == std::string_view::npos)
-    request_host = request_host.substr(0, colon);
-  else if (auto bracket = request_host.find("]:"); bracket != std::string_view::npos)
-    request_host = request_host.substr(0, bracket + 1);
-  return configured.size() == request_host.size() &&
-         std::equal(configured.begin(), configured.end(), request_host.begin(), [](char a, char b) {
-           return a == std::tolower(static_cast<unsigned char>(b));
          });
 }
 
@@ -47,9 +37,18 @@ std::optional<RouteMatcher> parse_match(std::string_view text, std::string_view 
   }
   auto pattern = PathPattern::compile(text, error);
   if (!pattern) return std::nullopt;
-  std::string lower_host;
-  for (char c : host) lower_host += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return RouteMatcher{std::move(method), std::move(lower_host), std::move(*pattern)};
+  // The configured host is compared with the request's canonical host, so it is made canonical
+  // the same way; one that can never equal a request's host is an error, not a dead route.
+  std::string canonical_host;
+  if (!host.empty()) {
+    auto authority = parse_authority(host);
+    if (!authority || authority->port) {
+      if (error) *error = "the host '" + std::string(host) + "' must be a host name or IP address, without port";
+      return std::nullopt;
+    }
+    canonical_host = std::move(authority->host);
+  }
+  return RouteMatcher{std::move(method), std::move(canonical_host), std::move(*pattern)};
 }
 
 void RouteTable::add(RouteMatcher m) {
@@ -73,11 +72,17 @@ void RouteTable::add(RouteMatcher m) {
 }
 
 std::optional<size_t> RouteTable::find(std::string_view method, std::string_view host, std::string_view key) const {
+  // The request's host is parsed once, and only if a route restricts the host.
+  std::optional<std::optional<Authority>> authority;
+  auto host_matches = [&](const std::string& route_host) {
+    if (!authority) authority = parse_authority(host);
+    return *authority && (*authority)->host == route_host;
+  };
   auto matches = [&](uint32_t i) {
     const RouteMatcher& r = routes_[i];
     if (!r.method.empty() && !method_equals(r.method, method) && !(r.method == "GET" && method_equals("HEAD", method)))
       return false;
-    if (!r.host.empty() && !host_equals(r.host, host)) return false;
+    if (!r.host.empty() && !host_matches(r.host)) return false;
     return r.pattern.matches(key);
   };
   // Walk the key's segments down the trie; on each node passed, the first matching route there

@@ -13,11 +13,12 @@ namespace x402gw::routing {
 /// What a route matches on.
 struct RouteMatcher {
   std::string method;     // upper case; empty: any method
-  std::string host;       // lower case host without port; empty: any host
+  std::string host;       // canonical host (parse_authority), without port; empty: any host
   PathPattern pattern;
 };
 
-/// Parses "GET /api/weather" or "/public/*" into a matcher; nullopt with `error` set on failure.
+/// Parses "GET /api/weather" or "/public/*" and a host ("" for any; no port) into a matcher;
+/// nullopt with `error` set on failure.
 std::optional<RouteMatcher> parse_match(std::string_view text, std::string_view host, std::string* error);
 
 /// An ordered list of matchers, indexed by the path segments their patterns fix, so that finding a
@@ -30,7 +31,9 @@ class RouteTable {
 
   /// The index of the first route that matches, if any. The method matches whatever its case, and
   /// HEAD requests match GET routes, so a priced GET cannot be probed for free with HEAD or "get".
-  /// `host` may carry a port; it is ignored here.
+  /// `host` is the request's raw authority (Host header value or absolute-form authority, port
+  /// allowed): it is made canonical with parse_authority (case, trailing dot, IPv6 spelling) before
+  /// it is compared, and one that does not parse matches no host-restricted route.
   std::optional<size_t> find(std::string_view method, std::string_view host, std::string_view match_key) const;
 
   size_t size() const { return routes_.size(); }

@@ -87,6 +87,31 @@ TEST(RouteTable, HostRestrictsARoute) {
   EXPECT_EQ(t.find("GET", "other.example.com", "/x"), std::nullopt);
 }
 
+TEST(RouteTable, HostMatchIgnoresCaseAndTheTrailingDot) {
+  RouteTable t;
+  std::string e;
+  t.add(*parse_match("GET /x", "paid.example", &e));
+  t.add(*parse_match("GET /y", "Other.Example.", &e));  // configured with a trailing dot
+  t.add(*parse_match("/*", "", &e));
+  EXPECT_EQ(t.find("GET", "paid.example.", "/x"), 0u);
+  EXPECT_EQ(t.find("GET", "paid.example.:8080", "/x"), 0u);
+  EXPECT_EQ(t.find("GET", "PAID.Example.", "/x"), 0u);
+  EXPECT_EQ(t.find("GET", "other.example", "/y"), 1u);
+  EXPECT_EQ(t.find("GET", "other.example.", "/y"), 1u);
+  // Not a host: no host-restricted route matches it.
+  EXPECT_EQ(t.find("GET", "paid.example..", "/x"), 2u);
+  EXPECT_EQ(t.find("GET", "", "/x"), 2u);
+}
+
+TEST(RouteTable, ConfiguredHostMustBeAHostWithoutPort) {
+  std::string e;
+  EXPECT_FALSE(parse_match("/x", "paid.example:8080", &e));
+  EXPECT_FALSE(parse_match("/x", "paid example", &e));
+  EXPECT_FALSE(parse_match("/x", "x..y", &e));
+  ASSERT_TRUE(parse_match("/x", "[::1]", &e));
+  EXPECT_EQ(parse_match("/x", "[0::1]", &e)->host, "[::1]");
+}
+
 TEST(RouteTable, BadPatternsAreRefused) {
   std::string e;
   EXPECT_FALSE(parse_match("get /x", "", &e));
