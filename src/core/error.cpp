@@ -44,6 +44,7 @@ Entry entry(Error e) noexcept {
     case Error::facilitator_rate_limited: return {"facilitator_rate_limited", "facilitator_rate_limited", "the facilitator is rate limiting"};
     case Error::facilitator_bad_response: return {"facilitator_bad_response", "facilitator_bad_response", "the facilitator's answer has the wrong shape"};
     case Error::settlement_unknown: return {"settlement_unknown", "settlement_unknown", "the settlement was sent and its outcome is unknown"};
+    case Error::settlement_timeout: return {"settlement_timeout", "facilitator_timeout", "the settlement was sent and not answered in time"};
     case Error::state_unavailable: return {"state_unavailable", "state_unavailable", "the payment state store is unavailable"};
     case Error::admin_not_found: return {"admin_not_found", "not_found", "no such admin endpoint"};
     case Error::admin_method_not_allowed: return {"admin_method_not_allowed", "method_not_allowed", "method not allowed"};
@@ -74,6 +75,6 @@ std::string_view name(Error e) noexcept { return entry(e).name; }
 
 bool is_upstream(Error e) noexcept { return e >= Error::upstream_resolve && e <= Error::upstream_response_too_large; }
 
-bool is_facilitator(Error e) noexcept { return e >= Error::facilitator_resolve && e <= Error::settlement_unknown; }
+bool is_facilitator(Error e) noexcept { return e >= Error::facilitator_resolve && e <= Error::settlement_timeout; }
 
 }  // namespace x402gw::core

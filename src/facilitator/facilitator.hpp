@@ -36,7 +36,7 @@ class Facilitator {
   /// POST /verify with a prepared body (x402::facilitator_request_body).
   virtual awaitable<VerifyOutcome> verify(const std::string& body) = 0;
   /// POST /settle. Never sent twice: an answer that does not come after the request went out is
-  /// core::Error::settlement_unknown.
+  /// core::Error::settlement_unknown (connection closed) or settlement_timeout: it may have settled.
   virtual awaitable<SettleOutcome> settle(const std::string& body) = 0;
   /// GET /supported.
   virtual awaitable<SupportedOutcome> supported() = 0;

@@ -26,7 +26,10 @@ std::string describe(const config::Facilitator& f, Error e, const std::string& p
     case Error::facilitator_write:
     case Error::facilitator_read: return "facilitator '" + f.name + "' closed the connection during " + path;
     case Error::settlement_unknown:
-      return "facilitator '" + f.name + "' received the settlement but its answer did not arrive; the payment may have settled";
+      return "facilitator '" + f.name + "' received the settlement but closed the connection without an answer; the payment may have settled";
+    case Error::settlement_timeout:
+      return "facilitator '" + f.name + "' did not answer the settlement within " + std::to_string(f.timeout.count()) +
+             "ms; the payment may have settled";
     default: return "facilitator '" + f.name + "' sent a malformed HTTP answer to " + path;
   }
 }
@@ -79,7 +82,7 @@ awaitable<RawAnswer> HttpFacilitator::call(bhttp::verb method, const std::string
     Error e = net::transport_error(net::Side::facilitator, pooled.failure);
     if (e == Error::facilitator_connect_timeout && deadline_binds) e = Error::facilitator_timeout;
     // The settlement went out and no answer came: it may have settled. Never "failed".
-    if (is_settle && pooled.request_written) e = Error::settlement_unknown;
+    if (is_settle && pooled.request_written) e = e == Error::facilitator_timeout ? Error::settlement_timeout : Error::settlement_unknown;
     answer.error = e;
     answer.detail = describe(f, e, path, 0);
     co_return answer;

@@ -207,7 +207,7 @@ awaitable<Event> Driver::settle() {
   if (settled.error) {
     error_ = *settled.error;
     message_ = std::move(settled.detail);
-    if (error_ == Error::settlement_unknown) co_return Event::settle_unknown;
+    if (error_ == Error::settlement_unknown || error_ == Error::settlement_timeout) co_return Event::settle_unknown;
     settlement_ = x402::failed_settlement(std::string(core::public_code(error_)), message_, ctx_.record.network, ctx_.record.payer);
     co_return Event::settle_failed;
   }

@@ -144,7 +144,8 @@ std::optional<std::string> parse_name(std::string_view s) {
     }
     const char c = s[i];
     const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    if (!letter && !is_digit(c) && c != '-' && c != '_') return std::nullopt;  // ASCII only, whatever the locale
+    // RFC 3986 unreserved characters only (no sub-delims, no percent-encoding), ASCII whatever the locale.
+    if (!letter && !is_digit(c) && c != '-' && c != '_' && c != '~') return std::nullopt;
     out += c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
   }
   std::string_view last = std::string_view(out).substr(out.rfind('.') + 1);  // npos + 1 == 0

@@ -114,15 +114,21 @@ test("a 4xx facilitator answer with a proper VerifyResponse body is read as a ve
   assert.equal((await res.json()).error, "invalid_payload");
 });
 
-test("verify valid, settle times out: 504 with a failed receipt, the upstream's answer is not released", async () => {
+// A settlement that went out and was not answered may have landed: no "failed" receipt, the
+// answer is not released, and the same payment is not accepted again.
+test("verify valid, settle times out: 504, no failed receipt, the answer is not released, the payment not reusable", async () => {
   script(undefined, () => ({ delayMs: 3000, body: { success: true, transaction: "0x1" } }));
-  const res = await pay(gw, "/paid");
+  const c = await challenge(gw.url("/paid"));
+  const header = paymentHeader(2, c.v2);
+  const res = await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
   const body = await expectError(res, 504, "facilitator_timeout");
   assert.ok(!JSON.stringify(body).includes("ok"));
-  const receipt = decodeHeader(res.headers.get("payment-response"));
-  assert.equal(receipt.success, false);
-  assert.equal(receipt.errorReason, "facilitator_timeout");
+  assert.equal(res.headers.get("payment-response"), null);
   assert.equal(upstream.requests.length, 1);
+  const again = await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
+  assert.equal(again.status, 402);
+  assert.equal((await again.json()).error, "payment_outcome_unknown");
+  assert.equal(facilitator.calls.filter((x) => x.endpoint === "settle").length, 1);
 });
 
 test("verify valid, settle 5xx: 502 with a failed receipt", async () => {

@@ -23,6 +23,7 @@ TEST(Host, RegisteredNamesAreLowerCasedWithoutTrailingDot) {
   EXPECT_EQ(parsed("Api.Example.Com:8402"), "api.example.com|8402");
   EXPECT_EQ(parsed("localhost"), "localhost");
   EXPECT_EQ(parsed("my_host-1.internal"), "my_host-1.internal");
+  EXPECT_EQ(parsed("a-b_c~1.example"), "a-b_c~1.example");  // RFC 3986 unreserved
   EXPECT_EQ(parsed("123.example"), "123.example");
   EXPECT_EQ(parsed("h:1"), "h|1");
   EXPECT_EQ(parsed("h:65535"), "h|65535");
