@@ -74,6 +74,7 @@ class Driver {
   bool claim_open_ = false;
   std::string facilitator_body_;
   std::string request_body_;             // settle-before: the whole request body
+  bool had_body_ = false;                // the request carried a body (read into request_body_)
   upstream::HeldResponse held_;          // settle-after: the upstream's answer
   std::optional<x402::SettleResult> settlement_;
   // What the next reply says: a reason code for challenges, an error for error replies.
@@ -180,6 +181,7 @@ awaitable<Event> Driver::verify() {
 }
 
 awaitable<Event> Driver::read_body() {
+  had_body_ = io_.body_pending();
   std::optional<net::BodyFailure> failure = co_await net::read_whole_body(io_, request_body_);
   if (!failure) co_return Event::body_read;
   error_ = failure->error;
@@ -227,7 +229,7 @@ awaitable<Event> Driver::stream() {
   if (!route_.payer_header.empty() && !ctx_.record.payer.empty())
     options.request_headers.emplace_back(route_.payer_header, ctx_.record.payer);
   options.response_headers = receipt_headers();
-  options.body = &request_body_;
+  if (had_body_) options.body = &request_body_;
   upstream::ForwardResult result = co_await services_.delivery.stream(ctx_, io_, options);
   if (!result.error) co_return Event::forwarded;
   error_ = *result.error;

@@ -1,7 +1,7 @@
 // The paid flow over real sockets: the real gateway, a real upstream, a scripted facilitator.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, decodeHeader, BUYER, PAY_TO } from "../support/gateway.mjs";
+import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, decodeHeader, BUYER, PAY_TO, resetRecorders } from "../support/gateway.mjs";
 
 let upstream, facilitator, gw;
 
@@ -33,12 +33,7 @@ after(async () => {
   await facilitator.close();
 });
 
-function reset(script = {}) {
-  upstream.requests.length = 0;
-  facilitator.calls.length = 0;
-  facilitator.script.verify = script.verify;
-  facilitator.script.settle = script.settle;
-}
+const reset = (script) => resetRecorders(upstream, facilitator, script);
 
 test("an unpaid request gets a 402 both generations understand, and never reaches the upstream", async () => {
   reset();

@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, decodeHeader, deadPort } from "../support/gateway.mjs";
+import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, decodeHeader, deadPort, resetRecorders } from "../support/gateway.mjs";
 import { connect, request, metric, waitFor, sleep } from "../support/raw.mjs";
 
 let upstream, facilitator, gw;
@@ -55,12 +55,7 @@ after(async () => {
   await facilitator.close();
 });
 
-function reset(script = {}) {
-  upstream.requests.length = 0;
-  facilitator.calls.length = 0;
-  facilitator.script.verify = script.verify;
-  facilitator.script.settle = script.settle;
-}
+const reset = (script) => resetRecorders(upstream, facilitator, script);
 
 const settles = () => facilitator.calls.filter((c) => c.endpoint === "settle").length;
 

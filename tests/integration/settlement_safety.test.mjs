@@ -2,7 +2,7 @@
 // sent twice for one payment, and a failed settlement answers 402 with its receipt, never 429.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, decodeHeader, BUYER } from "../support/gateway.mjs";
+import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, decodeHeader, BUYER, resetRecorders } from "../support/gateway.mjs";
 import { connect, sleep } from "../support/raw.mjs";
 
 let upstream, facilitator, gw;
@@ -28,12 +28,7 @@ after(async () => {
   await facilitator.close();
 });
 
-function reset(script = {}) {
-  upstream.requests.length = 0;
-  facilitator.calls.length = 0;
-  facilitator.script.verify = script.verify;
-  facilitator.script.settle = script.settle;
-}
+const reset = (script) => resetRecorders(upstream, facilitator, script);
 
 const endpoints = () => facilitator.calls.map((c) => c.endpoint);
 const settles = () => endpoints().filter((e) => e === "settle").length;

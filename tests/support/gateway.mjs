@@ -162,6 +162,15 @@ export async function startFacilitator(script = {}) {
   return { port, url: `http://127.0.0.1:${port}`, calls, probes, script, close: () => closeServer(server) };
 }
 
+/** Forgets what `upstream` and `facilitator` recorded and sets the facilitator's verify/settle
+ *  script (undefined: the defaults), between tests that share them. */
+export function resetRecorders(upstream, facilitator, script = {}) {
+  upstream.requests.length = 0;
+  facilitator.calls.length = 0;
+  facilitator.script.verify = script.verify;
+  facilitator.script.settle = script.settle;
+}
+
 /** A free TCP port nobody listens on (bound, then released). */
 export async function deadPort() {
   const server = net.createServer();
