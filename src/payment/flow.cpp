@@ -22,6 +22,17 @@ constexpr const char* kPlainMessage = "Payment required: pay with X-PAYMENT (x40
 
 const char* receipt_header(int version) { return version == 2 ? "PAYMENT-RESPONSE" : "X-PAYMENT-RESPONSE"; }
 
+// A payer address as the facilitator or the payload names it goes into an upstream header and the
+// access log: only a plain token (an address of any chain) is taken, never bytes that could end a
+// header or start another one.
+bool plain_token(std::string_view s) {
+  if (s.empty() || s.size() > 128) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '.' || c == '-' || c == '_' || c == ':'))
+      return false;
+  return true;
+}
+
 x402::ResourceInfo resource_of(const routing::RequestContext& ctx) {
   const config::Route& route = *ctx.route();
   const std::string base = ctx.config.public_url.empty() ? "http://" + ctx.host() : ctx.config.public_url;
@@ -170,7 +181,8 @@ awaitable<Event> Driver::verify() {
     message_ = std::move(verified.detail);
     co_return Event::verify_failed;
   }
-  ctx_.record.payer = verified.result.payer.empty() ? x402::scheme_for(*requirement_).payer(*payment_) : verified.result.payer;
+  const std::string named = x402::scheme_for(*requirement_).payer(*payment_);
+  ctx_.record.payer = plain_token(verified.result.payer) ? verified.result.payer : plain_token(named) ? named : std::string();
   if (!verified.result.valid) {
     reason_ = verified.result.invalid_reason;
     message_ = verified.result.invalid_message.empty() ? "the facilitator found the payment invalid" : verified.result.invalid_message;
@@ -220,7 +232,7 @@ awaitable<Event> Driver::settle() {
     co_return Event::settle_refused;
   }
   ctx_.record.transaction = settlement_->transaction;
-  if (!settlement_->payer.empty()) ctx_.record.payer = settlement_->payer;
+  if (plain_token(settlement_->payer)) ctx_.record.payer = settlement_->payer;
   co_return Event::settled;
 }
 

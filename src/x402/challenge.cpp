@@ -1,5 +1,6 @@
 #include "x402/challenge.hpp"
 
+#include "core/json_text.hpp"
 #include "x402/base64.hpp"
 
 namespace x402gw::x402 {
@@ -23,7 +24,7 @@ Challenge build_challenge(const std::vector<Requirement>& requirements, const Re
     if (!r.v1_network.empty()) v1_accepts.push_back(to_v1_json(r, resource));
   nlohmann::json body = {{"x402Version", 1}, {"error", error}, {"accepts", std::move(v1_accepts)}};
   if (!message.empty()) body["message"] = message;
-  return Challenge{body.dump(), base64_encode(payment_required_v2(requirements, resource, error).dump())};
+  return Challenge{core::json_text(body), base64_encode(core::json_text(payment_required_v2(requirements, resource, error)))};
 }
 
 }  // namespace x402gw::x402

@@ -1,5 +1,6 @@
 #include "x402/facilitator_messages.hpp"
 
+#include "core/json_text.hpp"
 #include "x402/base64.hpp"
 
 namespace x402gw::x402 {
@@ -19,7 +20,7 @@ std::string facilitator_request_body(const PaymentPayload& payment, const Requir
       {"paymentPayload", payment.document},
       {"paymentRequirements", payment.version == 1 ? to_v1_json(requirement, resource) : to_v2_json(requirement)},
   };
-  return body.dump();
+  return core::json_text(body);
 }
 
 std::optional<VerifyResult> parse_verify_response(std::string_view body) {
@@ -91,7 +92,7 @@ bool supports(const std::vector<SupportedKind>& kinds, const Requirement& r) {
   return false;
 }
 
-std::string encode_receipt(const SettleResult& settle) { return base64_encode(settle.document.dump()); }
+std::string encode_receipt(const SettleResult& settle) { return base64_encode(core::json_text(settle.document)); }
 
 SettleResult failed_settlement(std::string reason, std::string message, const std::string& network,
                                const std::string& payer) {

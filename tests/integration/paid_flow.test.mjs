@@ -214,3 +214,24 @@ test("the access log has the payment's outcome and never the payment header", as
   assert.ok(line.transaction);
   assert.ok(!JSON.stringify(gw.access).includes("signature"));
 });
+
+// A facilitator's payer goes into an upstream header: bytes that could end that header and start
+// another are never taken; the payload's own payer is used instead.
+test("a payer with CR/LF from the facilitator cannot inject an upstream header", async () => {
+  reset({
+    verify: () => ({ body: { isValid: true, payer: "0xabc\r\nX-Injected: 1" } }),
+    settle: (b) => ({ body: { success: true, transaction: "0x" + "cd".repeat(32), network: b.paymentRequirements.network, payer: "0xabc\r\nX-Injected: 2" } }),
+  });
+  const c = await challenge(gw.url("/api/weather"));
+  const res = await fetch(gw.url("/api/weather"), { headers: { "PAYMENT-SIGNATURE": paymentHeader(2, c.v2) } });
+  assert.equal(res.status, 200);
+  assert.equal(upstream.requests.length, 1);
+  const seen = upstream.requests[0].headers;
+  assert.equal(seen["x-injected"], undefined);
+  assert.equal(seen["x-payment-payer"], BUYER);
+  // The access line is written once the answer went out: wait for it.
+  let log;
+  for (let i = 0; i < 50 && !(log = gw.access.find((l) => l.transaction === "0x" + "cd".repeat(32))); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(log, "the access log has the request");
+  assert.equal(log.payer, BUYER);
+});
