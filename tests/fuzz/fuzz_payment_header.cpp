@@ -17,10 +17,25 @@ std::vector<x402gw::x402::Requirement> requirements() {
   r.extra = {{"name", "USDC"}, {"version", "2"}};
   return {r};
 }
+
+// One requirement per other network family, so that every scheme's parser is reached.
+std::vector<x402gw::x402::Requirement> other_families() {
+  std::vector<x402gw::x402::Requirement> out;
+  for (const char* network : {"solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1", "stellar:testnet", "stacks:2147483648", "acme:1"}) {
+    x402gw::x402::Requirement r;
+    r.network = network;
+    r.amount = "10000";
+    r.asset = "ASSET";
+    r.pay_to = "PAYTO";
+    out.push_back(r);
+  }
+  return out;
+}
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto reqs = requirements();
+  static const auto others = other_families();
   std::string input(reinterpret_cast<const char*>(data), size);
   // Both the raw input as a header value and its base64 form (so the JSON layer is reached often).
   for (const std::string& value : {input, x402gw::x402::base64_encode(input)}) {
@@ -32,6 +47,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         // An identity is never empty: a payload without one is refused instead.
         auto identity = x402gw::x402::scheme_for(reqs.front()).identity(*p, reqs.front());
         if (auto* id = std::get_if<std::string>(&identity); id && id->empty()) __builtin_trap();
+        for (const auto& r : others) {
+          const auto& scheme = x402gw::x402::scheme_for(r);
+          auto other = scheme.identity(*p, r);
+          if (auto* id = std::get_if<std::string>(&other); id && id->empty()) __builtin_trap();
+          (void)scheme.precheck(*p, r);
+          (void)scheme.payer(*p);
+        }
       }
     }
   }
