@@ -4,6 +4,8 @@
 #include <cctype>
 #include <charconv>
 
+#include "core/strings.hpp"
+
 namespace x402gw::config {
 namespace {
 
@@ -51,8 +53,7 @@ std::optional<Url> parse_url(std::string_view text, std::string* error) {
     return std::nullopt;
   };
   Url u;
-  std::string lower(text.substr(0, 8));
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  const std::string lower = core::to_lower(text.substr(0, 8));
   if (lower.rfind("https://", 0) == 0) {
     u.tls = true;
     text.remove_prefix(8);

@@ -4,6 +4,7 @@
 #include <optional>
 #include <vector>
 
+#include "core/strings.hpp"
 #include "routing/host.hpp"
 #include "routing/unicode.hpp"
 
@@ -48,7 +49,7 @@ void append_encoded(std::string& out, std::string_view segment) {
 bool istarts_with(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
   for (size_t i = 0; i < prefix.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(s[i])) != prefix[i]) return false;
+    if (core::ascii_lower(s[i]) != prefix[i]) return false;
   return true;
 }
 
@@ -253,7 +254,7 @@ std::variant<Target, TargetError> normalise_target(std::string_view raw, size_t 
   t.match_key = "/";
   for (size_t i = 0; i < segments.size(); ++i) {
     if (i) t.match_key += '/';
-    for (char ch : strip_params(segments[i])) t.match_key += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    for (char ch : strip_params(segments[i])) t.match_key += core::ascii_lower(ch);
   }
   return t;
 }

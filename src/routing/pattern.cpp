@@ -3,6 +3,8 @@
 #include <cctype>
 #include <limits>
 
+#include "core/strings.hpp"
+
 namespace x402gw::routing {
 
 std::optional<PathPattern> PathPattern::compile(std::string_view text, std::string* error) {
@@ -42,7 +44,7 @@ std::optional<PathPattern> PathPattern::compile(std::string_view text, std::stri
       p.steps_.push_back({Op::segment_run, 0});
       i = after - 1;
     } else {
-      p.steps_.push_back({Op::ch, static_cast<char>(std::tolower(static_cast<unsigned char>(c)))});
+      p.steps_.push_back({Op::ch, core::ascii_lower(c)});
     }
   }
   for (const Step& s : p.steps_) {

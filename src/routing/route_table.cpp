@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.hpp"
 #include "routing/host.hpp"
 
 namespace x402gw::routing {
@@ -15,10 +16,7 @@ bool is_token(std::string_view s) {
 // Methods are case-sensitive tokens (RFC 9110), but frameworks behind the gateway upper-case
 // them: "get" must meet the route "GET" would, or it reaches a priced handler for free.
 bool method_equals(std::string_view route_method, std::string_view request_method) {
-  return route_method.size() == request_method.size() &&
-         std::equal(route_method.begin(), route_method.end(), request_method.begin(), [](char a, char b) {
-           return a == std::toupper(static_cast<unsigned char>(b));
-         });
+  return core::iequals(route_method, request_method);  // route methods are stored in upper case
 }
 
 }  // namespace

@@ -3,14 +3,10 @@
 #include <algorithm>
 #include <cctype>
 
+#include "core/strings.hpp"
+
 namespace x402gw::x402 {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 Asset usdc(std::string address, std::string eip712_name) {
   return Asset{"USDC", std::move(address), 6, true, Eip712Domain{std::move(eip712_name), "2"}};
@@ -79,7 +75,7 @@ const Asset* Network::usd_asset() const {
 
 const Asset* Network::find_asset(std::string_view key) const {
   for (const auto& a : assets)
-    if (iequals(a.symbol, key) || iequals(a.address, key)) return &a;
+    if (core::iequals(a.symbol, key) || core::iequals(a.address, key)) return &a;
   return nullptr;
 }
 
@@ -99,7 +95,7 @@ bool is_caip2(std::string_view id) {
 
 std::optional<Network> resolve_network(std::string_view name) {
   for (const auto& n : known_networks())
-    if (n.caip2 == name || (!n.v1_name.empty() && iequals(n.v1_name, name))) return n;
+    if (n.caip2 == name || (!n.v1_name.empty() && core::iequals(n.v1_name, name))) return n;
   if (!is_caip2(name)) return std::nullopt;
   auto ns = name.substr(0, name.find(':'));
   if (ns == "eip155") {

@@ -32,17 +32,6 @@ std::string string_member(const nlohmann::json& j, const char* key) {
   return m && m->is_string() ? m->get<std::string>() : std::string();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::string identity_network(const Requirement& requirement) {
   return requirement.network.empty() ? requirement.v1_network : requirement.network;

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <variant>
 
+#include "core/strings.hpp"
 #include "x402/scheme.hpp"
 
 namespace x402gw::x402::scheme_support {
@@ -32,11 +33,9 @@ const nlohmann::json* member(const nlohmann::json& j, const char* key);
 /// A string member's value; "" when absent or not a string.
 std::string string_member(const nlohmann::json& j, const char* key);
 
-/// Case-insensitive ASCII equality.
-bool iequals(std::string_view a, std::string_view b);
-
+using core::iequals;
 /// ASCII lower case.
-std::string lower(std::string_view s);
+inline std::string lower(std::string_view s) { return core::to_lower(s); }
 
 /// The network an identity names: the requirement's CAIP-2 id (so a v1 and a v2 presentation of
 /// one payment share an identity), its v1 name only when it has no CAIP-2 id.
