@@ -14,6 +14,10 @@ namespace x402gw::core {
 /// Extra response headers, in order.
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
+/// Access-Control-Expose-Headers for every answer that carries x402 headers: browsers reading
+/// them from another origin need them exposed.
+inline constexpr const char* kExposedPaymentHeaders = "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE";
+
 /// An error: status and public code come from the error, the sentence from the caller.
 struct ErrorReply {
   Error error = Error::internal;

@@ -36,10 +36,9 @@ class HttpFacilitator final : public Facilitator {
   awaitable<SettleOutcome> settle(const std::string& body) override;
   awaitable<SupportedOutcome> supported() override;
 
+ private:
   /// One request and its raw answer. `settle` calls are never resent once written.
   awaitable<RawAnswer> call(bhttp::verb method, const std::string& path, const std::string& body, bool is_settle);
-
- private:
   template <class Result, class Parse>
   awaitable<Outcome<Result>> exchange(bhttp::verb method, const char* endpoint, const std::string& body, Parse parse);
 

@@ -14,8 +14,6 @@ void common_headers(bhttp::response<bhttp::string_body>& res, std::string_view c
   res.set(bhttp::field::cache_control, "no-store");
 }
 
-// Browsers reading these from another origin need them exposed.
-constexpr const char* kExposed = "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE";
 
 template <class... F>
 struct Overloaded : F... {
@@ -87,7 +85,7 @@ bhttp::response<bhttp::string_body> render(const core::Reply& reply, unsigned ve
                    res.result(402);
                    common_headers(res, "application/json");
                    res.set("PAYMENT-REQUIRED", r.header_value);
-                   res.set(bhttp::field::access_control_expose_headers, kExposed);
+                   res.set(bhttp::field::access_control_expose_headers, core::kExposedPaymentHeaders);
                    res.body() = r.body;
                    for (const auto& [name, value] : r.headers) res.set(name, value);
                  },

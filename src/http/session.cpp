@@ -112,15 +112,18 @@ struct Session {
   std::string client_ip;
 };
 
-// Decides and answers one request whose header has been read.
-awaitable<void> answer(Session& session, routing::RequestContext& ctx, net::ClientIo& io) {
+// Writes a reply of the gateway's own and records its error code.
+awaitable<void> reply_to(routing::RequestContext& ctx, net::ClientIo& io, const core::Reply& reply) {
+  ctx.record.error = recorded_error(reply);
+  co_await send_reply(io, reply, ctx.head_request);
+}
+
+// Answers one request whose header has been read: forwards it, or returns the gateway's own reply.
+awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestContext& ctx, net::ClientIo& io) {
   const Decision& d = ctx.decision;
   if (d.kind == Decision::Kind::refuse) {
     if (d.close) io.must_close();
-    const core::Reply reply = core::ErrorReply{d.error, d.message, {}};
-    ctx.record.error = recorded_error(reply);
-    co_await send_reply(io, reply, ctx.head_request);
-    co_return;
+    co_return core::ErrorReply{d.error, d.message, {}};
   }
   // The body limit of the route, before any byte of the body is read or anything is paid. Beast
   // checks a declared Content-Length only while parsing the header, against the largest limit.
@@ -128,18 +131,13 @@ awaitable<void> answer(Session& session, routing::RequestContext& ctx, net::Clie
     io.parser().body_limit(d.max_request_body);
     if (auto declared = io.parser().content_length(); declared && *declared > d.max_request_body) {
       io.must_close();
-      const core::Reply reply = core::ErrorReply{Error::body_too_large, "the request body is larger than this route allows", {}};
-      ctx.record.error = recorded_error(reply);
-      co_await send_reply(io, reply, ctx.head_request);
-      co_return;
+      co_return core::ErrorReply{Error::body_too_large, "the request body is larger than this route allows", {}};
     }
   }
 
   if (d.kind == Decision::Kind::discovery) {
     const std::string base = ctx.config.public_url.empty() ? "http://" + ctx.host() : ctx.config.public_url;
-    const core::Reply reply = core::DocumentReply{200, core::json_text(payment::discovery_document(ctx.config, base)), "application/json", {}};
-    co_await send_reply(io, reply, ctx.head_request);
-    co_return;
+    co_return core::DocumentReply{200, core::json_text(payment::discovery_document(ctx.config, base)), "application/json", {}};
   }
 
   upstream::Proxy proxy(session.worker);
@@ -157,10 +155,7 @@ awaitable<void> answer(Session& session, routing::RequestContext& ctx, net::Clie
     payment::Services services{session.state.replay_store, session.state.challenge_limiter, facilitator, proxy};
     reply = co_await payment::run_paid_flow(ctx, io, services);
   }
-  if (reply) {
-    ctx.record.error = recorded_error(*reply);
-    co_await send_reply(io, *reply, ctx.head_request);
-  }
+  co_return reply;
 }
 
 // Fills in the record from what the I/O saw, then logs and counts the exchange.
@@ -235,7 +230,8 @@ awaitable<void> serve(Session& session, beast::tcp_stream& client) {
 
     std::exception_ptr failure;
     try {
-      co_await answer(session, ctx, io);
+      std::optional<core::Reply> reply = co_await answer(session, ctx, io);
+      if (reply) co_await reply_to(ctx, io, *reply);
     } catch (...) {
       failure = std::current_exception();
     }
@@ -251,9 +247,8 @@ awaitable<void> serve(Session& session, beast::tcp_stream& client) {
                       {{"error", what}, {"client", session.client_ip}});
       io.must_close();
       if (!io.response_started()) {
-        const core::Reply reply = core::ErrorReply{Error::internal, "the gateway failed to handle this request", {}};
-        ctx.record.error = recorded_error(reply);
-        co_await send_reply(io, reply, ctx.head_request);
+        const core::Reply internal = core::ErrorReply{Error::internal, "the gateway failed to handle this request", {}};
+        co_await reply_to(ctx, io, internal);
       }
     }
     finish_record(session, ctx, io);

@@ -1,8 +1,6 @@
 #include "net/client_io.hpp"
 
-#include <sys/socket.h>
-
-#include <cerrno>
+#include "net/peek.hpp"
 
 namespace x402gw::net {
 
@@ -10,15 +8,8 @@ bool ClientIo::read_timed_out(const error_code& ec) const {
   return ec == beast::error::timeout || (watchdog_.fired() && ec == asio::error::operation_aborted);
 }
 
-bool ClientIo::gone() {
-  auto& socket = stream_.socket();
-  if (!socket.is_open()) return true;
-  char probe;
-  const ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n > 0) return false;   // the next pipelined request: still there
-  if (n == 0) return true;   // orderly close
-  return !(errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR);
-}
+// Bytes of a pipelined next request count as present.
+bool ClientIo::gone() { return peek(stream_.socket()) == PeerState::closed; }
 
 awaitable<error_code> ClientIo::send_continue() {
   if (!expects_continue) co_return error_code{};

@@ -1,25 +1,17 @@
 #include "net/connection.hpp"
 
-#include <sys/socket.h>
-
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 
+#include "net/peek.hpp"
+
 namespace x402gw::net {
 namespace {
 
 // A pooled socket the peer has closed (or sent stray bytes on) is no longer usable.
-bool still_open(Connection& c) {
-  auto& socket = c.tcp().socket();
-  if (!socket.is_open()) return false;
-  char probe;
-  ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);
-  if (n == 0) return false;                                            // orderly close
-  if (n > 0) return false;                                             // unexpected data
-  return errno == EAGAIN || errno == EWOULDBLOCK;
-}
+bool still_open(Connection& c) { return peek(c.tcp().socket()) == PeerState::idle; }
 
 }  // namespace
 

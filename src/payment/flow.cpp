@@ -16,8 +16,6 @@ namespace {
 
 using core::Error;
 
-// Browsers reading these from another origin need them exposed.
-constexpr const char* kExposed = "PAYMENT-REQUIRED, PAYMENT-RESPONSE, X-PAYMENT-RESPONSE";
 constexpr const char* kPlainMessage = "Payment required: pay with X-PAYMENT (x402 v1) or PAYMENT-SIGNATURE (x402 v2)";
 
 const char* receipt_header(int version) { return version == 2 ? "PAYMENT-RESPONSE" : "X-PAYMENT-RESPONSE"; }
@@ -71,6 +69,8 @@ class Driver {
   std::optional<core::Reply> challenge(const Action& a);
   std::optional<core::Reply> error_reply(const Action& a);
   core::Headers receipt_headers() const;
+  /// What a forwarded request carries: the verified payer in the route's payer header.
+  upstream::ForwardOptions forward_options() const;
 
   routing::RequestContext& ctx_;
   net::ClientIo& io_;
@@ -202,9 +202,7 @@ awaitable<Event> Driver::read_body() {
 }
 
 awaitable<Event> Driver::hold() {
-  upstream::ForwardOptions options;
-  if (!route_.payer_header.empty() && !ctx_.record.payer.empty())
-    options.request_headers.emplace_back(route_.payer_header, ctx_.record.payer);
+  const upstream::ForwardOptions options = forward_options();
   upstream::HeldResult held = co_await services_.delivery.hold(ctx_, io_, options, ctx_.config.limits.max_buffered_response);
   if (held.result.error) {
     error_ = *held.result.error;
@@ -237,9 +235,7 @@ awaitable<Event> Driver::settle() {
 }
 
 awaitable<Event> Driver::stream() {
-  upstream::ForwardOptions options;
-  if (!route_.payer_header.empty() && !ctx_.record.payer.empty())
-    options.request_headers.emplace_back(route_.payer_header, ctx_.record.payer);
+  upstream::ForwardOptions options = forward_options();
   options.response_headers = receipt_headers();
   if (had_body_) options.body = &request_body_;
   upstream::ForwardResult result = co_await services_.delivery.stream(ctx_, io_, options);
@@ -256,9 +252,16 @@ awaitable<void> Driver::apply(ClaimOp op) {
   co_await services_.replay->finish(identity_, how);
 }
 
+upstream::ForwardOptions Driver::forward_options() const {
+  upstream::ForwardOptions options;
+  if (!route_.payer_header.empty() && !ctx_.record.payer.empty())
+    options.request_headers.emplace_back(route_.payer_header, ctx_.record.payer);
+  return options;
+}
+
 core::Headers Driver::receipt_headers() const {
   if (!settlement_) return {};
-  return {{receipt_header(version_), x402::encode_receipt(*settlement_)}, {"Access-Control-Expose-Headers", kExposed}};
+  return {{receipt_header(version_), x402::encode_receipt(*settlement_)}, {"Access-Control-Expose-Headers", core::kExposedPaymentHeaders}};
 }
 
 std::optional<core::Reply> Driver::challenge(const Action& a) {

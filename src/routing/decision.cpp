@@ -35,13 +35,12 @@ Decision decide(const RequestHead& head, const config::Config& config) {
 
   // The authority of an absolute-form target wins over the Host header.
   const std::string_view authority = !d.target.authority.empty() ? std::string_view(d.target.authority) : head.host_header;
-  std::string bare_host;  // what host-restricted routes compare with
+  std::optional<Authority> parsed;  // what host-restricted routes compare with
   if (authority.empty()) {
     if (head.version >= 11) return refuse(core::Error::bad_request, "an HTTP/1.1 request needs a Host header");
   } else {
-    auto parsed = parse_authority(authority);
+    parsed = parse_authority(authority);
     if (!parsed) return refuse(core::Error::invalid_host, "the Host is not a valid host name or IP address", true);
-    bare_host = parsed->host;
     d.host = parsed->host;
     if (parsed->port) d.host += ":" + std::to_string(*parsed->port);
   }
@@ -52,7 +51,7 @@ Decision decide(const RequestHead& head, const config::Config& config) {
     return d;
   }
 
-  auto index = config.table.find(head.method, bare_host, d.target.match_key);
+  auto index = config.table.find(head.method, parsed, d.target.match_key);
   d.max_request_body = config.limits.max_request_body;
   if (!index) {
     if (config.unmatched == config::Unmatched::not_found) {

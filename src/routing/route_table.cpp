@@ -70,12 +70,12 @@ void RouteTable::add(RouteMatcher m) {
 }
 
 std::optional<size_t> RouteTable::find(std::string_view method, std::string_view host, std::string_view key) const {
-  // The request's host is parsed once, and only if a route restricts the host.
-  std::optional<std::optional<Authority>> authority;
-  auto host_matches = [&](const std::string& route_host) {
-    if (!authority) authority = parse_authority(host);
-    return *authority && (*authority)->host == route_host;
-  };
+  return find(method, parse_authority(host), key);
+}
+
+std::optional<size_t> RouteTable::find(std::string_view method, const std::optional<Authority>& host,
+                                       std::string_view key) const {
+  auto host_matches = [&](const std::string& route_host) { return host && host->host == route_host; };
   auto matches = [&](uint32_t i) {
     const RouteMatcher& r = routes_[i];
     if (!r.method.empty() && !method_equals(r.method, method) && !(r.method == "GET" && method_equals("HEAD", method)))

@@ -6,6 +6,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "routing/host.hpp"
 #include "routing/pattern.hpp"
 
 namespace x402gw::routing {
@@ -35,6 +36,9 @@ class RouteTable {
   /// allowed): it is made canonical with parse_authority (case, trailing dot, IPv6 spelling) before
   /// it is compared, and one that does not parse matches no host-restricted route.
   std::optional<size_t> find(std::string_view method, std::string_view host, std::string_view match_key) const;
+  /// The same with the host already made canonical by parse_authority (nullopt: no valid host).
+  std::optional<size_t> find(std::string_view method, const std::optional<Authority>& host,
+                             std::string_view match_key) const;
 
   size_t size() const { return routes_.size(); }
 

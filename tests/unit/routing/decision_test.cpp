@@ -11,25 +11,26 @@ using routing::RequestHead;
 
 namespace {
 
-config::ConfigPtr load(const std::string& extra = "") {
+// A configuration with one upstream, one facilitator and these routes (YAML list items).
+config::ConfigPtr load_routes(const std::string& routes, const std::string& extra = "") {
   const std::string yaml = R"(listen: "127.0.0.1:0"
-upstreams:
-  api: { url: "http://127.0.0.1:3000" }
-facilitators:
-  f: { url: "http://127.0.0.1:4020" }
-payment:
-  pay_to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
-  network: base-sepolia
-limits: { max_request_body: 1000 }
-)" + extra + R"(routes:
-  - { match: "GET /priced", price: "$0.01" }
-  - { match: "GET /report", price: "$0.01", host: paid.example }
-  - { match: "POST /upload", max_request_body: 5000 }
-  - { match: "/*" }
-)";
+upstreams: { api: { url: "http://127.0.0.1:3000" } }
+facilitators: { f: { url: "http://127.0.0.1:4020" } }
+payment: { pay_to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", network: base-sepolia }
+)" + extra + "routes:\n" + routes;
   auto loaded = config::load_config_text(yaml, "test.yaml", [](const std::string&) { return std::nullopt; });
   EXPECT_TRUE(loaded.config) << loaded.report();
   return loaded.config;
+}
+
+// The routes most tests decide against.
+config::ConfigPtr load() {
+  return load_routes(R"(  - { match: "GET /priced", price: "$0.01" }
+  - { match: "GET /report", price: "$0.01", host: paid.example }
+  - { match: "POST /upload", max_request_body: 5000 }
+  - { match: "/*" }
+)",
+                     "limits: { max_request_body: 1000 }\n");
 }
 
 Decision decide(const config::Config& c, std::string_view method, std::string_view target, std::string_view host,
@@ -109,35 +110,22 @@ TEST(Decision, TheRoutesBodyLimitAndTheCeiling) {
 }
 
 TEST(Decision, UnmatchedNotFoundAndDiscovery) {
-  const std::string yaml = R"(listen: "127.0.0.1:0"
-upstreams: { api: { url: "http://127.0.0.1:3000" } }
-facilitators: { f: { url: "http://127.0.0.1:4020" } }
-payment: { pay_to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", network: base-sepolia }
-routes:
-  - { match: "GET /priced", price: "$0.01" }
-)";
-  auto loaded = config::load_config_text(yaml, "t.yaml", [](const std::string&) { return std::nullopt; });
-  ASSERT_TRUE(loaded.config) << loaded.report();
-  auto d = decide(*loaded.config, "GET", "/nothing", "a");
+  auto c = load_routes("  - { match: \"GET /priced\", price: \"$0.01\" }\n");
+  ASSERT_TRUE(c);
+  auto d = decide(*c, "GET", "/nothing", "a");
   EXPECT_EQ(d.error, core::Error::route_not_found);
   EXPECT_FALSE(d.close);
-  EXPECT_EQ(decide(*loaded.config, "GET", "/.well-known/x402", "a").kind, Decision::Kind::discovery);
-  EXPECT_EQ(decide(*loaded.config, "get", "/.well-known/x402", "a").kind, Decision::Kind::discovery);
+  EXPECT_EQ(decide(*c, "GET", "/.well-known/x402", "a").kind, Decision::Kind::discovery);
+  EXPECT_EQ(decide(*c, "get", "/.well-known/x402", "a").kind, Decision::Kind::discovery);
 }
 
 TEST(Decision, ReservedHeadersIncludeEveryPayerHeader) {
-  const std::string yaml = R"(listen: "127.0.0.1:0"
-upstreams: { api: { url: "http://127.0.0.1:3000" } }
-facilitators: { f: { url: "http://127.0.0.1:4020" } }
-payment: { pay_to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", network: base-sepolia }
-routes:
-  - { match: "GET /a", price: "$0.01", payer_header: X-Buyer }
+  auto c = load_routes(R"(  - { match: "GET /a", price: "$0.01", payer_header: X-Buyer }
   - { match: "GET /b", price: "$0.01" }
   - { match: "/*" }
-)";
-  auto loaded = config::load_config_text(yaml, "t.yaml", [](const std::string&) { return std::nullopt; });
-  ASSERT_TRUE(loaded.config) << loaded.report();
-  const auto& reserved = loaded.config->reserved_headers;
+)");
+  ASSERT_TRUE(c);
+  const auto& reserved = c->reserved_headers;
   EXPECT_NE(std::find(reserved.begin(), reserved.end(), "X-Buyer"), reserved.end());
   EXPECT_NE(std::find(reserved.begin(), reserved.end(), "X-Payment-Payer"), reserved.end());
 }
