@@ -145,8 +145,8 @@ awaitable<Event> Driver::start() {
   // One payment, one use: claimed before anything is asked of the facilitator or the upstream.
   if (services_.replay) {
     const config::Facilitator& f = ctx_.config.facilitators.at(route_.facilitator);
-    const Claim claim = co_await services_.replay->claim(identity_, claim_lease(ctx_, f));
-    switch (claim) {
+    const ClaimResult claim = co_await services_.replay->claim(identity_, claim_lease(ctx_, f));
+    switch (claim.status) {
       case Claim::applied: break;
       case Claim::unavailable:
         error_ = Error::state_unavailable;
@@ -248,8 +248,9 @@ awaitable<Event> Driver::stream() {
 awaitable<void> Driver::apply(ClaimOp op) {
   if (op == ClaimOp::keep || !claim_open_) co_return;
   claim_open_ = false;
-  const Finish how = op == ClaimOp::settle ? Finish::settled : op == ClaimOp::unknown ? Finish::unknown : Finish::released;
-  co_await services_.replay->finish(identity_, how);
+  Ending ending;
+  ending.how = op == ClaimOp::settle ? Finish::settled : op == ClaimOp::unknown ? Finish::unknown : Finish::released;
+  co_await services_.replay->finish(identity_, std::move(ending));
 }
 
 upstream::ForwardOptions Driver::forward_options() const {

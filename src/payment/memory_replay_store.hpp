@@ -1,11 +1,12 @@
 #pragma once
 // The in-process ReplayStore: one per process, shared by the worker threads (thread-safe).
-// Settled payments are remembered for `remember` (longer than any payment stays valid) and at most
-// `max_settled` of them; past that the facilitator's own nonce check still refuses a reuse. Across
-// replicas this store is not shared: see the README's security model.
+// Settled payments are remembered for the longer of `remember` and the ending's `keep`, and at most
+// `max_settled` of them; past that the facilitator's own nonce check still refuses a reuse. Unknown
+// outcomes are not counted against `max_settled`: they stay until resolved or their time is up.
+// Across replicas this store is not shared: see the README's security model.
 #include <chrono>
 #include <cstddef>
-#include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -22,13 +23,15 @@ class MemoryReplayStore final : public ReplayStore {
   explicit MemoryReplayStore(size_t max_settled = 200'000, std::chrono::seconds remember = std::chrono::hours(24))
       : max_settled_(max_settled), remember_(remember) {}
 
-  awaitable<Claim> claim(const std::string& identity, std::chrono::milliseconds lease) override;
-  awaitable<void> finish(const std::string& identity, Finish how) override;
-  void abandon(const std::string& identity) override { finish_now(identity, Finish::released); }
+  awaitable<ClaimResult> claim(const std::string& identity, std::chrono::milliseconds lease) override;
+  awaitable<bool> finish(const std::string& identity, Ending ending) override;
+  awaitable<bool> resolve(const std::string& identity, Ending ending) override;
+  void abandon(const std::string& identity) override { finish_now(identity, Ending{}); }
 
-  /// The synchronous core of claim() and finish(), for tests and for the flow's safety net.
-  Claim claim_now(const std::string& identity, std::chrono::milliseconds lease, Clock::time_point now = Clock::now());
-  void finish_now(const std::string& identity, Finish how, Clock::time_point now = Clock::now());
+  /// The synchronous cores of claim(), finish() and resolve(), for tests and for the flow's safety net.
+  ClaimResult claim_now(const std::string& identity, std::chrono::milliseconds lease, Clock::time_point now = Clock::now());
+  bool finish_now(const std::string& identity, const Ending& ending, Clock::time_point now = Clock::now());
+  bool resolve_now(const std::string& identity, const Ending& ending, Clock::time_point now = Clock::now());
 
   /// Claims in flight now (not expired).
   size_t in_flight(Clock::time_point now = Clock::now()) const;
@@ -37,14 +40,17 @@ class MemoryReplayStore final : public ReplayStore {
   enum class State { in_flight, settled, unknown };
   struct Entry {
     State state;
-    Clock::time_point since;      // when it was claimed or finished
-    Clock::time_point lease_end;  // in_flight only
+    Clock::time_point until;  // in_flight: the lease's end; settled/unknown: when it is forgotten
+    std::string receipt;      // settled
   };
+  // Turns an entry into its ended state; called with the lock held.
+  void end(std::unordered_map<std::string, Entry>::iterator it, const Ending& ending, Clock::time_point now);
   void forget_old(Clock::time_point now);
 
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
-  std::deque<std::pair<std::string, Clock::time_point>> finished_order_;  // settled and unknown, oldest first
+  std::multimap<Clock::time_point, std::string> expiry_;  // settled and unknown entries, soonest first
+  size_t settled_ = 0;                                    // settled entries held
   size_t max_settled_;
   std::chrono::seconds remember_;
 };
