@@ -343,3 +343,30 @@ test("PayAI: the gateway's token has the header and claims @payai/facilitator mi
   sameShape(ours, reference, { fixedHeader: ["alg", "kid", "typ"], fixedClaims: ["iss", "sub"] });
   assert.deepEqual(ours.header, reference.header);
 });
+
+test("a rotated secret file is picked up by a reload; a broken one is refused and the old key keeps signing", async () => {
+  resetRecorders(upstream, facilitator);
+  const first = edKey(), second = edKey();
+  let trusted = first;
+  const { refused } = requireAuth((req) => checkCdp(req, trusted.publicKey, { alg: "EdDSA", nonces: new Set() }));
+  const file = secretFile(first.cdp);
+  const gw = await startWithAuth(`{ type: cdp, key_id: "${KEY_ID}", key_secret_file: "${file}" }`);
+  const admin = (p) => `http://127.0.0.1:${gw.adminPort}${p}`;
+  try {
+    assert.equal((await pay(gw)).status, 200);
+    fs.writeFileSync(file, "not a key at all");
+    const bad = await fetch(admin("/admin/reload"), { method: "POST" });
+    assert.equal(bad.status, 422);
+    const message = (await bad.json()).message;
+    assert.match(message, /facilitators\.f\.auth\.key_secret_file: the key secret is neither a PEM private key nor base64/);
+    assert.ok(!message.includes("not a key at all"));
+    assert.equal((await pay(gw)).status, 200, "the loaded key still signs");
+    fs.writeFileSync(file, second.cdp + "\n");
+    trusted = second;
+    assert.equal((await fetch(admin("/admin/reload"), { method: "POST" })).status, 200);
+    assert.equal((await pay(gw)).status, 200);
+    assert.deepEqual(refused.filter((r) => r.endpoint !== "supported"), []);
+  } finally {
+    await gw.stop();
+  }
+});
