@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <atomic>
 #include <regex>
+#include <thread>
+#include <vector>
 
 #include "test_keys.hpp"
 
@@ -79,4 +82,26 @@ TEST(Authenticator, RandomUuidsAreVersion4) {
   for (int i = 0; i < 50; ++i) EXPECT_TRUE(std::regex_match(*random_uuid(), v4));
   EXPECT_NE(*random_uuid(), *random_uuid());
   EXPECT_EQ(random_hex(16)->size(), 32u);
+}
+
+// One authenticator serves every worker thread: concurrent signing shares the key read-only.
+TEST(Authenticator, SignsConcurrentlyFromSeveralThreads) {
+  for (const char* type : {"EC", "ED25519"}) {
+    auto k = std::string(type) == "EC" ? generate("EC", "P-256") : generate("ED25519");
+    const std::string secret = std::string(type) == "EC" ? sec1_pem(k.get()) : cdp_ed25519_secret(k.get());
+    auto auth = make_cdp_authenticator("k", std::get<SigningKey>(parse_cdp_secret(secret)));
+    auto pub = public_only(k.get());
+    std::atomic<int> good{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t)
+      threads.emplace_back([&] {
+        for (int i = 0; i < 100; ++i) {
+          auto h = auth->headers({"POST", "h", "/verify"});
+          auto d = h ? decode(h->at(0).second.substr(7)) : std::nullopt;
+          if (d && verify(pub.get(), *d)) ++good;
+        }
+      });
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(good.load(), 400) << type;
+  }
 }
