@@ -152,6 +152,10 @@ auth::AuthenticatorPtr read_header(YamlReader& r, const YAML::Node& node, const 
 
 }  // namespace
 
+bool is_loopback_host(std::string_view host) {
+  return core::iequals(host, "localhost") || host == "::1" || host.substr(0, 4) == "127.";
+}
+
 auth::AuthenticatorPtr read_facilitator_auth(YamlReader& r, const YAML::Node& node, const std::string& path,
                                              const std::vector<std::pair<std::string, std::string>>& static_headers) {
   if (!node.IsDefined() || node.IsNull()) return nullptr;

@@ -4,6 +4,7 @@
 // here, so a secret that cannot be read or does not parse is a configuration error with its line.
 // No diagnostic ever quotes a secret.
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -16,5 +17,8 @@ namespace x402gw::config {
 /// `static_headers` are the facilitator's `headers`, which must not set what auth sets.
 auth::AuthenticatorPtr read_facilitator_auth(YamlReader& r, const YAML::Node& node, const std::string& path,
                                              const std::vector<std::pair<std::string, std::string>>& static_headers);
+
+/// Whether `host` names this machine (localhost, 127.0.0.0/8, ::1), where http:// keeps secrets local.
+bool is_loopback_host(std::string_view host);
 
 }  // namespace x402gw::config

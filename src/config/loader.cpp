@@ -118,6 +118,8 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
       }
     }
     fac.auth = read_facilitator_auth(r, f["auth"], YamlReader::join(path, "auth"), fac.headers);
+    if (fac.auth && !fac.url.tls && !is_loopback_host(fac.url.host))
+      r.warning(f["auth"], YamlReader::join(path, "auth"), "credentials would cross the network in clear text (http://); use https://");
     c.facilitators.push_back(std::move(fac));
   }
   for (auto& fac : c.facilitators) fac.pool_key = fac.name + "|" + fac.url.to_string();

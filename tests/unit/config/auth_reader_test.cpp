@@ -150,3 +150,20 @@ TEST(AuthReader, StaticHeadersMustNotSetWhatAuthSets) {
   auto r = load(config_with("    auth: { type: bearer, token: t }\n", "    headers: { authorization: \"Bearer x\" }\n"));
   EXPECT_NE(errors_of(r).find("headers.authorization is also set by auth"), std::string::npos) << r.report();
 }
+
+TEST(AuthReader, CredentialsOverPlainHttpToAnotherHostAreWarnedAbout) {
+  std::string text = config_with("    auth: { type: bearer, token: t }\n");
+  auto r = load(text);
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_TRUE(r.warnings.empty()) << r.report();  // https
+  const std::string https = "https://api.cdp.coinbase.com/platform/v2/x402";
+  text.replace(text.find(https), https.size(), "http://facilitator.example");
+  r = load(text);
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_NE(r.report().find("clear text"), std::string::npos) << r.report();
+  text.replace(text.find("http://facilitator.example"), 26, "http://127.0.0.1:4020");
+  EXPECT_TRUE(load(text).warnings.empty());
+  EXPECT_TRUE(is_loopback_host("localhost"));
+  EXPECT_TRUE(is_loopback_host("::1"));
+  EXPECT_FALSE(is_loopback_host("10.0.0.1"));
+}
