@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "auth/authenticator.hpp"
 #include "config/url.hpp"
 #include "routing/route_table.hpp"
 #include "x402/requirements.hpp"
@@ -45,7 +46,8 @@ struct Facilitator {
   Url url;
   Duration connect_timeout = 5s;
   Duration timeout = 10s;           // deadline for one whole /verify or /settle exchange
-  std::vector<std::pair<std::string, std::string>> headers;  // sent with every call (auth)
+  std::vector<std::pair<std::string, std::string>> headers;  // sent with every call
+  auth::AuthenticatorPtr auth;      // signed tokens or a bearer token per call; null: none
   size_t max_idle_connections = 16;
   Duration idle_timeout = 30s;      // pooled connections idle longer than this are not used again
   TlsClient tls;

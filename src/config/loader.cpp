@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config/auth_reader.hpp"
 #include "config/route_builder.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/strings.hpp"
@@ -96,7 +97,7 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string path = "facilitators." + it->first.Scalar();
     const YAML::Node f = it->second;  // a copy: it->second is a temporary proxy
-    if (!r.expect_map(f, path, {"url", "timeout", "connect_timeout", "headers", "max_idle_connections", "idle_timeout", "tls"})) continue;
+    if (!r.expect_map(f, path, {"url", "timeout", "connect_timeout", "headers", "auth", "max_idle_connections", "idle_timeout", "tls"})) continue;
     Facilitator fac;
     fac.name = it->first.Scalar();
     if (auto url = read_url(r, f, path)) fac.url = *url;
@@ -116,6 +117,9 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
         }
       }
     }
+    fac.auth = read_facilitator_auth(r, f["auth"], YamlReader::join(path, "auth"), fac.headers);
+    if (fac.auth && !fac.url.tls && !is_loopback_host(fac.url.host))
+      r.warning(f["auth"], YamlReader::join(path, "auth"), "credentials would cross the network in clear text (http://); use https://");
     c.facilitators.push_back(std::move(fac));
   }
   for (auto& fac : c.facilitators) fac.pool_key = fac.name + "|" + fac.url.to_string();

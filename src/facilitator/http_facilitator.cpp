@@ -2,6 +2,7 @@
 
 #include <boost/beast/http/string_body.hpp>
 
+#include "core/log.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "net/pooled_exchange.hpp"
 
@@ -45,6 +46,19 @@ awaitable<RawAnswer> HttpFacilitator::call(bhttp::verb method, const std::string
   req.set(bhttp::field::user_agent, "x402-gateway");
   req.set(bhttp::field::accept, "application/json");
   for (const auto& [name, value] : f.headers) req.set(name, value);
+  if (f.auth) {
+    // A token bound to this call's method, host and path, minted now.
+    const std::string target_path = f.url.base_path + path;
+    const std::string host = f.url.host_header();
+    auto signed_headers = f.auth->headers({bhttp::to_string(method), host, target_path});
+    if (!signed_headers) {
+      RawAnswer failed;
+      failed.error = Error::facilitator_auth;
+      failed.detail = "could not sign a " + std::string(f.auth->type()) + " token for facilitator '" + f.name + "'";
+      co_return failed;
+    }
+    for (auto& [name, value] : *signed_headers) req.set(name, value);
+  }
   if (method != bhttp::verb::get) {
     req.set(bhttp::field::content_type, "application/json");
     req.body() = body;
@@ -106,6 +120,11 @@ awaitable<Outcome<Result>> HttpFacilitator::exchange(bhttp::verb method, const c
   if (raw.error) {
     out.error = raw.error;
     out.detail = std::move(raw.detail);
+  } else if (raw.status == 401 || raw.status == 403) {
+    // Whatever the body says, the call was refused before it was acted on: never a verdict.
+    out.error = Error::facilitator_auth;
+    out.detail = "facilitator '" + config_.name + "' refused the gateway's credentials for " + path + " (HTTP " +
+                 std::to_string(raw.status) + "); check facilitators." + config_.name + ".auth";
   } else if (auto parsed = parse(raw.body)) {
     out.result = std::move(*parsed);
   } else if (raw.status / 100 != 2) {
@@ -116,6 +135,10 @@ awaitable<Outcome<Result>> HttpFacilitator::exchange(bhttp::verb method, const c
     out.detail = "facilitator '" + config_.name + "' answered " + path + " with a body of the wrong shape";
   }
   out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  if (out.error == Error::facilitator_auth) {
+    core::log_event("warn", "facilitator authentication failed", {{"facilitator", config_.name}, {"endpoint", endpoint}, {"status", raw.status}});
+    if (metrics_) metrics_->facilitator_auth_failure(config_.name, endpoint);
+  }
   if (metrics_) {
     const std::string_view outcome = out.error ? core::public_code(*out.error) : std::string_view("ok");
     metrics_->facilitator_call(config_.name, endpoint, outcome, static_cast<double>(out.elapsed.count()) / 1e6);

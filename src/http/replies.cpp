@@ -57,6 +57,7 @@ unsigned status_of(Error e) {
     case Error::facilitator_rate_limited: return 503;
     case Error::facilitator_status:
     case Error::facilitator_bad_response:
+    case Error::facilitator_auth:
     case Error::settlement_unknown: return 502;
     case Error::state_unavailable: return 503;
     case Error::admin_not_found: return 404;

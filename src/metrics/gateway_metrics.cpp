@@ -19,6 +19,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_payment_rejections_total", "Payments refused, by route and reason.", Type::counter, {}});
   registry_.add({"x402gw_revenue_atomic_units_total", "Revenue settled, in atomic units of the asset, by route, network and asset.", Type::counter, {}});
   registry_.add({"x402gw_facilitator_request_duration_seconds", "Facilitator call latency, by facilitator, endpoint and outcome.", Type::histogram, kLatencyBuckets});
+  registry_.add({"x402gw_facilitator_auth_failures_total", "Facilitator calls refused for their credentials (401/403) or not signed, by facilitator and endpoint.", Type::counter, {}});
   registry_.add({"x402gw_upstream_request_duration_seconds", "Upstream latency (request sent to response complete), by upstream.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_limit_breaches_total", "Requests refused by a limit, by limit.", Type::counter, {}});
   registry_.add({"x402gw_in_flight_requests", "Requests being handled now.", Type::gauge, {}});
@@ -91,6 +92,10 @@ void GatewayMetrics::facilitator_call(std::string_view facilitator, std::string_
                                       double seconds) {
   registry_.observe("x402gw_facilitator_request_duration_seconds",
                     {{"facilitator", facilitator}, {"endpoint", endpoint}, {"outcome", outcome}}, seconds);
+}
+
+void GatewayMetrics::facilitator_auth_failure(std::string_view facilitator, std::string_view endpoint) {
+  registry_.inc("x402gw_facilitator_auth_failures_total", {{"facilitator", facilitator}, {"endpoint", endpoint}});
 }
 
 void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }

@@ -21,6 +21,8 @@ class GatewayMetrics {
   void record_exchange(const core::ExchangeRecord& r);
   /// One facilitator call: endpoint "verify" | "settle" | "supported", outcome "ok" or a failure code.
   void facilitator_call(std::string_view facilitator, std::string_view endpoint, std::string_view outcome, double seconds);
+  /// A facilitator call refused for its credentials (401/403) or whose token could not be signed.
+  void facilitator_auth_failure(std::string_view facilitator, std::string_view endpoint);
   /// A configuration reload attempt.
   void reload(bool ok);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).

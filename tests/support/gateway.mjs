@@ -127,7 +127,7 @@ export async function startUpstream(handler) {
 
 /**
  * A facilitator whose answers the test scripts. `script.verify` / `script.settle` are functions
- * (requestBody) => { status?, body?, delayMs?, raw?, hangUp? } (body objects are sent as JSON,
+ * (requestBody, req) => { status?, body?, delayMs?, raw?, hangUp? } (body objects are sent as JSON,
  * `raw` as it is). Defaults: valid, and a successful settlement.
  */
 export async function startFacilitator(script = {}) {
@@ -150,7 +150,7 @@ export async function startFacilitator(script = {}) {
       const body = text ? JSON.parse(text) : null;
       // Readiness probes (/supported) are kept apart from the payment calls tests count.
       (endpoint === "supported" ? probes : calls).push({ endpoint, url: req.url, headers: req.headers, body, at: Date.now() });
-      const act = (script[endpoint] || defaults[endpoint] || (() => ({ status: 404, body: { error: "not found" } })))(body);
+      const act = (script[endpoint] || defaults[endpoint] || (() => ({ status: 404, body: { error: "not found" } })))(body, req);
       if (act.delayMs) await new Promise((r) => setTimeout(r, act.delayMs));
       if (act.hangUp) return req.socket.destroy();
       const out = act.raw !== undefined ? act.raw : JSON.stringify(act.body);
