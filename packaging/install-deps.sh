@@ -11,7 +11,7 @@ packages=(
   libgtest-dev googletest libbenchmark-dev
   prometheus
   clang libclang-rt-14-dev
-  ca-certificates curl
+  ca-certificates curl openssl
 )
 [ "${X402GW_BENCH_DEPS:-0}" = 1 ] && packages+=(nginx-light wrk)
 

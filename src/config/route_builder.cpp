@@ -149,6 +149,9 @@ std::optional<x402::Requirement> build_requirement(YamlReader& reader, const YAM
     if (!fee_payer.empty()) r.extra["feePayer"] = fee_payer;
     else reader.warning(at, path, "Solana payments need the facilitator's fee payer: set fee_payer");
   }
+  // scheme_exact_stellar.md: the facilitator sponsors the fees and says so in `extra`; the
+  // reference client refuses a requirement without it. A route's own `extra` may still override it.
+  if (network->family == x402::Family::stellar) r.extra["areFeesSponsored"] = true;
   if (f.extra.IsDefined()) {
     auto extra = reader.to_json(f.extra, YamlReader::join(path, "extra"));
     if (!extra.is_object()) {

@@ -75,7 +75,11 @@ std::variant<size_t, PaymentRejection> match_requirement(const PaymentPayload& p
     const auto& r = requirements[i];
     if (payment.version == 2) {
       if (payment.accepted == to_v2_json(r)) found = i;
-    } else if (!r.v1_network.empty() && r.scheme == payment.scheme && r.v1_network == payment.network) {
+    } else if (r.scheme == payment.scheme && r.v1_network == payment.network && !r.v1_network.empty()) {
+      found = i;
+    } else if (r.scheme == payment.scheme && r.v1_network.empty() && r.network == payment.network) {
+      // Networks born after v1 (Stellar, Stacks) have no v1 name; their v1-shaped payments
+      // (PerkOS-style relayers' X-PAYMENT, x402-stacks) name the CAIP-2 id instead.
       found = i;
     }
   }

@@ -18,7 +18,7 @@ nlohmann::json to_v2_json(const Requirement& r) {
 nlohmann::json to_v1_json(const Requirement& r, const ResourceInfo& resource) {
   nlohmann::json j = {
       {"scheme", r.scheme},
-      {"network", r.v1_network},
+      {"network", r.v1_network.empty() ? r.network : r.v1_network},  // no v1 name: its CAIP-2 id
       {"maxAmountRequired", r.amount},
       {"resource", resource.url},
       {"description", resource.description},

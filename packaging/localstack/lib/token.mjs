@@ -12,6 +12,8 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Base Sepolia USDC: where the token is planted by default. */
 export const BASE_SEPOLIA_USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";
+/** Polygon PoS USDC (EIP-712 name "USD Coin"). */
+export const POLYGON_USDC = "0x3c499c542cef5e3811e1192ce70d8cc03d5c3359";
 
 export const ERC20_ABI = [
   { type: "function", name: "balanceOf", stateMutability: "view", inputs: [{ name: "a", type: "address" }], outputs: [{ type: "uint256" }] },
@@ -19,9 +21,17 @@ export const ERC20_ABI = [
   { type: "function", name: "authorizationState", stateMutability: "view", inputs: [{ name: "a", type: "address" }, { name: "n", type: "bytes32" }], outputs: [{ type: "bool" }] },
 ];
 
-/** The token's runtime bytecode, compiled once and cached by source hash in the OS temp dir. */
-export function runtimeBytecode() {
-  const source = fs.readFileSync(path.join(here, "..", "contracts", "TestUSDC.sol"), "utf8");
+/**
+ * The token's runtime bytecode, compiled once and cached by source hash in the OS temp dir.
+ * `name` is its EIP-712 domain name: it must be the one the seller advertises for the address the
+ * code is planted at (Base Sepolia's USDC says "USDC", Polygon's says "USD Coin").
+ */
+export function runtimeBytecode({ name = "USDC" } = {}) {
+  if (!/^[A-Za-z0-9 ]+$/.test(name)) throw new Error(`token name ${JSON.stringify(name)}: letters, digits and spaces only`);
+  const template = fs.readFileSync(path.join(here, "..", "contracts", "TestUSDC.sol"), "utf8");
+  const source = template.replace('function name() public pure returns (string memory) { return "USDC"; }',
+                                  `function name() public pure returns (string memory) { return "${name}"; }`);
+  if (name !== "USDC" && source === template) throw new Error("TestUSDC.sol: name() not found to rename the token");
   const hash = crypto.createHash("sha256").update(source).digest("hex").slice(0, 16);
   const cache = path.join(os.tmpdir(), `x402gw-testusdc-${hash}.hex`);
   if (fs.existsSync(cache)) return fs.readFileSync(cache, "utf8");

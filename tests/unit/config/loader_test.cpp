@@ -99,6 +99,10 @@ TEST(Loader, LoadsTheFullExample) {
   EXPECT_EQ(translate.requirements[3].asset, "STX");
   EXPECT_EQ(translate.requirements[4].amount, "1");
   EXPECT_EQ(translate.requirements[4].decimals, 7);
+  EXPECT_EQ(translate.requirements[4].asset, "CBIELTK6YBZJU5UP2WWQEUCYKLPU6AUNZ2BQ4WWFEIE3USCIHMXQDAMA");
+  // scheme_exact_stellar.md: exactly {areFeesSponsored: true} in extra.
+  EXPECT_EQ(translate.requirements[4].extra, nlohmann::json({{"areFeesSponsored", true}}));
+  EXPECT_FALSE(translate.requirements[2].extra.contains("areFeesSponsored"));
 
   EXPECT_FALSE(c.routes[2].priced);
   EXPECT_EQ(c.table.size(), 3u);

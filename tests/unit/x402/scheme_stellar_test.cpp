@@ -3,6 +3,8 @@
 
 #include "scheme_test_support.hpp"
 #include "scheme_vectors.hpp"
+#include "x402/payment_payload.hpp"
+#include "x402/requirements.hpp"
 #include "x402/stellar_transaction.hpp"
 
 using namespace x402gw::x402;
@@ -129,4 +131,26 @@ TEST(StellarScheme, PrecheckComparesContractRecipientAndExactAmount) {
 TEST(StellarScheme, PayerIsTheTransferSource) {
   EXPECT_EQ(scheme_for(testnet_usdc()).payer(stellar(v::kTransfer)), v::kFrom);
   EXPECT_EQ(scheme_for(testnet_usdc()).payer(stellar("AAAA")), "");
+}
+
+TEST(StellarScheme, AV1ShapedPaymentNamesTheCaip2IdAndMatches) {
+  // Stellar has no v1 network name: a v1-shaped X-PAYMENT names stellar:testnet, and matches the
+  // Stellar requirement (and only it), which the facilitator then receives under that id.
+  PaymentPayload p = payment_with("stellar:testnet", {{"transaction", std::string(v::kTransfer)}}, 1);
+  Requirement evm;
+  evm.network = "eip155:84532";
+  evm.v1_network = "base-sepolia";
+  std::vector<Requirement> rs{evm, testnet_usdc()};
+  auto found = match_requirement(p, rs);
+  ASSERT_TRUE(std::holds_alternative<size_t>(found));
+  EXPECT_EQ(std::get<size_t>(found), 1u);
+  EXPECT_EQ(to_v1_json(rs[1], ResourceInfo{})["network"], "stellar:testnet");
+  EXPECT_EQ(to_v1_json(rs[0], ResourceInfo{})["network"], "base-sepolia");
+
+  // An EVM requirement that has a v1 name is matched by that name only.
+  PaymentPayload caip = payment_with("eip155:84532", {{"transaction", std::string(v::kTransfer)}}, 1);
+  EXPECT_TRUE(std::holds_alternative<PaymentRejection>(match_requirement(caip, {evm})));
+  // A v1 payment for another Stellar network does not match.
+  PaymentPayload pubnet = payment_with("stellar:pubnet", {{"transaction", std::string(v::kTransfer)}}, 1);
+  EXPECT_TRUE(std::holds_alternative<PaymentRejection>(match_requirement(pubnet, rs)));
 }

@@ -1,0 +1,192 @@
+#include "chain/transfer_check.hpp"
+
+#include <array>
+
+namespace x402gw::chain {
+namespace {
+
+// keccak256("Transfer(address,address,uint256)"): the ERC-20 Transfer event.
+constexpr std::string_view kTransferTopic = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+
+using U256 = std::array<uint8_t, 32>;  // big-endian
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+bool is_hex(std::string_view s, size_t digits) {
+  if (s.size() != digits + 2 || s[0] != '0' || s[1] != 'x') return false;
+  for (size_t i = 2; i < s.size(); ++i) {
+    char c = s[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+int nibble(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+
+std::optional<U256> u256_from_hex(std::string_view word) {  // 0x + 64 hex, lowercase
+  if (!is_hex(word, 64)) return std::nullopt;
+  U256 v{};
+  for (size_t i = 0; i < 32; ++i) v[i] = static_cast<uint8_t>(nibble(word[2 + 2 * i]) * 16 + nibble(word[3 + 2 * i]));
+  return v;
+}
+
+std::optional<U256> u256_from_decimal(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  U256 v{};
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    unsigned carry = static_cast<unsigned>(c - '0');
+    for (size_t i = 32; i-- > 0;) {
+      unsigned x = v[i] * 10u + carry;
+      v[i] = static_cast<uint8_t>(x & 0xff);
+      carry = x >> 8;
+    }
+    if (carry) return std::nullopt;  // beyond 2^256
+  }
+  return v;
+}
+
+std::string u256_to_decimal(U256 v) {
+  std::string digits;
+  bool zero = false;
+  while (!zero) {
+    unsigned rem = 0;
+    zero = true;
+    for (auto& b : v) {
+      unsigned x = rem * 256u + b;
+      b = static_cast<uint8_t>(x / 10);
+      rem = x % 10;
+      if (b) zero = false;
+    }
+    digits.insert(digits.begin(), static_cast<char>('0' + rem));
+  }
+  return digits;
+}
+
+// The address in a 32-byte topic (left-padded with zeros), or "" when the padding is not zero.
+std::string topic_address(std::string_view topic) {
+  if (!is_hex(topic, 64) || topic.substr(2, 24) != std::string(24, '0')) return {};
+  return "0x" + std::string(topic.substr(26));
+}
+
+ProofVerdict refuse(ProofRefusal refusal, std::string message) { return {refusal, std::move(message), {}, {}}; }
+
+}  // namespace
+
+std::optional<uint64_t> parse_quantity(const nlohmann::json& value) {
+  if (!value.is_string()) return std::nullopt;
+  std::string s = lower(value.get<std::string>());
+  if (s.size() < 3 || s.size() > 18 || s[0] != '0' || s[1] != 'x') return std::nullopt;
+  uint64_t n = 0;
+  for (size_t i = 2; i < s.size(); ++i) {
+    char c = s[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
+    n = n * 16 + static_cast<uint64_t>(nibble(c));
+  }
+  return n;
+}
+
+std::variant<std::nullopt_t, EvmReceipt, std::string> parse_receipt(const nlohmann::json& result) {
+  if (result.is_null()) return std::nullopt;
+  if (!result.is_object()) return std::string("the receipt is not an object");
+  EvmReceipt r;
+  auto status = result.find("status");
+  if (status == result.end()) return std::string("the receipt has no status (a pre-Byzantium chain?)");
+  auto s = parse_quantity(*status);
+  if (!s || *s > 1) return std::string("the receipt's status is not 0x0 or 0x1");
+  r.succeeded = *s == 1;
+  auto block = result.find("blockNumber");
+  auto number = block == result.end() ? std::nullopt : parse_quantity(*block);
+  if (!number) return std::string("the receipt has no block number");
+  r.block_number = *number;
+  auto logs = result.find("logs");
+  if (logs == result.end() || !logs->is_array()) return std::string("the receipt has no logs array");
+  for (const auto& l : *logs) {
+    if (!l.is_object()) return std::string("a log is not an object");
+    EvmLog log;
+    auto address = l.find("address");
+    auto topics = l.find("topics");
+    auto data = l.find("data");
+    if (address == l.end() || !address->is_string() || topics == l.end() || !topics->is_array() || data == l.end() ||
+        !data->is_string())
+      return std::string("a log lacks address, topics or data");
+    log.address = lower(address->get<std::string>());
+    for (const auto& t : *topics) {
+      if (!t.is_string()) return std::string("a log topic is not a string");
+      log.topics.push_back(lower(t.get<std::string>()));
+    }
+    log.data = lower(data->get<std::string>());
+    r.logs.push_back(std::move(log));
+  }
+  return r;
+}
+
+std::string_view refusal_code(ProofRefusal refusal) {
+  switch (refusal) {
+    case ProofRefusal::none: return "";
+    case ProofRefusal::not_found: return "proof_not_found";
+    case ProofRefusal::reverted: return "proof_reverted";
+    case ProofRefusal::too_small: return "proof_amount_too_small";
+    case ProofRefusal::wrong_token: return "proof_wrong_token";
+    case ProofRefusal::wrong_recipient: return "proof_wrong_recipient";
+    case ProofRefusal::not_confirmed: return "proof_not_confirmed";
+    case ProofRefusal::too_old: return "proof_too_old";
+  }
+  return "proof_invalid";
+}
+
+ProofVerdict check_transfer(const std::optional<EvmReceipt>& receipt, const ExpectedTransfer& expected,
+                            const ProofPolicy& policy, uint64_t head, uint64_t block_timestamp, uint64_t now) {
+  if (!receipt) return refuse(ProofRefusal::not_found, "no receipt for this transaction (not mined yet, or unknown)");
+  if (!receipt->succeeded) return refuse(ProofRefusal::reverted, "the transaction reverted");
+  const std::string token = lower(expected.token);
+  const std::string pay_to = lower(expected.pay_to);
+  auto min = u256_from_decimal(expected.min_amount);
+  if (!min) return refuse(ProofRefusal::too_small, "the price is not an atomic amount");
+
+  ProofRefusal best = ProofRefusal::wrong_token;
+  std::string why = "the transaction has no ERC-20 Transfer";
+  ProofVerdict accepted;
+  for (const auto& log : receipt->logs) {
+    if (log.topics.size() != 3 || log.topics[0] != kTransferTopic) continue;
+    auto value = u256_from_hex(log.data);
+    std::string to = topic_address(log.topics[2]);
+    if (!value || to.empty()) continue;
+    if (log.address != token) {
+      if (best == ProofRefusal::wrong_token) why = "the Transfer is of token " + log.address + ", not " + token;
+      continue;
+    }
+    if (to != pay_to) {
+      if (best == ProofRefusal::wrong_token) {
+        best = ProofRefusal::wrong_recipient;
+        why = "the Transfer goes to " + to + ", not " + pay_to;
+      }
+      continue;
+    }
+    if (*value < *min) {  // big-endian arrays compare as numbers
+      best = ProofRefusal::too_small;
+      why = "the Transfer moves " + u256_to_decimal(*value) + " atomic units; the price is " + expected.min_amount;
+      continue;
+    }
+    accepted = {ProofRefusal::none, {}, topic_address(log.topics[1]), u256_to_decimal(*value)};
+    best = ProofRefusal::none;
+    break;
+  }
+  if (best != ProofRefusal::none) return refuse(best, why);
+
+  uint64_t confirmations = head >= receipt->block_number ? head - receipt->block_number + 1 : 0;
+  if (confirmations < policy.confirmations)
+    return refuse(ProofRefusal::not_confirmed, std::to_string(confirmations) + " confirmations of " +
+                                                   std::to_string(policy.confirmations) + " needed");
+  if (policy.max_age_seconds > 0 && now > block_timestamp && now - block_timestamp > policy.max_age_seconds)
+    return refuse(ProofRefusal::too_old, "the transaction is " + std::to_string(now - block_timestamp) +
+                                             " s old; at most " + std::to_string(policy.max_age_seconds) + " s is accepted");
+  return accepted;
+}
+
+}  // namespace x402gw::chain
