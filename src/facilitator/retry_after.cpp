@@ -27,7 +27,7 @@ int month_of(const char* name) {
 }
 
 // Seconds since the epoch of an HTTP-date, or nullopt.
-std::optional<int64_t> http_date(const std::string& text) {
+std::optional<int64_t> http_date(const std::string& text, int64_t now_s) {
   int day = 0, year = 0, h = 0, m = 0, s = 0, used = 0;
   char month[4] = {};
   char zone[4] = {};
@@ -38,8 +38,12 @@ std::optional<int64_t> http_date(const std::string& text) {
     parsed = true;
   } else if (std::sscanf(text.c_str(), "%*[A-Za-z], %2d-%3[A-Za-z]-%2d %2d:%2d:%2d %3[A-Z]%n", &day, month, &year, &h, &m,
                          &s, zone, &used) == 7 && used == static_cast<int>(text.size())) {
-    // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT"; a two-digit year is taken in this century.
-    year += 2000;
+    // RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT". RFC 9110: a two-digit year more than 50 years
+    // in the future is in the past century.
+    const int64_t this_year = 1970 + now_s / 31'556'952;
+    year += static_cast<int>(this_year / 100 * 100);
+    if (year > this_year + 50) year -= 100;
+    else if (year < this_year - 50) year += 100;
     parsed = true;
   } else if (std::sscanf(text.c_str(), "%*3[A-Za-z] %3[A-Za-z] %2d %2d:%2d:%2d %4d%n", month, &day, &h, &m, &s, &year,
                          &used) == 6 && used == static_cast<int>(text.size())) {
@@ -65,9 +69,9 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, st
     for (char c : value) seconds = seconds * 10 + (c - '0');
     return std::chrono::seconds(seconds);
   }
-  auto at = http_date(std::string(value));
-  if (!at) return std::nullopt;
   const int64_t now_s = std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  auto at = http_date(std::string(value), now_s);
+  if (!at) return std::nullopt;
   return std::chrono::seconds(*at > now_s ? *at - now_s : 0);
 }
 

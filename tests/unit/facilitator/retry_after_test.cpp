@@ -18,8 +18,12 @@ TEST(RetryAfter, DelaySeconds) {
 
 TEST(RetryAfter, TheThreeDateForms) {
   EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1994 08:50:37 GMT", kExample), 60s);   // IMF-fixdate
-  // RFC 850 with its two-digit year, read in this century: 2094, 36525 days later.
-  EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:47 GMT", kExample), 36525 * 86400s + 10s);
+  // RFC 850 with its two-digit year: in 1994, "94" is 1994; "95" next year; "45" (more than 50
+  // years ahead as 2045) is 1945, in the past.
+  EXPECT_EQ(parse_retry_after("Sunday, 06-Nov-94 08:49:47 GMT", kExample), 10s);
+  EXPECT_EQ(parse_retry_after("Monday, 06-Nov-95 08:49:37 GMT", kExample), 365 * 86400s);
+  EXPECT_EQ(parse_retry_after("Tuesday, 06-Nov-45 08:49:37 GMT", kExample), std::nullopt);  // before 1970: refused
+  EXPECT_EQ(parse_retry_after("Friday, 06-Nov-26 08:49:37 GMT", kExample + 30 * 365 * 86400s).has_value(), true);
   EXPECT_EQ(parse_retry_after("Sun Nov  6 08:49:57 1994", kExample), 20s);         // asctime
   EXPECT_EQ(parse_retry_after("Mon, 07 Nov 1994 08:49:37 GMT", kExample), 86400s);
 }
