@@ -21,7 +21,7 @@ before(async () => {
   downUrl = `http://127.0.0.1:${await deadPort()}`;
   f.hang = await startFacilitator({ verify: () => ({ hang: true }), settle: () => ({ hang: true }) });
   f.broken = await startFacilitator({ verify: fail500, settle: fail500 });
-  f.limited = await startFacilitator({ verify: () => ({ status: 429, headers: { "retry-after": "2" }, body: { error: "slow down" } }) });
+  f.limited = await startFacilitator({ verify: () => ({ status: 429, headers: { "retry-after": "3" }, body: { error: "slow down" } }) });
   f.solo = await startFacilitator({ verify: fail500 });
   for (const name of ["good1", "good2", "good3", "good4", "good5"]) f[name] = await startFacilitator();
   f.sol = await startFacilitator({
@@ -37,7 +37,7 @@ upstreams:
 facilitators:
   down: { url: "${downUrl}", timeout: 2s, breaker: { failures: 100 } }
   hang: { url: "${f.hang.url}", timeout: 500ms, breaker: { failures: 100 } }
-  broken: { url: "${f.broken.url}", timeout: 2s, breaker: { failures: 3, open_for: 1s } }
+  broken: { url: "${f.broken.url}", timeout: 2s, breaker: { failures: 3, open_for: 3s } }
   limited: { url: "${f.limited.url}", timeout: 2s }
   solo: { url: "${f.solo.url}", timeout: 2s, breaker: { failures: 1, open_for: 60s } }
   good1: { url: "${f.good1.url}" }
@@ -136,7 +136,7 @@ test("5xx facilitator: verify fails over, settle does not; the breaker opens, pr
   assert.equal(res.status, 200);
   assert.deepEqual(seen("broken"), [], "skipped while open");
 
-  await sleep(1100);  // open_for: one probe may go
+  await sleep(3100);  // open_for: one probe may go
   forget();
   res = await pay("/broken");
   assert.equal(res.status, 200);
@@ -146,7 +146,7 @@ test("5xx facilitator: verify fails over, settle does not; the breaker opens, pr
 
   f.broken.script.verify = undefined;  // healthy again
   f.broken.script.settle = undefined;
-  await sleep(1100);
+  await sleep(3100);
   forget();
   res = await pay("/broken");
   assert.equal(res.status, 200);
@@ -168,10 +168,10 @@ test("429 with Retry-After: the facilitator is skipped until then", async () => 
   forget();
   res = await pay("/limited");
   assert.equal(res.status, 200);
-  assert.deepEqual(seen("limited"), [], "held by Retry-After: 2");
+  assert.deepEqual(seen("limited"), [], "held by Retry-After: 3");
   assert.ok(await metric(gw, 'x402gw_facilitator_skipped_total{facilitator="limited",endpoint="verify"}') >= 1);
   f.limited.script.verify = undefined;
-  await sleep(2100);
+  await sleep(3100);
   forget();
   res = await pay("/limited");
   assert.equal(res.status, 200);
@@ -206,6 +206,19 @@ test("every facilitator open: 503 facilitator_unavailable, and /readyz names the
   assert.equal(r.status, 503);
   assert.ok(r.body.reasons.includes("route 'GET /solo': every facilitator's circuit is open ('solo')"), JSON.stringify(r.body));
   assert.ok(r.body.degraded.some((d) => d.startsWith("facilitator 'solo': circuit open")), JSON.stringify(r.body));
+});
+
+// Proves: a reload keeps each facilitator's breaker (same name and URL) and serves the Solana fee
+// payer from the last /supported answers at once, before the facilitators are asked again.
+test("reload: breakers and the fee payer from /supported carry over", async () => {
+  const reloaded = await fetch(gw.admin("/admin/reload"), { method: "POST" });
+  assert.equal(reloaded.status, 200, await reloaded.text());
+  const { v2doc } = await challenge(gw.url("/sol"));
+  assert.equal(v2doc.accepts[0].extra.feePayer, FEE_PAYER, "no 402 without the fee payer after a reload");
+  forget();
+  const res = await pay("/solo");
+  assert.equal(res.status, 503, "solo's breaker is still open");
+  assert.deepEqual(seen("solo"), []);
 });
 
 // Proves: --check --online asks each facilitator for /supported; a route none of its facilitators
