@@ -55,11 +55,13 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   if (destination != "off" && !out) log_event("error", "cannot open the access log; it is off", {{"path", destination}});
   challenge_limiter_ = std::make_unique<payment::RateLimiter>(config->limits.challenges_per_second, config->limits.challenge_burst);
   state_.challenge_limiter = challenge_limiter_.get();
+  state_.loaded_config.store(config);
   state_.config.store(std::move(config));
   access_log_ = std::make_unique<metrics::AccessLog>(out);
   state_.access_log = access_log_.get();
   state_.metrics = &metrics_;
   state_.replay_store = &replay_store_;
+  state_.breakers = &breakers_;
   state_.reload = [this] { return reload(); };
 }
 
@@ -126,7 +128,11 @@ std::string Server::reload() {
     log_event("warn", "listeners, threads and access_log change only on restart");
   std::string hash = result.config->hash;
   challenge_limiter_->configure(result.config->limits.challenges_per_second, result.config->limits.challenge_burst);
-  state_.config.store(std::move(result.config));
+  // Completed at once from the last known /supported answers; the readiness round woken below asks again.
+  config::ConfigPtr loaded = std::move(result.config);
+  config::ConfigPtr completed = completed_config(loaded, nullptr, supported_cache_.answers_for(*loaded));
+  state_.loaded_config.store(loaded);
+  state_.config.store(completed ? completed : loaded);
   metrics_.reload(true);
   log_event("info", "configuration reloaded", {{"config_hash", hash}});
   if (readiness_wake_) readiness_wake_->cancel();
@@ -202,7 +208,7 @@ int Server::run() {
   watch_signals();
   readiness_wake_ = std::make_unique<asio::steady_timer>(workers_.front()->ioc);
   asio::co_spawn(workers_.front()->ioc,
-                 readiness_loop(state_, workers_.front()->context, &metrics_, *readiness_wake_), log_escape("readiness"));
+                 readiness_loop(state_, supported_cache_, workers_.front()->context, &metrics_, *readiness_wake_), log_escape("readiness"));
   log_event("info", "started", {{"threads", threads}, {"routes", config->routes.size()}, {"config_hash", config->hash}});
 
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;

@@ -10,6 +10,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
 
+#include "app/readiness.hpp"
+#include "facilitator/breakers.hpp"
 #include "http/server_state.hpp"
 #include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
@@ -50,6 +52,8 @@ class Server {
   http::ServerState state_;
   metrics::GatewayMetrics metrics_;
   payment::MemoryReplayStore replay_store_;
+  facilitator::Breakers breakers_;
+  SupportedCache supported_cache_;
   std::unique_ptr<payment::RateLimiter> challenge_limiter_;
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file
   std::unique_ptr<metrics::AccessLog> access_log_;

@@ -40,6 +40,12 @@ struct Upstream {
   std::string pool_key;             // name|url: where its idle connections are pooled (set by the loader)
 };
 
+/// When a facilitator's circuit breaker opens, and for how long.
+struct BreakerSettings {
+  int failures = 5;                 // consecutive failed calls that open it
+  Duration open_for = 30s;          // how long it stays open before one probe call is let through
+};
+
 /// A facilitator that verifies and settles payments.
 struct Facilitator {
   std::string name;
@@ -51,8 +57,12 @@ struct Facilitator {
   size_t max_idle_connections = 16;
   Duration idle_timeout = 30s;      // pooled connections idle longer than this are not used again
   TlsClient tls;
+  BreakerSettings breaker;
   std::string pool_key;             // name|url: where its idle connections are pooled (set by the loader)
 };
+
+/// The most facilitators one route may list (failover tries them in order).
+inline constexpr size_t kMaxRouteFacilitators = 8;
 
 /// When a paid request is settled.
 enum class Settlement {
@@ -67,7 +77,7 @@ struct Route {
   size_t upstream = 0;              // index into Config::upstreams
   bool priced = false;
   std::vector<x402::Requirement> requirements;
-  size_t facilitator = 0;           // index into Config::facilitators (priced routes)
+  std::vector<size_t> facilitators;  // indices into Config::facilitators, in failover order (priced routes)
   Settlement settlement = Settlement::after;
   std::string description;
   std::string mime_type = "application/json";
@@ -121,6 +131,7 @@ struct Config {
   routing::RouteTable table;        // routes[i] <-> table entry i
   Limits limits;
   Timeouts timeouts;
+  Duration supported_refresh = 30s;  // how often every facilitator's /supported is asked again
   std::string source;               // file name
   std::string hash;                 // FNV-1a (64-bit, hex) of the file text, for logs and metrics: identifies, does not protect
   std::vector<std::string> reserved_headers;  // headers only the gateway sets for upstreams: the payer headers of all routes

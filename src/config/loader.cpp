@@ -88,6 +88,16 @@ void read_upstreams(YamlReader& r, const YAML::Node& node, Config& c) {
   for (auto& up : c.upstreams) up.pool_key = up.name + "|" + up.url.to_string();
 }
 
+void read_breaker(YamlReader& r, const YAML::Node& node, const std::string& path, BreakerSettings& b) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!r.expect_map(node, path, {"failures", "open_for"})) return;
+  if (auto v = r.integer(node, "failures", path, 1, 1000)) b.failures = static_cast<int>(*v);
+  if (auto v = r.duration(node, "open_for", path)) {
+    if (*v < 100ms) r.error(node["open_for"], YamlReader::join(path, "open_for"), "open_for is at least 100ms");
+    else b.open_for = *v;
+  }
+}
+
 void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!node.IsMap()) {
@@ -97,7 +107,7 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string path = "facilitators." + it->first.Scalar();
     const YAML::Node f = it->second;  // a copy: it->second is a temporary proxy
-    if (!r.expect_map(f, path, {"url", "timeout", "connect_timeout", "headers", "auth", "max_idle_connections", "idle_timeout", "tls"})) continue;
+    if (!r.expect_map(f, path, {"url", "timeout", "connect_timeout", "headers", "auth", "max_idle_connections", "idle_timeout", "tls", "breaker"})) continue;
     Facilitator fac;
     fac.name = it->first.Scalar();
     if (auto url = read_url(r, f, path)) fac.url = *url;
@@ -106,6 +116,7 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
     if (auto v = r.duration(f, "idle_timeout", path)) fac.idle_timeout = *v;
     if (auto v = r.integer(f, "max_idle_connections", path, 0, 100000)) fac.max_idle_connections = static_cast<size_t>(*v);
     read_tls(r, f["tls"], YamlReader::join(path, "tls"), fac.tls);
+    read_breaker(r, f["breaker"], YamlReader::join(path, "breaker"), fac.breaker);
     YAML::Node headers = f["headers"];
     if (headers.IsDefined()) {
       if (!headers.IsMap()) {
@@ -155,7 +166,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (!r.expect_map(root, "",
                     {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "threads",
                      "public_url", "unmatched", "default_upstream", "upstreams", "facilitators", "payment", "routes",
-                     "limits", "timeouts"}))
+                     "limits", "timeouts", "supported_refresh"}))
     return;
 
   if (auto v = r.string(root, "name", "")) c.name = *v;
@@ -193,6 +204,10 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   read_facilitators(r, root["facilitators"], c);
   read_limits(r, root["limits"], c.limits);
   read_timeouts(r, root["timeouts"], c.timeouts);
+  if (auto v = r.duration(root, "supported_refresh", "")) {
+    if (*v < 1s) r.error(root["supported_refresh"], "supported_refresh", "supported_refresh is at least 1s");
+    else c.supported_refresh = *v;
+  }
 
   if (auto v = r.string(root, "unmatched", "")) {
     if (*v == "not_found") c.unmatched = Unmatched::not_found;
@@ -252,6 +267,11 @@ static void derive(Config& c) {
   }
 }
 
+uint64_t next_generation() {
+  static std::atomic<uint64_t> generations{0};
+  return ++generations;
+}
+
 LoadResult load_config_text(std::string_view yaml, std::string source, const EnvLookup& env) {
   LoadResult result;
   result.source = std::move(source);
@@ -277,8 +297,7 @@ LoadResult load_config_text(std::string_view yaml, std::string source, const Env
   derive(*config);
   config->source = result.source;
   config->hash = fnv1a_hex(yaml);
-  static std::atomic<uint64_t> generations{0};
-  config->generation = ++generations;
+  config->generation = next_generation();
   result.config = std::move(config);
   return result;
 }

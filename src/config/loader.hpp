@@ -24,6 +24,10 @@ struct LoadResult {
 /// Loads configuration from YAML text. `source` names the file in messages.
 LoadResult load_config_text(std::string_view yaml, std::string source, const EnvLookup& env);
 
+/// A generation number no configuration of this process has had (for a configuration derived
+/// from a loaded one, e.g. completed from the facilitators' /supported).
+uint64_t next_generation();
+
 /// Reads and loads a file.
 LoadResult load_config_file(const std::string& path, const EnvLookup& env);
 

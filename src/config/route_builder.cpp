@@ -23,6 +23,37 @@ std::optional<size_t> find_named(const std::vector<T>& items, const std::string&
   return std::nullopt;
 }
 
+// `facilitator:` as one name or an ordered list of names; nullopt when absent or malformed (reported).
+std::optional<std::vector<std::string>> read_facilitator_names(YamlReader& reader, const YAML::Node& parent,
+                                                               const std::string& path) {
+  YAML::Node node = parent["facilitator"];
+  if (!node.IsDefined() || node.IsNull()) return std::nullopt;
+  const std::string at = YamlReader::join(path, "facilitator");
+  std::vector<std::string> names;
+  if (node.IsSequence()) {
+    for (size_t i = 0; i < node.size(); ++i) {
+      auto name = reader.scalar(node[i], YamlReader::index(at, i));
+      if (!name) return std::nullopt;
+      for (const auto& seen : names)
+        if (seen == *name) {
+          reader.error(node[i], YamlReader::index(at, i), "facilitator '" + *name + "' is listed twice");
+          return std::nullopt;
+        }
+      names.push_back(*name);
+    }
+    if (names.empty() || names.size() > kMaxRouteFacilitators) {
+      reader.error(node, at, "facilitator is a name or a list of 1 to " + std::to_string(kMaxRouteFacilitators) +
+                                 " names, tried in order");
+      return std::nullopt;
+    }
+    return names;
+  }
+  auto name = reader.scalar(node, at);
+  if (!name) return std::nullopt;
+  names.push_back(*name);
+  return names;
+}
+
 // The keys one way of paying may set, on a route (single accept) or in `accepts:` entries.
 struct AcceptFields {
   std::optional<std::string> network, pay_to, scheme, fee_payer;
@@ -145,10 +176,8 @@ std::optional<x402::Requirement> build_requirement(YamlReader& reader, const YAM
   r.decimals = asset->decimals;
   if (asset->eip712) r.extra = {{"name", asset->eip712->name}, {"version", asset->eip712->version}};
   std::string fee_payer = f.fee_payer.value_or(d.fee_payer);
-  if (network->family == x402::Family::solana) {
-    if (!fee_payer.empty()) r.extra["feePayer"] = fee_payer;
-    else reader.warning(at, path, "Solana payments need the facilitator's fee payer: set fee_payer");
-  }
+  // Without fee_payer, the facilitator's /supported names it (facilitator/supported_truth.hpp).
+  if (network->family == x402::Family::solana && !fee_payer.empty()) r.extra["feePayer"] = fee_payer;
   // scheme_exact_stellar.md: the facilitator sponsors the fees and says so in `extra`; the
   // reference client refuses a requirement without it. A route's own `extra` may still override it.
   if (network->family == x402::Family::stellar) r.extra["areFeesSponsored"] = true;
@@ -193,7 +222,7 @@ PaymentDefaults read_payment_defaults(YamlReader& reader, const YAML::Node& node
   if (auto v = reader.string(node, "pay_to", path)) d.pay_to = *v;
   if (auto v = reader.string(node, "network", path)) d.network = *v;
   if (auto v = reader.string(node, "scheme", path)) d.scheme = *v;
-  if (auto v = reader.string(node, "facilitator", path)) d.facilitator = *v;
+  if (auto v = read_facilitator_names(reader, node, path)) d.facilitators = *v;
   if (auto v = reader.string(node, "fee_payer", path)) d.fee_payer = *v;
   if (auto v = reader.integer(node, "max_timeout_seconds", path, 1, 86400)) d.max_timeout_seconds = static_cast<int>(*v);
   if (auto v = parse_settlement(reader, node, path)) d.settlement = *v;
@@ -286,19 +315,31 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
   route.priced = !route.requirements.empty();
 
   if (route.priced || has_price || accepts.IsDefined()) {
-    std::string name = reader.string(node, "facilitator", path).value_or(defaults.facilitator);
-    if (!name.empty()) {
-      if (auto i = find_named(config.facilitators, name)) route.facilitator = *i;
+    const bool own = node["facilitator"].IsDefined();
+    std::vector<std::string> names;
+    if (own) {
+      if (auto v = read_facilitator_names(reader, node, path)) names = std::move(*v);
+      else ok = false;
+    } else {
+      names = defaults.facilitators;
+    }
+    for (const auto& name : names) {
+      if (auto i = find_named(config.facilitators, name)) route.facilitators.push_back(*i);
       else {
-        reader.error(node["facilitator"].IsDefined() ? node["facilitator"] : node, YamlReader::join(path, "facilitator"),
+        reader.error(own ? node["facilitator"] : node, YamlReader::join(path, "facilitator"),
                      "no facilitator named '" + name + "' in 'facilitators:'");
         ok = false;
       }
-    } else if (config.facilitators.size() != 1) {
-      reader.error(node, YamlReader::join(path, "facilitator"),
-                   config.facilitators.empty() ? "a priced route needs a facilitator: add one under 'facilitators:'"
-                                               : "several facilitators are configured: name one here or in 'payment:'");
-      ok = false;
+    }
+    if (names.empty() && ok) {
+      if (config.facilitators.size() == 1) {
+        route.facilitators.push_back(0);
+      } else {
+        reader.error(node, YamlReader::join(path, "facilitator"),
+                     config.facilitators.empty() ? "a priced route needs a facilitator: add one under 'facilitators:'"
+                                                 : "several facilitators are configured: name one (or a list) here or in 'payment:'");
+        ok = false;
+      }
     }
   }
 

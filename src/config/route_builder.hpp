@@ -16,7 +16,7 @@ struct PaymentDefaults {
   std::string pay_to;
   std::string network;
   std::string scheme = "exact";
-  std::string facilitator;
+  std::vector<std::string> facilitators;  // names, in failover order
   std::string fee_payer;
   int max_timeout_seconds = 60;
   Settlement settlement = Settlement::after;

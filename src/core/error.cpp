@@ -44,6 +44,7 @@ Entry entry(Error e) noexcept {
     case Error::facilitator_rate_limited: return {"facilitator_rate_limited", "facilitator_rate_limited", "the facilitator is rate limiting"};
     case Error::facilitator_bad_response: return {"facilitator_bad_response", "facilitator_bad_response", "the facilitator's answer has the wrong shape"};
     case Error::facilitator_auth: return {"facilitator_auth", "facilitator_auth", "the facilitator refused the gateway's credentials"};
+    case Error::facilitator_circuit_open: return {"facilitator_circuit_open", "facilitator_unavailable", "every facilitator of this route is unavailable for now"};
     case Error::settlement_unknown: return {"settlement_unknown", "settlement_unknown", "the settlement was sent and its outcome is unknown"};
     case Error::settlement_timeout: return {"settlement_timeout", "facilitator_timeout", "the settlement was sent and not answered in time"};
     case Error::state_unavailable: return {"state_unavailable", "state_unavailable", "the payment state store is unavailable"};

@@ -44,6 +44,7 @@ enum class Error {
   facilitator_rate_limited,   // 429
   facilitator_bad_response,   // not JSON of the expected shape
   facilitator_auth,           // 401/403: the facilitator refused our credentials, or a token could not be signed
+  facilitator_circuit_open,   // every facilitator of the route is skipped: breaker open or Retry-After
   settlement_unknown,         // /settle was sent and the connection closed without an answer: it may have settled
   settlement_timeout,         // /settle was sent and no answer came in time: it may have settled
   // shared state

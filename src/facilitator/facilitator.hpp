@@ -21,6 +21,8 @@ struct Outcome {
   std::string detail;                           // a sentence for the client and the log
   Result result;
   std::chrono::microseconds elapsed{0};
+  unsigned status = 0;                          // the HTTP status, when an answer came
+  std::string retry_after;                      // its Retry-After header, if any (429, 503)
 };
 
 using VerifyOutcome = Outcome<x402::VerifyResult>;

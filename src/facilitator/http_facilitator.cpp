@@ -103,6 +103,7 @@ awaitable<RawAnswer> HttpFacilitator::call(bhttp::verb method, const std::string
   }
   answer.status = parser->get().result_int();
   answer.body = std::move(parser->get().body());
+  answer.retry_after = std::string(parser->get()[bhttp::field::retry_after]);
   if (parser->get().keep_alive()) worker_.facilitators.put(f.pool_key, std::move(pooled.connection), f.max_idle_connections);
   co_return answer;
 }
@@ -117,6 +118,8 @@ awaitable<Outcome<Result>> HttpFacilitator::exchange(bhttp::verb method, const c
   const bool is_settle = std::string_view(endpoint) == "settle";
   Outcome<Result> out;
   RawAnswer raw = co_await call(method, path, body, is_settle);
+  out.status = raw.status;
+  out.retry_after = std::move(raw.retry_after);
   if (raw.error) {
     out.error = raw.error;
     out.detail = std::move(raw.detail);

@@ -23,6 +23,7 @@ struct RawAnswer {
   std::string detail;
   unsigned status = 0;
   std::string body;
+  std::string retry_after;  // the Retry-After header, for failover
 };
 
 /// The HTTP facilitator of `config`, using the pools of `worker`.

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.hpp"
+#include "facilitator/supported_truth.hpp"
 #include "http/replies.hpp"
 #include "metrics/gateway_metrics.hpp"
 
@@ -31,13 +32,27 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
     if (!config) return json(503, {{"status", "not_ready"}, {"reasons", {"no configuration loaded"}}});
     Readiness r = state.readiness();
     if (!r.checked) return json(503, {{"status", "not_ready"}, {"reasons", {"the facilitators have not been checked yet"}}});
-    if (!r.problems.empty()) return json(503, {{"status", "not_ready"}, {"reasons", r.problems}});
-    return json(200, {{"status", "ready"}, {"config_hash", config->hash}, {"routes", config->routes.size()}});
+    // The breakers change with every call: read them now, not at the last /supported round.
+    if (state.breakers) {
+      auto live = facilitator::breaker_findings(*config, *state.breakers->for_config(*config), std::chrono::steady_clock::now());
+      r.problems.insert(r.problems.end(), live.problems.begin(), live.problems.end());
+      r.warnings.insert(r.warnings.end(), live.warnings.begin(), live.warnings.end());
+    }
+    if (!r.problems.empty()) return json(503, {{"status", "not_ready"}, {"reasons", r.problems}, {"degraded", r.warnings}});
+    nlohmann::json body = {{"status", "ready"}, {"config_hash", config->hash}, {"routes", config->routes.size()}};
+    if (!r.warnings.empty()) body["degraded"] = r.warnings;
+    return json(200, body);
   }
   if (target == "/metrics" && get && state.metrics) {
     auto config = state.current();
-    const metrics::GatewayMetrics::Gauges gauges{state.in_flight.load(), state.open_connections.load(),
-                                                 config ? config->hash : std::string()};
+    metrics::GatewayMetrics::Gauges gauges{state.in_flight.load(), state.open_connections.load(),
+                                           config ? config->hash : std::string(), {}};
+    if (config && state.breakers) {
+      auto set = state.breakers->for_config(*config);
+      const auto now = std::chrono::steady_clock::now();
+      for (size_t i = 0; i < config->facilitators.size() && i < set->by_index.size(); ++i)
+        gauges.breakers.emplace_back(config->facilitators[i].name, static_cast<int>(set->by_index[i]->snapshot(now).state));
+    }
     return core::DocumentReply{200, state.metrics->expose(gauges), "text/plain; version=0.0.4; charset=utf-8", {}};
   }
   if (target == "/admin/reload") {

@@ -54,7 +54,8 @@ unsigned status_of(Error e) {
     case Error::facilitator_tls:
     case Error::facilitator_write:
     case Error::facilitator_read:
-    case Error::facilitator_rate_limited: return 503;
+    case Error::facilitator_rate_limited:
+    case Error::facilitator_circuit_open: return 503;
     case Error::facilitator_status:
     case Error::facilitator_bad_response:
     case Error::facilitator_auth:

@@ -15,6 +15,9 @@ namespace x402gw::metrics {
 class AccessLog;
 class GatewayMetrics;
 }  // namespace x402gw::metrics
+namespace x402gw::facilitator {
+class Breakers;
+}
 namespace x402gw::payment {
 class ReplayStore;
 class RateLimiter;
@@ -26,11 +29,13 @@ namespace x402gw::http {
 struct Readiness {
   bool checked = false;                  // at least one round of checks finished
   std::vector<std::string> problems;     // empty: ready
+  std::vector<std::string> warnings;     // reported beside a ready state (a fallback facilitator down)
 };
 
 /// Shared, thread-safe server state.
 struct ServerState {
-  std::atomic<std::shared_ptr<const config::Config>> config;
+  std::atomic<std::shared_ptr<const config::Config>> config;   // what requests use
+  std::atomic<std::shared_ptr<const config::Config>> loaded_config;  // as read from the file, before /supported completed it
   std::atomic<bool> draining{false};
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> open_connections{0};
@@ -38,10 +43,12 @@ struct ServerState {
   metrics::GatewayMetrics* metrics = nullptr;
   payment::ReplayStore* replay_store = nullptr;
   payment::RateLimiter* challenge_limiter = nullptr;
+  facilitator::Breakers* breakers = nullptr;
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 
   config::ConfigPtr current() const { return config.load(std::memory_order_acquire); }
+  config::ConfigPtr loaded() const { return loaded_config.load(std::memory_order_acquire); }
 
   void set_readiness(Readiness r) {
     std::lock_guard lock(readiness_mutex_);

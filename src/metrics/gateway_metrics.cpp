@@ -20,6 +20,10 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_revenue_atomic_units_total", "Revenue settled, in atomic units of the asset, by route, network and asset.", Type::counter, {}});
   registry_.add({"x402gw_facilitator_request_duration_seconds", "Facilitator call latency, by facilitator, endpoint and outcome.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_facilitator_auth_failures_total", "Facilitator calls refused for their credentials (401/403) or not signed, by facilitator and endpoint.", Type::counter, {}});
+  registry_.add({"x402gw_facilitator_breaker_state", "Circuit breaker state by facilitator: 0 closed, 1 open, 2 half-open.", Type::gauge, {}});
+  registry_.add({"x402gw_facilitator_breaker_transitions_total", "Circuit breaker transitions, by facilitator and the state entered.", Type::counter, {}});
+  registry_.add({"x402gw_facilitator_failovers_total", "Calls that left a facilitator for the next of their route, by facilitator left and endpoint.", Type::counter, {}});
+  registry_.add({"x402gw_facilitator_skipped_total", "Calls not sent to a facilitator because its breaker was open, by facilitator and endpoint.", Type::counter, {}});
   registry_.add({"x402gw_upstream_request_duration_seconds", "Upstream latency (request sent to response complete), by upstream.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_limit_breaches_total", "Requests refused by a limit, by limit.", Type::counter, {}});
   registry_.add({"x402gw_in_flight_requests", "Requests being handled now.", Type::gauge, {}});
@@ -98,6 +102,18 @@ void GatewayMetrics::facilitator_auth_failure(std::string_view facilitator, std:
   registry_.inc("x402gw_facilitator_auth_failures_total", {{"facilitator", facilitator}, {"endpoint", endpoint}});
 }
 
+void GatewayMetrics::breaker_transition(std::string_view facilitator, std::string_view to) {
+  registry_.inc("x402gw_facilitator_breaker_transitions_total", {{"facilitator", facilitator}, {"to", to}});
+}
+
+void GatewayMetrics::facilitator_failover(std::string_view facilitator, std::string_view endpoint) {
+  registry_.inc("x402gw_facilitator_failovers_total", {{"facilitator", facilitator}, {"endpoint", endpoint}});
+}
+
+void GatewayMetrics::facilitator_skipped(std::string_view facilitator, std::string_view endpoint) {
+  registry_.inc("x402gw_facilitator_skipped_total", {{"facilitator", facilitator}, {"endpoint", endpoint}});
+}
+
 void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }
 
 void GatewayMetrics::limit_breach(std::string_view limit) { registry_.inc("x402gw_limit_breaches_total", {{"limit", limit}}); }
@@ -105,6 +121,8 @@ void GatewayMetrics::limit_breach(std::string_view limit) { registry_.inc("x402g
 std::string GatewayMetrics::expose(const Gauges& gauges) {
   registry_.set("x402gw_in_flight_requests", {}, static_cast<double>(gauges.in_flight));
   registry_.set("x402gw_open_connections", {}, static_cast<double>(gauges.open_connections));
+  for (const auto& [name, state] : gauges.breakers)
+    registry_.set("x402gw_facilitator_breaker_state", {{"facilitator", name}}, static_cast<double>(state));
   if (!gauges.config_hash.empty()) {
     std::lock_guard lock(hash_mutex_);
     if (last_hash_ != gauges.config_hash) {

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "core/exchange_record.hpp"
 #include "metrics/registry.hpp"
@@ -23,6 +25,12 @@ class GatewayMetrics {
   void facilitator_call(std::string_view facilitator, std::string_view endpoint, std::string_view outcome, double seconds);
   /// A facilitator call refused for its credentials (401/403) or whose token could not be signed.
   void facilitator_auth_failure(std::string_view facilitator, std::string_view endpoint);
+  /// A facilitator's circuit breaker moved to state `to` ("closed", "open", "half_open").
+  void breaker_transition(std::string_view facilitator, std::string_view to);
+  /// A call left `facilitator` for the next of its route.
+  void facilitator_failover(std::string_view facilitator, std::string_view endpoint);
+  /// A call did not go to `facilitator`: its breaker refused it.
+  void facilitator_skipped(std::string_view facilitator, std::string_view endpoint);
   /// A configuration reload attempt.
   void reload(bool ok);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
@@ -33,6 +41,8 @@ class GatewayMetrics {
     int64_t in_flight = 0;
     int64_t open_connections = 0;
     std::string config_hash;
+    /// Each configured facilitator's breaker state: 0 closed, 1 open, 2 half-open.
+    std::vector<std::pair<std::string, int>> breakers;
   };
   /// The exposition, with the gauges as given.
   std::string expose(const Gauges& gauges);

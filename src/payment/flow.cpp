@@ -39,9 +39,11 @@ x402::ResourceInfo resource_of(const routing::RequestContext& ctx) {
 
 // How long a claim may stay in flight if this request never finished it: longer than any request
 // can take with the configured deadlines.
-std::chrono::milliseconds claim_lease(const routing::RequestContext& ctx, const config::Facilitator& f) {
+std::chrono::milliseconds claim_lease(const routing::RequestContext& ctx) {
   const config::Upstream& up = *ctx.upstream();
-  return 2 * f.timeout + up.connect_timeout + 4 * up.timeout + 2 * ctx.config.timeouts.body_io + std::chrono::minutes(1);
+  std::chrono::milliseconds facilitators{0};  // failover may try each of the route's facilitators in turn
+  for (size_t i : ctx.route()->facilitators) facilitators += ctx.config.facilitators.at(i).timeout;
+  return 2 * facilitators + up.connect_timeout + 4 * up.timeout + 2 * ctx.config.timeouts.body_io + std::chrono::minutes(1);
 }
 
 // The state of one paid request between the machine's steps: payloads the machine does not hold.
@@ -144,8 +146,7 @@ awaitable<Event> Driver::start() {
 
   // One payment, one use: claimed before anything is asked of the facilitator or the upstream.
   if (services_.replay) {
-    const config::Facilitator& f = ctx_.config.facilitators.at(route_.facilitator);
-    const ClaimResult claim = co_await services_.replay->claim(identity_, claim_lease(ctx_, f));
+    const ClaimResult claim = co_await services_.replay->claim(identity_, claim_lease(ctx_));
     switch (claim.status) {
       case Claim::applied: break;
       case Claim::unavailable:

@@ -56,6 +56,27 @@ std::optional<SettleResult> parse_settle_response(std::string_view body) {
   return r;
 }
 
+namespace {
+bool network_matches(const std::string& pattern, const std::string& network) {
+  if (network.empty()) return false;
+  if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, ":*") == 0)
+    return network.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
+  return pattern == network;
+}
+
+// The signers listed under a key that covers `network` ("solana:*" covers every Solana network).
+std::vector<std::string> signers_for(const nlohmann::json& signers, const std::string& network) {
+  std::vector<std::string> out;
+  if (!signers.is_object()) return out;
+  for (const auto& [key, list] : signers.items()) {
+    if (!list.is_array() || !(network_matches(key, network) || network_matches(network, key))) continue;
+    for (const auto& s : list)
+      if (s.is_string()) out.push_back(s.get<std::string>());
+  }
+  return out;
+}
+}  // namespace
+
 std::optional<std::vector<SupportedKind>> parse_supported_response(std::string_view body) {
   auto j = nlohmann::json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return std::nullopt;
@@ -69,28 +90,23 @@ std::optional<std::vector<SupportedKind>> parse_supported_response(std::string_v
     kind.version = v != k.end() && v->is_number_integer() ? v->get<int>() : 0;
     kind.scheme = optional_string(k, "scheme");
     kind.network = optional_string(k, "network");
+    if (auto e = k.find("extra"); e != k.end() && e->is_object()) kind.extra = *e;
+    if (auto s = j.find("signers"); s != j.end()) kind.signers = signers_for(*s, kind.network);
     if (!kind.scheme.empty() && !kind.network.empty()) out.push_back(std::move(kind));
   }
   return out;
 }
 
-namespace {
-bool network_matches(const std::string& pattern, const std::string& network) {
-  if (network.empty()) return false;
-  if (pattern.size() >= 2 && pattern.compare(pattern.size() - 2, 2, ":*") == 0)
-    return network.compare(0, pattern.size() - 1, pattern, 0, pattern.size() - 1) == 0;
-  return pattern == network;
-}
-}  // namespace
-
-bool supports(const std::vector<SupportedKind>& kinds, const Requirement& r) {
+const SupportedKind* find_kind(const std::vector<SupportedKind>& kinds, const Requirement& r) {
   for (const auto& k : kinds) {
     if (k.scheme != r.scheme) continue;
-    if (k.version == 1 && network_matches(k.network, r.v1_network)) return true;
-    if (k.version != 1 && network_matches(k.network, r.network)) return true;
+    if (k.version == 1 && network_matches(k.network, r.v1_network)) return &k;
+    if (k.version != 1 && network_matches(k.network, r.network)) return &k;
   }
-  return false;
+  return nullptr;
 }
+
+bool supports(const std::vector<SupportedKind>& kinds, const Requirement& r) { return find_kind(kinds, r) != nullptr; }
 
 std::string encode_receipt(const SettleResult& settle) { return base64_encode(core::json_text(settle.document)); }
 

@@ -46,6 +46,8 @@ struct SupportedKind {
   int version = 0;
   std::string scheme;
   std::string network;    // v1 name or CAIP-2; "eip155:*" style wildcards allowed
+  nlohmann::json extra = nlohmann::json::object();  // e.g. Solana's {feePayer}
+  std::vector<std::string> signers;  // the answer's `signers` whose key matches this network (v2)
 };
 
 /// Parses a /supported body; nullopt when it has no `kinds` list.
@@ -53,6 +55,9 @@ std::optional<std::vector<SupportedKind>> parse_supported_response(std::string_v
 
 /// Whether the kinds offer a requirement, in either protocol generation.
 bool supports(const std::vector<SupportedKind>& kinds, const Requirement& requirement);
+
+/// The first kind that offers a requirement, or null.
+const SupportedKind* find_kind(const std::vector<SupportedKind>& kinds, const Requirement& requirement);
 
 /// The receipt header value: base64(SettleResponse JSON).
 std::string encode_receipt(const SettleResult& settle);

@@ -36,6 +36,9 @@ before(async () => {
   gw = await startGateway(baseConfig({
     upstream: upstream.url, facilitator: facilitator.url, routes,
     upstreamExtra: ", timeout: 1s",
+    // Each fault here is one facilitator failure in a row: the breaker (facilitator_failover.test.mjs)
+    // must not open between them, so that each test sees its own fault's answer.
+    facilitatorExtra: ", breaker: { failures: 1000 }",
     limits: "max_buffered_response: 16KiB",
   }).replace("upstreams:\n", `upstreams:\n  resetter: { url: "${resetter.url}" }\n  down: { url: "http://127.0.0.1:${down}", connect_timeout: 1s }\n`));
   const deadFacilitator = await deadPort();

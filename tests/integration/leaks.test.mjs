@@ -29,7 +29,9 @@ test(`${TOTAL} requests meeting facilitator faults leak no descriptors or memory
     verify: (b) => (faultOf(b).verify || (() => ({ body: { isValid: true, payer: "0x1" } })))(b),
     settle: (b) => (faultOf(b).settle || (() => ({ body: { success: true, transaction: "0x1" } })))(b),
   });
-  const gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitator.url, routes: `  - { match: "GET /paid", price: "$0.01" }` }));
+  // Every request must meet its fault: the breaker (facilitator_failover.test.mjs) stays closed.
+  const gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitator.url, facilitatorExtra: ", breaker: { failures: 1000 }",
+                                             routes: `  - { match: "GET /paid", price: "$0.01" }` }));
   try {
     const { v2 } = await challenge(gw.url("/paid"));
     const run = async (count) => {

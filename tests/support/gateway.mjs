@@ -127,8 +127,9 @@ export async function startUpstream(handler) {
 
 /**
  * A facilitator whose answers the test scripts. `script.verify` / `script.settle` are functions
- * (requestBody, req) => { status?, body?, delayMs?, raw?, hangUp? } (body objects are sent as JSON,
- * `raw` as it is). Defaults: valid, and a successful settlement.
+ * (requestBody, req) => { status?, body?, delayMs?, raw?, hangUp?, hang?, headers? } (body objects are sent
+ * as JSON, `raw` as it is; `hang` never answers; `headers` are added to the answer). Defaults:
+ * valid, and a successful settlement.
  */
 export async function startFacilitator(script = {}) {
   const calls = [];
@@ -153,8 +154,9 @@ export async function startFacilitator(script = {}) {
       const act = (script[endpoint] || defaults[endpoint] || (() => ({ status: 404, body: { error: "not found" } })))(body, req);
       if (act.delayMs) await new Promise((r) => setTimeout(r, act.delayMs));
       if (act.hangUp) return req.socket.destroy();
+      if (act.hang) return;  // the connection stays open and silent until the server closes
       const out = act.raw !== undefined ? act.raw : JSON.stringify(act.body);
-      res.writeHead(act.status || 200, { "content-type": "application/json" });
+      res.writeHead(act.status || 200, { "content-type": "application/json", ...(act.headers || {}) });
       res.end(out);
     });
   });

@@ -225,3 +225,58 @@ TEST(Loader, WarnsWhenAHostRestrictedPricedRouteCanBeBypassedByUnmatchedProxy) {
   EXPECT_EQ(r.warnings[0].line, 6);
   EXPECT_TRUE(load(with_route("  - { match: /a, host: api.example.com, price: \"$0.01\" }\n")).warnings.empty());
 }
+
+namespace {
+// Two facilitators f and g, a route with `facilitator_line`, and extra top-level text.
+std::string with_facilitators(const std::string& route, const std::string& f_extra = "", const std::string& top = "") {
+  return top + "upstreams: { api: \"http://127.0.0.1:3000\" }\n"
+               "facilitators:\n  f: { url: \"http://127.0.0.1:4020\"" + f_extra + " }\n  g: { url: \"http://127.0.0.1:4021\" }\n"
+               "payment: { pay_to: \"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\", network: base-sepolia }\n"
+               "routes:\n" + route;
+}
+}  // namespace
+
+TEST(Loader, AFacilitatorListIsTriedInOrder) {
+  auto r = load(with_facilitators("  - { match: /a, price: \"$0.01\", facilitator: [g, f] }\n  - { match: /b, price: \"$0.01\", facilitator: f }\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_EQ(r.config->routes[0].facilitators, (std::vector<size_t>{1, 0}));
+  EXPECT_EQ(r.config->routes[1].facilitators, (std::vector<size_t>{0}));
+  // payment.facilitator may be a list too.
+  auto text = with_facilitators("  - { match: /a, price: \"$0.01\" }\n");
+  text.replace(text.find("network: base-sepolia }"), 23, "network: base-sepolia, facilitator: [f, g] }");
+  r = load(text);
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_EQ(r.config->routes[0].facilitators, (std::vector<size_t>{0, 1}));
+}
+
+TEST(Loader, BadFacilitatorLists) {
+  std::string e = only_error(with_facilitators("  - { match: /a, price: \"$0.01\", facilitator: [f, g, f] }\n"));
+  EXPECT_NE(e.find("gateway.yaml:7:"), std::string::npos) << e;
+  EXPECT_NE(e.find("facilitator 'f' is listed twice"), std::string::npos) << e;
+  e = only_error(with_facilitators("  - { match: /a, price: \"$0.01\", facilitator: [] }\n"));
+  EXPECT_NE(e.find("a name or a list of 1 to 8 names"), std::string::npos) << e;
+  e = only_error(with_facilitators("  - { match: /a, price: \"$0.01\", facilitator: [f, h] }\n"));
+  EXPECT_NE(e.find("no facilitator named 'h'"), std::string::npos) << e;
+  e = only_error(with_facilitators("  - { match: /a, price: \"$0.01\", facilitator: [f, [g]] }\n"));
+  EXPECT_NE(e.find("routes[0].facilitator[1]"), std::string::npos) << e;
+}
+
+TEST(Loader, BreakerAndRefreshSettings) {
+  auto r = load(with_facilitators("  - { match: /a, price: \"$0.01\", facilitator: f }\n", ", breaker: { failures: 3, open_for: 2s }",
+                                  "supported_refresh: 5m\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_EQ(r.config->facilitators[0].breaker.failures, 3);
+  EXPECT_EQ(r.config->facilitators[0].breaker.open_for, std::chrono::seconds(2));
+  EXPECT_EQ(r.config->facilitators[1].breaker.failures, 5);
+  EXPECT_EQ(r.config->supported_refresh, std::chrono::minutes(5));
+  const std::string route = "  - { match: /a, price: \"$0.01\", facilitator: f }\n";
+  std::string e = only_error(with_facilitators(route, ", breaker: { failures: 0 }"));
+  EXPECT_NE(e.find("facilitators.f.breaker.failures"), std::string::npos) << e;
+  e = only_error(with_facilitators(route, ", breaker: { open_for: 10ms }"));
+  EXPECT_NE(e.find("open_for is at least 100ms"), std::string::npos) << e;
+  e = only_error(with_facilitators(route, ", breaker: { failure: 3 }"));
+  EXPECT_NE(e.find("failure"), std::string::npos) << e;
+  e = only_error(with_facilitators(route, "", "supported_refresh: 500ms\n"));
+  EXPECT_NE(e.find("supported_refresh is at least 1s"), std::string::npos) << e;
+  EXPECT_NE(e.find("gateway.yaml:1:"), std::string::npos) << e;
+}

@@ -25,7 +25,7 @@ TEST(Replies, StatusTable) {
       {Error::upstream_response_too_large, 502}, {Error::facilitator_resolve, 503}, {Error::facilitator_connect, 503},
       {Error::facilitator_connect_timeout, 503}, {Error::facilitator_tls, 503}, {Error::facilitator_write, 503},
       {Error::facilitator_read, 503}, {Error::facilitator_timeout, 504}, {Error::facilitator_status, 502},
-      {Error::facilitator_rate_limited, 503}, {Error::facilitator_bad_response, 502}, {Error::facilitator_auth, 502}, {Error::settlement_unknown, 502}, {Error::settlement_timeout, 504},
+      {Error::facilitator_rate_limited, 503}, {Error::facilitator_circuit_open, 503}, {Error::facilitator_bad_response, 502}, {Error::facilitator_auth, 502}, {Error::settlement_unknown, 502}, {Error::settlement_timeout, 504},
       {Error::state_unavailable, 503}, {Error::admin_not_found, 404}, {Error::admin_method_not_allowed, 405},
       {Error::invalid_config, 422}, {Error::internal, 500},
   };

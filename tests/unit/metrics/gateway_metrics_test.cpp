@@ -83,11 +83,28 @@ TEST(GatewayMetrics, LimitBreachesFromErrorCodes) {
 
 TEST(GatewayMetrics, GaugesAndConfigInfo) {
   GatewayMetrics m;
-  std::string text = m.expose({3, 7, "abc"});
+  std::string text = m.expose({3, 7, "abc", {}});
   EXPECT_TRUE(has(text, "x402gw_in_flight_requests 3"));
   EXPECT_TRUE(has(text, "x402gw_open_connections 7"));
   EXPECT_TRUE(has(text, R"(x402gw_config_info{hash="abc"} 1)"));
-  text = m.expose({0, 0, "def"});
+  text = m.expose({0, 0, "def", {}});
   EXPECT_TRUE(has(text, R"(x402gw_config_info{hash="abc"} 0)"));
   EXPECT_TRUE(has(text, R"(x402gw_config_info{hash="def"} 1)"));
+}
+
+TEST(GatewayMetrics, FacilitatorBreakersAndFailover) {
+  GatewayMetrics m;
+  m.breaker_transition("cdp", "open");
+  m.breaker_transition("cdp", "open");
+  m.facilitator_failover("cdp", "verify");
+  m.facilitator_skipped("cdp", "settle");
+  GatewayMetrics::Gauges g;
+  g.breakers = {{"cdp", 1}, {"payai", 0}};
+  const std::string text = m.expose(g);
+  EXPECT_TRUE(has(text, R"(x402gw_facilitator_breaker_state{facilitator="cdp"} 1)"));
+  EXPECT_TRUE(has(text, R"(x402gw_facilitator_breaker_state{facilitator="payai"} 0)"));
+  EXPECT_TRUE(has(text, R"(x402gw_facilitator_breaker_transitions_total{facilitator="cdp",to="open"} 2)"));
+  EXPECT_TRUE(has(text, R"(x402gw_facilitator_failovers_total{facilitator="cdp",endpoint="verify"} 1)"));
+  EXPECT_TRUE(has(text, R"(x402gw_facilitator_skipped_total{facilitator="cdp",endpoint="settle"} 1)"));
+  EXPECT_TRUE(has(text, "# TYPE x402gw_facilitator_breaker_state gauge"));
 }

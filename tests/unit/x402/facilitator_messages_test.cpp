@@ -90,3 +90,23 @@ TEST(FacilitatorMessages, SupportedKindsCoverRequirementsOfEitherGeneration) {
   EXPECT_FALSE(parse_supported_response(R"({"kinds":"no"})"));
   EXPECT_FALSE(parse_supported_response("oops"));
 }
+
+TEST(FacilitatorMessages, SupportedKindsKeepTheirExtraAndSigners) {
+  auto kinds = parse_supported_response(
+      R"({"kinds":[{"x402Version":2,"scheme":"exact","network":"solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp","extra":{"feePayer":"FeePayer1"}},)"
+      R"({"x402Version":2,"scheme":"exact","network":"eip155:84532"}],)"
+      R"("signers":{"solana:*":["FeePayer1","FeePayer2"],"eip155:*":["0xabc"],"stellar:*":"not a list"}})");
+  ASSERT_TRUE(kinds);
+  ASSERT_EQ(kinds->size(), 2u);
+  EXPECT_EQ((*kinds)[0].extra["feePayer"], "FeePayer1");
+  EXPECT_EQ((*kinds)[0].signers, (std::vector<std::string>{"FeePayer1", "FeePayer2"}));
+  EXPECT_TRUE((*kinds)[1].extra.empty());
+  EXPECT_EQ((*kinds)[1].signers, (std::vector<std::string>{"0xabc"}));
+  const SupportedKind* found = find_kind(*kinds, base_sepolia_usdc());
+  ASSERT_NE(found, nullptr);
+  EXPECT_EQ(found->network, "eip155:84532");
+  auto poly = base_sepolia_usdc();
+  poly.network = "eip155:137";
+  poly.v1_network = "polygon";
+  EXPECT_EQ(find_kind(*kinds, poly), nullptr);
+}
