@@ -5,6 +5,7 @@
 #include "core/json_text.hpp"
 #include "http/replies.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "payment/reconciler.hpp"
 
 namespace x402gw::http {
 namespace {
@@ -32,12 +33,17 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
     Readiness r = state.readiness();
     if (!r.checked) return json(503, {{"status", "not_ready"}, {"reasons", {"the facilitators have not been checked yet"}}});
     if (!r.problems.empty()) return json(503, {{"status", "not_ready"}, {"reasons", r.problems}});
-    return json(200, {{"status", "ready"}, {"config_hash", config->hash}, {"routes", config->routes.size()}});
+    nlohmann::json ready = {{"status", "ready"}, {"config_hash", config->hash}, {"routes", config->routes.size()}};
+    // A growing reconciliation backlog is reported, not failed: another replica would fare no better.
+    if (state.reconciler)
+      if (auto warning = state.reconciler->backlog_warning(payment::unix_now())) ready["warnings"] = {*warning};
+    return json(200, ready);
   }
   if (target == "/metrics" && get && state.metrics) {
     auto config = state.current();
     const metrics::GatewayMetrics::Gauges gauges{state.in_flight.load(), state.open_connections.load(),
-                                                 config ? config->hash : std::string()};
+                                                 config ? config->hash : std::string(),
+                                                 state.reconciler ? static_cast<int64_t>(state.reconciler->pending()) : 0};
     return core::DocumentReply{200, state.metrics->expose(gauges), "text/plain; version=0.0.4; charset=utf-8", {}};
   }
   if (target == "/admin/reload") {

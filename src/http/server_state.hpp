@@ -18,6 +18,8 @@ class GatewayMetrics;
 namespace x402gw::payment {
 class ReplayStore;
 class RateLimiter;
+class Reconciler;
+class PaymentIdentifiers;
 }  // namespace x402gw::payment
 
 namespace x402gw::http {
@@ -38,6 +40,8 @@ struct ServerState {
   metrics::GatewayMetrics* metrics = nullptr;
   payment::ReplayStore* replay_store = nullptr;
   payment::RateLimiter* challenge_limiter = nullptr;
+  payment::Reconciler* reconciler = nullptr;          // unknown settlement outcomes (journaled)
+  payment::PaymentIdentifiers* identifiers = nullptr; // the payment-identifier extension's ids
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 

@@ -153,6 +153,8 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
     facilitator::HttpFacilitator facilitator(ctx.config.facilitators.at(ctx.route()->facilitator), session.worker,
                                              session.state.metrics);
     payment::Services services{session.state.replay_store, session.state.challenge_limiter, facilitator, proxy};
+    services.reconciler = session.state.reconciler;
+    services.identifiers = session.state.identifiers;
     reply = co_await payment::run_paid_flow(ctx, io, services);
   }
   co_return reply;

@@ -23,6 +23,8 @@ class GatewayMetrics {
   void facilitator_call(std::string_view facilitator, std::string_view endpoint, std::string_view outcome, double seconds);
   /// A configuration reload attempt.
   void reload(bool ok);
+  /// An unknown settlement outcome reconciled: result "settled" | "released" | "abandoned".
+  void settlement_reconciled(std::string_view result);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
   void limit_breach(std::string_view limit);
 
@@ -31,6 +33,7 @@ class GatewayMetrics {
     int64_t in_flight = 0;
     int64_t open_connections = 0;
     std::string config_hash;
+    int64_t unknown_settlements = 0;  // settlements with an unknown outcome awaiting reconciliation
   };
   /// The exposition, with the gauges as given.
   std::string expose(const Gauges& gauges);
