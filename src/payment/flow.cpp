@@ -90,7 +90,7 @@ class Driver {
   std::optional<x402::PaymentPayload> payment_;
   const x402::Requirement* requirement_ = nullptr;
   std::string identity_;
-  std::string digest_;                   // payload_digest() of the payment
+  std::string digest_;                   // payload_digest() of the route and the payment
   int64_t expires_at_ = 0;               // when the payment can no longer settle (unix seconds)
   bool claim_open_ = false;
   std::string id_key_;                   // the payment identifier bound by this request (route and id)
@@ -159,7 +159,7 @@ awaitable<Event> Driver::start() {
   auto identity = x402::scheme_for(*requirement_).identity(*payment_, *requirement_);
   if (auto* rejection = std::get_if<x402::PaymentRejection>(&identity)) co_return refuse(*rejection);
   identity_ = std::get<std::string>(std::move(identity));
-  digest_ = payload_digest(*payment_);
+  digest_ = payload_digest(route_.name, *payment_);
   expires_at_ = payment_expiry(*payment_, requirement_->max_timeout_seconds, unix_now());
   if (std::optional<Event> id_event = check_identifier()) co_return *id_event;
 
@@ -181,9 +181,7 @@ awaitable<Event> Driver::start() {
         // Only the very payload that settled is served again: its identity alone is public on chain.
         std::optional<SettledMarker> marker = decode_marker(claim.receipt);
         if (!marker || marker->payload_digest != digest_) co_return Event::claim_refused;
-        const std::string settlement_text = marker->settlement.dump();
-        settlement_ = x402::parse_settle_response(settlement_text);
-        if (!settlement_) co_return Event::claim_refused;
+        settlement_ = settlement_of(*marker);
         if (plain_token(settlement_->payer)) ctx_.record.payer = settlement_->payer;
         co_return Event::claim_settled;
       }

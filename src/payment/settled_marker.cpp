@@ -8,9 +8,11 @@ namespace x402gw::payment {
 
 using nlohmann::json;
 
-std::string payload_digest(const x402::PaymentPayload& payment) {
-  const std::string canonical = payment.document.dump(-1, ' ', false, json::error_handler_t::replace);
-  return x402::to_hex(x402::sha256(canonical));
+std::string payload_digest(std::string_view route, const x402::PaymentPayload& payment) {
+  std::string text(route);
+  text += '\n';
+  text += payment.document.dump(-1, ' ', false, json::error_handler_t::replace);
+  return x402::to_hex(x402::sha256(text));
 }
 
 std::string encode_marker(const SettledMarker& marker) {
@@ -24,6 +26,18 @@ std::optional<SettledMarker> decode_marker(std::string_view text) {
       !j["settlement"].is_object())
     return std::nullopt;
   return SettledMarker{j["payload_digest"].get<std::string>(), j["settlement"]};
+}
+
+x402::SettleResult settlement_of(const SettledMarker& marker) {
+  const json& j = marker.settlement;
+  auto text = [&](const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string(); };
+  x402::SettleResult r;
+  r.success = true;
+  r.transaction = text("transaction");
+  r.network = text("network");
+  r.payer = text("payer");
+  r.document = j;
+  return r;
 }
 
 int64_t payment_expiry(const x402::PaymentPayload& payment, int max_timeout_seconds, int64_t now) {

@@ -9,24 +9,30 @@
 #include <string>
 #include <string_view>
 
+#include "x402/facilitator_messages.hpp"
 #include "x402/payment_payload.hpp"
 
 namespace x402gw::payment {
 
 /// A settled payment, as remembered for its re-presentations.
 struct SettledMarker {
-  std::string payload_digest;  // payload_digest() of the settled payment
+  std::string payload_digest;  // payload_digest() of the settled payment and its route
   nlohmann::json settlement;   // the SettleResponse that goes out as the receipt
 };
 
-/// Hex SHA-256 of the payload's canonical JSON (keys sorted), signature included.
-std::string payload_digest(const x402::PaymentPayload& payment);
+/// Hex SHA-256 of the route's name and the payload's canonical JSON (keys sorted), signature
+/// included: a repeat is served only by the route that was paid for.
+std::string payload_digest(std::string_view route, const x402::PaymentPayload& payment);
 
 /// The marker as the ReplayStore keeps it (compact JSON).
 std::string encode_marker(const SettledMarker& marker);
 
 /// A stored marker; nullopt when the text is not one (an older or foreign entry: not served).
 std::optional<SettledMarker> decode_marker(std::string_view text);
+
+/// The receipt of a marker (written by this gateway, so trusted as it is): its transaction may be
+/// empty when the reconciler learned the payment landed from a used nonce and no hash was named.
+x402::SettleResult settlement_of(const SettledMarker& marker);
 
 /// Unix seconds after which the payment can no longer settle: an EVM authorization's validBefore
 /// when the payload carries one, else `now` plus the requirement's maxTimeoutSeconds.

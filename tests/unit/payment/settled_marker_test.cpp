@@ -32,14 +32,15 @@ TEST(SettledMarker, AnythingElseIsNotAMarker) {
     EXPECT_FALSE(payment::decode_marker(text)) << text;
 }
 
-TEST(SettledMarker, TheDigestCoversTheSignatureNotTheSpelling) {
+TEST(SettledMarker, TheDigestCoversTheSignatureAndRouteNotTheSpelling) {
   const auto a = evm("0xaaaa", "100");
   const auto b = evm("0xbbbb", "100");  // a payload forged around the same payer and nonce
-  EXPECT_NE(payment::payload_digest(a), payment::payload_digest(b));
+  EXPECT_NE(payment::payload_digest("r", a), payment::payload_digest("r", b));
+  EXPECT_NE(payment::payload_digest("r", a), payment::payload_digest("other route", a));
   x402::PaymentPayload reordered = a;
   reordered.document = nlohmann::json::parse(R"({"payload":{"authorization":{"validBefore":"100","nonce":"0x02","from":"0x01"},"signature":"0xaaaa"},"x402Version":2})");
-  EXPECT_EQ(payment::payload_digest(a), payment::payload_digest(reordered));
-  EXPECT_EQ(payment::payload_digest(a).size(), 64u);
+  EXPECT_EQ(payment::payload_digest("r", a), payment::payload_digest("r", reordered));
+  EXPECT_EQ(payment::payload_digest("r", a).size(), 64u);
 }
 
 TEST(SettledMarker, ExpiryIsTheAuthorizationsValidBefore) {
@@ -51,4 +52,14 @@ TEST(SettledMarker, ExpiryIsTheAuthorizationsValidBefore) {
   solana.document = {{"payload", {{"transaction", "AQID"}}}};
   EXPECT_EQ(payment::payment_expiry(solana, 30, 1'700'000'000), 1'700'000'030);
   EXPECT_EQ(payment::payment_expiry(evm("0x", "99999999999999999999999"), 60, 1), INT64_MAX);
+}
+
+TEST(SettledMarker, ItsSettlementIsTheReceipt) {
+  const payment::SettledMarker m{"d", {{"success", true}, {"transaction", ""}, {"network", "eip155:1"}, {"payer", "0xp"}}};
+  const x402::SettleResult r = payment::settlement_of(m);
+  EXPECT_TRUE(r.success);
+  EXPECT_EQ(r.transaction, "");  // learned from a used nonce: no hash was named
+  EXPECT_EQ(r.network, "eip155:1");
+  EXPECT_EQ(r.payer, "0xp");
+  EXPECT_EQ(r.document, m.settlement);
 }
