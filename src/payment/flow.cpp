@@ -170,6 +170,8 @@ awaitable<Event> Driver::start() {
     switch (claim.status) {
       case Claim::applied: break;
       case Claim::unavailable:
+        // Nothing happened to this payment: its identifier must not stay bound to it.
+        if (services_.identifiers && !id_key_.empty()) services_.identifiers->forget(id_key_);
         error_ = Error::state_unavailable;
         message_ = "the payment state store is unavailable; try again shortly";
         co_return Event::store_failed;
