@@ -178,7 +178,7 @@ awaitable<void> Reconciler::run(FacilitatorFor facilitator_for) {
     for (auto& item : due) {
       const bool finished = co_await ask(item, facilitator_for);
       std::lock_guard lock(mutex_);
-      asking_.erase(std::find(asking_.begin(), asking_.end(), item.unknown.recorded_at));
+      if (auto at = std::find(asking_.begin(), asking_.end(), item.unknown.recorded_at); at != asking_.end()) asking_.erase(at);
       if (!finished) {
         item.due = Clock::now() + backoff(item.attempts);
         items_.push_back(std::move(item));
