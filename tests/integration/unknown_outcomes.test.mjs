@@ -100,7 +100,7 @@ for (const route of ["/paid", "/before"]) {
   });
 }
 
-test("kill -9 between the settlement and its answer: the restarted gateway reads the journal, answers payment_pending, and reconciles", async () => {
+test("kill -9 between the settlement and its answer (and a torn last journal line): the restarted gateway reads the journal, answers payment_pending, and reconciles", async () => {
   let gw = await startGateway(config());
   let header;
   try {
@@ -120,10 +120,15 @@ test("kill -9 between the settlement and its answer: the restarted gateway reads
     await gw.stop();
   }
 
+  // As if the process had died in the middle of writing another entry: a torn last line.
+  const file = path.join(stateDir, "unknown-settlements.jsonl");
+  const whole = fs.readFileSync(file, "utf8").trim().split("\n").pop();
+  fs.appendFileSync(file, whole.slice(0, Math.floor(whole.length / 2)));
+
   // A new process on the same state.dir; the settlement is still hanging.
   gw = await startGateway(config());
   try {
-    assert.match(gw.stderr(), /"msg":"settlement journal open".*"unknown_outcomes":[1-9]/);
+    assert.match(gw.stderr(), /"msg":"settlement journal open".*"unknown_outcomes":1.*"unreadable_lines":1/);
     const pending = await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
     assert.equal(pending.status, 402);
     assert.equal((await pending.json()).error, "payment_pending");
