@@ -7,6 +7,7 @@
 #include "core/log.hpp"
 #include "app/readiness.hpp"
 #include "config/loader.hpp"
+#include "facilitator/http_facilitator.hpp"
 #include "http/admin.hpp"
 #include "http/listener.hpp"
 #include "http/session.hpp"
@@ -62,6 +63,7 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   state_.metrics = &metrics_;
   state_.replay_store = &replay_store_;
   state_.breakers = &breakers_;
+  state_.identifiers = &identifiers_;
   state_.reload = [this] { return reload(); };
 }
 
@@ -148,6 +150,7 @@ void Server::drain() {
     a->close(ignored);
   }
   if (readiness_wake_) readiness_wake_->cancel();
+  if (reconciler_) reconciler_->stop();
   // Idle keep-alive connections carry no request: close them now, each on its own worker thread.
   for (auto& w : workers_)
     asio::post(w->ioc, [context = &w->context] {
@@ -169,6 +172,48 @@ void Server::drain() {
         for (auto& w : workers_) w->ioc.stop();
       },
       asio::detached);
+}
+
+void Server::start_reconciler() {
+  auto config = state_.current();
+  payment::JournalContents loaded;
+  if (!config->state.dir.empty()) {
+    journal_ = std::make_unique<payment::SettlementJournal>(config->state.dir, loaded);
+    log_event("info", "settlement journal open",
+              {{"path", journal_->path()}, {"unknown_outcomes", loaded.open.size()}, {"unreadable_lines", loaded.bad_lines}});
+  } else {
+    log_event("warn", "state.dir is not set: settlements with an unknown outcome are not journaled and a restart forgets them");
+  }
+  reconciler_ = std::make_unique<payment::Reconciler>(journal_.get(), replay_store_, &metrics_);
+  state_.reconciler = reconciler_.get();
+
+  // The journal's unknown outcomes are back in the replay store before the first request is read.
+  Worker& main = *workers_.front();
+  bool restored = false;
+  asio::co_spawn(main.ioc, reconciler_->restore(std::move(loaded.open)), [&restored](std::exception_ptr e) {
+    restored = true;
+    if (e) std::rethrow_exception(e);
+  });
+  while (!restored) main.ioc.run_one();
+  main.ioc.restart();
+
+  // A facilitator by name, from the configuration live at the time of asking (kept alive with it).
+  struct Held {
+    config::ConfigPtr config;
+    facilitator::HttpFacilitator client;
+    Held(config::ConfigPtr c, const config::Facilitator& f, net::WorkerContext& w, metrics::GatewayMetrics* m)
+        : config(std::move(c)), client(f, w, m) {}
+  };
+  payment::Reconciler::FacilitatorFor facilitator_for = [this, &main](const std::string& name) -> std::shared_ptr<facilitator::Facilitator> {
+    config::ConfigPtr live = state_.current();
+    for (const auto& f : live->facilitators)
+      if (f.name == name) {
+        auto held = std::make_shared<Held>(live, f, main.context, &metrics_);
+        return std::shared_ptr<facilitator::Facilitator>(held, &held->client);
+      }
+    return nullptr;
+  };
+  asio::co_spawn(main.ioc, reconciler_->run(std::move(facilitator_for)), log_escape("reconciler"));
 }
 
 void Server::watch_signals() {
@@ -200,6 +245,7 @@ int Server::run() {
       for (const auto& f : config->facilitators)
         if (f.url.tls) w->context.tls.get(f.tls);
     }
+    start_reconciler();
     start_listeners();
   } catch (const std::exception& e) {
     log_event("error", e.what());

@@ -16,6 +16,9 @@
 #include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "payment/memory_replay_store.hpp"
+#include "payment/payment_identifiers.hpp"
+#include "payment/reconciler.hpp"
+#include "payment/settlement_journal.hpp"
 #include "payment/rate_limiter.hpp"
 #include "net/asio.hpp"
 #include "net/worker_context.hpp"
@@ -47,6 +50,9 @@ class Server {
   /// Re-reads the file; returns the error report (empty: the new configuration is live).
   std::string reload();
   void drain();
+  /// Opens the settlement journal, puts its unknown outcomes back in the replay store and starts
+  /// reconciling them; throws when the journal cannot be opened (start-up).
+  void start_reconciler();
 
   std::string config_path_;
   http::ServerState state_;
@@ -54,6 +60,9 @@ class Server {
   payment::MemoryReplayStore replay_store_;
   facilitator::Breakers breakers_;
   SupportedCache supported_cache_;
+  payment::PaymentIdentifiers identifiers_;
+  std::unique_ptr<payment::SettlementJournal> journal_;  // null: state.dir is not set
+  std::unique_ptr<payment::Reconciler> reconciler_;
   std::unique_ptr<payment::RateLimiter> challenge_limiter_;
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file
   std::unique_ptr<metrics::AccessLog> access_log_;

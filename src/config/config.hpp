@@ -70,6 +70,25 @@ enum class Settlement {
   before,  // verify, settle, then stream the upstream's answer
 };
 
+/// What a re-presentation of a payment that was settled before gets.
+enum class OnRepeat {
+  serve,   // the resource again (the upstream is called again), with the stored receipt; no second charge
+  refuse,  // 402 payment_already_used
+};
+
+/// The x402 `payment-identifier` extension on a route (an idempotency key chosen by the client).
+struct PaymentIdentifier {
+  enum class Mode {
+    fresh_call,    // a repeat with the same id and payload calls the upstream again (no second settlement)
+    replay_answer, // settle-after routes: a repeat gets the first answer, kept for `ttl` if within `max_bytes`
+  };
+  bool enabled = false;             // advertised in the 402's `extensions`
+  bool required = false;            // a payment without an id is refused (400)
+  Mode mode = Mode::fresh_call;
+  Duration ttl = std::chrono::minutes(10);  // how long an id (and a kept answer) is remembered
+  uint64_t max_bytes = 64 * 1024;   // largest answer (body and headers) kept for replay_answer
+};
+
 /// One configured route.
 struct Route {
   std::string name;                 // for logs and metrics; defaults to the match text
@@ -85,6 +104,8 @@ struct Route {
   std::string payer_header = "X-Payment-Payer";  // empty: not sent
   bool forward_payment_header = false;
   uint64_t max_request_body = 0;    // 0: the global limit
+  OnRepeat on_repeat = OnRepeat::serve;
+  PaymentIdentifier payment_identifier;
   int line = 0;                     // where the route is in the file
 };
 
@@ -112,6 +133,11 @@ struct Timeouts {
   Duration drain = 30s;             // grace period for in-flight requests on shutdown
 };
 
+/// Where the gateway keeps state that must survive a restart.
+struct State {
+  std::string dir;                  // the settlement journal's directory; empty: not durable (a warning)
+};
+
 /// The whole configuration.
 struct Config {
   std::string name;                 // the service, for discovery
@@ -132,6 +158,7 @@ struct Config {
   Limits limits;
   Timeouts timeouts;
   Duration supported_refresh = 30s;  // how often every facilitator's /supported is asked again
+  State state;
   std::string source;               // file name
   std::string hash;                 // FNV-1a (64-bit, hex) of the file text, for logs and metrics: identifies, does not protect
   std::vector<std::string> reserved_headers;  // headers only the gateway sets for upstreams: the payer headers of all routes

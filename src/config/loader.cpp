@@ -162,11 +162,25 @@ void read_timeouts(YamlReader& r, const YAML::Node& node, Timeouts& t) {
   if (auto v = r.duration(node, "drain", "timeouts")) t.drain = *v;
 }
 
+// state.dir: where the settlement journal lives.
+void read_state_dir(YamlReader& r, const YAML::Node& node, State& s) {
+  if (auto v = r.string(node, "dir", "state")) {
+    if (v->empty()) r.error(node["dir"], "state.dir", "state.dir is a directory path, e.g. /var/lib/x402-gateway");
+    else s.dir = *v;
+  }
+}
+
+void read_state(YamlReader& r, const YAML::Node& node, State& s) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!r.expect_map(node, "state", {"dir"})) return;
+  read_state_dir(r, node, s);
+}
+
 void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (!r.expect_map(root, "",
                     {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "threads",
                      "public_url", "unmatched", "default_upstream", "upstreams", "facilitators", "payment", "routes",
-                     "limits", "timeouts", "supported_refresh"}))
+                     "limits", "timeouts", "supported_refresh", "state"}))
     return;
 
   if (auto v = r.string(root, "name", "")) c.name = *v;
@@ -208,6 +222,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
     if (*v < 1s) r.error(root["supported_refresh"], "supported_refresh", "supported_refresh is at least 1s");
     else c.supported_refresh = *v;
   }
+  read_state(r, root["state"], c.state);
 
   if (auto v = r.string(root, "unmatched", "")) {
     if (*v == "not_found") c.unmatched = Unmatched::not_found;

@@ -211,6 +211,55 @@ nlohmann::json build_output_schema(YamlReader& reader, const YAML::Node& node, c
 
 }  // namespace
 
+// on_repeat and payment_identifier: what a payment presented again gets. False on an error.
+static bool read_repeat_policy(YamlReader& reader, const YAML::Node& node, const std::string& path, Route& route) {
+  bool ok = true;
+  if (auto v = reader.string(node, "on_repeat", path)) {
+    if (*v == "serve") route.on_repeat = OnRepeat::serve;
+    else if (*v == "refuse") route.on_repeat = OnRepeat::refuse;
+    else {
+      reader.error(node["on_repeat"], YamlReader::join(path, "on_repeat"),
+                   "on_repeat is 'serve' (a settled payment presented again gets the resource again, no second charge) "
+                   "or 'refuse' (402 payment_already_used), got '" + *v + "'");
+      ok = false;
+    }
+  }
+  const YAML::Node pi = node["payment_identifier"];
+  if (!pi.IsDefined() || pi.IsNull()) return ok;
+  const std::string p = YamlReader::join(path, "payment_identifier");
+  PaymentIdentifier& id = route.payment_identifier;
+  if (pi.IsScalar()) {  // shorthand: `payment_identifier: true`
+    if (auto v = reader.boolean(node, "payment_identifier", path)) id.enabled = *v;
+    else ok = false;
+    return ok;
+  }
+  if (!reader.expect_map(pi, p, {"required", "mode", "ttl", "max_bytes"})) return false;
+  id.enabled = true;
+  if (auto v = reader.boolean(pi, "required", p)) id.required = *v;
+  if (auto v = reader.string(pi, "mode", p)) {
+    if (*v == "fresh_call") id.mode = PaymentIdentifier::Mode::fresh_call;
+    else if (*v == "replay_answer") id.mode = PaymentIdentifier::Mode::replay_answer;
+    else {
+      reader.error(pi["mode"], YamlReader::join(p, "mode"),
+                   "mode is 'fresh_call' (call the upstream again, no second settlement) or 'replay_answer' (the first "
+                   "answer again), got '" + *v + "'");
+      ok = false;
+    }
+  }
+  if (auto v = reader.duration(pi, "ttl", p)) {
+    if (v->count() < 1000) reader.error(pi["ttl"], YamlReader::join(p, "ttl"), "ttl must be at least 1s"), ok = false;
+    else id.ttl = *v;
+  }
+  if (auto v = reader.size(pi, "max_bytes", p)) id.max_bytes = *v;
+  if (id.mode == PaymentIdentifier::Mode::replay_answer && route.settlement == Settlement::before) {
+    reader.error(pi["mode"], YamlReader::join(p, "mode"),
+                 "replay_answer keeps the first answer, which only settle-after routes hold whole; use settlement: after "
+                 "or mode: fresh_call");
+    ok = false;
+  }
+  return ok;
+}
+
 PaymentDefaults read_payment_defaults(YamlReader& reader, const YAML::Node& node) {
   PaymentDefaults d;
   if (!node.IsDefined() || node.IsNull()) return d;
@@ -238,7 +287,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
                          {"match", "name", "host", "upstream", "price", "network", "pay_to", "scheme", "fee_payer",
                           "max_timeout_seconds", "extra", "accepts", "facilitator", "settlement", "description",
                           "mime_type", "input", "output", "payer_header", "forward_payment_header",
-                          "max_request_body"}))
+                          "max_request_body", "on_repeat", "payment_identifier"}))
     return std::nullopt;
   bool ok = true;
   Route route;
@@ -308,11 +357,13 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
       }
     }
   } else {
-    for (const char* key : {"network", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra", "facilitator"})
+    for (const char* key : {"network", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra", "facilitator",
+                            "on_repeat", "payment_identifier"})
       if (node[key].IsDefined())
         reader.error(node[key], YamlReader::join(path, key), std::string("'") + key + "' has no effect on a free route (no price)");
   }
   route.priced = !route.requirements.empty();
+  if (route.priced && !read_repeat_policy(reader, node, path, route)) ok = false;
 
   if (route.priced || has_price || accepts.IsDefined()) {
     const bool own = node["facilitator"].IsDefined();

@@ -22,6 +22,8 @@ Entry entry(Error e) noexcept {
     case Error::request_timeout: return {"request_timeout", "request_timeout", "the request did not arrive in time"};
     case Error::route_not_found: return {"route_not_found", "route_not_found", "no route matches"};
     case Error::rate_limited: return {"rate_limited", "rate_limited", "too many payment challenges"};
+    case Error::payment_identifier_missing: return {"payment_identifier_missing", "payment_identifier_required", "a valid payment identifier is required"};
+    case Error::payment_identifier_conflict: return {"payment_identifier_conflict", "payment_identifier_conflict", "the payment identifier was used with a different payment"};
     case Error::too_many_connections: return {"too_many_connections", "too_many_connections", "too many connections"};
     case Error::client_gone: return {"client_gone", "client_gone", "the client closed the connection"};
     case Error::upstream_resolve: return {"upstream_resolve", "upstream_unavailable", "cannot resolve the upstream"};

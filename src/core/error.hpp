@@ -22,6 +22,8 @@ enum class Error {
   rate_limited,               // too many unpaid challenges for one client address
   too_many_connections,       // limits.max_connections reached
   client_gone,                // the client closed its connection before the answer
+  payment_identifier_missing, // the route requires the payment-identifier extension; no valid id was sent
+  payment_identifier_conflict,// the payment identifier was used before with a different payment
   // the upstream, by phase
   upstream_resolve,
   upstream_connect,

@@ -15,6 +15,7 @@ enum class PaymentOutcome {
   settle_failed,    // the facilitator refused the settlement (402 with a failed receipt)
   settle_error,     // /settle failed before it could reach the facilitator
   outcome_unknown,  // /settle was sent and no answer came: it may have settled
+  served_again,     // a payment settled before was presented again and served without a second charge
 };
 
 /// The access log's word for an outcome ("settled"); "" for none.
@@ -29,6 +30,7 @@ constexpr std::string_view to_string(PaymentOutcome o) noexcept {
     case PaymentOutcome::settle_failed: return "settle_failed";
     case PaymentOutcome::settle_error: return "settle_error";
     case PaymentOutcome::outcome_unknown: return "outcome_unknown";
+    case PaymentOutcome::served_again: return "served_again";
   }
   return "";
 }

@@ -23,6 +23,7 @@ struct Outcome {
   std::chrono::microseconds elapsed{0};
   unsigned status = 0;                          // the HTTP status, when an answer came
   std::string retry_after;                      // its Retry-After header, if any (429, 503)
+  std::string facilitator;                      // the configured name of the facilitator this came from
 };
 
 using VerifyOutcome = Outcome<x402::VerifyResult>;

@@ -138,6 +138,7 @@ awaitable<Outcome<Result>> HttpFacilitator::exchange(bhttp::verb method, const c
     out.detail = "facilitator '" + config_.name + "' answered " + path + " with a body of the wrong shape";
   }
   out.elapsed = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started);
+  out.facilitator = config_.name;
   if (out.error == Error::facilitator_auth) {
     core::log_event("warn", "facilitator authentication failed", {{"facilitator", config_.name}, {"endpoint", endpoint}, {"status", raw.status}});
     if (metrics_) metrics_->facilitator_auth_failure(config_.name, endpoint);

@@ -6,6 +6,7 @@
 #include "facilitator/supported_truth.hpp"
 #include "http/replies.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "payment/reconciler.hpp"
 
 namespace x402gw::http {
 namespace {
@@ -41,12 +42,16 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
     if (!r.problems.empty()) return json(503, {{"status", "not_ready"}, {"reasons", r.problems}, {"degraded", r.warnings}});
     nlohmann::json body = {{"status", "ready"}, {"config_hash", config->hash}, {"routes", config->routes.size()}};
     if (!r.warnings.empty()) body["degraded"] = r.warnings;
+    // A growing reconciliation backlog is reported, not failed: another replica would fare no better.
+    if (state.reconciler)
+      if (auto warning = state.reconciler->backlog_warning(payment::unix_now())) body["warnings"] = {*warning};
     return json(200, body);
   }
   if (target == "/metrics" && get && state.metrics) {
     auto config = state.current();
     metrics::GatewayMetrics::Gauges gauges{state.in_flight.load(), state.open_connections.load(),
-                                           config ? config->hash : std::string(), {}};
+                                           config ? config->hash : std::string(), {},
+                                           state.reconciler ? static_cast<int64_t>(state.reconciler->pending()) : 0};
     if (config && state.breakers) {
       auto set = state.breakers->for_config(*config);
       const auto now = std::chrono::steady_clock::now();

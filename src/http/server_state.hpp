@@ -21,6 +21,8 @@ class Breakers;
 namespace x402gw::payment {
 class ReplayStore;
 class RateLimiter;
+class Reconciler;
+class PaymentIdentifiers;
 }  // namespace x402gw::payment
 
 namespace x402gw::http {
@@ -44,6 +46,8 @@ struct ServerState {
   payment::ReplayStore* replay_store = nullptr;
   payment::RateLimiter* challenge_limiter = nullptr;
   facilitator::Breakers* breakers = nullptr;
+  payment::Reconciler* reconciler = nullptr;          // unknown settlement outcomes (journaled)
+  payment::PaymentIdentifiers* identifiers = nullptr; // the payment-identifier extension's ids
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 

@@ -158,6 +158,8 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
     const std::shared_ptr<const facilitator::BreakerSet> breakers = session.state.breakers->for_config(ctx.config);
     facilitator::RouteChain chain(ctx.config, *ctx.route(), *breakers, session.worker, session.state.metrics);
     payment::Services services{session.state.replay_store, session.state.challenge_limiter, chain.facilitator(), proxy};
+    services.reconciler = session.state.reconciler;
+    services.identifiers = session.state.identifiers;
     reply = co_await payment::run_paid_flow(ctx, io, services);
   }
   co_return reply;

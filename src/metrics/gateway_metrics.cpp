@@ -15,7 +15,7 @@ const std::vector<double> kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 
 GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_requests_total", "Requests answered, by route, method and status.", Type::counter, {}});
   registry_.add({"x402gw_challenges_total", "402 payment challenges issued, by route.", Type::counter, {}});
-  registry_.add({"x402gw_payments_total", "Payments by route, network, asset and outcome (verified, rejected, settled, settle_failed).", Type::counter, {}});
+  registry_.add({"x402gw_payments_total", "Payments by route, network, asset and outcome (verified, rejected, settled, settle_failed, served_again).", Type::counter, {}});
   registry_.add({"x402gw_payment_rejections_total", "Payments refused, by route and reason.", Type::counter, {}});
   registry_.add({"x402gw_revenue_atomic_units_total", "Revenue settled, in atomic units of the asset, by route, network and asset.", Type::counter, {}});
   registry_.add({"x402gw_facilitator_request_duration_seconds", "Facilitator call latency, by facilitator, endpoint and outcome.", Type::histogram, kLatencyBuckets});
@@ -29,6 +29,8 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_in_flight_requests", "Requests being handled now.", Type::gauge, {}});
   registry_.add({"x402gw_open_connections", "Client connections open now.", Type::gauge, {}});
   registry_.add({"x402gw_config_reloads_total", "Configuration reloads, by result (ok, failed).", Type::counter, {}});
+  registry_.add({"x402gw_unknown_settlements", "Settlements sent without an answer, awaiting reconciliation (journaled).", Type::gauge, {}});
+  registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
   registry_.add({"x402gw_config_info", "The loaded configuration: its hash as a label, value 1.", Type::gauge, {}});
 }
 
@@ -63,6 +65,7 @@ std::string_view GatewayMetrics::outcome_label(core::PaymentOutcome o) {
     case PaymentOutcome::settled: return "settled";
     case PaymentOutcome::settle_failed:
     case PaymentOutcome::settle_error: return "settle_failed";
+    case PaymentOutcome::served_again: return "served_again";
     default: return "";
   }
 }
@@ -116,6 +119,10 @@ void GatewayMetrics::facilitator_skipped(std::string_view facilitator, std::stri
 
 void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }
 
+void GatewayMetrics::settlement_reconciled(std::string_view result) {
+  registry_.inc("x402gw_settlements_reconciled_total", {{"result", result}});
+}
+
 void GatewayMetrics::limit_breach(std::string_view limit) { registry_.inc("x402gw_limit_breaches_total", {{"limit", limit}}); }
 
 std::string GatewayMetrics::expose(const Gauges& gauges) {
@@ -123,6 +130,7 @@ std::string GatewayMetrics::expose(const Gauges& gauges) {
   registry_.set("x402gw_open_connections", {}, static_cast<double>(gauges.open_connections));
   for (const auto& [name, state] : gauges.breakers)
     registry_.set("x402gw_facilitator_breaker_state", {{"facilitator", name}}, static_cast<double>(state));
+  registry_.set("x402gw_unknown_settlements", {}, static_cast<double>(gauges.unknown_settlements));
   if (!gauges.config_hash.empty()) {
     std::lock_guard lock(hash_mutex_);
     if (last_hash_ != gauges.config_hash) {

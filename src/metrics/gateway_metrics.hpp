@@ -33,6 +33,8 @@ class GatewayMetrics {
   void facilitator_skipped(std::string_view facilitator, std::string_view endpoint);
   /// A configuration reload attempt.
   void reload(bool ok);
+  /// An unknown settlement outcome reconciled: result "settled" | "released" | "abandoned".
+  void settlement_reconciled(std::string_view result);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
   void limit_breach(std::string_view limit);
 
@@ -43,6 +45,7 @@ class GatewayMetrics {
     std::string config_hash;
     /// Each configured facilitator's breaker state: 0 closed, 1 open, 2 half-open.
     std::vector<std::pair<std::string, int>> breakers;
+    int64_t unknown_settlements = 0;  // settlements with an unknown outcome awaiting reconciliation
   };
   /// The exposition, with the gauges as given.
   std::string expose(const Gauges& gauges);

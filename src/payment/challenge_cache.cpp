@@ -1,6 +1,15 @@
 #include "payment/challenge_cache.hpp"
 
+#include "x402/payment_identifier.hpp"
+
 namespace x402gw::payment {
+
+nlohmann::json route_extensions(const config::Route& route) {
+  nlohmann::json ext = nlohmann::json::object();
+  if (route.payment_identifier.enabled)
+    ext[x402::kPaymentIdentifier] = x402::payment_identifier_declaration(route.payment_identifier.required);
+  return ext;
+}
 
 const x402::Challenge& ChallengeCache::get(uint64_t generation, const config::Route& route,
                                            const x402::ResourceInfo& resource, const std::string& message) {
@@ -16,7 +25,7 @@ const x402::Challenge& ChallengeCache::get(uint64_t generation, const config::Ro
   key += message;
   if (auto it = entries_.find(key); it != entries_.end()) return it->second;
   if (entries_.size() >= capacity_) entries_.clear();
-  auto challenge = x402::build_challenge(route.requirements, resource, "payment_required", message);
+  auto challenge = x402::build_challenge(route.requirements, resource, "payment_required", message, route_extensions(route));
   return entries_.emplace(std::move(key), std::move(challenge)).first->second;
 }
 

@@ -10,6 +10,9 @@
 
 namespace x402gw::payment {
 
+/// The x402 `extensions` a route's 402 answers declare (payment-identifier when enabled).
+nlohmann::json route_extensions(const config::Route& route);
+
 /// A bounded map from (route, resource URL) to its challenge, valid for one configuration.
 class ChallengeCache {
  public:

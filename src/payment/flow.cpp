@@ -1,8 +1,12 @@
 #include "payment/flow.hpp"
 
+#include "core/strings.hpp"
 #include "net/request_body.hpp"
 #include "payment/challenge_cache.hpp"
 #include "payment/paid_flow.hpp"
+#include "payment/reconciliation.hpp"
+#include "payment/settled_marker.hpp"
+#include "x402/payment_identifier.hpp"
 #include "x402/challenge.hpp"
 #include "x402/facilitator_messages.hpp"
 #include "x402/payment_payload.hpp"
@@ -67,7 +71,11 @@ class Driver {
   awaitable<Event> hold();
   awaitable<Event> settle();
   awaitable<Event> stream();
+  awaitable<void> release_held(const Action& a);
+  awaitable<void> replay_answer();
   awaitable<void> apply(ClaimOp op);
+  /// The payment-identifier checks; nullopt when the request goes on to its claim.
+  std::optional<Event> check_identifier();
   std::optional<core::Reply> challenge(const Action& a);
   std::optional<core::Reply> error_reply(const Action& a);
   core::Headers receipt_headers() const;
@@ -84,8 +92,13 @@ class Driver {
   std::optional<x402::PaymentPayload> payment_;
   const x402::Requirement* requirement_ = nullptr;
   std::string identity_;
+  std::string digest_;                   // payload_digest() of the route and the payment
+  int64_t expires_at_ = 0;               // when the payment can no longer settle (unix seconds)
   bool claim_open_ = false;
+  std::string id_key_;                   // the payment identifier bound by this request (route and id)
+  std::optional<KeptAnswer> kept_;       // the identifier's kept first answer
   std::string facilitator_body_;
+  std::string settled_by_;               // the facilitator /settle went to (a failover list may skip some)
   std::string request_body_;             // settle-before: the whole request body
   bool had_body_ = false;                // the request carried a body (read into request_body_)
   upstream::HeldResponse held_;          // settle-after: the upstream's answer
@@ -97,10 +110,13 @@ class Driver {
 };
 
 awaitable<std::optional<core::Reply>> Driver::run() {
-  PaidFlow flow(route_.settlement);
   Event event = co_await start();
+  const bool keep_answers = services_.identifiers && !id_key_.empty() &&
+                            route_.payment_identifier.mode == config::PaymentIdentifier::Mode::replay_answer;
+  PaidFlow flow(route_.settlement, route_.on_repeat, keep_answers);
   for (;;) {
     const Action a = flow.on(event);
+    if (a.final && a.outcome == core::PaymentOutcome::served_again) ctx_.record.transaction = settlement_ ? settlement_->transaction : "";
     co_await apply(a.claim);
     if (a.final) ctx_.record.payment = a.outcome;
     switch (a.step) {
@@ -111,10 +127,13 @@ awaitable<std::optional<core::Reply>> Driver::run() {
       case Step::stream: event = co_await stream(); break;
       case Step::challenge: co_return challenge(a);
       case Step::reply_error: co_return error_reply(a);
-      case Step::release_held: {
-        const core::Headers headers = a.with_receipt ? receipt_headers() : core::Headers{};
-        co_await services_.delivery.release(ctx_, io_, held_, headers);
-        co_return std::nullopt;
+      case Step::release_held: co_await release_held(a); co_return std::nullopt;
+      case Step::replay_answer: co_await replay_answer(); co_return std::nullopt;
+      case Step::pending: {
+        ctx_.record.challenged = true;
+        const x402::Challenge built = x402::build_challenge(route_.requirements, resource_, reason_, message_, route_extensions(route_));
+        co_return core::ChallengeReply{built.body, built.header_value, reason_,
+                                       {{"Retry-After", std::to_string(kPendingRetryAfterSeconds)}}};
       }
       case Step::finish: co_return std::nullopt;
     }
@@ -143,6 +162,9 @@ awaitable<Event> Driver::start() {
   auto identity = x402::scheme_for(*requirement_).identity(*payment_, *requirement_);
   if (auto* rejection = std::get_if<x402::PaymentRejection>(&identity)) co_return refuse(*rejection);
   identity_ = std::get<std::string>(std::move(identity));
+  digest_ = payload_digest(route_.name, *payment_);
+  expires_at_ = payment_expiry(*payment_, requirement_->max_timeout_seconds, unix_now());
+  if (std::optional<Event> id_event = check_identifier()) co_return *id_event;
 
   // One payment, one use: claimed before anything is asked of the facilitator or the upstream.
   if (services_.replay) {
@@ -150,19 +172,27 @@ awaitable<Event> Driver::start() {
     switch (claim.status) {
       case Claim::applied: break;
       case Claim::unavailable:
+        // Nothing happened to this payment: its identifier must not stay bound to it.
+        if (services_.identifiers && !id_key_.empty()) services_.identifiers->forget(id_key_);
         error_ = Error::state_unavailable;
         message_ = "the payment state store is unavailable; try again shortly";
         co_return Event::store_failed;
       case Claim::in_flight:
         reason_ = "payment_in_flight", message_ = "this payment is being processed by another request";
         co_return Event::claim_refused;
-      case Claim::already_settled:
+      case Claim::already_settled: {
         reason_ = "payment_already_used", message_ = "this payment was already used; sign a new one";
-        co_return Event::claim_refused;
+        // Only the very payload that settled is served again: its identity alone is public on chain.
+        std::optional<SettledMarker> marker = decode_marker(claim.receipt);
+        if (!marker || marker->payload_digest != digest_) co_return Event::claim_refused;
+        settlement_ = settlement_of(*marker);
+        if (plain_token(settlement_->payer)) ctx_.record.payer = settlement_->payer;
+        co_return Event::claim_settled;
+      }
       case Claim::outcome_unknown:
-        reason_ = "payment_outcome_unknown",
-        message_ = "this payment's settlement was sent and never confirmed; it is not accepted again";
-        co_return Event::claim_refused;
+        reason_ = "payment_pending";
+        message_ = "this payment's settlement was sent and its outcome is being reconciled; present it again after Retry-After";
+        co_return Event::claim_unknown;
     }
     claim_open_ = true;
   }
@@ -172,6 +202,43 @@ awaitable<Event> Driver::start() {
   r.amount = requirement_->amount;
   facilitator_body_ = x402::facilitator_request_body(*payment_, *requirement_, resource_);
   co_return Event::claimed;
+}
+
+std::optional<Event> Driver::check_identifier() {
+  const config::PaymentIdentifier& policy = route_.payment_identifier;
+  if (!policy.enabled) return std::nullopt;
+  const x402::PaymentIdOf id = x402::payment_id_of(*payment_);
+  if (id.present && !id.valid) {
+    error_ = Error::payment_identifier_missing;
+    message_ = "the payment identifier must be 16 to 128 characters of A-Z, a-z, 0-9, '_' and '-'";
+    return Event::id_missing;
+  }
+  if (!id.present) {
+    if (!policy.required) return std::nullopt;
+    error_ = Error::payment_identifier_missing;
+    message_ = "this route requires the payment-identifier extension: send extensions[\"payment-identifier\"].info.id";
+    return Event::id_missing;
+  }
+  if (!services_.identifiers) return std::nullopt;
+  std::string key = route_.name;
+  key += '\n';
+  key += id.id;
+  std::optional<KeptAnswer> kept;
+  switch (services_.identifiers->bind(key, digest_, policy.ttl, &kept)) {
+    case IdSeen::conflict:
+      error_ = Error::payment_identifier_conflict;
+      message_ = "this payment identifier was used with a different payment; use a new identifier for a new payment";
+      return Event::id_conflict;
+    case IdSeen::same:
+      if (kept && policy.mode == config::PaymentIdentifier::Mode::replay_answer) {
+        kept_ = std::move(kept);
+        return Event::id_answered;
+      }
+      break;
+    case IdSeen::fresh: break;
+  }
+  id_key_ = std::move(key);
+  return std::nullopt;
 }
 
 awaitable<Event> Driver::verify() {
@@ -217,6 +284,7 @@ awaitable<Event> Driver::hold() {
 awaitable<Event> Driver::settle() {
   facilitator::SettleOutcome settled = co_await services_.facilitator.settle(facilitator_body_);
   ctx_.record.facilitator_time += settled.elapsed;
+  settled_by_ = settled.facilitator;
   if (settled.error) {
     error_ = *settled.error;
     message_ = std::move(settled.detail);
@@ -246,11 +314,67 @@ awaitable<Event> Driver::stream() {
   co_return Event::forward_failed;
 }
 
+// Hop-by-hop and framing headers are the writer's, never part of a kept answer.
+bool kept_header(std::string_view name) {
+  for (std::string_view skip : {"connection", "keep-alive", "transfer-encoding", "content-length", "te", "trailer",
+                                "upgrade", "proxy-connection"})
+    if (core::iequals(name, skip)) return false;
+  return true;
+}
+
+awaitable<void> Driver::release_held(const Action& a) {
+  const core::Headers headers = a.with_receipt ? receipt_headers() : core::Headers{};
+  if (a.keep_answer && services_.identifiers && !id_key_.empty()) {
+    KeptAnswer answer;
+    answer.status = held_.result_int();
+    for (const auto& field : held_)
+      if (kept_header(field.name_string())) answer.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    for (const auto& h : headers) answer.headers.push_back(h);
+    const uint64_t max = route_.payment_identifier.max_bytes;
+    if (held_.body().size() <= max) {
+      answer.body = held_.body();
+      services_.identifiers->keep(id_key_, std::move(answer), max);
+    }
+  }
+  co_await services_.delivery.release(ctx_, io_, held_, headers);
+}
+
+awaitable<void> Driver::replay_answer() {
+  upstream::HeldResponse response{static_cast<bhttp::status>(kept_->status), 11};
+  for (const auto& [name, value] : kept_->headers) response.insert(name, value);
+  response.body() = kept_->body;
+  const core::Headers none;
+  co_await services_.delivery.release(ctx_, io_, response, none);
+}
+
 awaitable<void> Driver::apply(ClaimOp op) {
   if (op == ClaimOp::keep || !claim_open_) co_return;
   claim_open_ = false;
+  const int64_t now = unix_now();
   Ending ending;
-  ending.how = op == ClaimOp::settle ? Finish::settled : op == ClaimOp::unknown ? Finish::unknown : Finish::released;
+  switch (op) {
+    case ClaimOp::settle:
+      ending.how = Finish::settled;
+      if (settlement_) ending.receipt = encode_marker(SettledMarker{digest_, settlement_->document});
+      // Remembered for longer than the payment could be presented: past its expiry, with a margin.
+      ending.keep = keep_for(expires_at_, now, std::chrono::minutes(10));
+      break;
+    case ClaimOp::unknown: {
+      ending.how = Finish::unknown;
+      ending.keep = keep_for(expires_at_ + kAskAfterExpirySeconds, now, std::chrono::seconds(0));
+      if (services_.reconciler) {
+        UnknownSettlement unknown{identity_, settled_by_.empty() ? std::string(services_.facilitator.name()) : settled_by_, route_.name, ctx_.record.network,
+                                  facilitator_body_, digest_, expires_at_, now};
+        services_.reconciler->submit(std::move(unknown));
+      }
+      break;
+    }
+    default:
+      ending.how = Finish::released;
+      // Not settled: the client may sign again under the same identifier.
+      if (services_.identifiers && !id_key_.empty()) services_.identifiers->forget(id_key_);
+      break;
+  }
   co_await services_.replay->finish(identity_, std::move(ending));
 }
 
@@ -275,7 +399,7 @@ std::optional<core::Reply> Driver::challenge(const Action& a) {
   thread_local ChallengeCache cache;
   x402::Challenge built = reason_ == "payment_required" && message_ == kPlainMessage
                               ? cache.get(ctx_.config.generation, route_, resource_, message_)
-                              : x402::build_challenge(route_.requirements, resource_, reason_, message_);
+                              : x402::build_challenge(route_.requirements, resource_, reason_, message_, route_extensions(route_));
   core::ChallengeReply reply{std::move(built.body), std::move(built.header_value), reason_, {}};
   if (a.with_receipt) reply.headers = receipt_headers();
   return reply;

@@ -7,7 +7,9 @@
 #include "core/reply.hpp"
 #include "facilitator/facilitator.hpp"
 #include "net/client_io.hpp"
+#include "payment/payment_identifiers.hpp"
 #include "payment/rate_limiter.hpp"
+#include "payment/reconciler.hpp"
 #include "payment/replay_store.hpp"
 #include "routing/request_context.hpp"
 #include "upstream/delivery.hpp"
@@ -20,7 +22,12 @@ struct Services {
   RateLimiter* challenge_limiter = nullptr;   // null: unlimited
   facilitator::Facilitator& facilitator;      // the route's facilitator
   upstream::Delivery& delivery;               // where the answer comes from
+  Reconciler* reconciler = nullptr;           // null: unknown outcomes are kept in the store only
+  PaymentIdentifiers* identifiers = nullptr;  // null: the payment-identifier extension is not served
 };
+
+/// Retry-After of a 402 payment_pending answer, in seconds: about the reconciler's first waits.
+inline constexpr int kPendingRetryAfterSeconds = 5;
 
 /// Serves a request on a priced route. Returns the reply to write, or nullopt when the answer was
 /// written already (streamed or released by the Delivery) or nobody is left to answer.

@@ -5,7 +5,9 @@ namespace {
 
 using core::PaymentOutcome;
 
-Action next(Step step, ClaimOp claim = ClaimOp::keep) { return Action{step, claim, false, false, false, PaymentOutcome::none}; }
+Action next(Step step, ClaimOp claim = ClaimOp::keep, bool with_receipt = false) {
+  return Action{step, claim, false, with_receipt, false, PaymentOutcome::none};
+}
 
 Action end(Step step, ClaimOp claim, PaymentOutcome outcome, bool with_receipt = false, bool rate_limited = false) {
   return Action{step, claim, rate_limited, with_receipt, true, outcome};
@@ -27,6 +29,14 @@ Action PaidFlow::on(Event event) {
         case Event::claim_refused: return go(State::done, end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected));
         case Event::store_failed: return go(State::done, end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected));
         case Event::claimed: return go(State::verifying, next(Step::verify));
+        // Paid before and settled: served again with the stored receipt, never charged again.
+        case Event::claim_settled:
+          if (on_repeat_ == config::OnRepeat::serve) return go(State::serving_again, next(Step::stream, ClaimOp::keep, true));
+          return go(State::done, end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected));
+        case Event::claim_unknown: return go(State::done, end(Step::pending, ClaimOp::keep, PaymentOutcome::rejected));
+        case Event::id_missing:
+        case Event::id_conflict: return go(State::done, end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected));
+        case Event::id_answered: return go(State::done, end(Step::replay_answer, ClaimOp::keep, PaymentOutcome::served_again, true));
         default: break;
       }
       break;
@@ -63,7 +73,11 @@ Action PaidFlow::on(Event event) {
         case Event::settle_refused: return go(State::done, end(Step::challenge, ClaimOp::release, PaymentOutcome::settle_failed, true));
         case Event::settled:
           if (before) return go(State::streaming, Action{Step::stream, ClaimOp::settle, false, true, false, PaymentOutcome::none});
-          return go(State::done, end(Step::release_held, ClaimOp::settle, PaymentOutcome::settled, true));
+          {
+            Action a = end(Step::release_held, ClaimOp::settle, PaymentOutcome::settled, true);
+            a.keep_answer = keep_answers_;
+            return go(State::done, a);
+          }
         default: break;
       }
       break;
@@ -75,11 +89,22 @@ Action PaidFlow::on(Event event) {
         default: break;
       }
       break;
+    case State::serving_again:
+      switch (event) {
+        case Event::forward_failed: return go(State::done, end(Step::reply_error, ClaimOp::keep, PaymentOutcome::served_again, true));
+        case Event::forwarded: return go(State::done, end(Step::finish, ClaimOp::keep, PaymentOutcome::served_again));
+        default: break;
+      }
+      break;
     case State::done: break;
   }
   // Fail closed: a settled claim stays settled (keep), anything else is released.
-  const ClaimOp claim = state_ == State::streaming || state_ == State::done ? ClaimOp::keep : ClaimOp::release;
-  const PaymentOutcome outcome = state_ == State::streaming ? PaymentOutcome::settled : PaymentOutcome::none;
+  // A repeat holds no claim (it was settled before): nothing to release.
+  const bool settled = state_ == State::streaming || state_ == State::serving_again || state_ == State::done;
+  const ClaimOp claim = settled ? ClaimOp::keep : ClaimOp::release;
+  const PaymentOutcome outcome = state_ == State::streaming       ? PaymentOutcome::settled
+                                 : state_ == State::serving_again ? PaymentOutcome::served_again
+                                                                  : PaymentOutcome::none;
   state_ = State::done;
   return Action{Step::reply_error, claim, false, false, true, outcome};
 }
@@ -91,6 +116,11 @@ std::string_view to_string(Event e) {
     case Event::claim_refused: return "claim_refused";
     case Event::store_failed: return "store_failed";
     case Event::claimed: return "claimed";
+    case Event::claim_settled: return "claim_settled";
+    case Event::claim_unknown: return "claim_unknown";
+    case Event::id_missing: return "id_missing";
+    case Event::id_conflict: return "id_conflict";
+    case Event::id_answered: return "id_answered";
     case Event::verify_failed: return "verify_failed";
     case Event::verify_invalid: return "verify_invalid";
     case Event::verify_valid: return "verify_valid";
@@ -118,6 +148,7 @@ std::string_view to_string(State s) {
     case State::holding: return "holding";
     case State::settling: return "settling";
     case State::streaming: return "streaming";
+    case State::serving_again: return "serving_again";
     case State::done: return "done";
   }
   return "?";

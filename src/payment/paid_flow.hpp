@@ -7,6 +7,8 @@
 //   start --claimed--> verifying --valid--> [before] reading_body --body_read--> settling --settled--> streaming
 //                                           [after]  holding --upstream_answered--> settling --settled--> done
 //
+//   start --claim_settled--> [on_repeat: serve] serving_again --forwarded--> done   (no /verify, no /settle)
+//
 // Every other exit answers at once and ends the machine. The claim is always finished (released,
 // settled, or marked unknown) by the action that ends the machine, before the client is answered.
 // Unit-tested exit by exit in tests/unit/payment/paid_flow_test.cpp.
@@ -24,6 +26,11 @@ enum class Event {
   claim_refused,      // the payment is in flight elsewhere or was used before
   store_failed,       // the replay store cannot answer
   claimed,            // the payment is claimed for this request
+  claim_settled,      // this very payload was settled before (its settled marker matches)
+  claim_unknown,      // this payment's settlement went out and its outcome is not known yet
+  id_missing,         // the route requires a payment identifier and the payload has no valid one
+  id_conflict,        // the payment identifier was used with a different payload
+  id_answered,        // the payment identifier's first answer is kept (payment_identifier.mode: replay_answer)
   verify_failed,      // /verify could not be asked
   verify_invalid,     // the facilitator says the payment is invalid
   verify_valid,
@@ -38,7 +45,7 @@ enum class Event {
   settle_refused,     // the facilitator says the settlement failed
   settled,
   forward_failed,     // settle-before: the upstream failed after the settlement
-  forwarded,          // settle-before: the answer was streamed to the client
+  forwarded,          // settle-before, or a repeat: the answer was streamed to the client
 };
 
 /// What the driver does next.
@@ -50,6 +57,8 @@ enum class Step {
   stream,             // forward and stream the answer (with the receipt)
   hold,               // forward and hold the whole answer
   release_held,       // send the held answer
+  pending,            // answer 402 payment_pending with Retry-After: the outcome is being reconciled
+  replay_answer,      // send the payment identifier's kept first answer
   reply_error,        // answer with the error the driver holds (if no response has started)
   finish,             // nothing more to send
 };
@@ -65,16 +74,20 @@ struct Action {
   bool with_receipt = false;        // the settlement's receipt (or failed receipt) goes with the answer
   bool final = false;               // the machine ends with this action
   core::PaymentOutcome outcome = core::PaymentOutcome::none;  // recorded when final
+  bool keep_answer = false;         // release_held: keep the answer for its payment identifier
   bool operator==(const Action&) const = default;
 };
 
 /// Where the machine is.
-enum class State { start, verifying, reading_body, holding, settling, streaming, done };
+enum class State { start, verifying, reading_body, holding, settling, streaming, serving_again, done };
 
 /// One paid request.
 class PaidFlow {
  public:
-  explicit PaidFlow(config::Settlement mode) : mode_(mode) {}
+  /// `on_repeat`: what a re-presentation of a settled payment gets; `keep_answers`: settle-after
+  /// answers are kept for the payment identifier (payment_identifier.mode: replay_answer).
+  explicit PaidFlow(config::Settlement mode, config::OnRepeat on_repeat = config::OnRepeat::serve, bool keep_answers = false)
+      : mode_(mode), on_repeat_(on_repeat), keep_answers_(keep_answers) {}
 
   /// Feeds an event; returns what to do. An event that does not fit the state is a bug in the
   /// driver: it fails closed (release the claim, answer 500) and ends the machine.
@@ -85,6 +98,8 @@ class PaidFlow {
 
  private:
   config::Settlement mode_;
+  config::OnRepeat on_repeat_;
+  bool keep_answers_;
   State state_ = State::start;
 };
 

@@ -16,12 +16,14 @@ struct Challenge {
 
 /// Builds the challenge. `error` is a stable reason code ("payment_required", a verify failure's
 /// invalidReason, ...); `message`, if given, explains it to people (v1 body only). Requirements
-/// without a v1 network name are left out of the v1 body only.
+/// without a v1 network name are left out of the v1 body only. `extensions` (an object, or null
+/// for none) goes into the v2 document.
 Challenge build_challenge(const std::vector<Requirement>& requirements, const ResourceInfo& resource,
-                          const std::string& error, const std::string& message = "");
+                          const std::string& error, const std::string& message = "",
+                          const nlohmann::json& extensions = nullptr);
 
 /// The v2 PaymentRequired document itself (for discovery and tests).
 nlohmann::json payment_required_v2(const std::vector<Requirement>& requirements, const ResourceInfo& resource,
-                                   const std::string& error);
+                                   const std::string& error, const nlohmann::json& extensions = nullptr);
 
 }  // namespace x402gw::x402

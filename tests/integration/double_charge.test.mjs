@@ -1,4 +1,6 @@
-// No double charge, no double serve: one payment is used at most once, however it is presented.
+// No double charge, no double serve: one payment is settled at most once, however it is presented;
+// presented again after it settled, it is served again (on_repeat: serve, the default) without a
+// second /verify or /settle, or refused (on_repeat: refuse).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader } from "../support/gateway.mjs";
@@ -13,7 +15,8 @@ before(async () => {
   facilitator = await startFacilitator({ verify: () => ({ delayMs: 300, body: { isValid: true, payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" } }) });
   gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitator.url, routes: `  - { match: "GET /paid", price: "$0.01" }
   - { match: "GET /before", price: "$0.01", settlement: before }
-  - { match: "GET /teapot", price: "$0.01" }` }));
+  - { match: "GET /teapot", price: "$0.01" }
+  - { match: "GET /once", price: "$0.01", on_repeat: refuse }` }));
 });
 
 after(async () => {
@@ -44,12 +47,44 @@ for (const [path, version] of [["/paid", 2], ["/paid", 1], ["/before", 2]]) {
     assert.equal(upstream.requests.length, 1);
     assert.deepEqual(facilitator.calls.map((x) => x.endpoint), ["verify", "settle"]);
 
+    // Presented again once it settled: served again with the same receipt, never charged again.
+    const first = facilitator.calls.length;
     const again = await fetch(gw.url(path), { headers: { [name]: header } });
-    assert.equal(again.status, 402);
-    assert.equal((await again.json()).error, "payment_already_used");
-    assert.equal(upstream.requests.length, 1);
+    assert.equal(again.status, 200);
+    const receipt = again.headers.get(version === 2 ? "payment-response" : "x-payment-response");
+    assert.ok(receipt, "the stored receipt goes with the repeat");
+    assert.equal(JSON.parse(Buffer.from(receipt, "base64").toString()).transaction, "0x" + "ab".repeat(32));
+    assert.equal(upstream.requests.length, 2, "the upstream is called again");
+    assert.equal(facilitator.calls.length, first, "no second /verify or /settle");
   });
 }
+
+test("on_repeat: refuse -> a settled payment presented again is 402 payment_already_used", async () => {
+  reset();
+  const c = await challenge(gw.url("/once"));
+  const header = paymentHeader(2, c.v2);
+  assert.equal((await fetch(gw.url("/once"), { headers: { "PAYMENT-SIGNATURE": header } })).status, 200);
+  const again = await fetch(gw.url("/once"), { headers: { "PAYMENT-SIGNATURE": header } });
+  assert.equal(again.status, 402);
+  assert.equal((await again.json()).error, "payment_already_used");
+  assert.equal(upstream.requests.length, 1);
+  assert.deepEqual(facilitator.calls.map((x) => x.endpoint), ["verify", "settle"]);
+});
+
+test("a payload forged around a settled payer and nonce is not served again", async () => {
+  reset();
+  const c = await challenge(gw.url("/paid"));
+  const nonce = "4".repeat(64);
+  assert.equal((await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": paymentHeader(2, c.v2, { nonce }) } })).status, 200);
+  // Same payer and nonce (public on chain once settled), another signature.
+  const doc = JSON.parse(Buffer.from(paymentHeader(2, c.v2, { nonce }), "base64").toString());
+  doc.payload.signature = "0x" + "bb".repeat(65);
+  const forged = Buffer.from(JSON.stringify(doc)).toString("base64");
+  const res = await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": forged } });
+  assert.equal(res.status, 402);
+  assert.equal((await res.json()).error, "payment_already_used");
+  assert.equal(upstream.requests.length, 1);
+});
 
 test("a payment that was not settled (upstream failed) may be presented again", async () => {
   reset();
@@ -60,7 +95,8 @@ test("a payment that was not settled (upstream failed) may be presented again", 
   assert.deepEqual(facilitator.calls.map((x) => x.endpoint), ["verify", "verify"]);
 });
 
-test("the same payment for a different price is still the same payment", async () => {
+// Also for the same price: a payment settled for one route is not served by another.
+test("the same payment for a different route is still the same payment, and not served there", async () => {
   reset();
   const c = await challenge(gw.url("/paid"));
   const header = paymentHeader(2, c.v2, { nonce: "5".repeat(64) });

@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import net from "node:net";
 import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, decodeHeader, deadPort } from "../support/gateway.mjs";
+import { waitFor } from "../support/raw.mjs";
 
 let upstream, facilitator, gw, deadGw, resetter;
 
@@ -118,9 +119,12 @@ test("a 4xx facilitator answer with a proper VerifyResponse body is read as a ve
 });
 
 // A settlement that went out and was not answered may have landed: no "failed" receipt, the
-// answer is not released, and the same payment is not accepted again.
-test("verify valid, settle times out: 504, no failed receipt, the answer is not released, the payment not reusable", async () => {
-  script(undefined, () => ({ delayMs: 3000, body: { success: true, transaction: "0x1" } }));
+// answer is not released, and the same payment is not accepted again until the reconciler learns
+// its outcome (the rest is in unknown_outcomes.test.mjs). Here it learns it landed.
+test("verify valid, settle times out: 504, no failed receipt, the answer is not released, the payment pending", async () => {
+  let settleCalls = 0;
+  script(undefined, () => (++settleCalls === 1 ? { delayMs: 3000, body: { success: true, transaction: "0x1" } }
+                                                : { status: 400, body: { success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: "", network: "base-sepolia" } }));
   const c = await challenge(gw.url("/paid"));
   const header = paymentHeader(2, c.v2);
   const res = await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
@@ -130,8 +134,12 @@ test("verify valid, settle times out: 504, no failed receipt, the answer is not 
   assert.equal(upstream.requests.length, 1);
   const again = await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
   assert.equal(again.status, 402);
-  assert.equal((await again.json()).error, "payment_outcome_unknown");
+  assert.equal((await again.json()).error, "payment_pending");
+  assert.ok(Number(again.headers.get("retry-after")) > 0);
   assert.equal(facilitator.calls.filter((x) => x.endpoint === "settle").length, 1);
+  // Reconciled (it landed) before the next test changes the script.
+  assert.ok(await waitFor(async () => (await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } })).status === 200), "reconciled");
+  assert.equal(facilitator.calls.filter((x) => x.endpoint === "settle").length, 2);
 });
 
 test("verify valid, settle 5xx: 502 with a failed receipt", async () => {

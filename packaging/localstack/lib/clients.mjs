@@ -4,6 +4,7 @@ import { registerExactEvmScheme } from "@x402/evm/exact/client";
 import { toClientEvmSigner } from "@x402/evm";
 import { wrapFetchWithPayment as wrapV1 } from "x402-fetch";
 import { decodePaymentResponseHeader } from "@x402/core/http";
+import { PAYMENT_IDENTIFIER, appendPaymentIdentifierToExtensions } from "@x402/extensions/payment-identifier";
 
 export { decodePaymentResponseHeader };
 
@@ -29,4 +30,20 @@ export function recordingFetch(sent = []) {
   };
   recorder.sent = sent;
   return recorder;
+}
+
+/** A fetch that pays with x402 v2 from `wallet` and sends `id` in the payment-identifier extension
+ *  (@x402/extensions), as a client that retries under one idempotency key does. */
+export function v2FetchWithPaymentId(wallet, publicClient, id, fetchImpl = fetch) {
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer: toClientEvmSigner(wallet.account, publicClient) });
+  client.registerExtension({
+    key: PAYMENT_IDENTIFIER,
+    enrichPaymentPayload: async (payload, required) => {
+      const extensions = structuredClone(payload.extensions ?? required.extensions ?? {});
+      appendPaymentIdentifierToExtensions(extensions, id);
+      return { ...payload, extensions };
+    },
+  });
+  return wrapV2(fetchImpl, client);
 }

@@ -280,3 +280,52 @@ TEST(Loader, BreakerAndRefreshSettings) {
   EXPECT_NE(e.find("supported_refresh is at least 1s"), std::string::npos) << e;
   EXPECT_NE(e.find("gateway.yaml:1:"), std::string::npos) << e;
 }
+
+TEST(Loader, RepeatPolicyAndPaymentIdentifier) {
+  auto r = load(with_route("  - match: /a\n    price: \"$0.01\"\n    on_repeat: refuse\n"
+                           "    payment_identifier: { required: true, mode: replay_answer, ttl: 30s, max_bytes: 4KiB }\n"
+                           "  - match: /b\n    price: \"$0.01\"\n"
+                           "  - match: /c\n    price: \"$0.01\"\n    payment_identifier: true\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  const Route& a = r.config->routes[0];
+  EXPECT_EQ(a.on_repeat, OnRepeat::refuse);
+  EXPECT_TRUE(a.payment_identifier.enabled);
+  EXPECT_TRUE(a.payment_identifier.required);
+  EXPECT_EQ(a.payment_identifier.mode, PaymentIdentifier::Mode::replay_answer);
+  EXPECT_EQ(a.payment_identifier.ttl, std::chrono::seconds(30));
+  EXPECT_EQ(a.payment_identifier.max_bytes, 4096u);
+  const Route& b = r.config->routes[1];
+  EXPECT_EQ(b.on_repeat, OnRepeat::serve);  // the default: a settled payment presented again is served
+  EXPECT_FALSE(b.payment_identifier.enabled);
+  const Route& c = r.config->routes[2];
+  EXPECT_TRUE(c.payment_identifier.enabled);
+  EXPECT_FALSE(c.payment_identifier.required);
+  EXPECT_EQ(c.payment_identifier.mode, PaymentIdentifier::Mode::fresh_call);
+}
+
+TEST(Loader, RepeatPolicyErrorsNameTheirLine) {
+  EXPECT_NE(only_error(with_route("  - match: /a\n    price: \"$0.01\"\n    on_repeat: twice\n")).find("routes[0].on_repeat"),
+            std::string::npos);
+  EXPECT_NE(only_error(with_route("  - match: /a\n    price: \"$0.01\"\n    payment_identifier: { mode: cache }\n"))
+                .find("routes[0].payment_identifier.mode"),
+            std::string::npos);
+  // replay_answer keeps a held answer: settle-before routes stream theirs.
+  EXPECT_NE(only_error(with_route("  - match: /a\n    price: \"$0.01\"\n    settlement: before\n"
+                                  "    payment_identifier: { mode: replay_answer }\n"))
+                .find("settlement: after"),
+            std::string::npos);
+  EXPECT_NE(only_error(with_route("  - match: /a\n    on_repeat: serve\n")).find("no effect on a free route"), std::string::npos);
+}
+
+TEST(Loader, StateDir) {
+  auto r = load(with_route("  - match: /a\n    price: \"$0.01\"\n") + "state: { dir: /var/lib/x402-gateway }\n");
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_EQ(r.config->state.dir, "/var/lib/x402-gateway");
+  auto none = load(with_route("  - match: /a\n    price: \"$0.01\"\n"));
+  ASSERT_TRUE(none.config);
+  EXPECT_EQ(none.config->state.dir, "");
+  EXPECT_NE(only_error(with_route("  - match: /a\n    price: \"$0.01\"\n") + "state: { dir: \"\" }\n").find("state.dir"),
+            std::string::npos);
+  EXPECT_NE(only_error(with_route("  - match: /a\n    price: \"$0.01\"\n") + "state: { dri: /x }\n").find("dri"),
+            std::string::npos);
+}

@@ -45,6 +45,7 @@ class Scripted final : public Facilitator {
                              *s.error == Error::settlement_timeout) ? 0 : s.status;
     out.retry_after = s.retry_after;
     out.detail = name_ + " " + endpoint;
+    out.facilitator = name_;
     return out;
   }
   std::string name_;
@@ -107,6 +108,7 @@ TEST_F(Fixture, SettleMovesOnOnlyWhenNeverSent) {
   EXPECT_EQ(a.calls.size(), 1u);
   EXPECT_EQ(b.calls.size(), 1u);
   EXPECT_TRUE(c.calls.empty());  // never a second settlement after one may have landed
+  EXPECT_EQ(out.facilitator, "b");  // the unknown outcome is reconciled with the one it went to
   for (Scripted::Step s : {Scripted::Step{Error::facilitator_status, 500}, Scripted::Step{Error::facilitator_rate_limited, 429},
                            Scripted::Step{Error::settlement_unknown, 0}, Scripted::Step{Error::facilitator_write, 0}}) {
     Scripted x{"x"}, y{"y"};

@@ -19,7 +19,8 @@ TEST(Replies, StatusTable) {
       {Error::bad_request, 400}, {Error::invalid_host, 400}, {Error::invalid_target, 400}, {Error::target_too_long, 414},
       {Error::header_too_large, 431}, {Error::body_too_large, 413}, {Error::request_timeout, 408},
       {Error::route_not_found, 404}, {Error::rate_limited, 429}, {Error::too_many_connections, 503},
-      {Error::client_gone, 499}, {Error::upstream_resolve, 502}, {Error::upstream_connect, 502},
+      {Error::client_gone, 499}, {Error::payment_identifier_missing, 400}, {Error::payment_identifier_conflict, 409},
+      {Error::upstream_resolve, 502}, {Error::upstream_connect, 502},
       {Error::upstream_connect_timeout, 504}, {Error::upstream_tls, 502}, {Error::upstream_write, 502},
       {Error::upstream_read, 502}, {Error::upstream_timeout, 504}, {Error::upstream_bad_response, 502},
       {Error::upstream_response_too_large, 502}, {Error::facilitator_resolve, 503}, {Error::facilitator_connect, 503},
@@ -42,6 +43,8 @@ TEST(Replies, PublicCodesStayTheDocumentedOnes) {
   EXPECT_EQ(core::public_code(Error::facilitator_status), "facilitator_error");
   EXPECT_EQ(core::public_code(Error::facilitator_auth), "facilitator_auth");
   EXPECT_EQ(core::public_code(Error::internal), "internal_error");
+  EXPECT_EQ(core::public_code(Error::payment_identifier_missing), "payment_identifier_required");
+  EXPECT_EQ(core::public_code(Error::payment_identifier_conflict), "payment_identifier_conflict");
   // Client faults are 4xx, everything else 5xx.
   for (int i = 1; i <= static_cast<int>(kLast); ++i) {
     const auto e = static_cast<Error>(i);

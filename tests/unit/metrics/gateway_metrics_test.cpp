@@ -33,6 +33,26 @@ TEST(GatewayMetrics, OutcomeLabels) {
   EXPECT_EQ(GatewayMetrics::outcome_label(PaymentOutcome::settle_failed), "settle_failed");
   EXPECT_EQ(GatewayMetrics::outcome_label(PaymentOutcome::settle_error), "settle_failed");
   EXPECT_EQ(GatewayMetrics::outcome_label(PaymentOutcome::outcome_unknown), "");
+  EXPECT_EQ(GatewayMetrics::outcome_label(PaymentOutcome::served_again), "served_again");
+}
+
+TEST(GatewayMetrics, AServedAgainPaymentEarnsNothing) {
+  GatewayMetrics m;
+  m.record_exchange(paid(PaymentOutcome::served_again));
+  const std::string text = m.expose({});
+  EXPECT_NE(text.find(R"(outcome="served_again"} 1)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("x402gw_revenue_atomic_units_total{"), std::string::npos) << text;
+}
+
+TEST(GatewayMetrics, UnknownSettlementsAndReconciliations) {
+  GatewayMetrics m;
+  m.settlement_reconciled("settled");
+  m.settlement_reconciled("settled");
+  m.settlement_reconciled("abandoned");
+  const std::string text = m.expose({0, 0, "", {}, 4});
+  EXPECT_TRUE(has(text, "x402gw_unknown_settlements 4"));
+  EXPECT_TRUE(has(text, R"(x402gw_settlements_reconciled_total{result="settled"} 2)"));
+  EXPECT_TRUE(has(text, R"(x402gw_settlements_reconciled_total{result="abandoned"} 1)"));
 }
 
 TEST(GatewayMetrics, ASettledPaymentCountsRevenue) {

@@ -24,6 +24,7 @@ const std::vector<Event> kAllEvents = {
     Event::verify_failed,   Event::verify_invalid,  Event::verify_valid,    Event::body_failed,    Event::body_read,
     Event::upstream_failed, Event::upstream_refused, Event::upstream_answered, Event::client_gone, Event::settle_failed,
     Event::settle_unknown,  Event::settle_refused,  Event::settled,         Event::forward_failed, Event::forwarded,
+    Event::claim_settled,   Event::claim_unknown,   Event::id_missing,      Event::id_conflict,    Event::id_answered,
 };
 
 // The events that lead from start to each state.
@@ -38,6 +39,7 @@ std::vector<Event> path_to(State s, Settlement mode) {
       return before ? std::vector{Event::claimed, Event::verify_valid, Event::body_read}
                     : std::vector{Event::claimed, Event::verify_valid, Event::upstream_answered};
     case State::streaming: return {Event::claimed, Event::verify_valid, Event::body_read, Event::settled};
+    case State::serving_again: return {Event::claim_settled};
     case State::done: return {Event::no_payment};
   }
   return {};
@@ -72,6 +74,14 @@ Table table(Settlement mode) {
       {{State::start, Event::claim_refused}, {end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
       {{State::start, Event::store_failed}, {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
       {{State::start, Event::claimed}, {next(Step::verify), State::verifying}},
+      // A re-presentation: served again with the stored receipt, no /verify, no /settle, no claim.
+      {{State::start, Event::claim_settled}, {next(Step::stream, ClaimOp::keep, true), State::serving_again}},
+      {{State::start, Event::claim_unknown}, {end(Step::pending, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
+      {{State::start, Event::id_missing}, {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
+      {{State::start, Event::id_conflict}, {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
+      {{State::start, Event::id_answered}, {end(Step::replay_answer, ClaimOp::keep, PaymentOutcome::served_again, true), State::done}},
+      {{State::serving_again, Event::forward_failed}, {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::served_again, true), State::done}},
+      {{State::serving_again, Event::forwarded}, {end(Step::finish, ClaimOp::keep, PaymentOutcome::served_again), State::done}},
       {{State::verifying, Event::verify_failed}, {end(Step::reply_error, ClaimOp::release, PaymentOutcome::verify_error), State::done}},
       {{State::verifying, Event::verify_invalid}, {end(Step::challenge, ClaimOp::release, PaymentOutcome::rejected), State::done}},
       {{State::settling, Event::client_gone}, {end(Step::finish, ClaimOp::release, PaymentOutcome::not_settled), State::done}},
@@ -98,8 +108,8 @@ Table table(Settlement mode) {
 
 std::vector<State> states(Settlement mode) {
   if (mode == Settlement::before)
-    return {State::start, State::verifying, State::reading_body, State::settling, State::streaming, State::done};
-  return {State::start, State::verifying, State::holding, State::settling, State::done};
+    return {State::start, State::verifying, State::reading_body, State::settling, State::streaming, State::serving_again, State::done};
+  return {State::start, State::verifying, State::holding, State::settling, State::serving_again, State::done};
 }
 
 void check_every_pair(Settlement mode) {
@@ -118,7 +128,7 @@ void check_every_pair(Settlement mode) {
         EXPECT_EQ(got.step, Step::reply_error) << where;
         EXPECT_TRUE(got.final) << where;
         EXPECT_EQ(flow.state(), State::done) << where;
-        const bool settled_already = s == State::streaming || s == State::done;
+        const bool settled_already = s == State::streaming || s == State::serving_again || s == State::done;
         EXPECT_EQ(got.claim, settled_already ? ClaimOp::keep : ClaimOp::release) << where;
       }
     }
@@ -138,7 +148,8 @@ TEST(PaidFlow, EveryFinalActionFinishesAnOpenClaim) {
     const Table t = table(mode);
     for (const auto& [key, row] : t) {
       const auto [state, event] = key;
-      if (state == State::start || !row.action.final || state == State::streaming) continue;
+      // start holds no claim yet; streaming and serving_again come after a settlement.
+      if (state == State::start || !row.action.final || state == State::streaming || state == State::serving_again) continue;
       EXPECT_NE(row.action.claim, ClaimOp::keep) << payment::to_string(state) << " + " << payment::to_string(event);
     }
   }
@@ -171,4 +182,39 @@ TEST(PaidFlow, AFullSettleAfterRun) {
   EXPECT_EQ(last.claim, ClaimOp::settle);
   EXPECT_TRUE(last.with_receipt);
   EXPECT_TRUE(flow.done());
+}
+
+TEST(PaidFlow, ARepeatIsRefusedWhenTheRouteSaysSo) {
+  for (Settlement mode : {Settlement::before, Settlement::after}) {
+    PaidFlow flow(mode, config::OnRepeat::refuse);
+    const Action a = flow.on(Event::claim_settled);
+    EXPECT_EQ(a, end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected));
+    EXPECT_TRUE(flow.done());
+  }
+}
+
+TEST(PaidFlow, ARepeatIsServedWithoutVerifyOrSettle) {
+  PaidFlow flow(Settlement::after);
+  const Action first = flow.on(Event::claim_settled);
+  EXPECT_EQ(first.step, Step::stream);
+  EXPECT_TRUE(first.with_receipt);
+  EXPECT_EQ(first.claim, ClaimOp::keep);
+  const Action last = flow.on(Event::forwarded);
+  EXPECT_EQ(last.step, Step::finish);
+  EXPECT_EQ(last.outcome, PaymentOutcome::served_again);
+  EXPECT_TRUE(flow.done());
+}
+
+TEST(PaidFlow, OnlySettledAfterAnswersAreKeptForAnIdentifier) {
+  PaidFlow keeps(Settlement::after, config::OnRepeat::serve, true);
+  for (Event e : {Event::claimed, Event::verify_valid, Event::upstream_answered}) keeps.on(e);
+  EXPECT_TRUE(keeps.on(Event::settled).keep_answer);
+
+  PaidFlow refused(Settlement::after, config::OnRepeat::serve, true);
+  for (Event e : {Event::claimed, Event::verify_valid}) refused.on(e);
+  EXPECT_FALSE(refused.on(Event::upstream_refused).keep_answer);  // not settled: nothing to replay
+
+  PaidFlow plain(Settlement::after);
+  for (Event e : {Event::claimed, Event::verify_valid, Event::upstream_answered}) plain.on(e);
+  EXPECT_FALSE(plain.on(Event::settled).keep_answer);
 }

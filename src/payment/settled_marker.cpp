@@ -1,0 +1,63 @@
+#include "payment/settled_marker.hpp"
+
+#include <charconv>
+
+#include "x402/digest.hpp"
+
+namespace x402gw::payment {
+
+using nlohmann::json;
+
+std::string payload_digest(std::string_view route, const x402::PaymentPayload& payment) {
+  std::string text(route);
+  text += '\n';
+  text += payment.document.dump(-1, ' ', false, json::error_handler_t::replace);
+  return x402::to_hex(x402::sha256(text));
+}
+
+std::string encode_marker(const SettledMarker& marker) {
+  return json{{"payload_digest", marker.payload_digest}, {"settlement", marker.settlement}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<SettledMarker> decode_marker(std::string_view text) {
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_object() || !j.contains("payload_digest") || !j["payload_digest"].is_string() || !j.contains("settlement") ||
+      !j["settlement"].is_object())
+    return std::nullopt;
+  return SettledMarker{j["payload_digest"].get<std::string>(), j["settlement"]};
+}
+
+x402::SettleResult settlement_of(const SettledMarker& marker) {
+  const json& j = marker.settlement;
+  auto text = [&](const char* key) { return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string(); };
+  x402::SettleResult r;
+  r.success = true;
+  r.transaction = text("transaction");
+  r.network = text("network");
+  r.payer = text("payer");
+  r.document = j;
+  return r;
+}
+
+int64_t payment_expiry(const x402::PaymentPayload& payment, int max_timeout_seconds, int64_t now) {
+  const json& doc = payment.document;
+  if (doc.contains("payload") && doc["payload"].is_object()) {
+    const json& p = doc["payload"];
+    const json* auth = p.contains("authorization") && p["authorization"].is_object() ? &p["authorization"] : nullptr;
+    if (auth && auth->contains("validBefore")) {
+      const json& v = (*auth)["validBefore"];
+      if (v.is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(v.get<uint64_t>(), INT64_MAX));
+      if (v.is_string()) {
+        const std::string s = v.get<std::string>();
+        int64_t value = 0;
+        auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+        if (ec == std::errc() && end == s.data() + s.size() && value > 0) return value;
+        if (ec == std::errc::result_out_of_range) return INT64_MAX;
+      }
+    }
+  }
+  return now + std::max(0, max_timeout_seconds);
+}
+
+}  // namespace x402gw::payment

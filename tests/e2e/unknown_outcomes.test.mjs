@@ -1,0 +1,191 @@
+// End to end, on a local anvil chain with the reference facilitator: a settlement that lands on
+// chain but whose answer comes too late (the facilitator behind a proxy this test runs, holding the
+// /settle answer past the gateway's timeout), and one interrupted by kill -9. The journal keeps
+// them, the reconciler asks the facilitator again with the same /settle body and learns they
+// landed, and the re-presented payment is served without a second charge: the balance moves
+// exactly once. Then the payment-identifier extension with the v2 reference client.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import { startStack, ACCOUNTS } from "../../packaging/localstack/lib/stack.mjs";
+import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
+import { v2Fetch, v2FetchWithPaymentId, recordingFetch, decodePaymentResponseHeader } from "../../packaging/localstack/lib/clients.mjs";
+import { startGateway } from "../support/gateway.mjs";
+import { metric, waitFor } from "../support/raw.mjs";
+
+const PRICE = 10_000n;
+let stack, api, proxy, stateDir;
+// How long the proxy holds the next /settle answers after the facilitator gave them (ms).
+let holdSettles = [];
+
+// Forwards every call to the facilitator at once (so a settlement really happens) and holds the
+// answer of a /settle for the next `holdSettles` delay.
+function startDelayingProxy(target) {
+  const counts = { settle: 0 };
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", async () => {
+      const body = Buffer.concat(chunks);
+      try {
+        const answer = await fetch(target + req.url, { method: req.method, headers: { "content-type": "application/json" }, body: req.method === "POST" ? body : undefined });
+        const text = await answer.text();
+        if (req.url === "/settle") {
+          counts.settle++;
+          const hold = holdSettles.shift() || 0;
+          if (hold) await new Promise((r) => setTimeout(r, hold));
+        }
+        if (!res.destroyed) {
+          res.writeHead(answer.status, { "content-type": "application/json" });
+          res.end(text);
+        }
+      } catch {
+        res.destroy();
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({
+    url: `http://127.0.0.1:${server.address().port}`, counts,
+    close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+  })));
+}
+
+before(async () => {
+  stack = await startStack();
+  api = await startDemoUpstream();
+  proxy = await startDelayingProxy(stack.facilitatorUrl);
+  stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "x402gw-e2e-state-"));
+});
+
+after(async () => {
+  await proxy?.close();
+  await api?.close();
+  await stack?.stop();
+  if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
+});
+
+function config() {
+  return `listen: "127.0.0.1:0"
+admin_listen: "127.0.0.1:0"
+threads: 2
+limits: { challenges_per_second: 0 }
+state: { dir: "${stateDir}" }
+upstreams: { api: "${api.url}" }
+facilitators: { local: { url: "${proxy.url}", timeout: 2s } }
+payment: { pay_to: "${ACCOUNTS.seller.address}", network: base-sepolia }
+routes:
+  - { match: "GET /api/weather", price: "$0.01" }
+  - { match: "GET /api/joke", price: "$0.01", payment_identifier: { required: true, mode: replay_answer } }
+`;
+}
+
+async function balances() {
+  return { buyer: await stack.balanceOf(ACCOUNTS.buyer.address), seller: await stack.balanceOf(ACCOUNTS.seller.address) };
+}
+
+const buyer = (fetchImpl) => v2Fetch(stack.wallet(ACCOUNTS.buyer.key), stack.publicClient, fetchImpl);
+
+test("a settlement that lands but answers too late: reconciled from the journal, served again once, charged once", async () => {
+  const gw = await startGateway(config());
+  try {
+    const start = await balances();
+    const served = api.served["/api/weather"] || 0;
+    const settles = stack.facilitatorCalls.settle;
+    holdSettles = [4000];
+    const recorder = recordingFetch();
+    const res = await buyer(recorder)(gw.url("/api/weather?city=Porto"));
+    assert.equal(res.status, 504, await res.clone().text());
+    assert.equal((await res.json()).error, "facilitator_timeout");
+    assert.equal(recorder.sent.length, 1);
+
+    // It did land: the price moved once.
+    assert.ok(await waitFor(async () => (await balances()).buyer === start.buyer - PRICE));
+    const pending = await fetch(gw.url("/api/weather?city=Porto"), { headers: { "PAYMENT-SIGNATURE": recorder.sent[0] } });
+    if (pending.status === 402) {
+      assert.equal((await pending.json()).error, "payment_pending");
+      assert.ok(pending.headers.get("retry-after"));
+    } else {
+      assert.equal(pending.status, 200, "reconciled already");
+    }
+    assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === 1, { ms: 20000 }), gw.stderr());
+
+    const again = await fetch(gw.url("/api/weather?city=Porto"), { headers: { "PAYMENT-SIGNATURE": recorder.sent[0] } });
+    assert.equal(again.status, 200);
+    assert.equal(decodePaymentResponseHeader(again.headers.get("payment-response")).success, true);
+    const end = await balances();
+    assert.equal(start.buyer - end.buyer, PRICE, "charged exactly once");
+    assert.equal(end.seller - start.seller, PRICE);
+    // The first request reached the upstream (settle-after) and so did each serve afterwards.
+    assert.ok((api.served["/api/weather"] || 0) - served >= 2);
+    // The reconciler's own /settle landed nothing more: one transfer on chain.
+    assert.ok(stack.facilitatorCalls.settle - settles >= 2);
+  } finally {
+    holdSettles = [];
+    await gw.stop();
+  }
+});
+
+test("kill -9 between the settlement and its answer: the restarted gateway reconciles from the journal", async () => {
+  let gw = await startGateway(config());
+  const start = await balances();
+  const recorder = recordingFetch();
+  try {
+    holdSettles = [6000];
+    const controller = new AbortController();
+    const paying = buyer((input, init) => recorder(input, { ...init, signal: controller.signal }))(gw.url("/api/weather?city=Lima")).catch(() => null);
+    const journal = path.join(stateDir, "unknown-settlements.jsonl");
+    // The settlement has landed and timed out (journaled); the reconciler's first ask comes 1 s
+    // later: kill the gateway before it.
+    assert.ok(await waitFor(() => fs.existsSync(journal) && fs.readFileSync(journal, "utf8").includes('"type":"unknown"'), { ms: 10000 }));
+    gw.signal("SIGKILL");
+    controller.abort();
+    await paying;
+  } finally {
+    await gw.stop();
+  }
+  assert.ok(await waitFor(async () => (await balances()).buyer === start.buyer - PRICE));
+
+  gw = await startGateway(config());
+  try {
+    holdSettles = [];
+    assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) >= 1, { ms: 20000 }), gw.stderr());
+    const again = await fetch(gw.url("/api/weather?city=Lima"), { headers: { "PAYMENT-SIGNATURE": recorder.sent[0] } });
+    assert.equal(again.status, 200);
+    const end = await balances();
+    assert.equal(start.buyer - end.buyer, PRICE, "charged exactly once");
+  } finally {
+    await gw.stop();
+  }
+});
+
+test("payment-identifier with the v2 reference client: required, the first answer again, 409 for another payment", async () => {
+  const gw = await startGateway(config());
+  try {
+    const start = await balances();
+    // Without the extension's id: 400 before any money moves.
+    const plain = await buyer()(gw.url("/api/joke"));
+    assert.equal(plain.status, 400);
+    assert.equal((await plain.json()).error, "payment_identifier_required");
+
+    const id = "pay_" + "e2e".repeat(8);
+    const recorder = recordingFetch();
+    const first = await v2FetchWithPaymentId(stack.wallet(ACCOUNTS.buyer.key), stack.publicClient, id, recorder)(gw.url("/api/joke"));
+    assert.equal(first.status, 200, await first.clone().text());
+    const firstBody = await first.text();
+    const served = api.served["/api/joke"];
+    const again = await fetch(gw.url("/api/joke"), { headers: { "PAYMENT-SIGNATURE": recorder.sent[0] } });
+    assert.equal(again.status, 200);
+    assert.equal(await again.text(), firstBody, "replay_answer: the first answer");
+    assert.equal(api.served["/api/joke"], served);
+
+    // The client signs a new payment under the same id: 409, nothing charged.
+    const conflict = await v2FetchWithPaymentId(stack.wallet(ACCOUNTS.buyer.key), stack.publicClient, id)(gw.url("/api/joke"));
+    assert.equal(conflict.status, 409);
+    assert.equal(start.buyer - (await balances()).buyer, PRICE, "charged exactly once");
+  } finally {
+    await gw.stop();
+  }
+});
