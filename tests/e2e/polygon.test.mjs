@@ -22,8 +22,10 @@ upstreams: { api: "${api.url}" }
 facilitators: { local: { url: "${stack.facilitatorUrl}", timeout: 15s } }
 payment: { pay_to: "${ACCOUNTS.seller.address}", network: polygon }
 routes:
-  - { match: "GET /api/weather", price: "$0.01", description: "Current weather" }
-  - { match: "GET /api/joke", price: "$0.01", network: "eip155:137" }
+  # on_repeat: refuse: a replay must be refused here; the default (a settled payment presented
+  # again is served with no second charge) is tested in paid.test.mjs and unknown_outcomes.test.mjs.
+  - { match: "GET /api/weather", price: "$0.01", description: "Current weather", on_repeat: refuse }
+  - { match: "GET /api/joke", price: "$0.01", network: "eip155:137", on_repeat: refuse }
 `);
 });
 

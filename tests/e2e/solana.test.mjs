@@ -26,7 +26,9 @@ upstreams: { api: "${api.url}" }
 facilitators: { svm: { url: "${facilitator.url}", timeout: 15s } }
 payment: { pay_to: "${seller.address}", network: "${SOLANA_DEVNET}", fee_payer: "${feePayer.address}" }
 routes:
-  - { match: "GET /api/weather", price: "$0.01", description: "Current weather" }
+  # on_repeat: refuse: a replay must be refused here; the default (a settled payment presented
+  # again is served with no second charge) is tested in paid.test.mjs and unknown_outcomes.test.mjs.
+  - { match: "GET /api/weather", price: "$0.01", description: "Current weather", on_repeat: refuse }
 `);
 });
 

@@ -30,8 +30,10 @@ upstreams: { api: "${api.url}" }
 facilitators: { stacks: { url: "${facilitator.url}", timeout: 15s } }
 payment: { pay_to: "${seller.address}", network: "stacks:2147483648" }
 routes:
-  - { match: "GET /api/weather", price: "0.5 STX", description: "Current weather" }
-  - { match: "GET /api/joke", price: "0.00001 sBTC" }
+  # on_repeat: refuse: a replay must be refused here; the default (a settled payment presented
+  # again is served with no second charge) is tested in paid.test.mjs and unknown_outcomes.test.mjs.
+  - { match: "GET /api/weather", price: "0.5 STX", description: "Current weather", on_repeat: refuse }
+  - { match: "GET /api/joke", price: "0.00001 sBTC", on_repeat: refuse }
 `);
 });
 

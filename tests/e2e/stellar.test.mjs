@@ -31,7 +31,9 @@ facilitators:
   relayer: { url: "${relayer.url}", timeout: 15s, headers: { Authorization: "Bearer \${STELLAR_RELAYER_KEY}" } }
 payment: { pay_to: "${seller.publicKey()}", network: "stellar:testnet" }
 routes:
-  - { match: "GET /api/weather", price: "$0.01", description: "Current weather" }
+  # on_repeat: refuse: a replay must be refused here; the default (a settled payment presented
+  # again is served with no second charge) is tested in paid.test.mjs and unknown_outcomes.test.mjs.
+  - { match: "GET /api/weather", price: "$0.01", description: "Current weather", on_repeat: refuse }
 `, { env: { STELLAR_RELAYER_KEY: API_KEY } });
 });
 
