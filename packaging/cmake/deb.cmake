@@ -36,15 +36,16 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_GENERATE_SHLIBS OFF)
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "https://x402-gateway.example.org")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "reverse proxy that charges for HTTP APIs with x402 payments")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "reverse proxy that charges for HTTP APIs with x402 payments
- x402-gateway puts x402 pay-per-request payments (HTTP 402) in front of an
- unmodified HTTP API: it answers unpaid requests with a payment challenge,
- verifies and settles payments through a facilitator, and forwards paid
- requests to the upstream.
- .
- The package installs the binary, a systemd unit (not enabled: edit
- /etc/x402-gateway/gateway.yaml first, then enable it) and the example
- configuration.")
+# CPack writes the summary as the synopsis and this as the extended description (an empty line
+# becomes the " ." paragraph separator).
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "x402-gateway puts x402 pay-per-request payments (HTTP 402) in front of an
+unmodified HTTP API: it answers unpaid requests with a payment challenge,
+verifies and settles payments through a facilitator, and forwards paid
+requests to the upstream.
+
+The package installs the binary, a systemd unit (not enabled: edit
+/etc/x402-gateway/gateway.yaml first, then enable it) and the example
+configuration.")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${X402GW_PKG}/conffiles ${X402GW_PKG}/postinst ${X402GW_PKG}/prerm ${X402GW_PKG}/postrm)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
