@@ -287,19 +287,21 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
   if (proxy_protocol) {
     // Only a trusted balancer may name the client; anyone else on this listener is refused, and
     // so is a connection whose header is missing, malformed or late.
-    auto config = state.current();
-    ProxyHeaderRead header;
-    if (!config->trusted_proxies.contains(session.hop)) {
-      header.reason = "untrusted_peer";
-      header.error = "the peer is not in trusted_proxies";
-    } else {
-      header = co_await read_proxy_header(socket, config->timeouts.request_header);
-    }
-    if (!header.ok) {
-      if (state.metrics) state.metrics->proxy_protocol_error(header.reason);
+    auto refuse = [&](const std::string& reason, const std::string& error) {
+      if (state.metrics) state.metrics->proxy_protocol_error(reason);
       core::log_event("warn", "PROXY protocol header refused; the connection is closed",
-                      {{"peer", session.hop.to_string()}, {"reason", header.reason}, {"error", header.error}});
+                      {{"peer", session.hop.to_string()}, {"reason", reason}, {"error", error}});
       socket.close(ignored);
+    };
+    auto config = state.current();
+    if (!config->trusted_proxies.contains(session.hop)) {
+      refuse("untrusted_peer", "the peer is not in trusted_proxies");
+      co_return;
+    }
+    const std::chrono::milliseconds deadline = config->timeouts.request_header;
+    ProxyHeaderRead header = co_await read_proxy_header(socket, deadline);
+    if (!header.ok) {
+      refuse(header.reason, header.error);
       co_return;
     }
     if (header.header.source) session.hop = *header.header.source;
