@@ -5,7 +5,8 @@
 import { test, before, after, describe } from "node:test";
 import assert from "node:assert/strict";
 import { startGateway, startUpstream, baseConfig } from "../support/gateway.mjs";
-import { connect, metric, waitFor } from "../support/raw.mjs";
+import net from "node:net";
+import { connect, metric, waitFor, RawClient } from "../support/raw.mjs";
 
 let upstream;
 before(async () => { upstream = await startUpstream(); });
@@ -181,5 +182,36 @@ describe("a gateway that trusts only 10.0.0.0/8 (not the test's 127.0.0.1)", () 
     assert.ok(closed);
     assert.equal(await metric(run.gw, 'x402gw_proxy_protocol_errors_total{reason="untrusted_peer"}'), before + 1);
     assert.equal(upstream.requests.filter((r) => r.url === "/spoofed").length, 0);
+  });
+});
+
+describe("a gateway on 127.0.0.1 and ::1 that trusts only ::1", () => {
+  let gw, ports;
+  before(async () => {
+    const yaml = baseConfig({ upstream: upstream.url, facilitator: "http://127.0.0.1:9", routes, extra: `trusted_proxies: ["::1"]` })
+      .replace(`listen: "127.0.0.1:0"`, `listen: ["127.0.0.1:0", "[::1]:0"]`);
+    gw = await startGateway(yaml);
+    ports = [...gw.stderr().matchAll(/"listener":"main","msg":"listening","port":(\d+)/g)].map((m) => Number(m[1]));
+  });
+  after(async () => { await gw.stop(); });
+
+  // One request over IPv6 loopback, raw.
+  async function overV6(path, headers) {
+    const socket = net.connect(ports[1], "::1");
+    await new Promise((resolve, reject) => { socket.once("connect", resolve); socket.once("error", reject); });
+    const c = new RawClient(socket);
+    try {
+      c.write(get(path, headers));
+      return await c.readResponse();
+    } finally {
+      c.close();
+    }
+  }
+
+  test("the same header is believed from ::1 and not from 127.0.0.1", async () => {
+    assert.equal((await overV6("/from-v6", "X-Forwarded-For: 198.51.100.70\r\n")).status, 200);
+    await exchange(ports[0], get("/from-v4", "X-Forwarded-For: 198.51.100.71\r\n"));
+    assert.deepEqual(await seen(gw, "/from-v6"), { client: "198.51.100.70", xff: "198.51.100.70, ::1" });
+    assert.deepEqual(await seen(gw, "/from-v4"), { client: "127.0.0.1", xff: "198.51.100.71, 127.0.0.1" });
   });
 });
