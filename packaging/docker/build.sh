@@ -23,6 +23,7 @@ if [ "${X402GW_BASE_FROM_DEBOOTSTRAP:-0}" = 1 ]; then
   pull=(--pull=never)
 fi
 # chroot isolation and the host's network: what works inside an unprivileged container too.
-"${podman[@]}" build "${pull[@]}" --isolation="${BUILDAH_ISOLATION:-chroot}" --network=host \
+# Docker's image format: the OCI format has no HEALTHCHECK, and podman would drop it.
+"${podman[@]}" build "${pull[@]}" --format docker --isolation="${BUILDAH_ISOLATION:-chroot}" --network=host \
   -f packaging/docker/Dockerfile -t "$tag" .
 echo "build: image $tag"
