@@ -95,12 +95,12 @@ void Server::start_listeners() {
     }
     asio::co_spawn(main.ioc,
                    http::accept_loop(ref, [this]() -> asio::io_context& { return next_context(); },
-                                     [this](tcp::socket s) {
+                                     [this, proxy_protocol = address.proxy_protocol](tcp::socket s) {
                                        // The socket lives on the worker chosen above; find its context.
                                        auto executor = s.get_executor();
                                        for (auto& w : workers_)
                                          if (executor == w->ioc.get_executor()) {
-                                           asio::co_spawn(w->ioc, http::run_session(std::move(s), state_, w->context), log_escape("session"));
+                                           asio::co_spawn(w->ioc, http::run_session(std::move(s), state_, w->context, proxy_protocol), log_escape("session"));
                                            return;
                                          }
                                      }),

@@ -12,6 +12,7 @@
 
 #include "auth/authenticator.hpp"
 #include "config/url.hpp"
+#include "peer/cidr.hpp"
 #include "routing/route_table.hpp"
 #include "x402/requirements.hpp"
 
@@ -146,6 +147,7 @@ struct Config {
   bool discovery = true;            // serve GET /.well-known/x402
   std::string access_log = "stdout";  // stdout, stderr, off, or a file path
   std::vector<ListenAddress> listen;
+  peer::TrustedProxies trusted_proxies;  // peers whose X-Forwarded-For / PROXY header names the client
   std::optional<ListenAddress> admin_listen;
   int threads = 0;                  // 0: one per core
   std::string public_url;           // base of resource URLs; empty: from the request's Host

@@ -28,12 +28,34 @@ std::string fnv1a_hex(std::string_view text) {
 }
 
 std::optional<ListenAddress> read_listen(YamlReader& r, const YAML::Node& node, const std::string& path) {
-  auto text = r.scalar(node, path);
+  // A plain "host:port", or a map that says more about the listener.
+  const bool is_map = node.IsMap();
+  if (is_map && !r.expect_map(node, path, {"address", "proxy_protocol"})) return std::nullopt;
+  const YAML::Node at = is_map ? node["address"] : node;
+  std::optional<std::string> text = is_map ? r.string(node, "address", path, true) : r.scalar(node, path);
   if (!text) return std::nullopt;
   std::string why;
   auto a = parse_listen_address(*text, &why);
-  if (!a) r.error(node, path, why + ", got '" + *text + "'");
+  if (!a) r.error(at, is_map ? YamlReader::join(path, "address") : path, why + ", got '" + *text + "'");
+  if (a && is_map)
+    if (auto v = r.boolean(node, "proxy_protocol", path)) a->proxy_protocol = *v;
   return a;
+}
+
+void read_trusted_proxies(YamlReader& r, const YAML::Node& node, peer::TrustedProxies& trusted) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!node.IsSequence()) {
+    r.error(node, "trusted_proxies", "trusted_proxies is a list of addresses or CIDR ranges, e.g. [10.0.0.0/8, \"::1\"]");
+    return;
+  }
+  for (size_t i = 0; i < node.size(); ++i) {
+    const std::string path = YamlReader::index("trusted_proxies", i);
+    auto text = r.scalar(node[i], path);
+    if (!text) continue;
+    std::string why;
+    if (auto cidr = peer::parse_cidr(*text, &why)) trusted.ranges.push_back(*cidr);
+    else r.error(node[i], path, why + ", got '" + *text + "'");
+  }
 }
 
 void read_tls(YamlReader& r, const YAML::Node& node, const std::string& path, TlsClient& tls) {
@@ -180,7 +202,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (!r.expect_map(root, "",
                     {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "threads",
                      "public_url", "unmatched", "default_upstream", "upstreams", "facilitators", "payment", "routes",
-                     "limits", "timeouts", "supported_refresh", "state"}))
+                     "limits", "timeouts", "supported_refresh", "state", "trusted_proxies"}))
     return;
 
   if (auto v = r.string(root, "name", "")) c.name = *v;
@@ -192,18 +214,28 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
     else c.access_log = *v;
   }
 
+  read_trusted_proxies(r, root["trusted_proxies"], c.trusted_proxies);
   YAML::Node listen = root["listen"];
+  auto add_listen = [&](const YAML::Node& node, const std::string& path) {
+    auto a = read_listen(r, node, path);
+    if (!a) return;
+    if (a->proxy_protocol && c.trusted_proxies.empty())
+      r.error(node["proxy_protocol"], YamlReader::join(path, "proxy_protocol"),
+              "proxy_protocol: true needs trusted_proxies: the addresses of the balancers allowed to send the header");
+    c.listen.push_back(*a);
+  };
   if (!listen.IsDefined()) {
     c.listen.push_back(ListenAddress{"0.0.0.0", 8402});
   } else if (listen.IsSequence()) {
-    for (size_t i = 0; i < listen.size(); ++i)
-      if (auto a = read_listen(r, listen[i], YamlReader::index("listen", i))) c.listen.push_back(*a);
-  } else if (auto a = read_listen(r, listen, "listen")) {
-    c.listen.push_back(*a);
+    for (size_t i = 0; i < listen.size(); ++i) add_listen(listen[i], YamlReader::index("listen", i));
+  } else {
+    add_listen(listen, "listen");
   }
   YAML::Node admin = root["admin_listen"];
   if (admin.IsDefined() && !admin.IsNull() && !(admin.IsScalar() && admin.Scalar().empty())) {
     c.admin_listen = read_listen(r, admin, "admin_listen");
+    if (c.admin_listen && c.admin_listen->proxy_protocol)
+      r.error(admin["proxy_protocol"], "admin_listen.proxy_protocol", "the admin listener does not take the PROXY protocol");
   }
   if (auto v = r.integer(root, "threads", "", 0, 256)) c.threads = static_cast<int>(*v);
   if (c.threads == 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -24,10 +24,11 @@ struct Url {
 /// user information are refused.
 std::optional<Url> parse_url(std::string_view text, std::string* error);
 
-/// A listen address "host:port", "[::1]:port" or ":port".
+/// A listen address "host:port", "[::1]:port" or ":port", and how its connections begin.
 struct ListenAddress {
   std::string host;        // "" means all interfaces
   uint16_t port = 0;
+  bool proxy_protocol = false;  // every connection starts with a PROXY v1/v2 header (from trusted_proxies only)
   std::string to_string() const;
 };
 

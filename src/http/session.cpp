@@ -1,11 +1,13 @@
 #include "http/session.hpp"
 
+#include <boost/range/iterator_range.hpp>
 #include <optional>
 
 #include "core/json_text.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
 #include "facilitator/route_chain.hpp"
+#include "http/proxy_header.hpp"
 #include "http/replies.hpp"
 #include "http/request_checks.hpp"
 #include "metrics/access_log.hpp"
@@ -13,6 +15,7 @@
 #include "net/client_io.hpp"
 #include "payment/discovery.hpp"
 #include "payment/flow.hpp"
+#include "peer/forwarded_for.hpp"
 #include "routing/decision.hpp"
 #include "routing/request_context.hpp"
 #include "upstream/proxy.hpp"
@@ -109,8 +112,18 @@ awaitable<HeaderRead> read_request_header(beast::tcp_stream& client, beast::flat
 struct Session {
   ServerState& state;
   net::WorkerContext& worker;
-  std::string client_ip;
+  peer::IpAddress hop;     // who sent the requests: the socket's peer, or the source a PROXY header named
+  std::string hop_text;
 };
+
+// The client of one request: the hop, or what trusted proxies say in X-Forwarded-For.
+std::string client_of(const Session& session, const config::Config& config, const net::RequestParser::value_type& req) {
+  if (!config.trusted_proxies.contains(session.hop)) return session.hop_text;
+  std::vector<std::string_view> forwarded_for;
+  for (const auto& field : boost::make_iterator_range(req.equal_range("X-Forwarded-For"))) forwarded_for.push_back(field.value());
+  const peer::IpAddress client = peer::client_address(session.hop, forwarded_for, config.trusted_proxies);
+  return client == session.hop ? session.hop_text : client.to_string();
+}
 
 // Writes a reply of the gateway's own and records its error code.
 awaitable<void> reply_to(routing::RequestContext& ctx, net::ClientIo& io, const core::Reply& reply) {
@@ -178,13 +191,17 @@ void finish_record(Session& session, routing::RequestContext& ctx, const net::Cl
   if (session.state.metrics) session.state.metrics->record_exchange(r);
 }
 
-std::string peer_address(const tcp::socket& socket) {
+// The socket's peer (IPv4-mapped IPv6 as IPv4); the unspecified address if the socket has none.
+peer::IpAddress peer_address(const tcp::socket& socket) {
   error_code ec;
-  auto endpoint = socket.remote_endpoint(ec);
-  if (ec) return "unknown";
-  auto address = endpoint.address();
-  if (address.is_v6() && address.to_v6().is_v4_mapped()) return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
-  return address.to_string();
+  auto address = socket.remote_endpoint(ec).address();
+  if (ec) return {};
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    return peer::ip_from_bytes(bytes.data(), bytes.size());
+  }
+  const auto bytes = address.to_v6().to_bytes();
+  return peer::ip_from_bytes(bytes.data(), bytes.size());
 }
 
 // Serves requests on one connection until it closes. Exceptions from one request end that
@@ -232,8 +249,8 @@ awaitable<void> serve(Session& session, beast::tcp_stream& client) {
     io.client_keep_alive = req.keep_alive();
     io.expects_continue = core::iequals(req[bhttp::field::expect], "100-continue");
     const routing::RequestHead head{req.method_string(), req.target(), req[bhttp::field::host], req.version()};
-    routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}};
-    ctx.record.client = session.client_ip;
+    routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}, session.hop_text};
+    ctx.record.client = client_of(session, *config, req);
     ctx.record.method = std::string(req.method_string());
 
     std::exception_ptr failure;
@@ -252,7 +269,7 @@ awaitable<void> serve(Session& session, beast::tcp_stream& client) {
       } catch (...) {
       }
       core::log_event("error", "request failed with an internal error; the connection is closed",
-                      {{"error", what}, {"client", session.client_ip}});
+                      {{"error", what}, {"client", session.hop_text}});
       io.must_close();
       if (!io.response_started()) {
         const core::Reply internal = core::ErrorReply{Error::internal, "the gateway failed to handle this request", {}};
@@ -270,11 +287,34 @@ awaitable<void> serve(Session& session, beast::tcp_stream& client) {
 
 }  // namespace
 
-awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker) {
+awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker, bool proxy_protocol) {
   CountGuard open(state.open_connections);
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  Session session{state, worker, peer_address(socket)};
+  Session session{state, worker, peer_address(socket), {}};
+  if (proxy_protocol) {
+    // Only a trusted balancer may name the client; anyone else on this listener is refused, and
+    // so is a connection whose header is missing, malformed or late.
+    auto refuse = [&](const std::string& reason, const std::string& error) {
+      if (state.metrics) state.metrics->proxy_protocol_error(reason);
+      core::log_event("warn", "PROXY protocol header refused; the connection is closed",
+                      {{"peer", session.hop.to_string()}, {"reason", reason}, {"error", error}});
+      socket.close(ignored);
+    };
+    auto config = state.current();
+    if (!config->trusted_proxies.contains(session.hop)) {
+      refuse("untrusted_peer", "the peer is not in trusted_proxies");
+      co_return;
+    }
+    const std::chrono::milliseconds deadline = config->timeouts.request_header;
+    ProxyHeaderRead header = co_await read_proxy_header(socket, deadline);
+    if (!header.ok) {
+      refuse(header.reason, header.error);
+      co_return;
+    }
+    if (header.header.source) session.hop = *header.header.source;
+  }
+  session.hop_text = session.hop.to_string();
   beast::tcp_stream client(std::move(socket));
   try {
     if (auto config = state.current(); static_cast<uint64_t>(open.before()) >= config->limits.max_connections) {
@@ -291,9 +331,9 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
       co_await serve(session, client);
     }
   } catch (const std::exception& e) {
-    core::log_event("error", "connection failed with an internal error", {{"error", e.what()}, {"client", session.client_ip}});
+    core::log_event("error", "connection failed with an internal error", {{"error", e.what()}, {"client", session.hop_text}});
   } catch (...) {
-    core::log_event("error", "connection failed with an internal error", {{"client", session.client_ip}});
+    core::log_event("error", "connection failed with an internal error", {{"client", session.hop_text}});
   }
   worker.idle_clients.erase(&client);
   client.socket().shutdown(tcp::socket::shutdown_send, ignored);

@@ -8,7 +8,8 @@
 
 namespace x402gw::http {
 
-/// Serves one accepted connection until it closes. Never throws.
-awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker);
+/// Serves one accepted connection until it closes. Never throws. With `proxy_protocol`, the
+/// connection must begin with a PROXY header from a trusted peer, which names the client.
+awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker, bool proxy_protocol = false);
 
 }  // namespace x402gw::http

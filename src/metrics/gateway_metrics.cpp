@@ -26,6 +26,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_facilitator_skipped_total", "Calls not sent to a facilitator because its breaker was open, by facilitator and endpoint.", Type::counter, {}});
   registry_.add({"x402gw_upstream_request_duration_seconds", "Upstream latency (request sent to response complete), by upstream.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_limit_breaches_total", "Requests refused by a limit, by limit.", Type::counter, {}});
+  registry_.add({"x402gw_proxy_protocol_errors_total", "Connections closed because their PROXY protocol header was missing, malformed, late or from an untrusted peer, by reason.", Type::counter, {}});
   registry_.add({"x402gw_in_flight_requests", "Requests being handled now.", Type::gauge, {}});
   registry_.add({"x402gw_open_connections", "Client connections open now.", Type::gauge, {}});
   registry_.add({"x402gw_config_reloads_total", "Configuration reloads, by result (ok, failed).", Type::counter, {}});
@@ -121,6 +122,10 @@ void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_tota
 
 void GatewayMetrics::settlement_reconciled(std::string_view result) {
   registry_.inc("x402gw_settlements_reconciled_total", {{"result", result}});
+}
+
+void GatewayMetrics::proxy_protocol_error(std::string_view reason) {
+  registry_.inc("x402gw_proxy_protocol_errors_total", {{"reason", bounded_reason(reason)}});
 }
 
 void GatewayMetrics::limit_breach(std::string_view limit) { registry_.inc("x402gw_limit_breaches_total", {{"limit", limit}}); }

@@ -37,6 +37,8 @@ class GatewayMetrics {
   void settlement_reconciled(std::string_view result);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
   void limit_breach(std::string_view limit);
+  /// A connection closed because its PROXY protocol header was refused, by reason.
+  void proxy_protocol_error(std::string_view reason);
 
   /// The current values of the gauges the exposition reports.
   struct Gauges {

@@ -14,6 +14,7 @@ struct RequestContext {
   Decision decision;
   bool head_request = false;        // HEAD: answers carry no body
   core::ExchangeRecord record;
+  std::string peer;                 // the address the request came from (appended to X-Forwarded-For); record.client is who it is for
 
   const config::Route* route() const { return decision.route; }
   const config::Upstream* upstream() const { return decision.upstream; }

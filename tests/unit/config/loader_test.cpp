@@ -329,3 +329,40 @@ TEST(Loader, StateDir) {
   EXPECT_NE(only_error(with_route("  - match: /a\n    price: \"$0.01\"\n") + "state: { dri: /x }\n").find("dri"),
             std::string::npos);
 }
+
+TEST(Loader, TrustedProxiesAndProxyProtocolListeners) {
+  auto r = load("listen:\n  - \"127.0.0.1:0\"\n  - { address: \"127.0.0.1:0\", proxy_protocol: true }\n"
+                "trusted_proxies: [10.0.0.0/8, \"::1\", 127.0.0.1]\n" + with_route("  - match: \"/a\"\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  ASSERT_EQ(r.config->listen.size(), 2u);
+  EXPECT_FALSE(r.config->listen[0].proxy_protocol);
+  EXPECT_TRUE(r.config->listen[1].proxy_protocol);
+  ASSERT_EQ(r.config->trusted_proxies.ranges.size(), 3u);
+  EXPECT_EQ(r.config->trusted_proxies.ranges[0].to_string(), "10.0.0.0/8");
+  EXPECT_TRUE(r.config->trusted_proxies.contains(*x402gw::peer::parse_ip("::1")));
+}
+
+TEST(Loader, BadTrustedProxiesAreReportedWithTheirLine) {
+  auto r = load("trusted_proxies:\n  - 10.0.0.0/8\n  - 10.0.0.1/8\n  - nonsense\n" + with_route("  - match: \"/a\"\n"));
+  ASSERT_EQ(r.errors.size(), 2u) << r.report();
+  EXPECT_EQ(r.errors[0].line, 3);
+  EXPECT_NE(r.errors[0].message.find("did you mean 10.0.0.0/8"), std::string::npos);
+  EXPECT_EQ(r.errors[1].line, 4);
+  EXPECT_NE(only_error("trusted_proxies: 10.0.0.0/8\n" + with_route("  - match: \"/a\"\n")).find("list of addresses"),
+            std::string::npos);
+}
+
+TEST(Loader, ProxyProtocolNeedsTrustedProxiesAndAnAddress) {
+  auto e = only_error("listen: { address: \"127.0.0.1:0\", proxy_protocol: true }\n" + with_route("  - match: \"/a\"\n"));
+  EXPECT_NE(e.find("gateway.yaml:1"), std::string::npos) << e;
+  EXPECT_NE(e.find("needs trusted_proxies"), std::string::npos) << e;
+  EXPECT_NE(only_error("listen: [{ proxy_protocol: false }]\n" + with_route("  - match: \"/a\"\n")).find("address"),
+            std::string::npos);
+  EXPECT_NE(only_error("listen: [{ address: \"127.0.0.1:0\", proxy: true }]\n" + with_route("  - match: \"/a\"\n")).find("proxy"),
+            std::string::npos);
+  EXPECT_NE(only_error("listen: [{ address: \"127.0.0.1:0\", proxy_protocol: maybe }]\n" + with_route("  - match: \"/a\"\n")).find("proxy_protocol"),
+            std::string::npos);
+  EXPECT_NE(only_error("trusted_proxies: [127.0.0.1]\nadmin_listen: { address: \"127.0.0.1:0\", proxy_protocol: true }\n" +
+                       with_route("  - match: \"/a\"\n")).find("admin listener"),
+            std::string::npos);
+}
