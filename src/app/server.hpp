@@ -14,7 +14,8 @@
 #include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "payment/memory_replay_store.hpp"
-#include "payment/rate_limiter.hpp"
+#include "payment/challenge_limiter.hpp"
+#include "state/redis_state.hpp"
 #include "net/asio.hpp"
 #include "net/worker_context.hpp"
 
@@ -50,13 +51,14 @@ class Server {
   http::ServerState state_;
   metrics::GatewayMetrics metrics_;
   payment::MemoryReplayStore replay_store_;
-  std::unique_ptr<payment::RateLimiter> challenge_limiter_;
+  std::unique_ptr<payment::ChallengeLimiter> challenge_limiter_;  // state: memory
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file
   std::unique_ptr<metrics::AccessLog> access_log_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Objects bound to a worker's io_context come after workers_: they must be destroyed first.
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::unique_ptr<asio::steady_timer> readiness_wake_;
+  std::unique_ptr<state::RedisState> redis_state_;  // state: redis; its connections live on the workers
   std::atomic<size_t> next_worker_{0};
   bool stopping_ = false;
 };

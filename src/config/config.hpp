@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/state.hpp"
 #include "config/url.hpp"
 #include "routing/route_table.hpp"
 #include "x402/requirements.hpp"
@@ -119,6 +120,7 @@ struct Config {
   routing::RouteTable table;        // routes[i] <-> table entry i
   Limits limits;
   Timeouts timeouts;
+  State state;                      // where payment state lives (restart to change)
   std::string source;               // file name
   std::string hash;                 // FNV-1a (64-bit, hex) of the file text, for logs and metrics: identifies, does not protect
   std::vector<std::string> reserved_headers;  // headers only the gateway sets for upstreams: the payer headers of all routes

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "config/route_builder.hpp"
+#include "config/state_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/strings.hpp"
 
@@ -151,7 +152,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (!r.expect_map(root, "",
                     {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "threads",
                      "public_url", "unmatched", "default_upstream", "upstreams", "facilitators", "payment", "routes",
-                     "limits", "timeouts"}))
+                     "limits", "timeouts", "state"}))
     return;
 
   if (auto v = r.string(root, "name", "")) c.name = *v;
@@ -189,6 +190,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   read_facilitators(r, root["facilitators"], c);
   read_limits(r, root["limits"], c.limits);
   read_timeouts(r, root["timeouts"], c.timeouts);
+  read_state(r, root["state"], c.state);
 
   if (auto v = r.string(root, "unmatched", "")) {
     if (*v == "not_found") c.unmatched = Unmatched::not_found;

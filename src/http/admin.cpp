@@ -31,6 +31,9 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
     if (!config) return json(503, {{"status", "not_ready"}, {"reasons", {"no configuration loaded"}}});
     Readiness r = state.readiness();
     if (!r.checked) return json(503, {{"status", "not_ready"}, {"reasons", {"the facilitators have not been checked yet"}}});
+    // The state store is checked live: it can go away between two facilitator checks.
+    if (state.state_problem)
+      if (std::string problem = state.state_problem(); !problem.empty()) r.problems.push_back(std::move(problem));
     if (!r.problems.empty()) return json(503, {{"status", "not_ready"}, {"reasons", r.problems}});
     return json(200, {{"status", "ready"}, {"config_hash", config->hash}, {"routes", config->routes.size()}});
   }

@@ -17,7 +17,7 @@ class GatewayMetrics;
 }  // namespace x402gw::metrics
 namespace x402gw::payment {
 class ReplayStore;
-class RateLimiter;
+class ChallengeLimiter;
 }  // namespace x402gw::payment
 
 namespace x402gw::http {
@@ -37,7 +37,9 @@ struct ServerState {
   metrics::AccessLog* access_log = nullptr;
   metrics::GatewayMetrics* metrics = nullptr;
   payment::ReplayStore* replay_store = nullptr;
-  payment::RateLimiter* challenge_limiter = nullptr;
+  payment::ChallengeLimiter* challenge_limiter = nullptr;
+  /// Why the payment state store cannot answer now (readiness), or "" when it can; unset: in-process store.
+  std::function<std::string()> state_problem;
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 

@@ -20,6 +20,8 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_revenue_atomic_units_total", "Revenue settled, in atomic units of the asset, by route, network and asset.", Type::counter, {}});
   registry_.add({"x402gw_facilitator_request_duration_seconds", "Facilitator call latency, by facilitator, endpoint and outcome.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_upstream_request_duration_seconds", "Upstream latency (request sent to response complete), by upstream.", Type::histogram, kLatencyBuckets});
+  registry_.add({"x402gw_state_store_calls_total", "Calls to the shared payment state store (Redis), by operation and outcome (ok, error, timeout, unavailable).", Type::counter, {}});
+  registry_.add({"x402gw_state_store_duration_seconds", "Shared payment state store (Redis) call latency, by operation.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_limit_breaches_total", "Requests refused by a limit, by limit.", Type::counter, {}});
   registry_.add({"x402gw_in_flight_requests", "Requests being handled now.", Type::gauge, {}});
   registry_.add({"x402gw_open_connections", "Client connections open now.", Type::gauge, {}});
@@ -91,6 +93,11 @@ void GatewayMetrics::facilitator_call(std::string_view facilitator, std::string_
                                       double seconds) {
   registry_.observe("x402gw_facilitator_request_duration_seconds",
                     {{"facilitator", facilitator}, {"endpoint", endpoint}, {"outcome", outcome}}, seconds);
+}
+
+void GatewayMetrics::state_store_call(std::string_view operation, std::string_view outcome, double seconds) {
+  registry_.inc("x402gw_state_store_calls_total", {{"operation", operation}, {"outcome", outcome}});
+  registry_.observe("x402gw_state_store_duration_seconds", {{"operation", operation}}, seconds);
 }
 
 void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }

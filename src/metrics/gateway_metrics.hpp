@@ -21,6 +21,9 @@ class GatewayMetrics {
   void record_exchange(const core::ExchangeRecord& r);
   /// One facilitator call: endpoint "verify" | "settle" | "supported", outcome "ok" or a failure code.
   void facilitator_call(std::string_view facilitator, std::string_view endpoint, std::string_view outcome, double seconds);
+  /// One call to the shared state store: operation "claim" | "finish" | "resolve" | "renew" | "limit",
+  /// outcome "ok" | "error" | "timeout" | "unavailable".
+  void state_store_call(std::string_view operation, std::string_view outcome, double seconds);
   /// A configuration reload attempt.
   void reload(bool ok);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
