@@ -1,5 +1,6 @@
 #include "payment/flow.hpp"
 
+#include "core/json_text.hpp"
 #include "net/request_body.hpp"
 #include "payment/challenge_cache.hpp"
 #include "payment/paid_flow.hpp"
@@ -250,6 +251,8 @@ awaitable<void> Driver::apply(ClaimOp op) {
   claim_open_ = false;
   Ending ending;
   ending.how = op == ClaimOp::settle ? Finish::settled : op == ClaimOp::unknown ? Finish::unknown : Finish::released;
+  // The settlement travels with the claim, so that any replica can show it for a re-presentation.
+  if (ending.how == Finish::settled && settlement_) ending.receipt = core::json_text(settlement_->document);
   co_await services_.replay->finish(identity_, std::move(ending));
 }
 
