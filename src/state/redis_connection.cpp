@@ -11,6 +11,17 @@ namespace x402gw::state {
 
 using Clock = std::chrono::steady_clock;
 
+namespace {
+// A command's words, built outside the coroutines: GCC 12 destroys some temporaries of a braced
+// list inside a coroutine twice.
+std::vector<std::string> words(std::initializer_list<std::string_view> parts) {
+  std::vector<std::string> out;
+  out.reserve(parts.size());
+  for (std::string_view p : parts) out.emplace_back(p);
+  return out;
+}
+}  // namespace
+
 // A command waiting for its reply: shared by the waiting coroutine and hiredis's callback, so that
 // either may go first (a reply after the deadline, or a deadline after the connection was freed).
 struct RedisConnection::Pending {
@@ -263,18 +274,19 @@ awaitable<bool> RedisConnection::connect_once() {
     co_return std::nullopt;
   };
   if (!settings_.redis.password.empty()) {
-    const std::vector<std::string> auth{"AUTH", settings_.redis.password};
+    const std::vector<std::string> auth = words({"AUTH", settings_.redis.password});
     std::optional<RedisValue> answer = co_await step(auth, "AUTH");
     if (!answer) co_return false;
   }
   if (settings_.redis.db != 0) {
-    const std::vector<std::string> select{"SELECT", std::to_string(settings_.redis.db)};
+    const std::string db = std::to_string(settings_.redis.db);
+    const std::vector<std::string> select = words({"SELECT", db});
     std::optional<RedisValue> answer = co_await step(select, "SELECT");
     if (!answer) co_return false;
   }
   std::vector<std::string> shas;
   for (std::string_view text : kScripts) {
-    const std::vector<std::string> load{"SCRIPT", "LOAD", std::string(text)};
+    const std::vector<std::string> load = words({"SCRIPT", "LOAD", text});
     std::optional<RedisValue> answer = co_await step(load, "SCRIPT LOAD");
     if (!answer) co_return false;
     shas.push_back(answer->text);
@@ -299,7 +311,7 @@ awaitable<void> RedisConnection::maintain() {
         co_await wake_.async_wait(use_nothrow);
         if (!ready_ || ++idle_seconds < 5) continue;
         idle_seconds = 0;
-        std::vector<std::string> ping{"PING"};
+        const std::vector<std::string> ping = words({"PING"});
         RedisResult r = co_await command(ping, settings_.timeout);
         if (!r.ok() && ready_) drop(r.status == RedisResult::Status::timeout ? "PING timed out" : "PING failed");
       }

@@ -14,6 +14,35 @@ using payment::ClaimResult;
 namespace {
 // Each worker thread runs one io_context, so its slot is a thread-local (set by attach()).
 thread_local RedisSlot* current_slot = nullptr;
+
+// Script arguments are built in plain functions: GCC 12 destroys some temporaries of a braced
+// list inside a coroutine twice.
+std::vector<std::string> arguments(std::initializer_list<std::string_view> parts) {
+  std::vector<std::string> out;
+  out.reserve(parts.size());
+  for (std::string_view p : parts) out.emplace_back(p);
+  return out;
+}
+
+std::vector<std::string> claim_args(const config::State& s, const std::string& identity, const std::string& value,
+                                    std::chrono::milliseconds lease) {
+  return arguments({claim_key(s.key_prefix, identity), value, std::to_string(redis_lease(lease, s.claim_lease).count())});
+}
+
+std::vector<std::string> finish_args(const config::State& s, const std::string& identity, const std::string& held,
+                                     const payment::Ending& ending) {
+  return arguments({claim_key(s.key_prefix, identity), held, ending_code(ending.how), ending.receipt,
+                    std::to_string(keep_for(ending, s.remember).count())});
+}
+
+std::vector<std::string> resolve_args(const config::State& s, const std::string& identity, const payment::Ending& ending) {
+  return arguments({claim_key(s.key_prefix, identity), ending_code(ending.how), ending.receipt,
+                    std::to_string(keep_for(ending, s.remember).count())});
+}
+
+std::vector<std::string> limit_args(const config::State& s, const std::string& client, long long interval, long long tolerance) {
+  return arguments({limit_key(s.key_prefix, client), std::to_string(interval), std::to_string(tolerance)});
+}
 }  // namespace
 
 RedisSlot* RedisState::here() { return current_slot; }
@@ -21,9 +50,9 @@ RedisSlot* RedisState::here() { return current_slot; }
 awaitable<ClaimResult> RedisReplayStore::claim(const std::string& identity, std::chrono::milliseconds lease) {
   RedisSlot* slot = RedisState::here();
   if (!slot) co_return ClaimResult{Claim::unavailable, {}};
-  const std::string value = in_flight_value(new_token());
-  const auto ms = redis_lease(lease, settings_.claim_lease);
-  const std::vector<std::string> args{claim_key(settings_.key_prefix, identity), value, std::to_string(ms.count())};
+  const std::string token = new_token();
+  const std::string value = in_flight_value(token);
+  const std::vector<std::string> args = claim_args(settings_, identity, value, lease);
   RedisResult r = co_await slot->connection.eval(kClaim, args, "claim");
   if (!r.ok()) co_return ClaimResult{Claim::unavailable, {}};
   if (r.value.is_nil()) {
@@ -44,9 +73,7 @@ awaitable<bool> RedisReplayStore::finish(const std::string& identity, payment::E
     held = std::move(it->second);
     slot->claims.erase(it);
   }
-  const auto keep = keep_for(ending, settings_.remember);
-  const std::vector<std::string> args{claim_key(settings_.key_prefix, identity), held, std::string(ending_code(ending.how)),
-                                std::move(ending.receipt), std::to_string(keep.count())};
+  const std::vector<std::string> args = finish_args(settings_, identity, held, ending);
   RedisResult r = co_await slot->connection.eval(kFinish, args, "finish");
   if (!r.ok()) {
     if (ending.how != payment::Finish::released)
@@ -60,9 +87,7 @@ awaitable<bool> RedisReplayStore::finish(const std::string& identity, payment::E
 awaitable<bool> RedisReplayStore::resolve(const std::string& identity, payment::Ending ending) {
   RedisSlot* slot = RedisState::here();
   if (!slot || ending.how == payment::Finish::unknown) co_return false;
-  const auto keep = keep_for(ending, settings_.remember);
-  const std::vector<std::string> args{claim_key(settings_.key_prefix, identity), std::string(ending_code(ending.how)),
-                                std::move(ending.receipt), std::to_string(keep.count())};
+  const std::vector<std::string> args = resolve_args(settings_, identity, ending);
   RedisResult r = co_await slot->connection.eval(kResolve, args, "resolve");
   co_return r.ok() && r.value.integer == 1;
 }
@@ -72,7 +97,7 @@ void RedisReplayStore::abandon(const std::string& identity) {
   if (!slot) return;
   auto it = slot->claims.find(identity);
   if (it == slot->claims.end()) return;
-  const std::vector<std::string> args{claim_key(settings_.key_prefix, identity), std::move(it->second), "R", "", "0"};
+  const std::vector<std::string> args = finish_args(settings_, identity, it->second, payment::Ending{});
   slot->claims.erase(it);
   slot->connection.eval_detached(kFinish, args);  // if it cannot be sent, the lease runs out
 }
@@ -88,8 +113,7 @@ awaitable<Allowance> RedisChallengeLimiter::take(const std::string& client) {
   if (interval == 0) co_return Allowance::allowed;  // unlimited: no round trip
   RedisSlot* slot = RedisState::here();
   if (!slot) co_return Allowance::unavailable;
-  const std::vector<std::string> args{limit_key(settings_.key_prefix, client), std::to_string(interval),
-                                std::to_string(tolerance_us_.load())};
+  const std::vector<std::string> args = limit_args(settings_, client, interval, tolerance_us_.load());
   RedisResult r = co_await slot->connection.eval(kLimit, args, "limit");
   if (!r.ok()) co_return Allowance::unavailable;
   co_return r.value.integer == 1 ? Allowance::allowed : Allowance::limited;
@@ -125,7 +149,8 @@ awaitable<void> RedisState::renew_loop(RedisSlot& slot) {
     if (ec) co_return;
     const std::string ms = std::to_string(lease.count());
     for (const auto& [identity, value] : slot.claims) {
-      const std::vector<std::string> args{claim_key(settings_.key_prefix, identity), value, ms};
+      const std::string key = claim_key(settings_.key_prefix, identity);
+      const std::vector<std::string> args = arguments({key, value, ms});
       slot.connection.eval_detached(kRenew, args);
     }
   }
