@@ -3,7 +3,7 @@
 // Prints one table; asserts nothing about time. Run it through bench/run.sh (see bench/README.md).
 //
 // Environment: ROUNDS (5), SECONDS per run (5), CONNECTIONS (64), IDLE (10000 idle connections),
-// SECTIONS (comma list of free,challenge,paid,latency,idle,micro; default all), GATEWAY (binary),
+// SECTIONS (comma list of free,challenge,paid,latency,state,idle,micro; default all), GATEWAY (binary),
 // MICRO (micro-benchmark binary), OUT (markdown copy of the table).
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, chmodSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
@@ -25,7 +25,7 @@ const ROUNDS = Number(env.ROUNDS || 5);
 const SECONDS = Number(env.SECONDS || 5);
 const CONNECTIONS = Number(env.CONNECTIONS || 64);
 const IDLE = Number(env.IDLE || 10000);
-const SECTIONS = new Set((env.SECTIONS || "free,challenge,paid,latency,idle,micro").split(","));
+const SECTIONS = new Set((env.SECTIONS || "free,challenge,paid,latency,state,idle,micro").split(","));
 const GATEWAY = env.GATEWAY || join(root, "build/x402-gateway");
 const MICRO = env.MICRO || join(root, "build/bench/micro/micro_benchmarks");
 const SUT_CPU = 0;   // the system under test, alone
@@ -47,8 +47,9 @@ async function startNginx(name, conf, port, cpu) {
   return start(name, "nginx", ["-c", conf, "-p", dir, "-e", join(dir, `${name}.err`)], { cpu, port, log: log(name) });
 }
 
-function gatewayConfig(port, upstreamPort, facilitatorPort, accessLog) {
-  return `listen: "127.0.0.1:${port}"
+function gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra = "") {
+  return `${extra}
+listen: "127.0.0.1:${port}"
 threads: 1
 access_log: ${accessLog}
 discovery: false
@@ -65,9 +66,9 @@ routes:
 `;
 }
 
-async function startGateway(name, port, upstreamPort, facilitatorPort, cpu, accessLog = "off") {
+async function startGateway(name, port, upstreamPort, facilitatorPort, cpu, accessLog = "off", extra = "") {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, gatewayConfig(port, upstreamPort, facilitatorPort, accessLog));
+  writeFileSync(file, gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra));
   return start(name, GATEWAY, ["--config", file], { cpu, port, log: log(name) });
 }
 
@@ -139,7 +140,8 @@ function throughputTable(title, systems, baseline) {
 
 // ---------------------------------------------------------------------------- main
 const ports = {};
-for (const k of ["upstream", "proxy", "static402", "facilitator", "gateway", "gatewayLog", "sellerV2", "sellerV1"]) ports[k] = await freePort();
+for (const k of ["upstream", "proxy", "static402", "facilitator", "gateway", "gatewayLog", "sellerV2", "sellerV1", "redis",
+                 "gatewayMem", "gatewayRedis", "gatewayMemLog", "gatewayRedisLog"]) ports[k] = await freePort();
 const filesDir = join(dir, "files");
 execFileSync("mkdir", ["-p", filesDir]);
 writeFileSync(join(filesDir, "16k"), "x".repeat(16 * 1024));
@@ -259,6 +261,53 @@ try {
   }
   await stop(procs.sellerV2);
   await stop(procs.sellerV1);
+
+  if (SECTIONS.has("state")) {
+    // The cost of shared state: the same paid path with the replay guard and limiter in memory and
+    // in a local redis-server (on the load CPU, like the facilitator fixture). The challenge limit
+    // is off in both (it costs a round trip only on unpaid requests).
+    procs.redis = await start("redis", "redis-server", ["--port", String(ports.redis), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+                              { cpu: LOAD_CPU, port: ports.redis, log: log("redis") });
+    const redisState = `state: { store: redis, url: "redis://127.0.0.1:${ports.redis}/0", key_prefix: "bench:" }`;
+    const accessLogOf = (name) => JSON.stringify(join(dir, `${name}.access.log`));
+    procs.gatewayMem = await startGateway("gateway-mem", ports.gatewayMem, ports.upstream, ports.facilitator, SUT_CPU);
+    procs.gatewayRedis = await startGateway("gateway-redis", ports.gatewayRedis, ports.upstream, ports.facilitator, SUT_CPU, "off", redisState);
+    procs.gatewayMemLog = await startGateway("gateway-mem-log", ports.gatewayMemLog, ports.upstream, ports.facilitator, SUT_CPU, accessLogOf("mem"));
+    procs.gatewayRedisLog = await startGateway("gateway-redis-log", ports.gatewayRedisLog, ports.upstream, ports.facilitator, SUT_CPU,
+                                               accessLogOf("redis"), redisState);
+    const paidAt = async (name, port, proc) => {
+      const { accepted, resource } = await challengeOf(`http://127.0.0.1:${port}/paid/small`, 2);
+      const sys = { name, port, proc, path: "/paid/small", upstream: ports.upstream, payment: paymentTemplate(2, accepted, resource), samples: [] };
+      // Connected to Redis and serving: one paid request by hand first.
+      for (let attempt = 0; ; attempt++) {
+        const res = await fetch(`http://127.0.0.1:${port}/paid/small`, { headers: { [sys.payment.header]: paymentFor(sys.payment, 888_888_888_000 + port * 10 + attempt) } });
+        await res.text();
+        if (res.status === 200) break;
+        if (attempt > 50) throw new Error(`${name}: a paid request got ${res.status}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return sys;
+    };
+    const load = [await paidAt("x402-gateway paid v2, state: memory", ports.gatewayMem, procs.gatewayMem),
+                  await paidAt("x402-gateway paid v2, state: redis (local)", ports.gatewayRedis, procs.gatewayRedis)];
+    note("state: memory vs redis, paid path");
+    await interleave(load);
+    throughputTable("Paid path with the replay guard in memory vs in a local Redis (GET /paid/small, fixture facilitator)", load, load[0]);
+    const single = [await paidAt("state: memory (access log on)", ports.gatewayMemLog, procs.gatewayMemLog),
+                    await paidAt("state: redis (access log on)", ports.gatewayRedisLog, procs.gatewayRedisLog)];
+    note("state: memory vs redis, one connection");
+    await interleave(single, { connections: 1, cpu: null });
+    out("\n### Gateway's own time per paid request, state in memory vs in a local Redis (one connection, unpinned)\n");
+    out("| state | requests | own p50 ms | own p99 ms | own p99.9 ms | end-to-end p99 ms |");
+    out("|---|---|---|---|---|---|");
+    for (const [label, file, sys] of [["memory", "mem", single[0]], ["redis", "redis", single[1]]]) {
+      const own = readFileSync(join(dir, `${file}.access.log`), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
+        .filter((e) => e.status === 200 && e.route === "paid").map((e) => e.ms - e.upstream_ms - e.facilitator_ms);
+      out(`| ${label} | ${own.length} | ${percentile(own, 50).toFixed(3)} | ${percentile(own, 99).toFixed(3)} | ${percentile(own, 99.9).toFixed(3)} | ` +
+          `${spread(col(sys.samples, "p99"), 3)} |`);
+    }
+    for (const k of ["gatewayMem", "gatewayRedis", "gatewayMemLog", "gatewayRedisLog", "redis"]) await stop(procs[k]);
+  }
 
   if (SECTIONS.has("idle")) {
     out(`\n### ${IDLE} idle keep-alive connections (each served one request first)\n`);

@@ -11,6 +11,7 @@ packages=(
   libgtest-dev googletest libbenchmark-dev
   prometheus
   clang libclang-rt-14-dev
+  libhiredis-dev redis-server
   ca-certificates curl openssl
   lintian
 )

@@ -54,7 +54,7 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   else if (destination == "stderr") out = stderr;
   else if (destination != "off") out = access_file_ = std::fopen(destination.c_str(), "a");
   if (destination != "off" && !out) log_event("error", "cannot open the access log; it is off", {{"path", destination}});
-  challenge_limiter_ = std::make_unique<payment::RateLimiter>(config->limits.challenges_per_second, config->limits.challenge_burst);
+  challenge_limiter_ = std::make_unique<payment::MemoryChallengeLimiter>(config->limits.challenges_per_second, config->limits.challenge_burst);
   state_.challenge_limiter = challenge_limiter_.get();
   state_.loaded_config.store(config);
   state_.config.store(std::move(config));
@@ -129,10 +129,13 @@ std::string Server::reload() {
       result.config->access_log != current->access_log)
     log_event("warn", "listeners, threads and access_log change only on restart");
   std::string hash = result.config->hash;
-  challenge_limiter_->configure(result.config->limits.challenges_per_second, result.config->limits.challenge_burst);
+  state_.challenge_limiter->configure(result.config->limits.challenges_per_second, result.config->limits.challenge_burst);
   // Completed at once from the last known /supported answers; the readiness round woken below asks again.
   config::ConfigPtr loaded = std::move(result.config);
   config::ConfigPtr completed = completed_config(loaded, nullptr, supported_cache_.answers_for(*loaded));
+  if (loaded->state.store != current->state.store || loaded->state.redis.to_string() != current->state.redis.to_string() ||
+      loaded->state.key_prefix != current->state.key_prefix)
+    log_event("warn", "the state store changes only on restart");
   state_.loaded_config.store(loaded);
   state_.config.store(completed ? completed : loaded);
   metrics_.reload(true);
@@ -237,6 +240,17 @@ int Server::run() {
   const int threads = std::max(1, config->threads);
   for (int i = 0; i < threads; ++i) workers_.push_back(std::make_unique<Worker>());
 
+  // Shared payment state: a connection per worker, made before any session can reach the store.
+  if (config->state.store == config::StateStore::redis) {
+    redis_state_ = std::make_unique<state::RedisState>(config->state, &metrics_, config->limits.challenges_per_second,
+                                                       config->limits.challenge_burst);
+    for (auto& w : workers_) redis_state_->attach(w->ioc);
+    state_.replay_store = &redis_state_->replay_store();
+    state_.challenge_limiter = &redis_state_->challenge_limiter();
+    state_.state_problem = [s = redis_state_.get()] { return s->problem(); };
+    log_event("info", "payment state is shared in Redis", {{"redis", config->state.redis.to_string()}, {"key_prefix", config->state.key_prefix}});
+  }
+
   try {
     // Fail at start-up, not on the first request, when a CA file is unreadable.
     for (auto& w : workers_) {
@@ -264,6 +278,8 @@ int Server::run() {
   for (size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread.join();
   readiness_wake_.reset();
   acceptors_.clear();
+  state_.state_problem = nullptr;
+  redis_state_.reset();
   return 0;
 }
 

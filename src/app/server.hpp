@@ -19,7 +19,8 @@
 #include "payment/payment_identifiers.hpp"
 #include "payment/reconciler.hpp"
 #include "payment/settlement_journal.hpp"
-#include "payment/rate_limiter.hpp"
+#include "payment/challenge_limiter.hpp"
+#include "state/redis_state.hpp"
 #include "net/asio.hpp"
 #include "net/worker_context.hpp"
 
@@ -63,13 +64,14 @@ class Server {
   payment::PaymentIdentifiers identifiers_;
   std::unique_ptr<payment::SettlementJournal> journal_;  // null: state.dir is not set
   std::unique_ptr<payment::Reconciler> reconciler_;
-  std::unique_ptr<payment::RateLimiter> challenge_limiter_;
+  std::unique_ptr<payment::ChallengeLimiter> challenge_limiter_;  // state: memory
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file
   std::unique_ptr<metrics::AccessLog> access_log_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Objects bound to a worker's io_context come after workers_: they must be destroyed first.
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::unique_ptr<asio::steady_timer> readiness_wake_;
+  std::unique_ptr<state::RedisState> redis_state_;  // state: redis; its connections live on the workers
   std::atomic<size_t> next_worker_{0};
   bool stopping_ = false;
 };

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "config/state.hpp"
 #include "config/url.hpp"
 #include "peer/cidr.hpp"
 #include "routing/route_table.hpp"
@@ -135,9 +136,6 @@ struct Timeouts {
 };
 
 /// Where the gateway keeps state that must survive a restart.
-struct State {
-  std::string dir;                  // the settlement journal's directory; empty: not durable (a warning)
-};
 
 /// The whole configuration.
 struct Config {
@@ -160,7 +158,7 @@ struct Config {
   Limits limits;
   Timeouts timeouts;
   Duration supported_refresh = 30s;  // how often every facilitator's /supported is asked again
-  State state;
+  State state;                      // where payment state lives (restart to change)
   std::string source;               // file name
   std::string hash;                 // FNV-1a (64-bit, hex) of the file text, for logs and metrics: identifies, does not protect
   std::vector<std::string> reserved_headers;  // headers only the gateway sets for upstreams: the payer headers of all routes

@@ -10,6 +10,7 @@
 
 #include "config/auth_reader.hpp"
 #include "config/route_builder.hpp"
+#include "config/state_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/strings.hpp"
 
@@ -182,20 +183,6 @@ void read_timeouts(YamlReader& r, const YAML::Node& node, Timeouts& t) {
   if (auto v = r.duration(node, "keep_alive", "timeouts")) t.keep_alive = *v;
   if (auto v = r.duration(node, "body_io", "timeouts")) t.body_io = *v;
   if (auto v = r.duration(node, "drain", "timeouts")) t.drain = *v;
-}
-
-// state.dir: where the settlement journal lives.
-void read_state_dir(YamlReader& r, const YAML::Node& node, State& s) {
-  if (auto v = r.string(node, "dir", "state")) {
-    if (v->empty()) r.error(node["dir"], "state.dir", "state.dir is a directory path, e.g. /var/lib/x402-gateway");
-    else s.dir = *v;
-  }
-}
-
-void read_state(YamlReader& r, const YAML::Node& node, State& s) {
-  if (!node.IsDefined() || node.IsNull()) return;
-  if (!r.expect_map(node, "state", {"dir"})) return;
-  read_state_dir(r, node, s);
 }
 
 void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {

@@ -39,6 +39,9 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
       r.problems.insert(r.problems.end(), live.problems.begin(), live.problems.end());
       r.warnings.insert(r.warnings.end(), live.warnings.begin(), live.warnings.end());
     }
+    // The state store is checked live: it can go away between two facilitator checks.
+    if (state.state_problem)
+      if (std::string problem = state.state_problem(); !problem.empty()) r.problems.push_back(std::move(problem));
     if (!r.problems.empty()) return json(503, {{"status", "not_ready"}, {"reasons", r.problems}, {"degraded", r.warnings}});
     nlohmann::json body = {{"status", "ready"}, {"config_hash", config->hash}, {"routes", config->routes.size()}};
     if (!r.warnings.empty()) body["degraded"] = r.warnings;

@@ -20,7 +20,7 @@ class Breakers;
 }
 namespace x402gw::payment {
 class ReplayStore;
-class RateLimiter;
+class ChallengeLimiter;
 class Reconciler;
 class PaymentIdentifiers;
 }  // namespace x402gw::payment
@@ -44,10 +44,12 @@ struct ServerState {
   metrics::AccessLog* access_log = nullptr;
   metrics::GatewayMetrics* metrics = nullptr;
   payment::ReplayStore* replay_store = nullptr;
-  payment::RateLimiter* challenge_limiter = nullptr;
+  payment::ChallengeLimiter* challenge_limiter = nullptr;
   facilitator::Breakers* breakers = nullptr;
   payment::Reconciler* reconciler = nullptr;          // unknown settlement outcomes (journaled)
   payment::PaymentIdentifiers* identifiers = nullptr; // the payment-identifier extension's ids
+  /// Why the payment state store cannot answer now (readiness), or "" when it can; unset: in-process store.
+  std::function<std::string()> state_problem;
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 

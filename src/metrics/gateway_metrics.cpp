@@ -25,6 +25,8 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_facilitator_failovers_total", "Calls that left a facilitator for the next of their route, by facilitator left and endpoint.", Type::counter, {}});
   registry_.add({"x402gw_facilitator_skipped_total", "Calls not sent to a facilitator because its breaker was open, by facilitator and endpoint.", Type::counter, {}});
   registry_.add({"x402gw_upstream_request_duration_seconds", "Upstream latency (request sent to response complete), by upstream.", Type::histogram, kLatencyBuckets});
+  registry_.add({"x402gw_state_store_calls_total", "Calls to the shared payment state store (Redis), by operation and outcome (ok, error, timeout, unavailable).", Type::counter, {}});
+  registry_.add({"x402gw_state_store_duration_seconds", "Shared payment state store (Redis) call latency, by operation.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_limit_breaches_total", "Requests refused by a limit, by limit.", Type::counter, {}});
   registry_.add({"x402gw_proxy_protocol_errors_total", "Connections closed because their PROXY protocol header was missing, malformed, late or from an untrusted peer, by reason.", Type::counter, {}});
   registry_.add({"x402gw_in_flight_requests", "Requests being handled now.", Type::gauge, {}});
@@ -116,6 +118,11 @@ void GatewayMetrics::facilitator_failover(std::string_view facilitator, std::str
 
 void GatewayMetrics::facilitator_skipped(std::string_view facilitator, std::string_view endpoint) {
   registry_.inc("x402gw_facilitator_skipped_total", {{"facilitator", facilitator}, {"endpoint", endpoint}});
+}
+
+void GatewayMetrics::state_store_call(std::string_view operation, std::string_view outcome, double seconds) {
+  registry_.inc("x402gw_state_store_calls_total", {{"operation", operation}, {"outcome", outcome}});
+  registry_.observe("x402gw_state_store_duration_seconds", {{"operation", operation}}, seconds);
 }
 
 void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }

@@ -31,6 +31,9 @@ class GatewayMetrics {
   void facilitator_failover(std::string_view facilitator, std::string_view endpoint);
   /// A call did not go to `facilitator`: its breaker refused it.
   void facilitator_skipped(std::string_view facilitator, std::string_view endpoint);
+  /// One call to the shared state store: operation "claim" | "finish" | "resolve" | "renew" | "limit",
+  /// outcome "ok" | "error" | "timeout" | "unavailable".
+  void state_store_call(std::string_view operation, std::string_view outcome, double seconds);
   /// A configuration reload attempt.
   void reload(bool ok);
   /// An unknown settlement outcome reconciled: result "settled" | "released" | "abandoned".

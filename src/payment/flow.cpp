@@ -1,6 +1,7 @@
 #include "payment/flow.hpp"
 
 #include "core/strings.hpp"
+#include "core/json_text.hpp"
 #include "net/request_body.hpp"
 #include "payment/challenge_cache.hpp"
 #include "payment/paid_flow.hpp"
@@ -76,7 +77,7 @@ class Driver {
   awaitable<void> apply(ClaimOp op);
   /// The payment-identifier checks; nullopt when the request goes on to its claim.
   std::optional<Event> check_identifier();
-  std::optional<core::Reply> challenge(const Action& a);
+  awaitable<std::optional<core::Reply>> challenge(const Action& a);
   std::optional<core::Reply> error_reply(const Action& a);
   core::Headers receipt_headers() const;
   /// What a forwarded request carries: the verified payer in the route's payer header.
@@ -125,7 +126,7 @@ awaitable<std::optional<core::Reply>> Driver::run() {
       case Step::hold: event = co_await hold(); break;
       case Step::settle: event = io_.gone() ? Event::client_gone : co_await settle(); break;
       case Step::stream: event = co_await stream(); break;
-      case Step::challenge: co_return challenge(a);
+      case Step::challenge: co_return co_await challenge(a);
       case Step::reply_error: co_return error_reply(a);
       case Step::release_held: co_await release_held(a); co_return std::nullopt;
       case Step::replay_answer: co_await replay_answer(); co_return std::nullopt;
@@ -390,10 +391,15 @@ core::Headers Driver::receipt_headers() const {
   return {{receipt_header(version_), x402::encode_receipt(*settlement_)}, {"Access-Control-Expose-Headers", core::kExposedPaymentHeaders}};
 }
 
-std::optional<core::Reply> Driver::challenge(const Action& a) {
+awaitable<std::optional<core::Reply>> Driver::challenge(const Action& a) {
   // The limiter is for floods of unpaid requests; a paid request's answer is never replaced by 429.
-  if (a.rate_limited && services_.challenge_limiter && !services_.challenge_limiter->allow(ctx_.record.client))
-    return core::ErrorReply{Error::rate_limited, "too many payment challenges for this client address; slow down", {{"Retry-After", "1"}}};
+  if (a.rate_limited && services_.challenge_limiter) {
+    const Allowance allowance = co_await services_.challenge_limiter->take(ctx_.record.client);
+    if (allowance == Allowance::limited)
+      co_return core::ErrorReply{Error::rate_limited, "too many payment challenges for this client address; slow down", {{"Retry-After", "1"}}};
+    if (allowance == Allowance::unavailable)
+      co_return core::ErrorReply{Error::state_unavailable, "the payment state store is unavailable; try again shortly", {{"Retry-After", "1"}}};
+  }
   ctx_.record.challenged = true;
   // The plain challenge is the same for every unpaid request of a route and host: built once.
   thread_local ChallengeCache cache;
@@ -402,7 +408,7 @@ std::optional<core::Reply> Driver::challenge(const Action& a) {
                               : x402::build_challenge(route_.requirements, resource_, reason_, message_, route_extensions(route_));
   core::ChallengeReply reply{std::move(built.body), std::move(built.header_value), reason_, {}};
   if (a.with_receipt) reply.headers = receipt_headers();
-  return reply;
+  co_return reply;
 }
 
 std::optional<core::Reply> Driver::error_reply(const Action& a) {

@@ -8,7 +8,7 @@
 #include "facilitator/facilitator.hpp"
 #include "net/client_io.hpp"
 #include "payment/payment_identifiers.hpp"
-#include "payment/rate_limiter.hpp"
+#include "payment/challenge_limiter.hpp"
 #include "payment/reconciler.hpp"
 #include "payment/replay_store.hpp"
 #include "routing/request_context.hpp"
@@ -19,7 +19,7 @@ namespace x402gw::payment {
 /// What a paid request uses besides its own data and I/O.
 struct Services {
   ReplayStore* replay = nullptr;              // null: no replay protection (unit tests only)
-  RateLimiter* challenge_limiter = nullptr;   // null: unlimited
+  ChallengeLimiter* challenge_limiter = nullptr;  // null: unlimited
   facilitator::Facilitator& facilitator;      // the route's facilitator
   upstream::Delivery& delivery;               // where the answer comes from
   Reconciler* reconciler = nullptr;           // null: unknown outcomes are kept in the store only
