@@ -64,17 +64,19 @@ test("50 concurrent presentations of one payment over two replicas: one upstream
   const header = paymentHeader(2, c.v2, { nonce: "1".repeat(64) });
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
     fetch(replicas[i % 2].url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } }).then(async (r) => ({ status: r.status, body: await r.json() }))));
-  assert.equal(results.filter((r) => r.status === 200).length, 1);
+  // One settles; the others arrive while it is in flight, or after it settled (served again, no charge).
+  const ok = results.filter((r) => r.status === 200).length;
+  assert.ok(ok >= 1);
   for (const r of results.filter((r) => r.status !== 200)) {
     assert.equal(r.status, 402);
-    assert.ok(["payment_in_flight", "payment_already_used"].includes(r.body.error), r.body.error);
+    assert.equal(r.body.error, "payment_in_flight");
   }
-  assert.equal(upstream.requests.length, 1);
+  assert.equal(upstream.requests.length, ok);
   assert.equal(settles(), 1);
   assert.equal(facilitator.calls.filter((x) => x.endpoint === "verify").length, 1);
 });
 
-test("a settled payment presented again at the other replica is never settled twice; its receipt is in Redis", async () => {
+test("a settled payment presented again at the other replica is served with its receipt from Redis, never settled twice", async () => {
   upstream.requests.length = 0;
   facilitator.calls.length = 0;
   const c = await challenge(replicas[0].url("/paid"));
@@ -84,10 +86,11 @@ test("a settled payment presented again at the other replica is never settled tw
   const receipt = first.headers.get("payment-response");
   assert.ok(receipt);
   const again = await fetch(replicas[1].url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
-  assert.equal(again.status, 402);
-  assert.equal((await again.json()).error, "payment_already_used");
-  assert.equal(upstream.requests.length, 1);
+  assert.equal(again.status, 200);
+  assert.equal(again.headers.get("payment-response"), receipt);
+  assert.equal(upstream.requests.length, 2);
   assert.equal(settles(), 1);
+  assert.equal(facilitator.calls.filter((x) => x.endpoint === "verify").length, 1);
   // The settled marker carries the settlement, so any replica can answer with it.
   const keys = redis.cli("--scan", "--pattern", "x402gw-test:claim:*").trim().split("\n").filter(Boolean);
   const values = keys.map((k) => redis.cli("GET", k).trim());
