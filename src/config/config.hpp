@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/listener.hpp"
 #include "config/url.hpp"
 #include "routing/route_table.hpp"
 #include "x402/requirements.hpp"
@@ -107,7 +108,7 @@ struct Config {
   std::string image;                // a logo URL, for discovery
   bool discovery = true;            // serve GET /.well-known/x402
   std::string access_log = "stdout";  // stdout, stderr, off, or a file path
-  std::vector<ListenAddress> listen;
+  std::vector<Listener> listen;
   std::optional<ListenAddress> admin_listen;
   int threads = 0;                  // 0: one per core
   std::string public_url;           // base of resource URLs; empty: from the request's Host

@@ -35,6 +35,13 @@ std::optional<ListenAddress> read_listen(YamlReader& r, const YAML::Node& node, 
   return a;
 }
 
+// What only the whole list of listeners can tell: a redirect needs an https listener to point at.
+void check_listeners(YamlReader& r, const YAML::Node& node, const Config& c) {
+  bool redirect = false, tls = false;
+  for (const auto& l : c.listen) redirect |= l.redirect_https, tls |= l.tls.has_value();
+  if (redirect && !tls) r.error(node, "listen", "redirect_https needs a listener with tls to redirect to");
+}
+
 void read_tls(YamlReader& r, const YAML::Node& node, const std::string& path, TlsClient& tls) {
   if (!node.IsDefined()) return;
   if (!r.expect_map(node, path, {"ca_file", "insecure_skip_verify", "server_name"})) return;
@@ -165,13 +172,14 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
 
   YAML::Node listen = root["listen"];
   if (!listen.IsDefined()) {
-    c.listen.push_back(ListenAddress{"0.0.0.0", 8402});
+    c.listen.push_back(Listener{ListenAddress{"0.0.0.0", 8402}, std::nullopt, false});
   } else if (listen.IsSequence()) {
     for (size_t i = 0; i < listen.size(); ++i)
-      if (auto a = read_listen(r, listen[i], YamlReader::index("listen", i))) c.listen.push_back(*a);
-  } else if (auto a = read_listen(r, listen, "listen")) {
-    c.listen.push_back(*a);
+      if (auto l = read_listener(r, listen[i], YamlReader::index("listen", i))) c.listen.push_back(std::move(*l));
+  } else if (auto l = read_listener(r, listen, "listen")) {
+    c.listen.push_back(std::move(*l));
   }
+  check_listeners(r, listen, c);
   YAML::Node admin = root["admin_listen"];
   if (admin.IsDefined() && !admin.IsNull() && !(admin.IsScalar() && admin.Scalar().empty())) {
     c.admin_listen = read_listen(r, admin, "admin_listen");

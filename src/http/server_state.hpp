@@ -15,6 +15,9 @@ namespace x402gw::metrics {
 class AccessLog;
 class GatewayMetrics;
 }  // namespace x402gw::metrics
+namespace x402gw::net {
+class AcmeChallenges;
+}  // namespace x402gw::net
 namespace x402gw::payment {
 class ReplayStore;
 class RateLimiter;
@@ -38,6 +41,10 @@ struct ServerState {
   metrics::GatewayMetrics* metrics = nullptr;
   payment::ReplayStore* replay_store = nullptr;
   payment::RateLimiter* challenge_limiter = nullptr;
+  /// Pending ACME HTTP-01 answers (null without ACME).
+  net::AcmeChallenges* acme_challenges = nullptr;
+  /// The port of the first TLS listener, where redirect_https listeners send clients.
+  std::atomic<uint16_t> https_port{0};
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 
