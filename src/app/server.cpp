@@ -121,6 +121,15 @@ void Server::load_certificates() {
     std::unique_ptr<net::ServerTls> tls;
     if (listener.tls) {
       std::vector<net::CertificateSource> sources;
+      if (listener.tls->acme) {
+        const size_t index = tls_.size();
+        acme_.push_back(std::make_unique<acme::CertificateManager>(*listener.tls->acme, acme_challenges_, [this, index](bool issued) {
+          metrics_.acme_order(issued);
+          if (issued) reload_certificate(index);
+        }));
+        // Absent until the first certificate is issued; it comes first so its names win.
+        sources.push_back(net::CertificateSource{acme_.back()->files(), true});
+      }
       for (const auto& files : listener.tls->certificates) sources.push_back(net::CertificateSource{files, false});
       tls = std::make_unique<net::ServerTls>(*listener.tls, std::move(sources), &acme_challenges_);
     }
@@ -130,9 +139,13 @@ void Server::load_certificates() {
 }
 
 void Server::reload_certificates(bool only_changed) {
-  for (size_t i = 0; i < tls_.size(); ++i) {
+  for (size_t i = 0; i < tls_.size(); ++i)
+    if (tls_[i] && (!only_changed || tls_[i]->files_changed())) reload_certificate(i);
+}
+
+void Server::reload_certificate(size_t i) {
+  {
     net::ServerTls* tls = tls_[i].get();
-    if (!tls || (only_changed && !tls->files_changed())) continue;
     auto config = state_.current();
     const std::string listener = i < config->listen.size() ? config->listen[i].to_string() : std::to_string(i);
     if (auto problem = tls->reload()) {
@@ -264,6 +277,7 @@ int Server::run() {
   }
   watch_signals();
   watch_certificate_files();
+  for (auto& manager : acme_) asio::co_spawn(workers_.front()->ioc, manager->run(), log_escape("acme"));
   readiness_wake_ = std::make_unique<asio::steady_timer>(workers_.front()->ioc);
   asio::co_spawn(workers_.front()->ioc,
                  readiness_loop(state_, workers_.front()->context, &metrics_, *readiness_wake_), log_escape("readiness"));

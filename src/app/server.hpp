@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "acme/client.hpp"
 #include "config/config.hpp"
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
@@ -51,6 +52,8 @@ class Server {
   /// changed; a failure keeps the running certificates.
   void reload_certificates(bool only_changed);
   void watch_certificate_files();
+  /// Reloads the certificates of the TLS listener at `index` of config.listen.
+  void reload_certificate(size_t index);
   /// Re-reads the file; returns the error report (empty: the new configuration is live).
   std::string reload();
   void drain();
@@ -66,6 +69,7 @@ class Server {
   // One per entry of config.listen, in order: TLS (null for plain listeners) and what sessions see.
   std::vector<std::unique_ptr<net::ServerTls>> tls_;
   std::vector<std::unique_ptr<http::ListenerInfo>> listener_info_;
+  std::vector<std::unique_ptr<acme::CertificateManager>> acme_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Objects bound to a worker's io_context come after workers_: they must be destroyed first.
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
