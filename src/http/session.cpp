@@ -125,19 +125,22 @@ awaitable<void> reply_to(routing::RequestContext& ctx, net::ClientIo& io, const 
 // Answers one request whose header has been read: forwards it, or returns the gateway's own reply.
 awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestContext& ctx, net::ClientIo& io) {
   const Decision& d = ctx.decision;
+  // ACME validations and https redirects come before routing: no route needs to match them. A
+  // target that could not be parsed (empty path) is refused as routing says.
+  if (!ctx.target().path.empty() && !d.close) {
+    if (session.state.acme_challenges && (ctx.record.method == "GET" || ctx.head_request))
+      if (auto token = acme_challenge_token(ctx.target().path))
+        if (auto key_authorization = session.state.acme_challenges->http(*token))
+          co_return core::DocumentReply{200, std::move(*key_authorization), "text/plain", {}};
+    if (session.listener.redirect_https) {
+      if (io.body_pending()) io.must_close();
+      co_return https_redirect(ctx.host(), ctx.target().path + ctx.target().query,
+                               session.state.https_port.load(std::memory_order_relaxed));
+    }
+  }
   if (d.kind == Decision::Kind::refuse) {
     if (d.close) io.must_close();
     co_return core::ErrorReply{d.error, d.message, {}};
-  }
-  // ACME validations come before routing: the token path is the CA's, on any listener.
-  if (session.state.acme_challenges && (ctx.record.method == "GET" || ctx.head_request))
-    if (auto token = acme_challenge_token(ctx.target().path))
-      if (auto key_authorization = session.state.acme_challenges->http(*token))
-        co_return core::DocumentReply{200, std::move(*key_authorization), "text/plain", {}};
-  if (session.listener.redirect_https) {
-    if (io.body_pending()) io.must_close();
-    co_return https_redirect(ctx.host(), ctx.target().path + ctx.target().query,
-                             session.state.https_port.load(std::memory_order_relaxed));
   }
   // The body limit of the route, before any byte of the body is read or anything is paid. Beast
   // checks a declared Content-Length only while parsing the header, against the largest limit.
