@@ -12,6 +12,7 @@ packages=(
   prometheus
   clang libclang-rt-14-dev
   ca-certificates curl
+  pebble iproute2
 )
 [ "${X402GW_BENCH_DEPS:-0}" = 1 ] && packages+=(nginx-light wrk)
 

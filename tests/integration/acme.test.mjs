@@ -5,7 +5,8 @@
 // a restart serves the stored certificate without ordering again.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { promisify } from "node:util";
 import crypto from "node:crypto";
 import dgram from "node:dgram";
 import fs from "node:fs";
@@ -19,6 +20,7 @@ import { startGateway, startUpstream } from "../support/gateway.mjs";
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "x402gw-acme-"));
 const DOMAIN = "shop.test";
 let pebble, dns, httpForward, tlsForward, upstream, directoryUrl, root, pebbleCa;
+const execFileAsync = promisify(execFile);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** A UDP DNS answerer: every A question gets 127.0.0.1, everything else an empty answer. */
@@ -175,9 +177,11 @@ test("HTTP-01: the gateway obtains a certificate, curl verifies it against pebbl
     const first = await waitForCertificate(gw.ports.tls);
     assert.ok(first, "no certificate was served:\n" + gw.stderr());
     assert.match(new crypto.X509Certificate(first).subjectAltName, /DNS:shop\.test/);
-    const curl = execFileSync("curl", ["-sS", "--cacert", "-", "--resolve", `${DOMAIN}:${gw.ports.tls}:127.0.0.1`,
-      `https://${DOMAIN}:${gw.ports.tls}/free/hello`], { input: root, encoding: "utf8" });
-    assert.match(curl, /"ok":true/);
+    fs.writeFileSync(path.join(dir, "root.pem"), root);
+    // Not execFileSync: the upstream that answers lives in this process.
+    const curl = await execFileAsync("curl", ["-sS", "--cacert", path.join(dir, "root.pem"), "--resolve", `${DOMAIN}:${gw.ports.tls}:127.0.0.1`,
+      `https://${DOMAIN}:${gw.ports.tls}/free/hello`], { encoding: "utf8" });
+    assert.match(curl.stdout, /"ok":true/);
     const renewed = await waitForCertificate(gw.ports.tls, first);
     assert.ok(renewed, "the certificate was never renewed:\n" + gw.stderr());
     assert.ok(await orders(gw, "issued") >= 2);
