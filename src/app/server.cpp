@@ -40,6 +40,13 @@ std::optional<std::string> check_tls_files(const config::Config& config) {
       if (u.url.tls) scratch.get(u.tls);
     for (const auto& f : config.facilitators)
       if (f.url.tls) scratch.get(f.tls);
+    // The listeners' fixed certificates (ACME's come later, and may be absent until then).
+    for (const auto& l : config.listen)
+      if (l.tls && !l.tls->certificates.empty()) {
+        std::vector<net::CertificateSource> sources;
+        for (const auto& files : l.tls->certificates) sources.push_back(net::CertificateSource{files, false});
+        net::ServerTls check(*l.tls, std::move(sources), nullptr);
+      }
   } catch (const std::exception& e) {
     return std::string(e.what());
   }
