@@ -38,9 +38,12 @@ uint64_t TicketKeys::rotations() const {
   return rotations_;
 }
 
+// Rotation is lazy (done when a ticket is sealed or opened), so it counts the periods that passed:
+// a key current since r0 opens tickets until r0 + 2 periods and never later, busy or idle.
 void TicketKeys::rotate_if_due() {
   const auto now = std::chrono::steady_clock::now();
-  if (now - rotated_at_ < rotation_) return;
+  const auto elapsed = now - rotated_at_;
+  if (elapsed < rotation_) return;
   Key next;
   try {
     next = fresh_key();
@@ -48,7 +51,7 @@ void TicketKeys::rotate_if_due() {
     return;  // keep the current key: better than no resumption
   }
   previous_ = current_;
-  has_previous_ = true;
+  has_previous_ = elapsed < 2 * rotation_;
   current_ = next;
   rotated_at_ = now;
   ++rotations_;

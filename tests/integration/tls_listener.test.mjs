@@ -31,9 +31,9 @@ const trusted = [];
 const fingerprint = (pem) => new crypto.X509Certificate(pem).fingerprint256;
 
 /** One TLS connection: resolves to { cert fingerprint, alpn, reused, session }. */
-function connect({ servername, session, minVersion, maxVersion, alpn = ["http/1.1"] } = {}) {
+function connect({ servername, session, minVersion, maxVersion, alpn = ["http/1.1"], port = tlsPort } = {}) {
   return new Promise((resolve, reject) => {
-    const s = tls.connect({ host: "127.0.0.1", port: tlsPort, servername, ca: trusted, session, minVersion, maxVersion, ALPNProtocols: alpn,
+    const s = tls.connect({ host: "127.0.0.1", port, servername, ca: trusted, session, minVersion, maxVersion, ALPNProtocols: alpn,
       checkServerIdentity: () => undefined }, () => {
       const out = { fingerprint: s.getPeerX509Certificate()?.fingerprint256, alpn: s.alpnProtocol, reused: s.isSessionReused(), protocol: s.getProtocol() };
       // TLS 1.3 tickets arrive after the handshake.
@@ -153,6 +153,29 @@ test("a session ticket resumes the session, and the resumption is counted", asyn
   const second = await connect({ servername: "a.test", session: first.session });
   assert.equal(second.reused, true);
   assert.ok(counter(await metrics(), "x402gw_tls_handshakes_total", 'resumed="true"') >= 1);
+});
+
+test("ticket keys rotate: a ticket of the previous period resumes, an older one does not", async () => {
+  const other = await startGateway(`listen:
+  - address: "127.0.0.1:0"
+    tls: { cert_file: "${dir}/a.crt", key_file: "${dir}/a.key", ticket_key_rotation: 1s }
+threads: 1
+upstreams:
+  api: { url: "${upstream.url}" }
+routes:
+  - { match: "/free*" }
+`);
+  try {
+    const port = other.ports.tls;
+    const first = await connect({ servername: "a.test", port });
+    await new Promise((r) => setTimeout(r, 1100));  // one period: the key is now the previous one
+    assert.equal((await connect({ servername: "a.test", port, session: first.session })).reused, true);
+    const second = await connect({ servername: "a.test", port });
+    await new Promise((r) => setTimeout(r, 2100));  // two periods: its key is gone
+    assert.equal((await connect({ servername: "a.test", port, session: second.session })).reused, false);
+  } finally {
+    await other.stop();
+  }
 });
 
 test("rotated certificate files are picked up under load with zero failed requests", async () => {
