@@ -25,7 +25,7 @@ const ROUNDS = Number(env.ROUNDS || 5);
 const SECONDS = Number(env.SECONDS || 5);
 const CONNECTIONS = Number(env.CONNECTIONS || 64);
 const IDLE = Number(env.IDLE || 10000);
-const SECTIONS = new Set((env.SECTIONS || "free,challenge,paid,latency,state,idle,micro").split(","));
+const SECTIONS = new Set((env.SECTIONS || "free,tls,challenge,paid,latency,state,idle,micro").split(","));
 const GATEWAY = env.GATEWAY || join(root, "build/x402-gateway");
 const MICRO = env.MICRO || join(root, "build/bench/micro/micro_benchmarks");
 const SUT_CPU = 0;   // the system under test, alone
@@ -47,9 +47,12 @@ async function startNginx(name, conf, port, cpu) {
   return start(name, "nginx", ["-c", conf, "-p", dir, "-e", join(dir, `${name}.err`)], { cpu, port, log: log(name) });
 }
 
-function gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra = "") {
+function gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra = "", tls = null) {
+  const listen = tls
+    ? `listen:\n  - address: "127.0.0.1:${port}"\n    tls: { cert_file: "${tls.cert}", key_file: "${tls.key}" }`
+    : `listen: "127.0.0.1:${port}"`;
   return `${extra}
-listen: "127.0.0.1:${port}"
+${listen}
 threads: 1
 access_log: ${accessLog}
 discovery: false
@@ -66,9 +69,9 @@ routes:
 `;
 }
 
-async function startGateway(name, port, upstreamPort, facilitatorPort, cpu, accessLog = "off", extra = "") {
+async function startGateway(name, port, upstreamPort, facilitatorPort, cpu, accessLog = "off", extra = "", tls = null) {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra));
+  writeFileSync(file, gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra, tls));
   return start(name, GATEWAY, ["--config", file], { cpu, port, log: log(name) });
 }
 
@@ -97,7 +100,7 @@ async function measure(sys, { connections = CONNECTIONS, seconds = SECONDS, cpu 
   }
   const before = sys.upstream ? await upstreamStatus(sys.upstream) : null;
   const cpuBefore = sys.proc ? cpuSeconds(sys.proc.pid) : NaN;
-  const r = await wrk({ url: `http://127.0.0.1:${sys.port}${path}`, connections, seconds, cpu, script, args });
+  const r = await wrk({ url: `${sys.tls ? "https" : "http"}://127.0.0.1:${sys.port}${path}`, connections, seconds, cpu, script, args });
   r.cpu = sys.proc ? cpuSeconds(sys.proc.pid) - cpuBefore : NaN;
   r.perCpuSecond = r.requests / r.cpu;
   if (before) {
@@ -140,7 +143,7 @@ function throughputTable(title, systems, baseline) {
 
 // ---------------------------------------------------------------------------- main
 const ports = {};
-for (const k of ["upstream", "proxy", "static402", "facilitator", "gateway", "gatewayLog", "sellerV2", "sellerV1", "redis",
+for (const k of ["upstream", "proxy", "static402", "facilitator", "gateway", "gatewayLog", "sellerV2", "sellerV1", "redis", "tlsProxy", "tlsGateway",
                  "gatewayMem", "gatewayRedis", "gatewayMemLog", "gatewayRedisLog"]) ports[k] = await freePort();
 const filesDir = join(dir, "files");
 execFileSync("mkdir", ["-p", filesDir]);
@@ -174,6 +177,27 @@ try {
       await interleave(systems);
       throughputTable(`Free path, ${label} response (GET ${path})`, systems, systems[1]);
     }
+  }
+
+  // TLS terminated by the system under test, with the same P-256 certificate for both; wrk keeps
+  // its connections, so this is the cost of TLS records, not of handshakes.
+  if (SECTIONS.has("tls")) {
+    const cert = join(dir, "tls.crt"), key = join(dir, "tls.key");
+    execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+      "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "ignore" });
+    procs.tlsProxy = await startNginx("tlsproxy", nginx.tlsProxyConf(dir, ports.tlsProxy, ports.upstream, cert, key), ports.tlsProxy, SUT_CPU);
+    procs.tlsGateway = await startGateway("tlsgateway", ports.tlsGateway, ports.upstream, ports.facilitator, SUT_CPU, "off", { cert, key });
+    for (const [label, path] of [["~100 B JSON", "/small"], ["16 KiB", "/16k"]]) {
+      const systems = [
+        { name: "nginx TLS proxy", port: ports.tlsProxy, proc: procs.tlsProxy, upstream: ports.upstream, tls: true, path, samples: [] },
+        { name: "x402-gateway TLS", port: ports.tlsGateway, proc: procs.tlsGateway, upstream: ports.upstream, tls: true, path, samples: [] },
+      ];
+      note(`free path over TLS, ${label}`);
+      await interleave(systems);
+      throughputTable(`Free path over TLS, ${label} response (GET ${path})`, systems, systems[0]);
+    }
+    await stop(procs.tlsProxy);
+    await stop(procs.tlsGateway);
   }
 
   if (SECTIONS.has("challenge")) {

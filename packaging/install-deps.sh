@@ -14,6 +14,7 @@ packages=(
   libhiredis-dev redis-server
   ca-certificates curl openssl
   lintian
+  pebble iproute2
 )
 [ "${X402GW_BENCH_DEPS:-0}" = 1 ] && packages+=(nginx-light wrk)
 

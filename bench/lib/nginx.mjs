@@ -52,6 +52,24 @@ export function proxyConf(dir, port, upstreamPort) {
   }`);
 }
 
+/** nginx terminating TLS (1.2 and 1.3, tickets on) in front of the same upstream, with keep-alive. */
+export function tlsProxyConf(dir, port, upstreamPort, certFile, keyFile) {
+  return write(dir, "tlsproxy", `  upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+  server {
+    listen 127.0.0.1:${port} ssl;
+    ssl_certificate ${certFile};
+    ssl_certificate_key ${keyFile};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_session_tickets on;
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_buffering on;
+    }
+  }`);
+}
+
 /**
  * nginx answering every request with the gateway's own 402: the same body (from a file, so that
  * nothing in it is read as an nginx variable) and the same PAYMENT-REQUIRED header.

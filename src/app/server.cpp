@@ -41,6 +41,13 @@ std::optional<std::string> check_tls_files(const config::Config& config) {
       if (u.url.tls) scratch.get(u.tls);
     for (const auto& f : config.facilitators)
       if (f.url.tls) scratch.get(f.tls);
+    // The listeners' fixed certificates (ACME's come later, and may be absent until then).
+    for (const auto& l : config.listen)
+      if (l.tls && !l.tls->certificates.empty()) {
+        std::vector<net::CertificateSource> sources;
+        for (const auto& files : l.tls->certificates) sources.push_back(net::CertificateSource{files, false});
+        net::ServerTls check(*l.tls, std::move(sources), nullptr);
+      }
   } catch (const std::exception& e) {
     return std::string(e.what());
   }
@@ -64,6 +71,7 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   state_.replay_store = &replay_store_;
   state_.breakers = &breakers_;
   state_.identifiers = &identifiers_;
+  state_.acme_challenges = &acme_challenges_;
   state_.reload = [this] { return reload(); };
 }
 
@@ -78,10 +86,11 @@ asio::io_context& Server::next_context() {
 void Server::start_listeners() {
   auto config = state_.current();
   Worker& main = *workers_.front();
-  auto open = [&](const config::ListenAddress& address, const char* name, bool admin) {
+  auto open = [&](const config::ListenAddress& address, const char* name, bool admin, const http::ListenerInfo* info) {
     auto acceptor = std::make_unique<tcp::acceptor>(http::open_acceptor(main.ioc, address.host, address.port));
     auto bound = acceptor->local_endpoint();
     log_event("info", "listening", {{"listener", name}, {"address", bound.address().to_string() + ":" + std::to_string(bound.port())}, {"port", bound.port()}});
+    if (info && info->tls && state_.https_port.load() == 0) state_.https_port.store(bound.port());
     tcp::acceptor& ref = *acceptor;
     acceptors_.push_back(std::move(acceptor));
     if (admin) {
@@ -95,19 +104,89 @@ void Server::start_listeners() {
     }
     asio::co_spawn(main.ioc,
                    http::accept_loop(ref, [this]() -> asio::io_context& { return next_context(); },
-                                     [this, proxy_protocol = address.proxy_protocol](tcp::socket s) {
+                                     [this, info](tcp::socket s) {
                                        // The socket lives on the worker chosen above; find its context.
                                        auto executor = s.get_executor();
                                        for (auto& w : workers_)
                                          if (executor == w->ioc.get_executor()) {
-                                           asio::co_spawn(w->ioc, http::run_session(std::move(s), state_, w->context, proxy_protocol), log_escape("session"));
+                                           asio::co_spawn(w->ioc, http::run_session(std::move(s), state_, w->context, *info), log_escape("session"));
                                            return;
                                          }
                                      }),
                    asio::detached);
   };
-  for (const auto& address : config->listen) open(address, "main", false);
-  if (config->admin_listen) open(*config->admin_listen, "admin", true);
+  // TLS listeners first, so that a redirecting listener knows the https port before it serves.
+  for (int pass = 0; pass < 2; ++pass)
+    for (size_t i = 0; i < config->listen.size(); ++i) {
+      const http::ListenerInfo* info = listener_info_[i].get();
+      if ((info->tls != nullptr) != (pass == 0)) continue;
+      const char* name = info->tls ? "tls" : info->redirect_https ? "redirect" : "main";
+      open(config->listen[i].address, name, false, info);
+    }
+  if (config->admin_listen) open(*config->admin_listen, "admin", true, nullptr);
+}
+
+void Server::load_certificates() {
+  auto config = state_.current();
+  for (const auto& listener : config->listen) {
+    std::unique_ptr<net::ServerTls> tls;
+    if (listener.tls) {
+      std::vector<net::CertificateSource> sources;
+      if (listener.tls->acme) {
+        const size_t index = tls_.size();
+        acme_.push_back(std::make_unique<acme::CertificateManager>(*listener.tls->acme, acme_challenges_, [this, index](bool issued) {
+          metrics_.acme_order(issued);
+          if (issued) reload_certificate(index);
+        }));
+        // Absent until the first certificate is issued; it comes first so its names win.
+        sources.push_back(net::CertificateSource{acme_.back()->files(), true});
+      }
+      for (const auto& files : listener.tls->certificates) sources.push_back(net::CertificateSource{files, false});
+      tls = std::make_unique<net::ServerTls>(*listener.tls, std::move(sources), &acme_challenges_);
+    }
+    listener_info_.push_back(std::make_unique<http::ListenerInfo>(http::ListenerInfo{tls.get(), listener.redirect_https, listener.address.proxy_protocol}));
+    tls_.push_back(std::move(tls));
+  }
+}
+
+void Server::reload_certificates(bool only_changed) {
+  for (size_t i = 0; i < tls_.size(); ++i)
+    if (tls_[i] && (!only_changed || tls_[i]->files_changed())) reload_certificate(i);
+}
+
+void Server::reload_certificate(size_t i) {
+  {
+    net::ServerTls* tls = tls_[i].get();
+    auto config = state_.current();
+    const std::string listener = i < config->listen.size() ? config->listen[i].to_string() : std::to_string(i);
+    if (auto problem = tls->reload()) {
+      metrics_.certificate_reload(false);
+      log_event("error", "certificate reload failed: the running certificates stay", {{"listener", listener}, {"error", *problem}});
+    } else {
+      metrics_.certificate_reload(true);
+      log_event("info", "certificates reloaded", {{"listener", listener}, {"certificates", tls->current()->size()}});
+    }
+  }
+}
+
+void Server::watch_certificate_files() {
+  std::chrono::milliseconds interval{0};
+  for (const auto& tls : tls_)
+    if (tls && tls->settings().watch_interval.count() > 0 && (interval.count() == 0 || tls->settings().watch_interval < interval))
+      interval = tls->settings().watch_interval;
+  if (interval.count() == 0) return;
+  // On the main worker, like SIGHUP: reloads never run concurrently.
+  asio::co_spawn(
+      workers_.front()->ioc,
+      [this, interval]() -> awaitable<void> {
+        asio::steady_timer timer(co_await asio::this_coro::executor);
+        while (!stopping_) {
+          timer.expires_after(interval);
+          co_await timer.async_wait(use_nothrow);
+          if (!stopping_) reload_certificates(true);
+        }
+      },
+      log_escape("certificate watch"));
 }
 
 std::string Server::reload() {
@@ -228,7 +307,10 @@ void Server::watch_signals() {
         for (;;) {
           auto [ec, signal] = co_await signals.async_wait(use_nothrow);
           if (ec) co_return;
-          if (signal == SIGHUP) (void)reload();
+          if (signal == SIGHUP) {
+            (void)reload();
+            reload_certificates(false);
+          }
           else drain();
         }
       },
@@ -260,12 +342,15 @@ int Server::run() {
         if (f.url.tls) w->context.tls.get(f.tls);
     }
     start_reconciler();
+    load_certificates();
     start_listeners();
   } catch (const std::exception& e) {
     log_event("error", e.what());
     return 1;
   }
   watch_signals();
+  watch_certificate_files();
+  for (auto& manager : acme_) asio::co_spawn(workers_.front()->ioc, manager->run(), log_escape("acme"));
   readiness_wake_ = std::make_unique<asio::steady_timer>(workers_.front()->ioc);
   asio::co_spawn(workers_.front()->ioc,
                  readiness_loop(state_, supported_cache_, workers_.front()->context, &metrics_, *readiness_wake_), log_escape("readiness"));

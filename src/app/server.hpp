@@ -6,6 +6,7 @@
 #include <thread>
 #include <vector>
 
+#include "acme/client.hpp"
 #include "config/config.hpp"
 #include <boost/asio/steady_timer.hpp>
 #include <cstdio>
@@ -13,6 +14,9 @@
 #include "app/readiness.hpp"
 #include "facilitator/breakers.hpp"
 #include "http/server_state.hpp"
+#include "http/session.hpp"
+#include "net/acme_challenges.hpp"
+#include "net/server_tls.hpp"
 #include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "payment/memory_replay_store.hpp"
@@ -48,6 +52,14 @@ class Server {
   asio::io_context& next_context();
   void start_listeners();
   void watch_signals();
+  /// Builds the certificates of every TLS listener; throws at start-up when one cannot load.
+  void load_certificates();
+  /// Reloads the certificates of every TLS listener (SIGHUP), or only those whose files
+  /// changed; a failure keeps the running certificates.
+  void reload_certificates(bool only_changed);
+  void watch_certificate_files();
+  /// Reloads the certificates of the TLS listener at `index` of config.listen.
+  void reload_certificate(size_t index);
   /// Re-reads the file; returns the error report (empty: the new configuration is live).
   std::string reload();
   void drain();
@@ -67,6 +79,11 @@ class Server {
   std::unique_ptr<payment::ChallengeLimiter> challenge_limiter_;  // state: memory
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file
   std::unique_ptr<metrics::AccessLog> access_log_;
+  net::AcmeChallenges acme_challenges_;
+  // One per entry of config.listen, in order: TLS (null for plain listeners) and what sessions see.
+  std::vector<std::unique_ptr<net::ServerTls>> tls_;
+  std::vector<std::unique_ptr<http::ListenerInfo>> listener_info_;
+  std::vector<std::unique_ptr<acme::CertificateManager>> acme_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Objects bound to a worker's io_context come after workers_: they must be destroyed first.
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;

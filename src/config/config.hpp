@@ -12,6 +12,7 @@
 
 #include "auth/authenticator.hpp"
 #include "config/state.hpp"
+#include "config/listener.hpp"
 #include "config/url.hpp"
 #include "peer/cidr.hpp"
 #include "routing/route_table.hpp"
@@ -144,7 +145,7 @@ struct Config {
   std::string image;                // a logo URL, for discovery
   bool discovery = true;            // serve GET /.well-known/x402
   std::string access_log = "stdout";  // stdout, stderr, off, or a file path
-  std::vector<ListenAddress> listen;
+  std::vector<Listener> listen;
   peer::TrustedProxies trusted_proxies;  // peers whose X-Forwarded-For / PROXY header names the client
   std::optional<ListenAddress> admin_listen;
   int threads = 0;                  // 0: one per core

@@ -59,6 +59,13 @@ void read_trusted_proxies(YamlReader& r, const YAML::Node& node, peer::TrustedPr
   }
 }
 
+// What only the whole list of listeners can tell: a redirect needs an https listener to point at.
+void check_listeners(YamlReader& r, const YAML::Node& node, const Config& c) {
+  bool redirect = false, tls = false;
+  for (const auto& l : c.listen) redirect |= l.redirect_https, tls |= l.tls.has_value();
+  if (redirect && !tls) r.error(node, "listen", "redirect_https needs a listener with tls to redirect to");
+}
+
 void read_tls(YamlReader& r, const YAML::Node& node, const std::string& path, TlsClient& tls) {
   if (!node.IsDefined()) return;
   if (!r.expect_map(node, path, {"ca_file", "insecure_skip_verify", "server_name"})) return;
@@ -204,20 +211,21 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   read_trusted_proxies(r, root["trusted_proxies"], c.trusted_proxies);
   YAML::Node listen = root["listen"];
   auto add_listen = [&](const YAML::Node& node, const std::string& path) {
-    auto a = read_listen(r, node, path);
-    if (!a) return;
-    if (a->proxy_protocol && c.trusted_proxies.empty())
+    auto l = read_listener(r, node, path);
+    if (!l) return;
+    if (l->address.proxy_protocol && c.trusted_proxies.empty())
       r.error(node["proxy_protocol"], YamlReader::join(path, "proxy_protocol"),
               "proxy_protocol: true needs trusted_proxies: the addresses of the balancers allowed to send the header");
-    c.listen.push_back(*a);
+    c.listen.push_back(std::move(*l));
   };
   if (!listen.IsDefined()) {
-    c.listen.push_back(ListenAddress{"0.0.0.0", 8402});
+    c.listen.push_back(Listener{ListenAddress{"0.0.0.0", 8402}, std::nullopt, false});
   } else if (listen.IsSequence()) {
     for (size_t i = 0; i < listen.size(); ++i) add_listen(listen[i], YamlReader::index("listen", i));
   } else {
     add_listen(listen, "listen");
   }
+  check_listeners(r, listen, c);
   YAML::Node admin = root["admin_listen"];
   if (admin.IsDefined() && !admin.IsNull() && !(admin.IsScalar() && admin.Scalar().empty())) {
     c.admin_listen = read_listen(r, admin, "admin_listen");

@@ -18,6 +18,9 @@ class GatewayMetrics;
 namespace x402gw::facilitator {
 class Breakers;
 }
+namespace x402gw::net {
+class AcmeChallenges;
+}  // namespace x402gw::net
 namespace x402gw::payment {
 class ReplayStore;
 class ChallengeLimiter;
@@ -50,6 +53,10 @@ struct ServerState {
   payment::PaymentIdentifiers* identifiers = nullptr; // the payment-identifier extension's ids
   /// Why the payment state store cannot answer now (readiness), or "" when it can; unset: in-process store.
   std::function<std::string()> state_problem;
+  /// Pending ACME HTTP-01 answers (null without ACME).
+  net::AcmeChallenges* acme_challenges = nullptr;
+  /// The port of the first TLS listener, where redirect_https listeners send clients.
+  std::atomic<uint16_t> https_port{0};
   /// Re-reads the configuration; returns the error report, empty on success.
   std::function<std::string()> reload;
 

@@ -7,12 +7,15 @@
 #include "core/log.hpp"
 #include "core/strings.hpp"
 #include "facilitator/route_chain.hpp"
+#include "http/https_redirect.hpp"
 #include "http/proxy_header.hpp"
 #include "http/replies.hpp"
 #include "http/request_checks.hpp"
 #include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "net/acme_challenges.hpp"
 #include "net/client_io.hpp"
+#include "net/server_tls.hpp"
 #include "payment/discovery.hpp"
 #include "payment/flow.hpp"
 #include "peer/forwarded_for.hpp"
@@ -44,7 +47,7 @@ std::optional<core::ErrorReply> header_failure(const error_code& ec, bool partia
 
 // Reads until the buffer holds a complete request header (or more than `limit` bytes of one),
 // so that the raw bytes can be checked before Beast parses them. Returns the header's size.
-awaitable<std::tuple<error_code, size_t>> read_raw_header(beast::tcp_stream& client, beast::flat_buffer& buffer,
+awaitable<std::tuple<error_code, size_t>> read_raw_header(net::ClientStream& client, beast::flat_buffer& buffer,
                                                           uint64_t limit, net::ReadWatchdog& watchdog,
                                                           std::chrono::milliseconds timeout) {
   watchdog.arm(timeout);  // one deadline for the whole header: a slow drip of bytes does not extend it
@@ -69,7 +72,7 @@ struct HeaderRead {
   bool closed = false;
 };
 
-awaitable<HeaderRead> read_request_header(beast::tcp_stream& client, beast::flat_buffer& buffer, net::RequestParser& parser,
+awaitable<HeaderRead> read_request_header(net::ClientStream& client, beast::flat_buffer& buffer, net::RequestParser& parser,
                                           net::ReadWatchdog& watchdog, const config::Config& config,
                                           std::chrono::milliseconds header_timeout) {
   auto [raw_ec, raw_size] = co_await read_raw_header(client, buffer, config.limits.max_header_bytes, watchdog, header_timeout);
@@ -87,7 +90,7 @@ awaitable<HeaderRead> read_request_header(beast::tcp_stream& client, beast::flat
       buffer.consume(n);
     }
     if (raw_size == 0 || ec == bhttp::error::need_more) {
-      client.expires_after(config.timeouts.request_header);
+      client.tcp().expires_after(config.timeouts.request_header);
       auto [read_ec, parsed] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
       ec = read_ec;
       n += parsed;
@@ -114,6 +117,7 @@ struct Session {
   net::WorkerContext& worker;
   peer::IpAddress hop;     // who sent the requests: the socket's peer, or the source a PROXY header named
   std::string hop_text;
+  const ListenerInfo& listener;
 };
 
 // The client of one request: the hop, or what trusted proxies say in X-Forwarded-For.
@@ -138,6 +142,19 @@ awaitable<void> reply_to(routing::RequestContext& ctx, net::ClientIo& io, const 
 // Answers one request whose header has been read: forwards it, or returns the gateway's own reply.
 awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestContext& ctx, net::ClientIo& io) {
   const Decision& d = ctx.decision;
+  // ACME validations and https redirects come before routing: no route needs to match them. A
+  // target that could not be parsed (empty path) is refused as routing says.
+  if (!ctx.target().path.empty() && !d.close) {
+    if (session.state.acme_challenges && (ctx.record.method == "GET" || ctx.head_request))
+      if (auto token = acme_challenge_token(ctx.target().path))
+        if (auto key_authorization = session.state.acme_challenges->http(*token))
+          co_return core::DocumentReply{200, std::move(*key_authorization), "text/plain", {}};
+    if (session.listener.redirect_https) {
+      if (io.body_pending()) io.must_close();
+      co_return https_redirect(ctx.host(), ctx.target().path + ctx.target().query,
+                               session.state.https_port.load(std::memory_order_relaxed));
+    }
+  }
   if (d.kind == Decision::Kind::refuse) {
     if (d.close) io.must_close();
     co_return core::ErrorReply{d.error, d.message, {}};
@@ -153,7 +170,7 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
   }
 
   if (d.kind == Decision::Kind::discovery) {
-    const std::string base = ctx.config.public_url.empty() ? "http://" + ctx.host() : ctx.config.public_url;
+    const std::string base = ctx.config.public_url.empty() ? ctx.scheme() + "://" + ctx.host() : ctx.config.public_url;
     co_return core::DocumentReply{200, core::json_text(payment::discovery_document(ctx.config, base)), "application/json", {}};
   }
 
@@ -206,10 +223,10 @@ peer::IpAddress peer_address(const tcp::socket& socket) {
 
 // Serves requests on one connection until it closes. Exceptions from one request end that
 // request (a 500 when nothing was written yet) and the connection, never the process.
-awaitable<void> serve(Session& session, beast::tcp_stream& client) {
+awaitable<void> serve(Session& session, net::ClientStream& client) {
   ServerState& state = session.state;
   beast::flat_buffer buffer;
-  net::ReadWatchdog watchdog(client);
+  net::ReadWatchdog watchdog(client.tcp());
   bool first = true;
 
   for (;;) {
@@ -219,10 +236,10 @@ awaitable<void> serve(Session& session, beast::tcp_stream& client) {
     // The largest limit any route has: each route's own limit is applied once it is known.
     parser.body_limit(config->limits.max_request_body_ceiling);
     if (state.draining.load(std::memory_order_relaxed)) break;
-    session.worker.idle_clients.insert(&client);
+    session.worker.idle_clients.insert(&client.tcp());
     const auto header_timeout = first ? config->timeouts.request_header : config->timeouts.keep_alive;
     HeaderRead header = co_await read_request_header(client, buffer, parser, watchdog, *config, header_timeout);
-    session.worker.idle_clients.erase(&client);
+    session.worker.idle_clients.erase(&client.tcp());
     // The request is served by the configuration live when it arrived, not when the wait began.
     config = state.current();
     net::ClientIo io(client, buffer, parser, watchdog, config->timeouts.body_io);
@@ -249,7 +266,7 @@ awaitable<void> serve(Session& session, beast::tcp_stream& client) {
     io.client_keep_alive = req.keep_alive();
     io.expects_continue = core::iequals(req[bhttp::field::expect], "100-continue");
     const routing::RequestHead head{req.method_string(), req.target(), req[bhttp::field::host], req.version()};
-    routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}, session.hop_text};
+    routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}, session.hop_text, client.is_tls()};
     ctx.record.client = client_of(session, *config, req);
     ctx.record.method = std::string(req.method_string());
 
@@ -285,14 +302,53 @@ awaitable<void> serve(Session& session, beast::tcp_stream& client) {
   }
 }
 
+// The TLS handshake under its own deadline; false (counted by reason) when it failed.
+awaitable<bool> handshake(net::TlsStream& tls, ServerState& state, std::chrono::milliseconds timeout) {
+  tls.next_layer().expires_after(timeout);
+  auto [ec] = co_await tls.async_handshake(asio::ssl::stream_base::server, use_nothrow);
+  tls.next_layer().expires_never();
+  if (ec) {
+    if (state.metrics) state.metrics->tls_handshake_failure(net::handshake_failure_reason(ec));
+    co_return false;
+  }
+  if (state.metrics) state.metrics->tls_handshake(SSL_session_reused(tls.native_handle()) == 1);
+  co_return true;
+}
+
+// Whether the handshake chose ACME's protocol: a validation, which carries no HTTP.
+bool acme_validation(net::TlsStream& tls) {
+  const unsigned char* protocol = nullptr;
+  unsigned int size = 0;
+  SSL_get0_alpn_selected(tls.native_handle(), &protocol, &size);
+  return size == 10 && std::string_view(reinterpret_cast<const char*>(protocol), size) == "acme-tls/1";
+}
+
+// Serves a connection, or refuses it when the gateway already holds its connection limit.
+awaitable<void> serve_or_refuse(Session& session, net::ClientStream& client, int64_t open_before) {
+  ServerState& state = session.state;
+  if (auto config = state.current(); static_cast<uint64_t>(open_before) >= config->limits.max_connections) {
+    if (state.metrics) state.metrics->limit_breach("connections");
+    beast::flat_buffer buffer;
+    net::RequestParser parser;
+    net::ReadWatchdog watchdog(client.tcp());
+    net::ClientIo io(client, buffer, parser, watchdog, std::chrono::seconds(1));
+    io.must_close();
+    const core::Reply reply = core::ErrorReply{Error::too_many_connections,
+                                               "the gateway holds limits.max_connections connections; try again shortly", {}};
+    co_await send_reply(io, reply, false);
+  } else {
+    co_await serve(session, client);
+  }
+}
+
 }  // namespace
 
-awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker, bool proxy_protocol) {
+awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker, const ListenerInfo& listener) {
   CountGuard open(state.open_connections);
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  Session session{state, worker, peer_address(socket), {}};
-  if (proxy_protocol) {
+  Session session{state, worker, peer_address(socket), {}, listener};
+  if (listener.proxy_protocol) {
     // Only a trusted balancer may name the client; anyone else on this listener is refused, and
     // so is a connection whose header is missing, malformed or late.
     auto refuse = [&](const std::string& reason, const std::string& error) {
@@ -315,29 +371,42 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
     if (header.header.source) session.hop = *header.header.source;
   }
   session.hop_text = session.hop.to_string();
-  beast::tcp_stream client(std::move(socket));
+  std::optional<beast::tcp_stream> plain;
+  std::optional<net::TlsStream> tls;
+  // The certificate set this connection started with stays alive as long as the connection.
+  std::shared_ptr<net::CertificateSet> certificates;
+  beast::tcp_stream* tcp = nullptr;
   try {
-    if (auto config = state.current(); static_cast<uint64_t>(open.before()) >= config->limits.max_connections) {
-      if (state.metrics) state.metrics->limit_breach("connections");
-      beast::flat_buffer buffer;
-      net::RequestParser parser;
-      net::ReadWatchdog watchdog(client);
-      net::ClientIo io(client, buffer, parser, watchdog, std::chrono::seconds(1));
-      io.must_close();
-      const core::Reply reply = core::ErrorReply{Error::too_many_connections,
-                                                 "the gateway holds limits.max_connections connections; try again shortly", {}};
-      co_await send_reply(io, reply, false);
+    if (listener.tls) {
+      certificates = listener.tls->current();
+      tls.emplace(std::move(socket), certificates->base());
+      tcp = &tls->next_layer();
+      if (co_await handshake(*tls, state, listener.tls->settings().handshake_timeout) && !acme_validation(*tls)) {
+        net::ClientStream client(*tls);
+        co_await serve_or_refuse(session, client, open.before());
+        // close_notify under a short deadline: a peer that does not read cannot hold the connection.
+        tcp->expires_after(std::chrono::seconds(1));
+        co_await tls->async_shutdown(use_nothrow);
+      } else if (tcp->socket().is_open()) {
+        tcp->expires_after(std::chrono::seconds(1));
+        co_await tls->async_shutdown(use_nothrow);
+      }
     } else {
-      co_await serve(session, client);
+      plain.emplace(std::move(socket));
+      tcp = &*plain;
+      net::ClientStream client(*plain);
+      co_await serve_or_refuse(session, client, open.before());
     }
   } catch (const std::exception& e) {
     core::log_event("error", "connection failed with an internal error", {{"error", e.what()}, {"client", session.hop_text}});
   } catch (...) {
     core::log_event("error", "connection failed with an internal error", {{"client", session.hop_text}});
   }
-  worker.idle_clients.erase(&client);
-  client.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  client.close();
+  if (tcp) {
+    worker.idle_clients.erase(tcp);
+    tcp->socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcp->close();
+  }
 }
 
 }  // namespace x402gw::http

@@ -6,10 +6,20 @@
 #include "net/asio.hpp"
 #include "net/worker_context.hpp"
 
+namespace x402gw::net {
+class ServerTls;
+}
+
 namespace x402gw::http {
 
-/// Serves one accepted connection until it closes. Never throws. With `proxy_protocol`, the
-/// connection must begin with a PROXY header from a trusted peer, which names the client.
-awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker, bool proxy_protocol = false);
+/// What a session needs to know of the listener that accepted its connection.
+struct ListenerInfo {
+  net::ServerTls* tls = nullptr;  // TLS listener: its certificates and handshake deadline
+  bool redirect_https = false;    // a plain listener that answers every request with a redirect
+  bool proxy_protocol = false;    // every connection begins with a PROXY header from a trusted peer, which names the client
+};
+
+/// Serves one accepted connection until it closes. Never throws.
+awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker, const ListenerInfo& listener);
 
 }  // namespace x402gw::http

@@ -34,6 +34,10 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_config_reloads_total", "Configuration reloads, by result (ok, failed).", Type::counter, {}});
   registry_.add({"x402gw_unknown_settlements", "Settlements sent without an answer, awaiting reconciliation (journaled).", Type::gauge, {}});
   registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
+  registry_.add({"x402gw_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.", Type::counter, {}});
+  registry_.add({"x402gw_tls_handshake_failures_total", "TLS handshakes that failed, by reason.", Type::counter, {}});
+  registry_.add({"x402gw_tls_certificate_reloads_total", "Certificate reloads of TLS listeners, by result (ok, failed).", Type::counter, {}});
+  registry_.add({"x402gw_acme_orders_total", "ACME certificate orders, by result (issued, failed).", Type::counter, {}});
   registry_.add({"x402gw_config_info", "The loaded configuration: its hash as a label, value 1.", Type::gauge, {}});
 }
 
@@ -134,6 +138,20 @@ void GatewayMetrics::settlement_reconciled(std::string_view result) {
 void GatewayMetrics::proxy_protocol_error(std::string_view reason) {
   registry_.inc("x402gw_proxy_protocol_errors_total", {{"reason", bounded_reason(reason)}});
 }
+
+void GatewayMetrics::tls_handshake(bool resumed) {
+  registry_.inc("x402gw_tls_handshakes_total", {{"resumed", resumed ? "true" : "false"}});
+}
+
+void GatewayMetrics::tls_handshake_failure(std::string_view reason) {
+  registry_.inc("x402gw_tls_handshake_failures_total", {{"reason", bounded_reason(reason)}});
+}
+
+void GatewayMetrics::certificate_reload(bool ok) {
+  registry_.inc("x402gw_tls_certificate_reloads_total", {{"result", ok ? "ok" : "failed"}});
+}
+
+void GatewayMetrics::acme_order(bool issued) { registry_.inc("x402gw_acme_orders_total", {{"result", issued ? "issued" : "failed"}}); }
 
 void GatewayMetrics::limit_breach(std::string_view limit) { registry_.inc("x402gw_limit_breaches_total", {{"limit", limit}}); }
 

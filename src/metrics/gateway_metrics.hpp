@@ -38,6 +38,14 @@ class GatewayMetrics {
   void reload(bool ok);
   /// An unknown settlement outcome reconciled: result "settled" | "released" | "abandoned".
   void settlement_reconciled(std::string_view result);
+  /// A completed TLS handshake, resumed from a ticket or full.
+  void tls_handshake(bool resumed);
+  /// A failed TLS handshake, by reason (timeout, closed, protocol_version, ...).
+  void tls_handshake_failure(std::string_view reason);
+  /// A reload of a TLS listener's certificates (SIGHUP, a changed file, a new ACME certificate).
+  void certificate_reload(bool ok);
+  /// An ACME order that ended: a certificate issued, or a failed attempt (retried later).
+  void acme_order(bool issued);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
   void limit_breach(std::string_view limit);
   /// A connection closed because its PROXY protocol header was refused, by reason.

@@ -9,7 +9,7 @@ bool ClientIo::read_timed_out(const error_code& ec) const {
 }
 
 // Bytes of a pipelined next request count as present.
-bool ClientIo::gone() { return peek(stream_.socket()) == PeerState::closed; }
+bool ClientIo::gone() { return peek(stream_.tcp().socket()) == PeerState::closed; }
 
 awaitable<error_code> ClientIo::send_continue() {
   if (!expects_continue) co_return error_code{};

@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "net/asio.hpp"
+#include "net/client_stream.hpp"
 #include "net/read_watchdog.hpp"
 
 namespace x402gw::net {
@@ -18,11 +19,11 @@ using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
 /// One client connection during one exchange.
 class ClientIo {
  public:
-  ClientIo(beast::tcp_stream& stream, beast::flat_buffer& buffer, RequestParser& parser, ReadWatchdog& watchdog,
+  ClientIo(ClientStream& stream, beast::flat_buffer& buffer, RequestParser& parser, ReadWatchdog& watchdog,
            std::chrono::milliseconds io_timeout)
       : stream_(stream), buffer_(buffer), parser_(parser), watchdog_(watchdog), io_timeout_(io_timeout) {}
 
-  beast::tcp_stream& stream() { return stream_; }
+  ClientStream& stream() { return stream_; }
   beast::flat_buffer& buffer() { return buffer_; }
   RequestParser& parser() { return parser_; }
   bhttp::request<bhttp::buffer_body>& request() { return parser_.get(); }
@@ -56,7 +57,7 @@ class ClientIo {
   /// cancel a write).
   void arm_write() {
     watchdog_.disarm();
-    stream_.expires_after(io_timeout_);
+    stream_.tcp().expires_after(io_timeout_);
   }
 
   /// Whether the client has closed or reset its connection (one non-blocking peek). Bytes of a
@@ -85,7 +86,7 @@ class ClientIo {
   bool response_started() const { return status != 0; }
 
  private:
-  beast::tcp_stream& stream_;
+  ClientStream& stream_;
   beast::flat_buffer& buffer_;
   RequestParser& parser_;
   ReadWatchdog& watchdog_;

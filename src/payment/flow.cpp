@@ -38,7 +38,7 @@ bool plain_token(std::string_view s) {
 
 x402::ResourceInfo resource_of(const routing::RequestContext& ctx) {
   const config::Route& route = *ctx.route();
-  const std::string base = ctx.config.public_url.empty() ? "http://" + ctx.host() : ctx.config.public_url;
+  const std::string base = ctx.config.public_url.empty() ? ctx.scheme() + "://" + ctx.host() : ctx.config.public_url;
   return x402::ResourceInfo{base + ctx.target().path, route.description, route.mime_type, route.output_schema};
 }
 

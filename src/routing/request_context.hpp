@@ -15,11 +15,14 @@ struct RequestContext {
   bool head_request = false;        // HEAD: answers carry no body
   core::ExchangeRecord record;
   std::string peer;                 // the address the request came from (appended to X-Forwarded-For); record.client is who it is for
+  bool tls = false;                 // the request came over TLS
 
   const config::Route* route() const { return decision.route; }
   const config::Upstream* upstream() const { return decision.upstream; }
   const Target& target() const { return decision.target; }
   const std::string& host() const { return decision.host; }
+  /// The scheme the client used: resource URLs and X-Forwarded-Proto say it.
+  std::string scheme() const { return tls ? "https" : "http"; }
 };
 
 }  // namespace x402gw::routing

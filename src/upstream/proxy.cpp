@@ -38,7 +38,7 @@ void prepare_request(routing::RequestContext& ctx, net::ClientIo& io, const Forw
     req.erase("PAYMENT-SIGNATURE");
   }
   remove_client_controlled(req, ctx.config.reserved_headers);
-  add_forwarded(req, ctx.peer.empty() ? ctx.record.client : ctx.peer, "http", ctx.host());
+  add_forwarded(req, ctx.peer.empty() ? ctx.record.client : ctx.peer, ctx.tls ? "https" : "http", ctx.host());
   // With preserve_host the upstream sees the host routing used (an absolute-form authority
   // replaces the client's Host), never another one.
   req.set(bhttp::field::host, up.preserve_host && !ctx.host().empty() ? ctx.host() : up.url.host_header());

@@ -62,7 +62,7 @@ export async function startGateway(yaml, { env = {} } = {}) {
     child.stderr.on("data", (d) => {
       stderr += d;
       for (const m of stderr.matchAll(/"listener":"(\w+)","msg":"listening","port":(\d+)/g)) found[m[1]] = Number(m[2]);
-      if (found.main && /"msg":"started"/.test(stderr)) {
+      if ((found.main || found.tls) && /"msg":"started"/.test(stderr)) {
         clearTimeout(timer);
         child.off("exit", early);
         resolve(found);
@@ -73,6 +73,7 @@ export async function startGateway(yaml, { env = {} } = {}) {
   return {
     configPath: file,
     port: ports.main,
+    ports,
     adminPort: ports.admin,
     pid: child.pid,
     access,

@@ -68,7 +68,7 @@ TEST(Loader, LoadsTheFullExample) {
   auto r = load(kValid);
   ASSERT_TRUE(r.config) << r.report();
   const Config& c = *r.config;
-  EXPECT_EQ(c.listen.at(0).port, 0);
+  EXPECT_EQ(c.listen.at(0).address.port, 0);
   ASSERT_TRUE(c.admin_listen);
   EXPECT_EQ(c.facilitators.at(0).url.base_path, "");
   EXPECT_EQ(c.facilitators.at(0).timeout, std::chrono::seconds(2));

@@ -1,0 +1,61 @@
+#pragma once
+// What one `listen` entry configures: its address, and TLS with fixed or automatic (ACME)
+// certificates, or a plain listener that redirects to https.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/url.hpp"
+
+namespace YAML {
+class Node;
+}
+
+namespace x402gw::config {
+
+class YamlReader;
+
+/// One certificate a TLS listener serves: PEM files, the leaf first in cert_file, then its chain.
+struct CertificateFiles {
+  std::string cert_file;
+  std::string key_file;
+};
+
+/// Which ACME challenge proves control of the domains.
+enum class AcmeChallenge { http_01, tls_alpn_01 };
+
+/// Certificates obtained and renewed from an ACME server (RFC 8555).
+struct Acme {
+  std::vector<std::string> domains;      // the first names the certificate's files
+  std::string email;                     // contact for the account; may be empty
+  std::string directory;                 // the directory URL (https)
+  std::string state_dir;                 // account key, certificate and key, kept across restarts
+  std::string ca_file;                   // extra CA bundle for the directory's TLS; empty: the system's
+  AcmeChallenge challenge = AcmeChallenge::http_01;
+  double renew_fraction = 2.0 / 3.0;     // renew once this much of the lifetime has passed
+  std::chrono::milliseconds retry_min{std::chrono::seconds(5)};   // back-off after a failed attempt, doubling
+  std::chrono::milliseconds retry_max{std::chrono::hours(1)};
+};
+
+/// TLS on a listener.
+struct ListenTls {
+  std::vector<CertificateFiles> certificates;  // the first one is served when no name matches the SNI
+  std::optional<Acme> acme;                    // automatic certificates, served before the fixed ones for their names
+  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds watch_interval{std::chrono::seconds(5)};  // how often file changes are looked for; 0: SIGHUP only
+  std::chrono::milliseconds ticket_key_rotation{std::chrono::hours(12)};  // session ticket keys live twice this
+};
+
+/// One listening socket.
+struct Listener {
+  ListenAddress address;
+  std::optional<ListenTls> tls;
+  bool redirect_https = false;  // a plain listener that redirects every request to the https listener
+  std::string to_string() const { return address.to_string(); }
+};
+
+/// Reads one `listen` entry: "host:port", or a map {address, tls, redirect_https, proxy_protocol}.
+std::optional<Listener> read_listener(YamlReader& r, const YAML::Node& node, const std::string& path);
+
+}  // namespace x402gw::config
