@@ -335,8 +335,8 @@ TEST(Loader, TrustedProxiesAndProxyProtocolListeners) {
                 "trusted_proxies: [10.0.0.0/8, \"::1\", 127.0.0.1]\n" + with_route("  - match: \"/a\"\n"));
   ASSERT_TRUE(r.config) << r.report();
   ASSERT_EQ(r.config->listen.size(), 2u);
-  EXPECT_FALSE(r.config->listen[0].proxy_protocol);
-  EXPECT_TRUE(r.config->listen[1].proxy_protocol);
+  EXPECT_FALSE(r.config->listen[0].address.proxy_protocol);
+  EXPECT_TRUE(r.config->listen[1].address.proxy_protocol);
   ASSERT_EQ(r.config->trusted_proxies.ranges.size(), 3u);
   EXPECT_EQ(r.config->trusted_proxies.ranges[0].to_string(), "10.0.0.0/8");
   EXPECT_TRUE(r.config->trusted_proxies.contains(*x402gw::peer::parse_ip("::1")));
