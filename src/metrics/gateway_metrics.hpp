@@ -35,6 +35,8 @@ class GatewayMetrics {
   void reload(bool ok);
   /// An unknown settlement outcome reconciled: result "settled" | "released" | "abandoned".
   void settlement_reconciled(std::string_view result);
+  /// A pay-then-prove proof checked: result "accepted", a refusal ("proof_too_old") or an error code.
+  void payment_proof(std::string_view result);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
   void limit_breach(std::string_view limit);
   /// A connection closed because its PROXY protocol header was refused, by reason.
