@@ -5,9 +5,8 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
-import { erc20Abi, createTestClient, http as viemHttp } from "viem";
 import { startStack, ACCOUNTS } from "../../packaging/localstack/lib/stack.mjs";
-import { runtimeBytecode } from "../../packaging/localstack/lib/token.mjs";
+import { transfers } from "../../packaging/localstack/lib/transfer.mjs";
 import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
 import { startGateway } from "../support/gateway.mjs";
 
@@ -15,7 +14,7 @@ const PRICE = 10_000n;  // "$0.01" in USDC's 6 decimals
 const OTHER_TOKEN = "0x00000000000000000000000000000000000a11ce";
 const STRANGER = ACCOUNTS.unfunded.address;
 const PATH = "/api/weather?city=Porto";
-let stack, api, buyer, testClient;
+let stack, api, buyer, chain;
 const gateways = {};
 let rpcProxy;
 
@@ -63,12 +62,9 @@ before(async () => {
   stack = await startStack({ buyerFunds: 10_000_000n });
   api = await startDemoUpstream();
   buyer = stack.wallet(ACCOUNTS.buyer.key);
-  testClient = createTestClient({ chain: stack.chain, transport: viemHttp(stack.rpcUrl), mode: "anvil" });
+  chain = transfers(stack);
   // A second token (same code, another address), also held by the buyer: the wrong token.
-  await testClient.setCode({ address: OTHER_TOKEN, bytecode: runtimeBytecode() });
-  const owner = stack.wallet(ACCOUNTS.facilitator.key);
-  const minted = await owner.writeContract({ address: OTHER_TOKEN, abi: erc20Abi.concat([{ type: "function", name: "mint", stateMutability: "nonpayable", inputs: [{ name: "to", type: "address" }, { name: "value", type: "uint256" }], outputs: [] }]), functionName: "mint", args: [ACCOUNTS.buyer.address, 1_000_000n] });
-  await stack.publicClient.waitForTransactionReceipt({ hash: minted });
+  await chain.plantToken(OTHER_TOKEN, stack.wallet(ACCOUNTS.facilitator.key), ACCOUNTS.buyer.address, 1_000_000n);
 
   rpcProxy = await startRpcProxy(stack.rpcUrl);
   gateways.main = await startGateway(gatewayConfig(`{ rpc: "${stack.rpcUrl}", confirmations: 1, max_age: 1h }`));
@@ -85,10 +81,8 @@ after(async () => {
 });
 
 // A plain ERC-20 transfer from the buyer, mined; resolves to its hash.
-async function transfer({ to = ACCOUNTS.seller.address, amount = PRICE, token = stack.token, gas } = {}) {
-  const hash = await buyer.writeContract({ address: token, abi: erc20Abi, functionName: "transfer", args: [to, amount], ...(gas ? { gas } : {}) });
-  const receipt = await stack.publicClient.waitForTransactionReceipt({ hash });
-  return { hash, receipt };
+function transfer({ to = ACCOUNTS.seller.address, amount = PRICE, token = stack.token, gas } = {}) {
+  return chain.transfer(buyer, { token, to, amount, gas });
 }
 
 const jsonProof = (hash) => ({ "X-402-Payment-Proof": JSON.stringify({ txHash: hash, network: "base-sepolia", token: stack.token, amount: "0.01" }) });
@@ -183,7 +177,7 @@ test("refusals: unknown hash, reverted, too small, wrong token, wrong recipient"
 test("not enough confirmations: refused, then accepted once the chain has moved on", async () => {
   const { hash } = await transfer();
   await expectRefusal(gateways.confirmations, hashProof(hash), "proof_not_confirmed");
-  await testClient.mine({ blocks: 2 });
+  await chain.mine(2);
   const served = api.served["/api/weather"] || 0;
   const r = await present(gateways.confirmations, hashProof(hash));
   assert.equal(r.status, 200, r.text);
