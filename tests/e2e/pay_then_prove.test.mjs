@@ -5,6 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
+import { spawnSync } from "node:child_process";
 import { startStack, ACCOUNTS } from "../../packaging/localstack/lib/stack.mjs";
 import { transfers } from "../../packaging/localstack/lib/transfer.mjs";
 import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
@@ -227,4 +228,14 @@ test("a chain RPC that fails or is slow: 502/504, never forwarded, and the proof
   assert.match(metrics, /x402gw_payment_proofs_total\{result="chain_unavailable"\} 1\b/);
   assert.match(metrics, /x402gw_payment_proofs_total\{result="chain_timeout"\} 1\b/);
   assert.match(metrics, /x402gw_payment_proofs_total\{result="accepted"\} 1\b/);
+  const check = spawnSync("promtool", ["check", "metrics"], { input: metrics });
+  assert.equal(check.status, 0, check.stdout + check.stderr);
+});
+
+test("metrics: proofs are counted by result, and revenue as settled payments", async () => {
+  const metrics = await (await fetch(gateways.main.admin("/metrics"))).text();
+  for (const result of ["accepted", "proof_already_used", "proof_not_found", "proof_reverted", "proof_amount_too_small",
+                        "proof_wrong_token", "proof_wrong_recipient", "invalid_proof", "proof_wrong_network"])
+    assert.match(metrics, new RegExp(`x402gw_payment_proofs_total\\{result="${result}"\\} \\d+`), result);
+  assert.match(metrics, /x402gw_revenue_atomic_units_total\{[^}]*\} 30000\b/, "three accepted proofs of $0.01 on the main gateway");
 });
