@@ -191,7 +191,15 @@ void read_chains(YamlReader& r, const YAML::Node& node, Config& c) {
       else r.error(n["rpc"], YamlReader::join(path, "rpc"), why + ", got '" + *text + "'");
     }
     if (auto v = r.integer(n, "confirmations", path, 1, 10000)) chain.confirmations = static_cast<uint64_t>(*v);
-    if (auto v = r.duration(n, "max_age", path)) chain.max_age = *v;
+    const YAML::Node age = n["max_age"];
+    if (age.IsDefined() && age.IsScalar() && (age.Scalar() == "0" || age.Scalar() == "off")) {
+      // max_age is what still refuses a hash the payment state store has forgotten (a restart of the memory store).
+      chain.max_age = Duration{0};
+      r.warning(age, YamlReader::join(path, "max_age"),
+                "max_age: " + age.Scalar() + " accepts transfers of any age: a hash the payment state store forgets (a restart without a shared store) can pay again");
+    } else if (auto v = r.duration(n, "max_age", path)) {
+      chain.max_age = *v;
+    }
     if (auto v = r.duration(n, "timeout", path)) chain.timeout = *v;
     if (auto v = r.duration(n, "connect_timeout", path)) chain.connect_timeout = *v;
     if (auto v = r.duration(n, "idle_timeout", path)) chain.idle_timeout = *v;

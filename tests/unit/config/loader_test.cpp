@@ -436,3 +436,11 @@ TEST(Loader, ChainEntryErrors) {
   e = only_error(with_chains("  base-sepolia: { rpc: \"http://127.0.0.1:8545\", blocks: 2 }\n", "  - { match: /a }\n"));
   EXPECT_NE(e.find("unknown key"), std::string::npos) << e;
 }
+
+TEST(Loader, ChainWithoutMaxAgeIsWarnedAbout) {
+  auto r = load(with_chains("  base-sepolia: { rpc: \"http://127.0.0.1:8545\", max_age: off }\n", "  - { match: /a, price: \"$0.01\", proof: tx_hash }\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  ASSERT_EQ(r.warnings.size(), 1u) << r.report();
+  EXPECT_NE(r.warnings[0].message.find("any age"), std::string::npos);
+  EXPECT_EQ(r.config->chains[0].max_age.count(), 0);
+}
