@@ -207,6 +207,24 @@ test("a proof presented 10 times at once is served once", async () => {
   assert.equal((api.served["/api/weather"] || 0) - served, 1);
 });
 
+test("a final refusal is remembered without asking the chain again; not found and not confirmed ask again", async () => {
+  rpcProxy.state.mode = "pass";
+  const small = await transfer({ amount: 1n });
+  let calls = rpcProxy.state.calls;
+  await expectRefusal(gateways.flaky, hashProof(small.hash), "proof_amount_too_small");
+  assert.equal(rpcProxy.state.calls - calls, 3, "receipt, head, block");
+  calls = rpcProxy.state.calls;
+  await expectRefusal(gateways.flaky, jsonProof(small.hash), "proof_amount_too_small");
+  assert.equal(rpcProxy.state.calls - calls, 0, "kept with its reason");
+
+  const unknown = "0x" + "cd".repeat(32);
+  for (let i = 0; i < 2; i++) {
+    calls = rpcProxy.state.calls;
+    await expectRefusal(gateways.flaky, hashProof(unknown), "proof_not_found");
+    assert.equal(rpcProxy.state.calls - calls, 1, "the receipt is asked for every time");
+  }
+});
+
 test("a chain RPC that fails or is slow: 502/504, never forwarded, and the proof stays usable", async () => {
   const { hash } = await transfer();
   const served = api.served["/api/weather"] || 0;
