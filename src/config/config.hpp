@@ -64,6 +64,25 @@ struct Facilitator {
   std::string pool_key;             // name|url: where its idle connections are pooled (set by the loader)
 };
 
+/// An EVM chain the gateway reads itself over JSON-RPC: pay-then-prove routes check payment
+/// proofs (transaction hashes) against it.
+struct Chain {
+  std::string name;                 // as written under chains: (a v1 name or a CAIP-2 id)
+  std::string network;              // CAIP-2 ("eip155:8453")
+  Url rpc;
+  uint64_t confirmations = 1;       // blocks from the payment's block to the head, both counted
+  Duration max_age = 1h;            // the payment's block is at most this old; 0: any age
+  Duration connect_timeout = 5s;
+  Duration timeout = 10s;           // deadline for one whole JSON-RPC call
+  size_t max_idle_connections = 8;  // per worker thread
+  Duration idle_timeout = 30s;
+  TlsClient tls;
+  std::string pool_key;             // chain|url (set by the loader)
+};
+
+/// How a route may be paid besides x402: `proof: tx_hash` also takes a plain token transfer's hash.
+enum class Proof { none, tx_hash };
+
 /// The most facilitators one route may list (failover tries them in order).
 inline constexpr size_t kMaxRouteFacilitators = 8;
 
@@ -109,6 +128,7 @@ struct Route {
   uint64_t max_request_body = 0;    // 0: the global limit
   OnRepeat on_repeat = OnRepeat::serve;
   PaymentIdentifier payment_identifier;
+  Proof proof = Proof::none;        // tx_hash: X-402-Payment-Proof / X-Payment-Proof accepted (EVM requirements)
   int line = 0;                     // where the route is in the file
 };
 
@@ -154,6 +174,7 @@ struct Config {
   size_t default_upstream = 0;      // for Unmatched::proxy
   std::vector<Upstream> upstreams;
   std::vector<Facilitator> facilitators;
+  std::vector<Chain> chains;        // JSON-RPC endpoints for pay-then-prove routes
   std::vector<Route> routes;
   routing::RouteTable table;        // routes[i] <-> table entry i
   Limits limits;
@@ -164,6 +185,13 @@ struct Config {
   std::string hash;                 // FNV-1a (64-bit, hex) of the file text, for logs and metrics: identifies, does not protect
   std::vector<std::string> reserved_headers;  // headers only the gateway sets for upstreams: the payer headers of all routes
   uint64_t generation = 0;          // unique per loaded configuration in this process (cache keys)
+
+  /// The chain configured for `network` (CAIP-2), or null.
+  const Chain* chain_for(std::string_view network) const {
+    for (const auto& chain : chains)
+      if (chain.network == network) return &chain;
+    return nullptr;
+  }
 };
 
 using ConfigPtr = std::shared_ptr<const Config>;

@@ -12,6 +12,7 @@
 #include "config/route_builder.hpp"
 #include "config/state_reader.hpp"
 #include "config/yaml_reader.hpp"
+#include "x402/networks.hpp"
 #include "core/strings.hpp"
 
 namespace x402gw::config {
@@ -166,6 +167,57 @@ void read_facilitators(YamlReader& r, const YAML::Node& node, Config& c) {
   for (auto& fac : c.facilitators) fac.pool_key = fac.name + "|" + fac.url.to_string();
 }
 
+// chains: { <network>: { rpc, confirmations, max_age, ... } }: the EVM JSON-RPC endpoints pay-then-prove
+// routes check transaction hashes against, keyed by network (v1 name or CAIP-2).
+void read_chains(YamlReader& r, const YAML::Node& node, Config& c) {
+  if (!node.IsDefined() || node.IsNull()) return;
+  if (!node.IsMap()) {
+    r.error(node, "chains", "expected a mapping of network: { rpc: URL, confirmations: N, max_age: 1h }");
+    return;
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string path = "chains." + it->first.Scalar();
+    const YAML::Node n = it->second;  // a copy: it->second is a temporary proxy
+    if (!r.expect_map(n, path, {"rpc", "confirmations", "max_age", "timeout", "connect_timeout", "max_idle_connections",
+                                "idle_timeout", "tls"}))
+      continue;
+    Chain chain;
+    chain.name = it->first.Scalar();
+    const std::optional<x402::Network> network = x402::resolve_network(chain.name);
+    if (!network || network->family != x402::Family::evm) {
+      r.error(it->first, path, "'" + chain.name + "' is not an EVM network (a v1 name such as base, or eip155:<chain id>)");
+      continue;
+    }
+    chain.network = network->caip2;
+    if (c.chain_for(chain.network)) {
+      r.error(it->first, path, "network " + chain.network + " has a chain entry already");
+      continue;
+    }
+    if (auto text = r.string(n, "rpc", path, true)) {
+      std::string why;
+      if (auto url = parse_url(*text, &why)) chain.rpc = *url;
+      else r.error(n["rpc"], YamlReader::join(path, "rpc"), why + ", got '" + *text + "'");
+    }
+    if (auto v = r.integer(n, "confirmations", path, 1, 10000)) chain.confirmations = static_cast<uint64_t>(*v);
+    const YAML::Node age = n["max_age"];
+    if (age.IsDefined() && age.IsScalar() && (age.Scalar() == "0" || age.Scalar() == "off")) {
+      // max_age is what still refuses a hash the payment state store has forgotten (a restart of the memory store).
+      chain.max_age = Duration{0};
+      r.warning(age, YamlReader::join(path, "max_age"),
+                "max_age: " + age.Scalar() + " accepts transfers of any age: a hash the payment state store forgets (a restart without a shared store) can pay again");
+    } else if (auto v = r.duration(n, "max_age", path)) {
+      chain.max_age = *v;
+    }
+    if (auto v = r.duration(n, "timeout", path)) chain.timeout = *v;
+    if (auto v = r.duration(n, "connect_timeout", path)) chain.connect_timeout = *v;
+    if (auto v = r.duration(n, "idle_timeout", path)) chain.idle_timeout = *v;
+    if (auto v = r.integer(n, "max_idle_connections", path, 0, 100000)) chain.max_idle_connections = static_cast<size_t>(*v);
+    read_tls(r, n["tls"], YamlReader::join(path, "tls"), chain.tls);
+    chain.pool_key = "chain:" + chain.network + "|" + chain.rpc.to_string();
+    c.chains.push_back(std::move(chain));
+  }
+}
+
 void read_limits(YamlReader& r, const YAML::Node& node, Limits& l) {
   if (!node.IsDefined()) return;
   if (!r.expect_map(node, "limits",
@@ -196,7 +248,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (!r.expect_map(root, "",
                     {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "threads",
                      "public_url", "unmatched", "default_upstream", "upstreams", "facilitators", "payment", "routes",
-                     "limits", "timeouts", "supported_refresh", "state", "trusted_proxies"}))
+                     "limits", "timeouts", "supported_refresh", "state", "trusted_proxies", "chains"}))
     return;
 
   if (auto v = r.string(root, "name", "")) c.name = *v;
@@ -243,6 +295,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
 
   read_upstreams(r, root["upstreams"], c);
   read_facilitators(r, root["facilitators"], c);
+  read_chains(r, root["chains"], c);
   read_limits(r, root["limits"], c.limits);
   read_timeouts(r, root["timeouts"], c.timeouts);
   if (auto v = r.duration(root, "supported_refresh", "")) {

@@ -280,6 +280,36 @@ PaymentDefaults read_payment_defaults(YamlReader& reader, const YAML::Node& node
   return d;
 }
 
+// proof: tx_hash: the route's EVM requirements may also be paid by a plain transfer proven by its
+// hash, checked against the network's entry under chains:. False on an error.
+bool read_proof(YamlReader& reader, const YAML::Node& node, const std::string& path, const Config& config, Route& route) {
+  auto v = reader.string(node, "proof", path);
+  if (!v) return !node["proof"].IsDefined();
+  const std::string p = YamlReader::join(path, "proof");
+  if (*v == "none") return true;
+  if (*v != "tx_hash") {
+    reader.error(node["proof"], p, "proof is 'tx_hash' (a plain token transfer proven by its transaction hash) or 'none'");
+    return false;
+  }
+  bool evm = false;
+  for (const auto& r : route.requirements) {
+    const std::optional<x402::Network> network = x402::resolve_network(r.network);
+    if (!network || network->family != x402::Family::evm) continue;
+    evm = true;
+    if (!config.chain_for(r.network)) {
+      reader.error(node["proof"], p, "proof: tx_hash needs a JSON-RPC endpoint for " + r.network +
+                                          ": add chains: { " + (r.v1_network.empty() ? r.network : r.v1_network) + ": { rpc: URL } }");
+      return false;
+    }
+  }
+  if (!evm) {
+    reader.error(node["proof"], p, "proof: tx_hash is for EVM networks only; this route accepts none");
+    return false;
+  }
+  route.proof = Proof::tx_hash;
+  return true;
+}
+
 std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, const std::string& path,
                                 const Config& config, const PaymentDefaults& defaults,
                                 routing::RouteTable& table) {
@@ -287,7 +317,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
                          {"match", "name", "host", "upstream", "price", "network", "pay_to", "scheme", "fee_payer",
                           "max_timeout_seconds", "extra", "accepts", "facilitator", "settlement", "description",
                           "mime_type", "input", "output", "payer_header", "forward_payment_header",
-                          "max_request_body", "on_repeat", "payment_identifier"}))
+                          "max_request_body", "on_repeat", "payment_identifier", "proof"}))
     return std::nullopt;
   bool ok = true;
   Route route;
@@ -358,12 +388,13 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
     }
   } else {
     for (const char* key : {"network", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra", "facilitator",
-                            "on_repeat", "payment_identifier"})
+                            "on_repeat", "payment_identifier", "proof"})
       if (node[key].IsDefined())
         reader.error(node[key], YamlReader::join(path, key), std::string("'") + key + "' has no effect on a free route (no price)");
   }
   route.priced = !route.requirements.empty();
   if (route.priced && !read_repeat_policy(reader, node, path, route)) ok = false;
+  if (route.priced && !read_proof(reader, node, path, config, route)) ok = false;
 
   if (route.priced || has_price || accepts.IsDefined()) {
     const bool own = node["facilitator"].IsDefined();

@@ -49,6 +49,8 @@ Entry entry(Error e) noexcept {
     case Error::facilitator_circuit_open: return {"facilitator_circuit_open", "facilitator_unavailable", "every facilitator of this route is unavailable for now"};
     case Error::settlement_unknown: return {"settlement_unknown", "settlement_unknown", "the settlement was sent and its outcome is unknown"};
     case Error::settlement_timeout: return {"settlement_timeout", "facilitator_timeout", "the settlement was sent and not answered in time"};
+    case Error::chain_unavailable: return {"chain_unavailable", "chain_unavailable", "the chain's JSON-RPC endpoint could not be read"};
+    case Error::chain_timeout: return {"chain_timeout", "chain_timeout", "the chain's JSON-RPC endpoint did not answer in time"};
     case Error::state_unavailable: return {"state_unavailable", "state_unavailable", "the payment state store is unavailable"};
     case Error::admin_not_found: return {"admin_not_found", "not_found", "no such admin endpoint"};
     case Error::admin_method_not_allowed: return {"admin_method_not_allowed", "method_not_allowed", "method not allowed"};

@@ -49,6 +49,9 @@ enum class Error {
   facilitator_circuit_open,   // every facilitator of the route is skipped: breaker open or Retry-After
   settlement_unknown,         // /settle was sent and the connection closed without an answer: it may have settled
   settlement_timeout,         // /settle was sent and no answer came in time: it may have settled
+  // the chain's JSON-RPC endpoint (pay-then-prove)
+  chain_unavailable,          // could not connect, closed, an HTTP error, a JSON-RPC error or an answer of the wrong shape
+  chain_timeout,              // no answer within chains.<network>.timeout
   // shared state
   state_unavailable,
   // the admin listener

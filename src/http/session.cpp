@@ -190,6 +190,8 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
     payment::Services services{session.state.replay_store, session.state.challenge_limiter, chain.facilitator(), proxy};
     services.reconciler = session.state.reconciler;
     services.identifiers = session.state.identifiers;
+    services.worker = &session.worker;
+    services.metrics = session.state.metrics;
     reply = co_await payment::run_paid_flow(ctx, io, services);
   }
   co_return reply;

@@ -38,6 +38,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_tls_handshake_failures_total", "TLS handshakes that failed, by reason.", Type::counter, {}});
   registry_.add({"x402gw_tls_certificate_reloads_total", "Certificate reloads of TLS listeners, by result (ok, failed).", Type::counter, {}});
   registry_.add({"x402gw_acme_orders_total", "ACME certificate orders, by result (issued, failed).", Type::counter, {}});
+  registry_.add({"x402gw_payment_proofs_total", "Pay-then-prove transaction hashes checked, by result (accepted or a refusal or error code).", Type::counter, {}});
   registry_.add({"x402gw_config_info", "The loaded configuration: its hash as a label, value 1.", Type::gauge, {}});
 }
 
@@ -133,6 +134,10 @@ void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_tota
 
 void GatewayMetrics::settlement_reconciled(std::string_view result) {
   registry_.inc("x402gw_settlements_reconciled_total", {{"result", result}});
+}
+
+void GatewayMetrics::payment_proof(std::string_view result) {
+  registry_.inc("x402gw_payment_proofs_total", {{"result", bounded_reason(result)}});
 }
 
 void GatewayMetrics::proxy_protocol_error(std::string_view reason) {

@@ -46,6 +46,8 @@ class GatewayMetrics {
   void certificate_reload(bool ok);
   /// An ACME order that ended: a certificate issued, or a failed attempt (retried later).
   void acme_order(bool issued);
+  /// A pay-then-prove proof checked: result "accepted", a refusal ("proof_too_old") or an error code.
+  void payment_proof(std::string_view result);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
   void limit_breach(std::string_view limit);
   /// A connection closed because its PROXY protocol header was refused, by reason.

@@ -13,6 +13,7 @@ namespace x402gw::net {
 struct WorkerContext {
   ConnectionPool upstreams;
   ConnectionPool facilitators;
+  ConnectionPool chains;  // EVM JSON-RPC endpoints (pay-then-prove)
   TlsContexts tls;
   /// Relay buffers, lent to one request at a time.
   BufferPool buffers;

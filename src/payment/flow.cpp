@@ -5,6 +5,7 @@
 #include "net/request_body.hpp"
 #include "payment/challenge_cache.hpp"
 #include "payment/paid_flow.hpp"
+#include "payment/proof_flow.hpp"
 #include "payment/reconciliation.hpp"
 #include "payment/settled_marker.hpp"
 #include "x402/payment_identifier.hpp"
@@ -421,8 +422,17 @@ std::optional<core::Reply> Driver::error_reply(const Action& a) {
 }  // namespace
 
 awaitable<std::optional<core::Reply>> run_paid_flow(routing::RequestContext& ctx, net::ClientIo& io, Services& services) {
+  const bool proof_route = ctx.route()->proof == config::Proof::tx_hash;
+  if (proof_route && has_proof_header(io)) {
+    const x402::ResourceInfo resource = resource_of(ctx);
+    co_return co_await run_proof_flow(ctx, io, services, resource);
+  }
   Driver driver(ctx, io, services);
-  co_return co_await driver.run();
+  std::optional<core::Reply> reply = co_await driver.run();
+  // Pay-then-prove clients read what to pay from hint headers beside the x402 challenge.
+  if (auto* challenge = proof_route && reply ? std::get_if<core::ChallengeReply>(&*reply) : nullptr)
+    for (auto& h : proof_hints(ctx.config, *ctx.route())) challenge->headers.push_back(std::move(h));
+  co_return reply;
 }
 
 }  // namespace x402gw::payment

@@ -7,12 +7,17 @@
 #include "core/reply.hpp"
 #include "facilitator/facilitator.hpp"
 #include "net/client_io.hpp"
+#include "net/worker_context.hpp"
 #include "payment/payment_identifiers.hpp"
 #include "payment/challenge_limiter.hpp"
 #include "payment/reconciler.hpp"
 #include "payment/replay_store.hpp"
 #include "routing/request_context.hpp"
 #include "upstream/delivery.hpp"
+
+namespace x402gw::metrics {
+class GatewayMetrics;
+}
 
 namespace x402gw::payment {
 
@@ -24,6 +29,8 @@ struct Services {
   upstream::Delivery& delivery;               // where the answer comes from
   Reconciler* reconciler = nullptr;           // null: unknown outcomes are kept in the store only
   PaymentIdentifiers* identifiers = nullptr;  // null: the payment-identifier extension is not served
+  net::WorkerContext* worker = nullptr;       // pools for the chains' JSON-RPC (pay-then-prove); null: none
+  metrics::GatewayMetrics* metrics = nullptr; // null: not counted
 };
 
 /// Retry-After of a 402 payment_pending answer, in seconds: about the reconciler's first waits.

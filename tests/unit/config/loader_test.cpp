@@ -366,3 +366,81 @@ TEST(Loader, ProxyProtocolNeedsTrustedProxiesAndAnAddress) {
                        with_route("  - match: \"/a\"\n")).find("admin listener"),
             std::string::npos);
 }
+
+// Pay-then-prove: chains: and a route's proof: tx_hash.
+namespace {
+std::string with_chains(const std::string& chains, const std::string& route_lines) {
+  return "upstreams: { api: \"http://127.0.0.1:3000\" }\n"
+         "facilitators: { f: { url: \"http://127.0.0.1:4020\" } }\n"
+         "payment: { pay_to: \"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\", network: base-sepolia }\n"
+         "chains:\n" + chains + "routes:\n" + route_lines;
+}
+}  // namespace
+
+TEST(Loader, ChainsAndProofRoute) {
+  auto r = load(with_chains("  base-sepolia: { rpc: \"http://127.0.0.1:8545\", confirmations: 3, max_age: 2h, timeout: 3s }\n",
+                            "  - { match: /a, price: \"$0.01\", proof: tx_hash }\n  - { match: /b, price: \"$0.01\" }\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  ASSERT_EQ(r.config->chains.size(), 1u);
+  const Chain& c = r.config->chains[0];
+  EXPECT_EQ(c.network, "eip155:84532");
+  EXPECT_EQ(c.rpc.host, "127.0.0.1");
+  EXPECT_EQ(c.confirmations, 3u);
+  EXPECT_EQ(c.max_age, std::chrono::hours(2));
+  EXPECT_EQ(c.timeout, std::chrono::seconds(3));
+  EXPECT_EQ(r.config->chain_for("eip155:84532"), &c);
+  EXPECT_EQ(r.config->chain_for("eip155:8453"), nullptr);
+  EXPECT_EQ(r.config->routes[0].proof, Proof::tx_hash);
+  EXPECT_EQ(r.config->routes[1].proof, Proof::none);
+}
+
+TEST(Loader, ChainDefaultsAndCaip2Key) {
+  auto r = load(with_chains("  \"eip155:84532\": { rpc: \"https://rpc.example\" }\n", "  - { match: /a, price: \"$0.01\", proof: tx_hash }\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_EQ(r.config->chains[0].confirmations, 1u);
+  EXPECT_EQ(r.config->chains[0].max_age, std::chrono::hours(1));
+}
+
+TEST(Loader, ProofRouteNeedsAChainForItsNetwork) {
+  std::string e = only_error(with_chains("  base: { rpc: \"http://127.0.0.1:8545\" }\n", "  - { match: /a, price: \"$0.01\", proof: tx_hash }\n"));
+  EXPECT_NE(e.find("gateway.yaml:7:"), std::string::npos) << e;
+  EXPECT_NE(e.find("routes[0].proof"), std::string::npos) << e;
+  EXPECT_NE(e.find("chains: { base-sepolia: { rpc: URL } }"), std::string::npos) << e;
+}
+
+TEST(Loader, ProofIsForEvmRoutesOnly) {
+  std::string e = only_error(with_chains("  base: { rpc: \"http://127.0.0.1:8545\" }\n",
+                                         "  - { match: /a, network: \"stacks:1\", price: \"0.5 STX\", pay_to: \"SP2F0VC55JT6ND29YHF9VZE1Q5DM137VXQY93GPW5\", proof: tx_hash }\n"));
+  EXPECT_NE(e.find("EVM networks only"), std::string::npos) << e;
+}
+
+TEST(Loader, BadProofValueAndProofOnAFreeRoute) {
+  std::string e = only_error(with_chains("  base-sepolia: { rpc: \"http://127.0.0.1:8545\" }\n", "  - { match: /a, price: \"$0.01\", proof: hash }\n"));
+  EXPECT_NE(e.find("proof is 'tx_hash'"), std::string::npos) << e;
+  e = only_error(with_chains("  base-sepolia: { rpc: \"http://127.0.0.1:8545\" }\n", "  - { match: /a, proof: tx_hash }\n"));
+  EXPECT_NE(e.find("no effect on a free route"), std::string::npos) << e;
+}
+
+TEST(Loader, ChainEntryErrors) {
+  std::string e = only_error(with_chains("  solana: { rpc: \"http://127.0.0.1:8545\" }\n", "  - { match: /a }\n"));
+  EXPECT_NE(e.find("gateway.yaml:5:3: chains.solana"), std::string::npos) << e;
+  EXPECT_NE(e.find("not an EVM network"), std::string::npos) << e;
+  e = only_error(with_chains("  base-sepolia: { rpc: \"ftp://x\" }\n", "  - { match: /a }\n"));
+  EXPECT_NE(e.find("chains.base-sepolia.rpc"), std::string::npos) << e;
+  e = only_error(with_chains("  base-sepolia: { confirmations: 2 }\n", "  - { match: /a }\n"));
+  EXPECT_NE(e.find("rpc"), std::string::npos) << e;
+  e = only_error(with_chains("  base-sepolia: { rpc: \"http://127.0.0.1:8545\", confirmations: 0 }\n", "  - { match: /a }\n"));
+  EXPECT_NE(e.find("confirmations"), std::string::npos) << e;
+  e = only_error(with_chains("  base-sepolia: { rpc: \"http://127.0.0.1:8545\" }\n  \"eip155:84532\": { rpc: \"http://127.0.0.1:8546\" }\n", "  - { match: /a }\n"));
+  EXPECT_NE(e.find("has a chain entry already"), std::string::npos) << e;
+  e = only_error(with_chains("  base-sepolia: { rpc: \"http://127.0.0.1:8545\", blocks: 2 }\n", "  - { match: /a }\n"));
+  EXPECT_NE(e.find("unknown key"), std::string::npos) << e;
+}
+
+TEST(Loader, ChainWithoutMaxAgeIsWarnedAbout) {
+  auto r = load(with_chains("  base-sepolia: { rpc: \"http://127.0.0.1:8545\", max_age: off }\n", "  - { match: /a, price: \"$0.01\", proof: tx_hash }\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  ASSERT_EQ(r.warnings.size(), 1u) << r.report();
+  EXPECT_NE(r.warnings[0].message.find("any age"), std::string::npos);
+  EXPECT_EQ(r.config->chains[0].max_age.count(), 0);
+}

@@ -1,0 +1,287 @@
+#include "payment/proof_flow.hpp"
+
+#include <chrono>
+
+#include "chain/proof_headers.hpp"
+#include "chain/transfer_check.hpp"
+#include "core/strings.hpp"
+#include "metrics/gateway_metrics.hpp"
+#include "payment/challenge_cache.hpp"
+#include "payment/evm_rpc.hpp"
+#include "x402/challenge.hpp"
+#include "x402/facilitator_messages.hpp"
+#include "x402/money.hpp"
+#include "x402/networks.hpp"
+
+// GCC 12: no class-type temporaries inside a co_await operand; named locals only.
+
+namespace x402gw::payment {
+namespace {
+
+using core::Error;
+using chain::ProofRefusal;
+
+constexpr const char* kJsonProof = "X-402-Payment-Proof";
+constexpr const char* kHashProof = "X-Payment-Proof";
+
+// A transaction hash never expires as a signed authorization does: an accepted (or finally refused)
+// hash is remembered for as long as a store keeps anything.
+constexpr std::chrono::seconds kKeepHash = std::chrono::hours(24 * 365 * 10);
+
+// The receipt kept with a hash that was refused for good, so a re-presentation names the reason.
+constexpr std::string_view kRefusedPrefix = "refused:";
+
+std::optional<std::string_view> header(net::ClientIo& io, const char* name) {
+  const auto& req = io.request();
+  auto it = req.find(name);
+  if (it == req.end()) return std::nullopt;
+  return std::string_view(it->value().data(), it->value().size());
+}
+
+bool is_evm(const x402::Requirement& r) {
+  const std::optional<x402::Network> network = x402::resolve_network(r.network);
+  return network && network->family == x402::Family::evm;
+}
+
+// The requirement a proof pays: the one of its network (v1 name or CAIP-2), or the route's first EVM
+// requirement with a chain when the proof does not name one.
+const x402::Requirement* requirement_for(const config::Config& config, const config::Route& route, std::string_view network) {
+  std::string caip2;
+  if (!network.empty()) {
+    const std::optional<x402::Network> named = x402::resolve_network(network);
+    if (!named) return nullptr;
+    caip2 = named->caip2;
+  }
+  for (const auto& r : route.requirements)
+    if (is_evm(r) && config.chain_for(r.network) && (caip2.empty() || r.network == caip2)) return &r;
+  return nullptr;
+}
+
+// A refusal that no later block can change: the transaction is mined and does not pay.
+bool final_refusal(ProofRefusal r) {
+  return r == ProofRefusal::reverted || r == ProofRefusal::too_small || r == ProofRefusal::wrong_token ||
+         r == ProofRefusal::wrong_recipient || r == ProofRefusal::too_old;
+}
+
+int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// How long the claim may stay in flight if this request never finishes it: the three chain calls
+// and a whole forward, with a margin.
+std::chrono::milliseconds proof_lease(const routing::RequestContext& ctx, const config::Chain& chain) {
+  const config::Upstream& up = *ctx.upstream();
+  return 3 * chain.timeout + up.connect_timeout + 4 * up.timeout + 2 * ctx.config.timeouts.body_io + std::chrono::minutes(1);
+}
+
+class ProofDriver {
+ public:
+  ProofDriver(routing::RequestContext& ctx, net::ClientIo& io, Services& services, const x402::ResourceInfo& resource)
+      : ctx_(ctx), io_(io), services_(services), route_(*ctx.route()), resource_(resource) {}
+  ProofDriver(const ProofDriver&) = delete;
+  ProofDriver& operator=(const ProofDriver&) = delete;
+  // An exception unwinding through the flow must not leave the hash claimed until its lease ends.
+  ~ProofDriver() {
+    if (claim_open_) services_.replay->abandon(identity_);
+  }
+
+  awaitable<std::optional<core::Reply>> run();
+
+ private:
+  /// Checks the proof on chain: nullopt when it pays, else the reply.
+  awaitable<std::optional<core::Reply>> check(const config::Chain& chain, const chain::TransferProof& proof);
+  /// Ends the claim; a settled one keeps `kept_` for re-presentations.
+  awaitable<void> finish(Finish how);
+  core::Reply refuse(std::string reason, std::string message);
+  core::Reply fail(Error error, std::string message);
+  void count(std::string_view result) {
+    if (services_.metrics) services_.metrics->payment_proof(result);
+  }
+
+  routing::RequestContext& ctx_;
+  net::ClientIo& io_;
+  Services& services_;
+  const config::Route& route_;
+  const x402::ResourceInfo& resource_;
+  const x402::Requirement* requirement_ = nullptr;
+  std::string identity_;
+  bool claim_open_ = false;
+  std::string payer_;
+  std::string kept_;  // what a settled claim keeps: "accepted", or "refused:<reason>\n<message>"
+};
+
+core::Reply ProofDriver::refuse(std::string reason, std::string message) {
+  count(reason);
+  ctx_.record.challenged = true;
+  ctx_.record.payment = core::PaymentOutcome::rejected;
+  const x402::Challenge built = x402::build_challenge(route_.requirements, resource_, reason, message, route_extensions(route_));
+  core::ChallengeReply reply{built.body, built.header_value, std::move(reason), proof_hints(ctx_.config, route_)};
+  return reply;
+}
+
+core::Reply ProofDriver::fail(Error error, std::string message) {
+  count(core::public_code(error));
+  return core::ErrorReply{error, std::move(message), {}};
+}
+
+awaitable<void> ProofDriver::finish(Finish how) {
+  if (!claim_open_) co_return;
+  claim_open_ = false;
+  Ending ending;
+  ending.how = how;
+  if (how == Finish::settled) {
+    ending.receipt = std::move(kept_);
+    ending.keep = kKeepHash;
+  }
+  co_await services_.replay->finish(identity_, std::move(ending));
+}
+
+// GCC 12 pairs asio's awaitable-frame operator new and delete wrongly in this coroutine once it is
+// inlined into run_proof_flow (a false -Wmismatched-new-delete, as at http/session.cpp's run_session).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+awaitable<std::optional<core::Reply>> ProofDriver::run() {
+  const std::optional<std::string_view> json_proof = header(io_, kJsonProof);
+  const std::optional<std::string_view> hash_proof = header(io_, kHashProof);
+  auto parsed = chain::parse_proof_headers(json_proof, hash_proof);
+  if (!parsed) co_return refuse("payment_required", "send a payment proof or an x402 payment");
+  if (auto* why = std::get_if<std::string>(&*parsed)) co_return refuse("invalid_proof", *why);
+  const chain::TransferProof proof = std::get<chain::TransferProof>(std::move(*parsed));
+
+  requirement_ = requirement_for(ctx_.config, route_, proof.network);
+  if (!requirement_) co_return refuse("proof_wrong_network", "this route takes no payment proofs for network '" + proof.network + "'");
+  const config::Chain& chain = *ctx_.config.chain_for(requirement_->network);
+  if (!services_.replay || !services_.worker) co_return fail(Error::internal, "pay-then-prove needs the replay store and a worker");
+
+  // The hash is claimed before the chain is asked: two presentations at once serve once.
+  identity_ = "proof:" + requirement_->network + ":" + core::to_lower(proof.tx_hash);
+  const std::chrono::milliseconds lease = proof_lease(ctx_, chain);
+  const ClaimResult claim = co_await services_.replay->claim(identity_, lease);
+  switch (claim.status) {
+    case Claim::applied: break;
+    case Claim::unavailable: co_return fail(Error::state_unavailable, "the payment state store is unavailable; try again shortly");
+    case Claim::in_flight: co_return refuse("proof_in_flight", "this transaction is being checked for another request");
+    case Claim::already_settled:
+    case Claim::outcome_unknown: {
+      const std::string_view kept = claim.receipt;
+      if (kept.substr(0, kRefusedPrefix.size()) == kRefusedPrefix) {
+        const std::string_view rest = kept.substr(kRefusedPrefix.size());
+        const size_t nl = rest.find('\n');
+        co_return refuse(std::string(rest.substr(0, nl)), nl == std::string_view::npos ? "this transaction does not pay for this route" : std::string(rest.substr(nl + 1)));
+      }
+      co_return refuse("proof_already_used", "this transaction has paid for a request already; send a new payment");
+    }
+  }
+  claim_open_ = true;
+  core::ExchangeRecord& r = ctx_.record;
+  r.network = requirement_->network;
+  r.asset = requirement_->asset_symbol.empty() ? requirement_->asset : requirement_->asset_symbol;
+  r.amount = requirement_->amount;
+
+  if (std::optional<core::Reply> refused = co_await check(chain, proof)) co_return refused;
+
+  // It pays: forward, with the payer and a receipt.
+  r.payer = payer_;
+  r.transaction = core::to_lower(proof.tx_hash);
+  r.verified = true;
+  upstream::ForwardOptions options;
+  if (!route_.payer_header.empty() && !payer_.empty()) options.request_headers.emplace_back(route_.payer_header, payer_);
+  x402::SettleResult settled;
+  settled.success = true;
+  settled.payer = payer_;
+  settled.transaction = r.transaction;
+  settled.network = requirement_->network;
+  settled.document = {{"success", true}, {"payer", payer_}, {"transaction", r.transaction}, {"network", requirement_->network}};
+  options.response_headers = {{"X-PAYMENT-RESPONSE", x402::encode_receipt(settled)}, {"Access-Control-Expose-Headers", core::kExposedPaymentHeaders}};
+  upstream::ForwardResult forwarded = co_await services_.delivery.stream(ctx_, io_, options);
+  if (forwarded.error && !io_.response_started()) {
+    // Nothing was served: the same proof may be presented again.
+    co_await finish(Finish::released);
+    r.payment = core::PaymentOutcome::not_settled;
+    co_return fail(*forwarded.error, std::move(forwarded.detail));
+  }
+  kept_ = "accepted";
+  co_await finish(Finish::settled);
+  r.payment = core::PaymentOutcome::settled;
+  count("accepted");
+  co_return std::nullopt;  // streamed (or, failed midway, the connection is closed)
+}
+#pragma GCC diagnostic pop
+
+awaitable<std::optional<core::Reply>> ProofDriver::check(const config::Chain& chain, const chain::TransferProof& proof) {
+  EvmRpc rpc(chain, *services_.worker);
+  const std::string hash = core::to_lower(proof.tx_hash);
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<Error> error;
+  std::string detail;
+  uint64_t head = 0, block_time = 0;
+  RpcResult<std::optional<chain::EvmReceipt>> receipt = co_await rpc.receipt(hash);
+  if (receipt.error) {
+    error = receipt.error, detail = std::move(receipt.detail);
+  } else if (receipt.value) {
+    RpcResult<uint64_t> h = co_await rpc.head();
+    if (h.error) {
+      error = h.error, detail = std::move(h.detail);
+    } else {
+      head = h.value;
+      const uint64_t block = receipt.value->block_number;
+      RpcResult<uint64_t> t = co_await rpc.block_time(block);
+      if (t.error) error = t.error, detail = std::move(t.detail);
+      else block_time = t.value;
+    }
+  }
+  if (error) {
+    // The chain could not be read: nothing is known of the proof, which may be presented again.
+    co_await finish(Finish::released);
+    co_return fail(*error, std::move(detail));
+  }
+  ctx_.record.facilitator_time += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+
+  const chain::ExpectedTransfer expected{requirement_->asset, requirement_->pay_to, requirement_->amount};
+  const chain::ProofPolicy policy{chain.confirmations, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(chain.max_age).count())};
+  const chain::ProofVerdict verdict = chain::check_transfer(receipt.value, expected, policy, head, block_time, static_cast<uint64_t>(unix_seconds()));
+  if (verdict.refusal == ProofRefusal::none) {
+    payer_ = verdict.payer;
+    co_return std::nullopt;
+  }
+  const std::string reason(chain::refusal_code(verdict.refusal));
+  if (final_refusal(verdict.refusal)) {
+    // Mined and not paying: no later block changes that, so it stays refused.
+    kept_ = std::string(kRefusedPrefix) + reason + "\n" + verdict.message;
+    co_await finish(Finish::settled);
+  } else {
+    co_await finish(Finish::released);  // not mined or not confirmed yet: present it again later
+  }
+  co_return refuse(reason, verdict.message);
+}
+
+std::string chain_id_of(std::string_view caip2) {
+  const size_t colon = caip2.find(':');
+  return colon == std::string_view::npos ? std::string(caip2) : std::string(caip2.substr(colon + 1));
+}
+
+}  // namespace
+
+bool has_proof_header(net::ClientIo& io) {
+  return header(io, kJsonProof).has_value() || header(io, kHashProof).has_value();
+}
+
+core::Headers proof_hints(const config::Config& config, const config::Route& route) {
+  const x402::Requirement* r = requirement_for(config, route, "");
+  if (!r) return {};
+  chain::PaymentHint hint;
+  hint.amount = x402::format_units(r->amount, r->decimals);
+  hint.receiver = r->pay_to;
+  hint.network = r->v1_network.empty() ? r->network : r->v1_network;
+  hint.token = r->asset;
+  hint.chain_id = chain_id_of(r->network);
+  return chain::hint_headers(hint);
+}
+
+awaitable<std::optional<core::Reply>> run_proof_flow(routing::RequestContext& ctx, net::ClientIo& io, Services& services,
+                                                     const x402::ResourceInfo& resource) {
+  ProofDriver driver(ctx, io, services, resource);
+  co_return co_await driver.run();
+}
+
+}  // namespace x402gw::payment

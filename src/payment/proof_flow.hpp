@@ -1,0 +1,28 @@
+#pragma once
+// Pay-then-prove (a route's `proof: tx_hash`): the client paid with a plain token transfer and
+// proves it with the transaction's hash (X-402-Payment-Proof or X-Payment-Proof). The gateway reads
+// the receipt from the network's JSON-RPC endpoint (chains:), decides with chain::check_transfer,
+// and holds the hash in the ReplayStore for good: a transaction pays for one request only.
+#include <optional>
+
+#include "core/reply.hpp"
+#include "net/client_io.hpp"
+#include "payment/flow.hpp"
+#include "routing/request_context.hpp"
+#include "x402/requirements.hpp"
+
+namespace x402gw::payment {
+
+/// Whether the request carries a payment proof header.
+bool has_proof_header(net::ClientIo& io);
+
+/// The hint headers a 402 of a `proof: tx_hash` route carries (X-402-Amount, ..., X-Payment), for
+/// its first EVM requirement with a chain entry; empty if there is none.
+core::Headers proof_hints(const config::Config& config, const config::Route& route);
+
+/// Serves a request of a `proof: tx_hash` route that carries a proof: the reply to write, or
+/// nullopt when the upstream's answer was streamed.
+awaitable<std::optional<core::Reply>> run_proof_flow(routing::RequestContext& ctx, net::ClientIo& io, Services& services,
+                                                     const x402::ResourceInfo& resource);
+
+}  // namespace x402gw::payment
