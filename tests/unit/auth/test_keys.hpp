@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "auth/base64url.hpp"
 #include "x402/base64.hpp"
@@ -19,8 +20,14 @@ namespace x402gw::auth::test {
 
 using Pkey = std::shared_ptr<EVP_PKEY>;
 
+// EVP_PKEY_Q_keygen is variadic: "EC" takes a curve name, "RSA" a size_t bit count, the Edwards
+// types nothing. Passing the wrong argument is undefined (an RSA key of garbage size ran for
+// minutes under ASan), so each kind has its own call.
 inline Pkey generate(const char* type, const char* curve = nullptr) {
-  EVP_PKEY* k = curve ? EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve) : EVP_PKEY_Q_keygen(nullptr, nullptr, type);
+  EVP_PKEY* k = nullptr;
+  if (curve) k = EVP_PKEY_Q_keygen(nullptr, nullptr, type, curve);
+  else if (std::string_view(type) == "RSA") k = EVP_PKEY_Q_keygen(nullptr, nullptr, type, static_cast<size_t>(2048));
+  else k = EVP_PKEY_Q_keygen(nullptr, nullptr, type);
   return Pkey(k, EVP_PKEY_free);
 }
 
