@@ -4,6 +4,8 @@
 
 #include <chrono>
 
+#include "x402/digest.hpp"
+
 #ifndef X402GW_VERSION
 #define X402GW_VERSION "0.0.0"
 #endif
@@ -19,17 +21,6 @@ std::optional<std::string> random_bytes(size_t n) {
   std::string bytes(n, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(bytes.data()), static_cast<int>(n)) != 1) return std::nullopt;
   return bytes;
-}
-
-std::string hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
 }
 
 class CdpAuthenticator final : public Authenticator {
@@ -105,7 +96,7 @@ std::string correlation_context() {
 std::optional<std::string> random_hex(size_t n) {
   auto bytes = random_bytes(n);
   if (!bytes) return std::nullopt;
-  return hex(*bytes);
+  return x402::to_hex(*bytes);
 }
 
 std::optional<std::string> random_uuid() {
@@ -113,7 +104,7 @@ std::optional<std::string> random_uuid() {
   if (!bytes) return std::nullopt;
   (*bytes)[6] = static_cast<char>((static_cast<unsigned char>((*bytes)[6]) & 0x0f) | 0x40);  // version 4
   (*bytes)[8] = static_cast<char>((static_cast<unsigned char>((*bytes)[8]) & 0x3f) | 0x80);  // RFC 4122 variant
-  std::string h = hex(*bytes);
+  std::string h = x402::to_hex(*bytes);
   return h.substr(0, 8) + "-" + h.substr(8, 4) + "-" + h.substr(12, 4) + "-" + h.substr(16, 4) + "-" + h.substr(20);
 }
 

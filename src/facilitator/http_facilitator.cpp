@@ -4,7 +4,7 @@
 
 #include "core/log.hpp"
 #include "metrics/gateway_metrics.hpp"
-#include "net/pooled_exchange.hpp"
+#include "net/whole_exchange.hpp"
 
 namespace x402gw::facilitator {
 namespace {
@@ -70,24 +70,8 @@ awaitable<RawAnswer> HttpFacilitator::call(bhttp::verb method, const std::string
   const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   const bool deadline_binds = remaining <= f.connect_timeout;
   const net::Origin origin{&f.url, &f.tls, std::min(remaining, f.connect_timeout), &f.pool_key, f.idle_timeout, true};
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
-  auto attempt = [&](net::Connection& conn) -> awaitable<net::Attempt> {
-    net::Attempt a;
-    parser.emplace();  // a fresh parser for each attempt
-    parser->body_limit(kMaxAnswerBytes);
-    conn.tcp().expires_at(deadline);
-    auto [wec, wn] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_write(s, req, use_nothrow); });
-    if (wec) {
-      a.failure = {net::Phase::write, wec};
-      co_return a;
-    }
-    a.request_written = true;
-    conn.tcp().expires_at(deadline);
-    auto [rec, rn] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_read(s, conn.buffer, *parser, use_nothrow); });
-    a.answer_started = rn > 0;
-    if (rec) a.failure = {net::Phase::read, rec};
-    co_return a;
-  };
+  net::AnswerParser parser;
+  auto attempt = [&](net::Connection& conn) { return net::write_then_read(conn, req, parser, kMaxAnswerBytes, deadline); };
   const auto resend = is_settle ? net::Resend::if_unsent : net::Resend::if_unanswered;
   net::PooledResult pooled = co_await net::pooled_exchange(worker_.facilitators, worker_.tls, origin, resend, true, attempt);
 

@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "chain/json_rpc.hpp"
-#include "net/pooled_exchange.hpp"
+#include "net/whole_exchange.hpp"
 
 namespace x402gw::payment {
 namespace {
@@ -40,24 +40,8 @@ awaitable<RpcResult<nlohmann::json>> EvmRpc::call(const char* method, const nloh
   // The connect may use what is left of the call's deadline, and no more.
   const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   const net::Origin origin{&c.rpc, &c.tls, std::min(remaining, c.connect_timeout), &c.pool_key, c.idle_timeout, true};
-  std::optional<bhttp::response_parser<bhttp::string_body>> parser;
-  auto attempt = [&](net::Connection& conn) -> awaitable<net::Attempt> {
-    net::Attempt a;
-    parser.emplace();
-    parser->body_limit(kMaxRpcAnswerBytes);
-    conn.tcp().expires_at(deadline);
-    auto [wec, wn] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_write(s, req, use_nothrow); });
-    if (wec) {
-      a.failure = {net::Phase::write, wec};
-      co_return a;
-    }
-    a.request_written = true;
-    conn.tcp().expires_at(deadline);
-    auto [rec, rn] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_read(s, conn.buffer, *parser, use_nothrow); });
-    a.answer_started = rn > 0;
-    if (rec) a.failure = {net::Phase::read, rec};
-    co_return a;
-  };
+  net::AnswerParser parser;
+  auto attempt = [&](net::Connection& conn) { return net::write_then_read(conn, req, parser, kMaxRpcAnswerBytes, deadline); };
   // Reads only: a call met by a stale pooled connection may be sent again.
   net::PooledResult pooled =
       co_await net::pooled_exchange(worker_.chains, worker_.tls, origin, net::Resend::if_unanswered, true, attempt);
