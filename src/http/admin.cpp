@@ -1,5 +1,7 @@
 #include "http/admin.hpp"
 
+#include <array>
+
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.hpp"
@@ -86,10 +88,13 @@ awaitable<void> run_admin_session(tcp::socket socket, ServerState& state) {
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
       if (ec) break;
       const auto& req = parser.get();
-      auto res = render(answer(req, state), req.version(), req.keep_alive(), req.method() == bhttp::verb::head);
+      const core::Reply reply = answer(req, state);
+      const bool keep_alive = req.keep_alive();
+      const WireReply wire = render(reply, req.version() >= 11 ? 11 : 10, keep_alive, req.method() == bhttp::verb::head);
+      const std::array<asio::const_buffer, 2> pieces{asio::buffer(wire.head), asio::buffer(wire.body())};
       stream.expires_after(kAdminWriteTimeout);
-      auto [wec, wn] = co_await bhttp::async_write(stream, res, use_nothrow);
-      if (wec || !res.keep_alive()) break;
+      auto [wec, wn] = co_await asio::async_write(stream, pieces, use_nothrow);
+      if (wec || !keep_alive) break;
     }
   } catch (const std::exception&) {
     // A failing admin request closes its connection; the data path is not affected.

@@ -1,19 +1,47 @@
 #include "http/replies.hpp"
 
+#include <vector>
+
 #include "core/json_text.hpp"
+#include "core/strings.hpp"
 
 namespace x402gw::http {
 namespace {
 
 using core::Error;
 
-// Response headers every local reply carries.
-void common_headers(bhttp::response<bhttp::string_body>& res, std::string_view content_type) {
-  res.set(bhttp::field::server, "x402-gateway");
-  res.set(bhttp::field::content_type, content_type);
-  res.set(bhttp::field::cache_control, "no-store");
-}
+// The fields of one reply in order, with Beast's `set` semantics (a name set again replaces the
+// earlier field and moves to the end). Names and values point into the reply or are literals.
+class FieldList {
+ public:
+  void set(std::string_view name, std::string_view value) {
+    std::erase_if(fields_, [&](const auto& f) { return core::iequals(f.first, name); });
+    fields_.emplace_back(name, value);
+  }
+  size_t bytes() const {
+    size_t n = 0;
+    for (const auto& [name, value] : fields_) n += name.size() + value.size() + 4;
+    return n;
+  }
+  void append_to(std::string& out) const {
+    for (const auto& [name, value] : fields_) {
+      out += name;
+      out += ": ";
+      out += value;
+      out += "\r\n";
+    }
+  }
 
+ private:
+  std::vector<std::pair<std::string_view, std::string_view>> fields_;
+};
+
+// Response headers every local reply carries.
+void common_headers(FieldList& fields, std::string_view content_type) {
+  fields.set("Server", "x402-gateway");
+  fields.set("Content-Type", content_type);
+  fields.set("Cache-Control", "no-store");
+}
 
 template <class... F>
 struct Overloaded : F... {
@@ -77,40 +105,51 @@ std::string error_body(Error e, std::string_view message) {
   return core::json_text({{"error", core::public_code(e)}, {"message", message}});
 }
 
-bhttp::response<bhttp::string_body> render(const core::Reply& reply, unsigned version, bool keep_alive, bool head) {
-  bhttp::response<bhttp::string_body> res;
-  res.version(version);
+WireReply render(const core::Reply& reply, unsigned version, bool keep_alive, bool head) {
+  WireReply wire;
+  FieldList fields;
   std::visit(Overloaded{
                  [&](const core::ErrorReply& r) {
-                   res.result(status_of(r.error));
-                   common_headers(res, "application/json");
-                   res.body() = error_body(r.error, r.message);
-                   for (const auto& [name, value] : r.headers) res.set(name, value);
+                   wire.status = status_of(r.error);
+                   common_headers(fields, "application/json");
+                   wire.owned_body = error_body(r.error, r.message);
+                   wire.owns_body = true;
+                   for (const auto& [name, value] : r.headers) fields.set(name, value);
                  },
                  [&](const core::ChallengeReply& r) {
-                   res.result(402);
-                   common_headers(res, "application/json");
-                   res.set("PAYMENT-REQUIRED", r.header_value);
-                   res.set(bhttp::field::access_control_expose_headers, core::kExposedPaymentHeaders);
-                   res.body() = r.body;
-                   for (const auto& [name, value] : r.headers) res.set(name, value);
+                   wire.status = 402;
+                   common_headers(fields, "application/json");
+                   fields.set("PAYMENT-REQUIRED", r.header_value);
+                   fields.set("Access-Control-Expose-Headers", core::kExposedPaymentHeaders);
+                   wire.borrowed_body = r.body;
+                   for (const auto& [name, value] : r.headers) fields.set(name, value);
                  },
                  [&](const core::DocumentReply& r) {
-                   res.result(r.status);
-                   common_headers(res, r.content_type);
-                   res.body() = r.body;
-                   for (const auto& [name, value] : r.headers) res.set(name, value);
+                   wire.status = r.status;
+                   common_headers(fields, r.content_type);
+                   wire.borrowed_body = r.body;
+                   for (const auto& [name, value] : r.headers) fields.set(name, value);
                  },
              },
              reply);
-  res.keep_alive(keep_alive);
-  if (head) {
-    res.content_length(res.body().size());
-    res.body().clear();
-  } else {
-    res.prepare_payload();
-  }
-  return res;
+  // Keep-alive is HTTP/1.1's default and closing HTTP/1.0's: only the other case is said.
+  if (version >= 11 && !keep_alive) fields.set("Connection", "close");
+  if (version < 11 && keep_alive) fields.set("Connection", "keep-alive");
+  const std::string length = std::to_string(wire.body().size());
+  fields.set("Content-Length", length);
+
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(wire.status));
+  std::string& out = wire.head;
+  out.reserve(17 + reason.size() + fields.bytes());
+  out += version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
+  out += std::to_string(wire.status);
+  out += ' ';
+  out += reason;
+  out += "\r\n";
+  fields.append_to(out);
+  out += "\r\n";
+  wire.head_only = head;
+  return wire;
 }
 
 std::string recorded_error(const core::Reply& reply) {
@@ -121,8 +160,9 @@ std::string recorded_error(const core::Reply& reply) {
 
 awaitable<void> send_reply(net::ClientIo& io, const core::Reply& reply, bool head) {
   if (io.body_pending()) io.must_close();
-  auto res = render(reply, io.version, io.keep_alive(), head);
-  co_await io.write(res);
+  const WireReply wire = render(reply, io.version, io.keep_alive(), head);
+  const net::Pieces pieces{asio::buffer(wire.head), asio::buffer(wire.body())};
+  co_await io.write_raw(wire.status, pieces, 2);
 }
 
 }  // namespace x402gw::http

@@ -21,4 +21,12 @@ awaitable<error_code> ClientIo::send_continue() {
   co_return ec;
 }
 
+awaitable<error_code> ClientIo::write_raw(unsigned response_status, Pieces pieces, size_t count) {
+  status = response_status;
+  auto [ec, n] = co_await write_all(stream_, stream_.plain_socket(), pieces, count, [this] { arm_write(); });
+  bytes_sent += n;
+  if (ec) must_close();
+  co_return ec;
+}
+
 }  // namespace x402gw::net

@@ -10,6 +10,7 @@
 #include "net/asio.hpp"
 #include "net/client_stream.hpp"
 #include "net/read_watchdog.hpp"
+#include "net/write_now.hpp"
 
 namespace x402gw::net {
 
@@ -78,6 +79,10 @@ class ClientIo {
     if (ec) must_close();
     co_return ec;
   }
+
+  /// The writer of responses already in bytes (a head written by hand, its body): one gathered
+  /// write, straight to the socket when it takes it all; counts and marks like write().
+  awaitable<error_code> write_raw(unsigned response_status, Pieces pieces, size_t count);
 
   /// What was written so far: the response status and bytes (bodies relayed elsewhere add theirs).
   unsigned status = 0;

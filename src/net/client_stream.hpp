@@ -28,6 +28,8 @@ class ClientStream {
   /// The TCP stream underneath: deadlines, cancellation, the socket.
   beast::tcp_stream& tcp() { return tcp_; }
   bool is_tls() const { return tls_ != nullptr; }
+  /// The socket when the connection is plain TCP (net/write_now writes to it directly), else null.
+  tcp::socket* plain_socket() { return tls_ ? nullptr : &tcp_.socket(); }
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {

@@ -3,7 +3,9 @@
 #include <memory>
 
 #include "core/strings.hpp"
+#include "net/head_writer.hpp"
 #include "net/pooled_exchange.hpp"
+#include "net/write_now.hpp"
 #include "net/request_body.hpp"
 #include "upstream/headers.hpp"
 #include "upstream/relay.hpp"
@@ -109,30 +111,15 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
   auto attempt = [&](net::Connection& conn) -> awaitable<net::Attempt> {
     net::Attempt a;
     auto& req = io.request();
-    if (options.body) {
-      req.body().data = const_cast<char*>(options.body->data());
-      req.body().size = options.body->size();
-      req.body().more = false;
-    }
-    bhttp::serializer<true, bhttp::buffer_body> serializer{req};
-    arm_upstream(conn);
-    auto [hec, hn] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_write_header(s, serializer, use_nothrow); });
-    if (hec) {
-      a.failure = {net::Phase::write, hec};
-      co_return a;
-    }
-    if (options.body) {
-      auto [bec, bn] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_write(s, serializer, use_nothrow); });
-      if (bec && bec != bhttp::error::need_buffer) {
-        a.failure = {net::Phase::write, bec};
-        a.request_written = true;  // partly: no second try with this body on another connection
-        co_return a;
-      }
-    } else {
+    // The head by hand, sent with the body (or its first piece) in one gathered write.
+    std::string head;
+    net::append_request_head(head, req);
+    if (streams_body) {
       uint64_t sent = 0;
+      const Framing framing{head, req.chunked()};
       auto err = co_await net::with_stream(conn, [&](auto& s) {
-        return relay_body(io.stream(), io.buffer(), io.parser(), s, serializer, io.chunk, io.chunk_size, sent,
-                          [&] { io.arm_read(); }, [&] { arm_upstream(conn); }, preloaded);
+        return relay_body(io.stream(), io.buffer(), io.parser(), s, net::plain_socket(s), framing, io.chunk, io.chunk_size,
+                          sent, [&] { io.arm_read(); }, [&] { arm_upstream(conn); }, preloaded);
       });
       io.end_read();
       if (err) {
@@ -141,6 +128,17 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
         if (err.side == RelayError::read) client_failure = net::body_failure(io, err.ec);
         a.failure = {net::Phase::write, err.ec};
         a.request_written = true;  // the client's body is consumed: it cannot be sent again
+        co_return a;
+      }
+    } else {
+      net::Pieces pieces{asio::buffer(head)};
+      size_t count = 1;
+      if (options.body && !options.body->empty()) pieces[count++] = asio::buffer(*options.body);
+      auto [wec, wn] = co_await net::with_stream(
+          conn, [&](auto& s) { return net::write_all(s, net::plain_socket(s), pieces, count, [&] { arm_upstream(conn); }); });
+      if (wec) {
+        a.failure = {net::Phase::write, wec};
+        a.request_written = wn > head.size();  // part of the body went: no second try with this body
         co_return a;
       }
     }
@@ -224,11 +222,10 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
     }
     res.keep_alive(io.keep_alive());
     io.status = status;
-    bhttp::serializer<false, bhttp::buffer_body> serializer{res};
-    io.arm_write();
-    auto [ec, n] = co_await bhttp::async_write_header(io.stream(), serializer, use_nothrow);
-    io.bytes_sent += n;
-    if (ec) io.must_close();
+    std::string head;
+    net::append_response_head(head, res);
+    const net::Pieces pieces{asio::buffer(head)};
+    co_await io.write_raw(status, pieces, 1);
     return_to_pool(worker_, up, reply, reply.parser->is_done());
     co_return ForwardResult{};
   }
@@ -244,10 +241,12 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
   res.keep_alive(io.keep_alive());
   io.status = status;
 
-  bhttp::serializer<false, bhttp::buffer_body> serializer{res};
+  std::string head;
+  net::append_response_head(head, res);
+  const Framing framing{head, res.chunked()};
   auto err = co_await net::with_stream(conn, [&](auto& s) {
-    return relay_body(s, conn.buffer, *reply.parser, io.stream(), serializer, io.chunk, io.chunk_size, io.bytes_sent,
-                      [&] { conn.tcp().expires_after(up.timeout); }, [&] { io.arm_write(); });
+    return relay_body(s, conn.buffer, *reply.parser, io.stream(), io.stream().plain_socket(), framing, io.chunk, io.chunk_size,
+                      io.bytes_sent, [&] { conn.tcp().expires_after(up.timeout); }, [&] { io.arm_write(); });
   });
   if (err) {
     io.must_close();

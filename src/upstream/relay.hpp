@@ -1,9 +1,14 @@
 #pragma once
-// Moving a message body from a parser on one stream to a serializer on another, chunk by chunk,
-// with a deadline on every read and write. Included by .cpp files only.
+// Moving a message body from a parser on one stream to another stream, chunk by chunk, with a
+// deadline on every read and write. The head, written by hand (net/head_writer), goes out with
+// the first piece of the body; a chunked body is framed here, each piece in one gathered write
+// with its size line. Included by .cpp files only.
 #include <boost/beast/http.hpp>
+#include <string_view>
 
 #include "net/asio.hpp"
+#include "net/head_writer.hpp"
+#include "net/write_now.hpp"
 
 namespace x402gw::upstream {
 
@@ -14,21 +19,27 @@ struct RelayError {
   explicit operator bool() const { return side != none; }
 };
 
-/// Relays the body of the message `parser` is reading from `in` to `out` through `serializer`
-/// (whose header may or may not have been written). `arm_in`/`arm_out` set the deadlines.
-/// `preloaded` bytes already read into `chunk` go out first.
+/// How the relayed message goes out.
+struct Framing {
+  std::string_view head;   // the message head, not yet written
+  bool chunked = false;    // frame the body as chunks (and end it with the last chunk)
+};
+
+/// Relays the body of the message `parser` is reading from `in` to `out` (whose plain socket, if
+/// any, is `out_socket`), preceded by `framing.head`. `arm_in`/`arm_out` set the deadlines.
+/// `preloaded` bytes already read into `chunk` go out first. `bytes_written` counts what `out`
+/// took, head included.
 template <bool isRequest, class In, class Out, class ArmIn, class ArmOut>
-awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer,
-                                 bhttp::parser<isRequest, bhttp::buffer_body>& parser, Out& out,
-                                 bhttp::serializer<isRequest, bhttp::buffer_body>& serializer, char* chunk,
-                                 size_t chunk_size, uint64_t& bytes_written, ArmIn arm_in, ArmOut arm_out,
-                                 size_t preloaded = 0) {
+awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer, bhttp::parser<isRequest, bhttp::buffer_body>& parser,
+                                 Out& out, tcp::socket* out_socket, Framing framing, char* chunk, size_t chunk_size,
+                                 uint64_t& bytes_written, ArmIn arm_in, ArmOut arm_out, size_t preloaded = 0) {
   auto& body = parser.get().body();
-  while (!serializer.is_done()) {
+  bool head_sent = false;
+  char size_line[net::kChunkLineMax];
+  for (;;) {
+    size_t n = 0;
     if (preloaded > 0) {
-      body.data = chunk;
-      body.size = preloaded;
-      body.more = !parser.is_done();
+      n = preloaded;
       preloaded = 0;
     } else if (!parser.is_done()) {
       body.data = chunk;
@@ -49,27 +60,32 @@ awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer,
         // room for a whole chunk, or a large body crawls through in 512-byte reads.
         if (in_buffer.capacity() - in_buffer.size() < chunk_size) in_buffer.reserve(in_buffer.size() + chunk_size);
         arm_in();
-        auto [ec, n] = co_await bhttp::async_read_some(in, in_buffer, parser, use_nothrow);
+        auto [ec, got] = co_await bhttp::async_read_some(in, in_buffer, parser, use_nothrow);
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) co_return RelayError{RelayError::read, ec};
       }
-      body.size = chunk_size - body.size;
-      body.more = !parser.is_done();
-      if (body.size == 0 && body.more) continue;
-      // An empty (non-null) buffer would be framed as a zero-length chunk, i.e. a second terminator.
-      body.data = body.size ? chunk : nullptr;
-    } else {
-      body.data = nullptr;
-      body.size = 0;
-      body.more = false;
+      n = chunk_size - body.size;
     }
-    arm_out();
-    auto [wec, wn] = co_await bhttp::async_write(out, serializer, use_nothrow);
-    bytes_written += wn;
-    if (wec == bhttp::error::need_buffer) wec = {};
-    if (wec) co_return RelayError{RelayError::write, wec};
+    const bool last = parser.is_done();
+    if (n == 0 && !last) continue;  // nothing to send yet (a chunk header, say)
+
+    net::Pieces pieces;
+    size_t count = 0;
+    if (!head_sent) pieces[count++] = asio::buffer(framing.head);
+    if (n > 0) {
+      if (framing.chunked) pieces[count++] = asio::buffer(size_line, net::chunk_size_line(size_line, n));
+      pieces[count++] = asio::buffer(chunk, n);
+      if (framing.chunked) pieces[count++] = asio::buffer("\r\n", 2);
+    }
+    if (last && framing.chunked) pieces[count++] = asio::buffer(net::kLastChunk);
+    if (count > 0) {
+      auto [ec, written] = co_await net::write_all(out, out_socket, pieces, count, arm_out);
+      bytes_written += written;
+      if (ec) co_return RelayError{RelayError::write, ec};
+    }
+    head_sent = true;
+    if (last) co_return RelayError{};
   }
-  co_return RelayError{};
 }
 
 }  // namespace x402gw::upstream

@@ -6,12 +6,30 @@
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <sstream>
+#include <vector>
 
 using namespace x402gw;
 using core::Error;
 
 namespace {
 const Error kLast = Error::internal;
+
+// The bytes a reply goes out as, read back by Beast's parser: what a client sees.
+boost::beast::http::response<boost::beast::http::string_body> parsed(const core::Reply& reply, unsigned version,
+                                                                       bool keep_alive, bool head) {
+  const http::WireReply wire = http::render(reply, version, keep_alive, head);
+  boost::beast::http::response_parser<boost::beast::http::string_body> parser;
+  parser.eager(true);
+  if (head) parser.skip(true);
+  const std::string bytes = wire.head + std::string(wire.body());
+  boost::system::error_code ec;
+  const size_t used = parser.put(boost::asio::buffer(bytes), ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(parser.is_done());
+  EXPECT_EQ(used, bytes.size()) << "no byte after the message";
+  return parser.release();
+}
 }
 
 TEST(Replies, StatusTable) {
@@ -66,7 +84,7 @@ TEST(Replies, ErrorBodyIsJsonEvenForInvalidUtf8) {
 }
 
 TEST(Replies, RendersAnErrorWithItsHeaders) {
-  auto res = http::render(core::ErrorReply{Error::rate_limited, "slow down", {{"Retry-After", "1"}}}, 11, true, false);
+  auto res = parsed(core::ErrorReply{Error::rate_limited, "slow down", {{"Retry-After", "1"}}}, 11, true, false);
   EXPECT_EQ(res.result_int(), 429u);
   EXPECT_EQ(res["Retry-After"], "1");
   EXPECT_EQ(res[boost::beast::http::field::content_type], "application/json");
@@ -76,7 +94,7 @@ TEST(Replies, RendersAnErrorWithItsHeaders) {
 }
 
 TEST(Replies, RendersAChallenge) {
-  auto res = http::render(core::ChallengeReply{"{\"x402Version\":1}", "e30=", "payment_required", {}}, 11, false, false);
+  auto res = parsed(core::ChallengeReply{"{\"x402Version\":1}", "e30=", "payment_required", {}}, 11, false, false);
   EXPECT_EQ(res.result_int(), 402u);
   EXPECT_EQ(res["PAYMENT-REQUIRED"], "e30=");
   EXPECT_NE(res[boost::beast::http::field::access_control_expose_headers].find("PAYMENT-REQUIRED"), std::string::npos);
@@ -85,7 +103,7 @@ TEST(Replies, RendersAChallenge) {
 }
 
 TEST(Replies, HeadKeepsTheLengthAndDropsTheBody) {
-  auto res = http::render(core::DocumentReply{200, "hello", "text/plain", {}}, 11, true, true);
+  auto res = parsed(core::DocumentReply{200, "hello", "text/plain", {}}, 11, true, true);
   EXPECT_EQ(res[boost::beast::http::field::content_length], "5");
   EXPECT_TRUE(res.body().empty());
 }
@@ -95,4 +113,26 @@ TEST(Replies, RecordedErrorCodes) {
   EXPECT_EQ(http::recorded_error(core::ChallengeReply{"", "", "payment_required", {}}), "");
   EXPECT_EQ(http::recorded_error(core::ChallengeReply{"", "", "insufficient_funds", {}}), "insufficient_funds");
   EXPECT_EQ(http::recorded_error(core::DocumentReply{}), "");
+}
+
+// The hand-written head is what Beast's own serializer writes for the same response.
+TEST(Replies, HeadIsByteForByteWhatBeastWouldWrite) {
+  namespace bhttp = boost::beast::http;
+  const std::vector<core::Reply> replies = {
+      core::ErrorReply{Error::rate_limited, "slow down", {{"Retry-After", "1"}}},
+      core::ErrorReply{Error::client_gone, "gone", {{"cache-control", "private"}}},
+      core::ChallengeReply{"{\"x402Version\":1}", "e30=", "payment_required", {{"X-Extra", "a"}}},
+      core::DocumentReply{308, "", "text/plain", {{"Location", "https://a.example/"}}},
+  };
+  for (const auto& reply : replies)
+    for (unsigned version : {10u, 11u})
+      for (bool keep_alive : {false, true})
+        for (bool head : {false, true}) {
+          const http::WireReply wire = http::render(reply, version, keep_alive, head);
+          const auto res = parsed(reply, version, keep_alive, head);
+          std::ostringstream beast;
+          beast << res;
+          EXPECT_EQ(wire.head + std::string(wire.body()), beast.str()) << version << keep_alive << head;
+          EXPECT_EQ(res.keep_alive(), keep_alive);
+        }
 }
