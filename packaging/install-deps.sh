@@ -12,6 +12,7 @@ packages=(
   prometheus
   clang libclang-rt-14-dev
   libhiredis-dev redis-server
+  libjemalloc-dev
   ca-certificates curl openssl
   lintian
   pebble iproute2
