@@ -10,7 +10,7 @@ namespace x402gw::net {
 /// A per-thread pool of fixed-size byte buffers.
 class BufferPool {
  public:
-  static constexpr size_t kBufferSize = 16 * 1024;
+  static constexpr size_t kBufferSize = 64 * 1024;
 
   /// A buffer on loan; goes back to its pool when destroyed.
   class Lease {
@@ -30,7 +30,7 @@ class BufferPool {
   };
 
   /// `keep`: how many returned buffers stay allocated for the next requests.
-  explicit BufferPool(size_t keep = 256) : keep_(keep) {}
+  explicit BufferPool(size_t keep = 64) : keep_(keep) {}
 
   Lease lease() {
     if (free_.empty()) return Lease(*this, std::make_unique_for_overwrite<char[]>(kBufferSize));

@@ -243,11 +243,25 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
 
   std::string head;
   net::append_response_head(head, res);
-  const Framing framing{head, res.chunked()};
-  auto err = co_await net::with_stream(conn, [&](auto& s) {
-    return relay_body(s, conn.buffer, *reply.parser, io.stream(), io.stream().plain_socket(), framing, io.chunk, io.chunk_size,
-                      io.bytes_sent, [&] { conn.tcp().expires_after(up.timeout); }, [&] { io.arm_write(); });
-  });
+  auto arm_in = [&] { conn.tcp().expires_after(up.timeout); };
+  auto arm_out = [&] { io.arm_write(); };
+  RelayError err;
+  bool complete = false;
+  if (const auto length = reply.parser->content_length(); length && !res.chunked()) {
+    // A body of known length passes through as bytes: no parser, no copy between buffers.
+    err = co_await net::with_stream(conn, [&](auto& s) {
+      return relay_exact(s, conn.buffer, *length, io.stream(), io.stream().plain_socket(), head, io.chunk, io.chunk_size,
+                         io.bytes_sent, arm_in, arm_out);
+    });
+    complete = !err;
+  } else {
+    const Framing framing{head, res.chunked()};
+    err = co_await net::with_stream(conn, [&](auto& s) {
+      return relay_body(s, conn.buffer, *reply.parser, io.stream(), io.stream().plain_socket(), framing, io.chunk,
+                        io.chunk_size, io.bytes_sent, arm_in, arm_out);
+    });
+    complete = !err && reply.parser->is_done();
+  }
   if (err) {
     io.must_close();
     if (err.side == RelayError::read)
@@ -255,7 +269,7 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
                      "upstream '" + up.name + "' broke off its response");
     co_return ForwardResult{};
   }
-  return_to_pool(worker_, up, reply, reply.parser->is_done());
+  return_to_pool(worker_, up, reply, complete);
   co_return ForwardResult{};
 }
 

@@ -4,6 +4,7 @@
 // the first piece of the body; a chunked body is framed here, each piece in one gathered write
 // with its size line. Included by .cpp files only.
 #include <boost/beast/http.hpp>
+#include <algorithm>
 #include <string_view>
 
 #include "net/asio.hpp"
@@ -86,6 +87,35 @@ awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer, bhttp::p
     head_sent = true;
     if (last) co_return RelayError{};
   }
+}
+
+/// Relays a body of known length (`remaining` bytes, whose first bytes may already sit in
+/// `in_buffer`) from `in` to `out`, preceded by `head`, with no parser in between: bytes are read
+/// straight into `chunk` and written straight from it, one read and one write per chunk.
+template <class In, class Out, class ArmIn, class ArmOut>
+awaitable<RelayError> relay_exact(In& in, beast::flat_buffer& in_buffer, uint64_t remaining, Out& out,
+                                  tcp::socket* out_socket, std::string_view head, char* chunk, size_t chunk_size,
+                                  uint64_t& bytes_written, ArmIn arm_in, ArmOut arm_out) {
+  // What came with the header goes out with the head.
+  const size_t buffered = static_cast<size_t>(std::min<uint64_t>(in_buffer.size(), remaining));
+  net::Pieces pieces{asio::buffer(head), asio::buffer(in_buffer.data().data(), buffered)};
+  auto [ec, written] = co_await net::write_all(out, out_socket, pieces, 2, arm_out);
+  bytes_written += written;
+  in_buffer.consume(buffered);
+  remaining -= buffered;
+  if (ec) co_return RelayError{RelayError::write, ec};
+  while (remaining > 0) {
+    arm_in();
+    const size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, chunk_size));
+    auto [rec, n] = co_await in.async_read_some(asio::buffer(chunk, want), use_nothrow);
+    if (rec) co_return RelayError{RelayError::read, rec};
+    remaining -= n;
+    const net::Pieces piece{asio::buffer(chunk, n)};
+    auto [wec, wn] = co_await net::write_all(out, out_socket, piece, 1, arm_out);
+    bytes_written += wn;
+    if (wec) co_return RelayError{RelayError::write, wec};
+  }
+  co_return RelayError{};
 }
 
 }  // namespace x402gw::upstream
