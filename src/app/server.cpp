@@ -358,8 +358,14 @@ int Server::run() {
 
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
   for (auto& w : workers_) guards.emplace_back(w->ioc.get_executor());
-  for (size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread = std::thread([w = workers_[i].get()] { w->ioc.run(); });
+  // A worker's last access log lines are written when its loop ends, stopped or not.
+  for (size_t i = 1; i < workers_.size(); ++i)
+    workers_[i]->thread = std::thread([this, w = workers_[i].get()] {
+      w->ioc.run();
+      access_log_->flush_thread();
+    });
   workers_.front()->ioc.run();
+  access_log_->flush_thread();
   for (size_t i = 1; i < workers_.size(); ++i) workers_[i]->thread.join();
   readiness_wake_.reset();
   acceptors_.clear();

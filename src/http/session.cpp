@@ -199,14 +199,16 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
 #pragma GCC diagnostic pop
 
 // Fills in the record from what the I/O saw, then logs and counts the exchange.
-void finish_record(Session& session, routing::RequestContext& ctx, const net::ClientIo& io) {
+void finish_record(Session& session, routing::RequestContext& ctx, net::ClientIo& io) {
   core::ExchangeRecord& r = ctx.record;
   r.status = io.status;
   r.bytes_sent = io.bytes_sent;
   r.path = ctx.target().path;
   if (ctx.route()) r.route = ctx.route()->name, r.priced = ctx.route()->priced;
   if (ctx.upstream()) r.upstream = ctx.upstream()->name;
-  if (session.state.access_log) session.state.access_log->write(r);
+  // The first line of a batch schedules the batch's write for after the work ready now.
+  if (metrics::AccessLog* log = session.state.access_log; log && log->write(r))
+    asio::post(io.stream().get_executor(), [log] { log->flush_thread(); });
   if (session.state.metrics) session.state.metrics->record_exchange(r);
 }
 

@@ -25,8 +25,17 @@ double ms(std::chrono::microseconds us) { return static_cast<double>(us.count())
 
 }  // namespace
 
-void AccessLog::write(const core::ExchangeRecord& r) {
-  if (!out_) return;
+namespace {
+
+// This thread's lines not written yet.
+struct Batch {
+  std::string text;
+};
+thread_local Batch batch;
+
+}  // namespace
+
+std::string AccessLog::line(const core::ExchangeRecord& r) {
   auto total = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - r.started);
   nlohmann::json line = {
       {"time", utc_now()},
@@ -47,11 +56,30 @@ void AccessLog::write(const core::ExchangeRecord& r) {
   if (!r.asset.empty()) line["asset"] = r.asset;
   if (!r.transaction.empty()) line["transaction"] = r.transaction;
   if (!r.error.empty()) line["error"] = r.error;
-  std::string text = core::json_text(line);
-  text += '\n';
-  std::lock_guard lock(mutex_);
+  return core::json_text(line);
+}
+
+bool AccessLog::write(const core::ExchangeRecord& r) {
+  if (!out_) return false;
+  const bool first = batch.text.empty();
+  batch.text += line(r);
+  batch.text += '\n';
+  if (batch.text.size() >= kBatchBytes) write_out(batch.text);
+  return first;
+}
+
+void AccessLog::flush_thread() {
+  if (out_ && !batch.text.empty()) write_out(batch.text);
+}
+
+AccessLog::~AccessLog() { flush_thread(); }
+
+// Whole lines in one write: lines of different workers never interleave within a line.
+void AccessLog::write_out(std::string& text) {
   std::fwrite(text.data(), 1, text.size(), out_);
   std::fflush(out_);
+  text.clear();
+  if (text.capacity() > 4 * kBatchBytes) text.shrink_to_fit();
 }
 
 }  // namespace x402gw::metrics
