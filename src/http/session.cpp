@@ -1,6 +1,7 @@
 #include "http/session.hpp"
 
 #include <boost/range/iterator_range.hpp>
+#include <memory>
 #include <optional>
 
 #include "core/json_text.hpp"
@@ -135,10 +136,6 @@ awaitable<void> reply_to(routing::RequestContext& ctx, net::ClientIo& io, const 
   co_await send_reply(io, reply, ctx.head_request);
 }
 
-// GCC 12 pairs asio's awaitable-frame operator new and delete wrongly here once the failover
-// chain is in the frame (a false -Wmismatched-new-delete, as at run_session below).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 // Answers one request whose header has been read: forwards it, or returns the gateway's own reply.
 awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestContext& ctx, net::ClientIo& io) {
   const Decision& d = ctx.decision;
@@ -196,7 +193,6 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
   }
   co_return reply;
 }
-#pragma GCC diagnostic pop
 
 // Fills in the record from what the I/O saw, then logs and counts the exchange.
 void finish_record(Session& session, routing::RequestContext& ctx, net::ClientIo& io) {
@@ -225,83 +221,115 @@ peer::IpAddress peer_address(const tcp::socket& socket) {
   return peer::ip_from_bytes(bytes.data(), bytes.size());
 }
 
-// Serves requests on one connection until it closes. Exceptions from one request end that
-// request (a 500 when nothing was written yet) and the connection, never the process.
+// Waits until a plain connection has bytes to read, holding no read buffer meanwhile: an idle
+// keep-alive connection then costs its socket and a few small coroutine frames. False when the
+// client closed, the wait timed out or the gateway closed the connection (draining). A TLS
+// connection is not waited on: OpenSSL may hold decrypted bytes the socket no longer shows.
+awaitable<bool> wait_for_request(net::ClientStream& client, beast::flat_buffer& buffer, net::ReadWatchdog& watchdog,
+                                 std::chrono::milliseconds timeout) {
+  tcp::socket* socket = client.plain_socket();
+  if (!socket) co_return true;
+  buffer.shrink_to_fit();  // empty: its memory goes
+  watchdog.arm(timeout);
+  auto [ec] = co_await socket->async_wait(tcp::socket::wait_read, use_nothrow);
+  watchdog.disarm();
+  co_return !ec;
+}
+
+// Serves one request whose first bytes have arrived (or are awaited by the header read). Returns
+// whether the connection may carry another. Exceptions from the request end it (a 500 when
+// nothing was written yet) and the connection, never the process. Everything that lives only for
+// one request lives in this frame, which idle connections do not hold.
+awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast::flat_buffer& buffer,
+                              net::ReadWatchdog& watchdog, std::chrono::milliseconds header_timeout) {
+  ServerState& state = session.state;
+  config::ConfigPtr config = state.current();
+  net::RequestParser parser;
+  parser.header_limit(static_cast<uint32_t>(config->limits.max_header_bytes));
+  // The largest limit any route has: each route's own limit is applied once it is known.
+  parser.body_limit(config->limits.max_request_body_ceiling);
+  HeaderRead header = co_await read_request_header(client, buffer, parser, watchdog, *config, header_timeout);
+  // The request is served by the configuration live when it arrived, not when the wait began.
+  config = state.current();
+  net::ClientIo io(client, buffer, parser, watchdog, config->timeouts.body_io);
+  io.draining = &state.draining;
+  if (header.closed) co_return false;
+  if (header.refusal) {
+    if (state.metrics) {
+      auto limit = metrics::GatewayMetrics::limit_of(core::public_code(header.refusal->error));
+      if (!limit.empty()) state.metrics->limit_breach(limit);
+    }
+    io.must_close();
+    io.version = 11;
+    co_await send_reply(io, *header.refusal, false);
+    co_return false;
+  }
+
+  CountGuard in_flight(state.in_flight);
+  // The relay buffer is the worker's, lent for this request only: idle connections hold none.
+  net::BufferPool::Lease chunk = session.worker.buffers.lease();
+  io.chunk = chunk.data();
+  io.chunk_size = chunk.size();
+  auto& req = parser.get();
+  io.version = req.version();
+  io.client_keep_alive = req.keep_alive();
+  io.expects_continue = core::iequals(req[bhttp::field::expect], "100-continue");
+  const routing::RequestHead head{req.method_string(), req.target(), req[bhttp::field::host], req.version()};
+  routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}, session.hop_text, client.is_tls()};
+  ctx.record.client = client_of(session, *config, req);
+  ctx.record.method = std::string(req.method_string());
+
+  std::exception_ptr failure;
+  try {
+    std::optional<core::Reply> reply = co_await answer(session, ctx, io);
+    if (reply) co_await reply_to(ctx, io, *reply);
+  } catch (...) {
+    failure = std::current_exception();
+  }
+  if (failure) {
+    std::string what = "unknown exception";
+    try {
+      std::rethrow_exception(failure);
+    } catch (const std::exception& e) {
+      what = e.what();
+    } catch (...) {
+    }
+    core::log_event("error", "request failed with an internal error; the connection is closed",
+                    {{"error", what}, {"client", session.hop_text}});
+    io.must_close();
+    if (!io.response_started()) {
+      const core::Reply internal = core::ErrorReply{Error::internal, "the gateway failed to handle this request", {}};
+      co_await reply_to(ctx, io, internal);
+    }
+  }
+  finish_record(session, ctx, io);
+  co_return io.keep_alive() && !state.draining.load(std::memory_order_relaxed);
+}
+
+// Serves requests on one connection until it closes.
 awaitable<void> serve(Session& session, net::ClientStream& client) {
   ServerState& state = session.state;
   beast::flat_buffer buffer;
   net::ReadWatchdog watchdog(client.tcp());
   bool first = true;
-
   for (;;) {
-    config::ConfigPtr config = state.current();
-    net::RequestParser parser;
-    parser.header_limit(static_cast<uint32_t>(config->limits.max_header_bytes));
-    // The largest limit any route has: each route's own limit is applied once it is known.
-    parser.body_limit(config->limits.max_request_body_ceiling);
     if (state.draining.load(std::memory_order_relaxed)) break;
-    session.worker.idle_clients.insert(&client.tcp());
-    const auto header_timeout = first ? config->timeouts.request_header : config->timeouts.keep_alive;
-    HeaderRead header = co_await read_request_header(client, buffer, parser, watchdog, *config, header_timeout);
-    session.worker.idle_clients.erase(&client.tcp());
-    // The request is served by the configuration live when it arrived, not when the wait began.
-    config = state.current();
-    net::ClientIo io(client, buffer, parser, watchdog, config->timeouts.body_io);
-    io.draining = &state.draining;
-    if (header.closed) break;
-    if (header.refusal) {
-      if (state.metrics) {
-        auto limit = metrics::GatewayMetrics::limit_of(core::public_code(header.refusal->error));
-        if (!limit.empty()) state.metrics->limit_breach(limit);
-      }
-      io.must_close();
-      io.version = 11;
-      co_await send_reply(io, *header.refusal, false);
-      break;
-    }
-
-    CountGuard in_flight(state.in_flight);
-    // The relay buffer is the worker's, lent for this request only: idle connections hold none.
-    net::BufferPool::Lease chunk = session.worker.buffers.lease();
-    io.chunk = chunk.data();
-    io.chunk_size = chunk.size();
-    auto& req = parser.get();
-    io.version = req.version();
-    io.client_keep_alive = req.keep_alive();
-    io.expects_continue = core::iequals(req[bhttp::field::expect], "100-continue");
-    const routing::RequestHead head{req.method_string(), req.target(), req[bhttp::field::host], req.version()};
-    routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}, session.hop_text, client.is_tls()};
-    ctx.record.client = client_of(session, *config, req);
-    ctx.record.method = std::string(req.method_string());
-
-    std::exception_ptr failure;
-    try {
-      std::optional<core::Reply> reply = co_await answer(session, ctx, io);
-      if (reply) co_await reply_to(ctx, io, *reply);
-    } catch (...) {
-      failure = std::current_exception();
-    }
-    if (failure) {
-      std::string what = "unknown exception";
-      try {
-        std::rethrow_exception(failure);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-      }
-      core::log_event("error", "request failed with an internal error; the connection is closed",
-                      {{"error", what}, {"client", session.hop_text}});
-      io.must_close();
-      if (!io.response_started()) {
-        const core::Reply internal = core::ErrorReply{Error::internal, "the gateway failed to handle this request", {}};
-        co_await reply_to(ctx, io, internal);
+    std::chrono::milliseconds header_timeout{};
+    {
+      const config::ConfigPtr config = state.current();
+      const auto idle_timeout = first ? config->timeouts.request_header : config->timeouts.keep_alive;
+      header_timeout = idle_timeout;
+      if (buffer.size() == 0) {
+        // Between requests the connection is idle: closed at once when the gateway drains.
+        session.worker.idle_clients.insert(&client.tcp());
+        const bool ready = co_await wait_for_request(client, buffer, watchdog, idle_timeout);
+        session.worker.idle_clients.erase(&client.tcp());
+        if (!ready) break;
+        // Bytes arrived (plain connections): the header now has its own deadline.
+        if (client.plain_socket()) header_timeout = state.current()->timeouts.request_header;
       }
     }
-    finish_record(session, ctx, io);
-    if (!io.keep_alive() || state.draining.load(std::memory_order_relaxed)) break;
-    // A request body may have grown the read buffer to a relay chunk; an idle connection keeps
-    // no more than a header's worth.
-    if (buffer.size() == 0 && buffer.capacity() > 8 * 1024) buffer.shrink_to_fit();
+    if (!co_await serve_request(session, client, buffer, watchdog, header_timeout)) break;
     first = false;
   }
 }
@@ -376,14 +404,14 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
   }
   session.hop_text = session.hop.to_string();
   std::optional<beast::tcp_stream> plain;
-  std::optional<net::TlsStream> tls;
+  std::unique_ptr<net::TlsStream> tls;  // on the heap: a plain connection's frame holds no TLS stream
   // The certificate set this connection started with stays alive as long as the connection.
   std::shared_ptr<net::CertificateSet> certificates;
   beast::tcp_stream* tcp = nullptr;
   try {
     if (listener.tls) {
       certificates = listener.tls->current();
-      tls.emplace(std::move(socket), certificates->base());
+      tls = std::make_unique<net::TlsStream>(std::move(socket), certificates->base());
       tcp = &tls->next_layer();
       if (co_await handshake(*tls, state, listener.tls->settings().handshake_timeout) && !acme_validation(*tls)) {
         net::ClientStream client(*tls);
