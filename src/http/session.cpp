@@ -221,21 +221,6 @@ peer::IpAddress peer_address(const tcp::socket& socket) {
   return peer::ip_from_bytes(bytes.data(), bytes.size());
 }
 
-// Waits until a plain connection has bytes to read, holding no read buffer meanwhile: an idle
-// keep-alive connection then costs its socket and a few small coroutine frames. False when the
-// client closed, the wait timed out or the gateway closed the connection (draining). A TLS
-// connection is not waited on: OpenSSL may hold decrypted bytes the socket no longer shows.
-awaitable<bool> wait_for_request(net::ClientStream& client, beast::flat_buffer& buffer, net::ReadWatchdog& watchdog,
-                                 std::chrono::milliseconds timeout) {
-  tcp::socket* socket = client.plain_socket();
-  if (!socket) co_return true;
-  buffer.shrink_to_fit();  // empty: its memory goes
-  watchdog.arm(timeout);
-  auto [ec] = co_await socket->async_wait(tcp::socket::wait_read, use_nothrow);
-  watchdog.disarm();
-  co_return !ec;
-}
-
 // Serves one request whose first bytes have arrived (or are awaited by the header read). Returns
 // whether the connection may carry another. Exceptions from the request end it (a 500 when
 // nothing was written yet) and the connection, never the process. Everything that lives only for
@@ -306,32 +291,66 @@ awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast
   co_return io.keep_alive() && !state.draining.load(std::memory_order_relaxed);
 }
 
-// Serves requests on one connection until it closes.
-awaitable<void> serve(Session& session, net::ClientStream& client) {
+// Refuses a connection over limits.max_connections with a 503, then closes it.
+awaitable<void> refuse_connection(Session& session, net::ClientStream& client) {
+  if (session.state.metrics) session.state.metrics->limit_breach("connections");
+  beast::flat_buffer buffer;
+  net::RequestParser parser;
+  net::ReadWatchdog watchdog(client.tcp());
+  net::ClientIo io(client, buffer, parser, watchdog, std::chrono::seconds(1));
+  io.must_close();
+  const core::Reply reply = core::ErrorReply{Error::too_many_connections,
+                                             "the gateway holds limits.max_connections connections; try again shortly", {}};
+  co_await send_reply(io, reply, false);
+}
+
+// Serves requests on one connection until it closes (or refuses it when the gateway already
+// holds its connection limit). This frame and its callers' are what an idle keep-alive
+// connection holds, with its socket: everything per request lives in serve_request()'s frame,
+// and between requests a plain connection waits for readability with no read buffer. (A TLS
+// connection is not waited on so: OpenSSL may hold decrypted bytes the socket no longer shows.)
+awaitable<void> serve(Session& session, net::ClientStream& client, int64_t open_before) {
   ServerState& state = session.state;
+  if (static_cast<uint64_t>(open_before) >= state.current()->limits.max_connections) {
+    co_await refuse_connection(session, client);
+    co_return;
+  }
   beast::flat_buffer buffer;
   net::ReadWatchdog watchdog(client.tcp());
+  tcp::socket* const plain = client.plain_socket();
   bool first = true;
   for (;;) {
     if (state.draining.load(std::memory_order_relaxed)) break;
-    std::chrono::milliseconds header_timeout{};
-    {
-      const config::ConfigPtr config = state.current();
-      const auto idle_timeout = first ? config->timeouts.request_header : config->timeouts.keep_alive;
-      header_timeout = idle_timeout;
-      if (buffer.size() == 0) {
-        // Between requests the connection is idle: closed at once when the gateway drains.
-        session.worker.idle_clients.insert(&client.tcp());
-        const bool ready = co_await wait_for_request(client, buffer, watchdog, idle_timeout);
-        session.worker.idle_clients.erase(&client.tcp());
-        if (!ready) break;
-        // Bytes arrived (plain connections): the header now has its own deadline.
-        if (client.plain_socket()) header_timeout = state.current()->timeouts.request_header;
-      }
+    const auto timeouts = state.current()->timeouts;
+    std::chrono::milliseconds header_timeout = first ? timeouts.request_header : timeouts.keep_alive;
+    if (plain && buffer.size() == 0) {
+      buffer.shrink_to_fit();  // empty: its memory goes
+      // Between requests the connection is idle: closed at once when the gateway drains.
+      session.worker.idle_clients.insert(&client.tcp());
+      watchdog.arm(header_timeout);
+      auto [ec] = co_await plain->async_wait(tcp::socket::wait_read, use_nothrow);
+      watchdog.disarm();
+      session.worker.idle_clients.erase(&client.tcp());
+      if (ec) break;
+      header_timeout = timeouts.request_header;  // bytes arrived: the header has its own deadline
     }
     if (!co_await serve_request(session, client, buffer, watchdog, header_timeout)) break;
     first = false;
   }
+}
+
+// Closes a client connection for good (it is no longer idle, whatever it was).
+void close_connection(net::WorkerContext& worker, beast::tcp_stream& tcp) {
+  error_code ignored;
+  worker.idle_clients.erase(&tcp);
+  tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  tcp.close();
+}
+
+// An exception that ended a connection: logged, never the process's end.
+void log_connection_failure(const Session& session, const char* what) {
+  core::log_event("error", "connection failed with an internal error",
+                  what ? nlohmann::json{{"error", what}, {"client", session.hop_text}} : nlohmann::json{{"client", session.hop_text}});
 }
 
 // The TLS handshake under its own deadline; false (counted by reason) when it failed.
@@ -355,22 +374,56 @@ bool acme_validation(net::TlsStream& tls) {
   return size == 10 && std::string_view(reinterpret_cast<const char*>(protocol), size) == "acme-tls/1";
 }
 
-// Serves a connection, or refuses it when the gateway already holds its connection limit.
-awaitable<void> serve_or_refuse(Session& session, net::ClientStream& client, int64_t open_before) {
+// Reads the PROXY protocol header of a connection on a proxy_protocol listener and takes the
+// client it names. Only a trusted balancer may name the client; anyone else on this listener is
+// refused, and so is a connection whose header is missing, malformed or late (the socket is
+// closed then, and false returned).
+awaitable<bool> accept_proxy_header(tcp::socket& socket, Session& session) {
   ServerState& state = session.state;
-  if (auto config = state.current(); static_cast<uint64_t>(open_before) >= config->limits.max_connections) {
-    if (state.metrics) state.metrics->limit_breach("connections");
-    beast::flat_buffer buffer;
-    net::RequestParser parser;
-    net::ReadWatchdog watchdog(client.tcp());
-    net::ClientIo io(client, buffer, parser, watchdog, std::chrono::seconds(1));
-    io.must_close();
-    const core::Reply reply = core::ErrorReply{Error::too_many_connections,
-                                               "the gateway holds limits.max_connections connections; try again shortly", {}};
-    co_await send_reply(io, reply, false);
-  } else {
-    co_await serve(session, client);
+  auto refuse = [&](const std::string& reason, const std::string& error) {
+    if (state.metrics) state.metrics->proxy_protocol_error(reason);
+    core::log_event("warn", "PROXY protocol header refused; the connection is closed",
+                    {{"peer", session.hop.to_string()}, {"reason", reason}, {"error", error}});
+    error_code ignored;
+    socket.close(ignored);
+  };
+  const config::ConfigPtr config = state.current();
+  if (!config->trusted_proxies.contains(session.hop)) {
+    refuse("untrusted_peer", "the peer is not in trusted_proxies");
+    co_return false;
   }
+  const std::chrono::milliseconds deadline = config->timeouts.request_header;
+  ProxyHeaderRead header = co_await read_proxy_header(socket, deadline);
+  if (!header.ok) {
+    refuse(header.reason, header.error);
+    co_return false;
+  }
+  if (header.header.source) session.hop = *header.header.source;
+  co_return true;
+}
+
+// A TLS connection: the handshake, the requests, then close_notify under a short deadline (a peer
+// that does not read cannot hold the connection). The certificate set the connection started
+// with stays alive as long as the connection.
+awaitable<void> serve_tls(Session& session, tcp::socket socket, const ListenerInfo& listener, int64_t open_before) {
+  const std::shared_ptr<net::CertificateSet> certificates = listener.tls->current();
+  net::TlsStream tls(std::move(socket), certificates->base());
+  beast::tcp_stream& tcp = tls.next_layer();
+  try {
+    if (co_await handshake(tls, session.state, listener.tls->settings().handshake_timeout) && !acme_validation(tls)) {
+      net::ClientStream client(tls);
+      co_await serve(session, client, open_before);
+      tcp.expires_after(std::chrono::seconds(1));
+      co_await tls.async_shutdown(use_nothrow);
+    } else if (tcp.socket().is_open()) {
+      tcp.expires_after(std::chrono::seconds(1));
+      co_await tls.async_shutdown(use_nothrow);
+    }
+  } catch (...) {
+    close_connection(session.worker, tcp);
+    throw;
+  }
+  close_connection(session.worker, tcp);
 }
 
 }  // namespace
@@ -380,64 +433,26 @@ awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerC
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   Session session{state, worker, peer_address(socket), {}, listener};
-  if (listener.proxy_protocol) {
-    // Only a trusted balancer may name the client; anyone else on this listener is refused, and
-    // so is a connection whose header is missing, malformed or late.
-    auto refuse = [&](const std::string& reason, const std::string& error) {
-      if (state.metrics) state.metrics->proxy_protocol_error(reason);
-      core::log_event("warn", "PROXY protocol header refused; the connection is closed",
-                      {{"peer", session.hop.to_string()}, {"reason", reason}, {"error", error}});
-      socket.close(ignored);
-    };
-    auto config = state.current();
-    if (!config->trusted_proxies.contains(session.hop)) {
-      refuse("untrusted_peer", "the peer is not in trusted_proxies");
-      co_return;
-    }
-    const std::chrono::milliseconds deadline = config->timeouts.request_header;
-    ProxyHeaderRead header = co_await read_proxy_header(socket, deadline);
-    if (!header.ok) {
-      refuse(header.reason, header.error);
-      co_return;
-    }
-    if (header.header.source) session.hop = *header.header.source;
-  }
-  session.hop_text = session.hop.to_string();
-  std::optional<beast::tcp_stream> plain;
-  std::unique_ptr<net::TlsStream> tls;  // on the heap: a plain connection's frame holds no TLS stream
-  // The certificate set this connection started with stays alive as long as the connection.
-  std::shared_ptr<net::CertificateSet> certificates;
-  beast::tcp_stream* tcp = nullptr;
   try {
+    if (listener.proxy_protocol && !co_await accept_proxy_header(socket, session)) co_return;
+    session.hop_text = session.hop.to_string();
     if (listener.tls) {
-      certificates = listener.tls->current();
-      tls = std::make_unique<net::TlsStream>(std::move(socket), certificates->base());
-      tcp = &tls->next_layer();
-      if (co_await handshake(*tls, state, listener.tls->settings().handshake_timeout) && !acme_validation(*tls)) {
-        net::ClientStream client(*tls);
-        co_await serve_or_refuse(session, client, open.before());
-        // close_notify under a short deadline: a peer that does not read cannot hold the connection.
-        tcp->expires_after(std::chrono::seconds(1));
-        co_await tls->async_shutdown(use_nothrow);
-      } else if (tcp->socket().is_open()) {
-        tcp->expires_after(std::chrono::seconds(1));
-        co_await tls->async_shutdown(use_nothrow);
-      }
+      co_await serve_tls(session, std::move(socket), listener, open.before());
     } else {
-      plain.emplace(std::move(socket));
-      tcp = &*plain;
-      net::ClientStream client(*plain);
-      co_await serve_or_refuse(session, client, open.before());
+      beast::tcp_stream plain(std::move(socket));
+      net::ClientStream client(plain);
+      try {
+        co_await serve(session, client, open.before());
+      } catch (...) {
+        close_connection(worker, plain);
+        throw;
+      }
+      close_connection(worker, plain);
     }
   } catch (const std::exception& e) {
-    core::log_event("error", "connection failed with an internal error", {{"error", e.what()}, {"client", session.hop_text}});
+    log_connection_failure(session, e.what());
   } catch (...) {
-    core::log_event("error", "connection failed with an internal error", {{"client", session.hop_text}});
-  }
-  if (tcp) {
-    worker.idle_clients.erase(tcp);
-    tcp->socket().shutdown(tcp::socket::shutdown_send, ignored);
-    tcp->close();
+    log_connection_failure(session, nullptr);
   }
 }
 
