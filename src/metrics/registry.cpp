@@ -17,8 +17,8 @@ struct Registry::Series {
 
 struct Registry::Shard {
   std::mutex mutex;
-  // family name -> label string -> series
-  std::unordered_map<std::string, std::unordered_map<std::string, Series>> series;
+  // family index -> label string -> series
+  std::vector<std::unordered_map<std::string, Series>> series;
 };
 
 namespace {
@@ -66,9 +66,11 @@ const Family* Registry::find(std::string_view name) const {
   return nullptr;
 }
 
-std::string Registry::format_labels(Labels labels) {
-  if (labels.size() == 0) return {};
-  std::string out = "{";
+namespace {
+
+void append_labels(std::string& out, Labels labels) {
+  if (labels.size() == 0) return;
+  out += '{';
   bool first = true;
   for (const auto& [name, value] : labels) {
     if (!first) out += ',';
@@ -79,6 +81,13 @@ std::string Registry::format_labels(Labels labels) {
     out += '"';
   }
   out += '}';
+}
+
+}  // namespace
+
+std::string Registry::format_labels(Labels labels) {
+  std::string out;
+  append_labels(out, labels);
   return out;
 }
 
@@ -99,10 +108,18 @@ Registry::Shard& Registry::local() {
 void Registry::update(std::string_view family_name, Labels labels, double value, int op) {
   const Family* family = find(family_name);
   if (!family) return;
+  const size_t index = static_cast<size_t>(family - families_.data());
   Shard& shard = local();
-  std::string key = format_labels(labels);
+  // Recording allocates nothing once a series exists: the key is built in a reused string.
+  thread_local std::string key;
+  key.clear();
+  append_labels(key, labels);
   std::lock_guard lock(shard.mutex);
-  Series& s = shard.series[family->name][key];
+  if (shard.series.size() <= index) shard.series.resize(families_.size());
+  auto& series = shard.series[index];
+  auto it = series.find(key);
+  if (it == series.end()) it = series.emplace(key, Series{}).first;
+  Series& s = it->second;
   switch (op) {
     case kInc: s.value += value; break;
     case kSet: s.value = value; break;
@@ -127,15 +144,15 @@ void Registry::set(std::string_view family, Labels labels, double value) { updat
 std::string Registry::expose() const {
   // Merge the shards: counters and histograms add up; a gauge keeps the last shard's value
   // (gauges are set from one place).
-  std::map<std::string, std::map<std::string, Series>> merged;
+  std::vector<std::map<std::string, Series>> merged(families_.size());
   {
     std::lock_guard lock(shards_mutex_);
     for (const auto& shard : shards_) {
       std::lock_guard shard_lock(shard->mutex);
-      for (const auto& [family, series] : shard->series)
-        for (const auto& [labels, s] : series) {
-          Series& m = merged[family][labels];
-          m.value = find(family)->type == Type::gauge ? s.value : m.value + s.value;
+      for (size_t index = 0; index < shard->series.size(); ++index)
+        for (const auto& [labels, s] : shard->series[index]) {
+          Series& m = merged[index][labels];
+          m.value = families_[index].type == Type::gauge ? s.value : m.value + s.value;
           if (m.buckets.size() < s.buckets.size()) m.buckets.resize(s.buckets.size(), 0);
           for (size_t i = 0; i < s.buckets.size(); ++i) m.buckets[i] += s.buckets[i];
           m.sum += s.sum;
@@ -144,13 +161,12 @@ std::string Registry::expose() const {
     }
   }
   std::string out;
-  for (const auto& family : families_) {
+  for (size_t index = 0; index < families_.size(); ++index) {
+    const Family& family = families_[index];
     out += "# HELP " + family.name + " " + family.help + "\n";
     out += "# TYPE " + family.name + " " +
            (family.type == Type::counter ? "counter" : family.type == Type::gauge ? "gauge" : "histogram") + "\n";
-    auto it = merged.find(family.name);
-    if (it == merged.end()) continue;
-    for (const auto& [labels, s] : it->second) {
+    for (const auto& [labels, s] : merged[index]) {
       if (family.type != Type::histogram) {
         out += family.name + labels + " " + number(s.value) + "\n";
         continue;

@@ -30,10 +30,20 @@ void remove_hop_by_hop(bhttp::fields& fields) {
       continue;
     fields.erase(name);
   }
-  for (auto f : {bhttp::field::connection, bhttp::field::keep_alive, bhttp::field::proxy_connection, bhttp::field::te,
-                 bhttp::field::trailer, bhttp::field::upgrade, bhttp::field::proxy_authorization,
-                 bhttp::field::proxy_authenticate})
-    fields.erase(f);
+  // The fixed hop-by-hop names in one pass over the fields (a field's name is known by its enum).
+  for (auto it = fields.begin(); it != fields.end();) {
+    switch (it->name()) {
+      case bhttp::field::connection:
+      case bhttp::field::keep_alive:
+      case bhttp::field::proxy_connection:
+      case bhttp::field::te:
+      case bhttp::field::trailer:
+      case bhttp::field::upgrade:
+      case bhttp::field::proxy_authorization:
+      case bhttp::field::proxy_authenticate: it = fields.erase(it); break;
+      default: ++it;
+    }
+  }
 }
 
 void add_forwarded(bhttp::fields& fields, std::string_view client_ip, std::string_view proto, std::string_view host) {
