@@ -6,6 +6,8 @@
 
 #include "http/replies.hpp"
 #include "net/head_writer.hpp"
+#include "upstream/headers.hpp"
+#include "upstream/response_head.hpp"
 
 namespace {
 
@@ -82,6 +84,42 @@ void BM_ResponseHeadBeastSerializer(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(serialize_with_beast(res));
 }
 BENCHMARK(BM_ResponseHeadBeastSerializer);
+
+const std::string kUpstreamHead =
+    "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Sun, 22 Nov 2026 10:00:00 GMT\r\nContent-Type: application/json\r\n"
+    "Content-Length: 101\r\nLast-Modified: Sun, 22 Nov 2026 09:00:00 GMT\r\nConnection: keep-alive\r\n"
+    "ETag: \"65a1-65\"\r\nAccept-Ranges: bytes\r\n\r\n";
+
+// An upstream's response head to the head the client gets: parsed in place and written from its
+// bytes (what the proxy does for a final answer of known length) ...
+void BM_RelayHeadInPlace(benchmark::State& state) {
+  for (auto _ : state) {
+    x402gw::upstream::ResponseHead head;
+    boost::system::error_code ec;
+    head.parse(kUpstreamHead, ec);
+    std::string out;
+    x402gw::upstream::append_relayed_head(out, head, 11, {}, true);
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_RelayHeadInPlace);
+
+// ... and through Beast's message (parsed into its field container, hop-by-hop fields erased).
+void BM_RelayHeadThroughBeast(benchmark::State& state) {
+  for (auto _ : state) {
+    bhttp::response_parser<bhttp::empty_body> parser;
+    parser.eager(false);
+    boost::system::error_code ec;
+    parser.put(boost::asio::buffer(kUpstreamHead), ec);
+    auto& res = parser.get();
+    x402gw::upstream::remove_hop_by_hop(res);
+    res.keep_alive(true);
+    std::string out;
+    x402gw::net::append_response_head(out, res);
+    benchmark::DoNotOptimize(out);
+  }
+}
+BENCHMARK(BM_RelayHeadThroughBeast);
 
 // The 402 an unpaid request gets, from a cached challenge to the bytes written.
 void BM_ChallengeReplyBytes(benchmark::State& state) {

@@ -8,41 +8,30 @@ namespace x402gw::upstream {
 
 namespace bhttp = boost::beast::http;
 
+bool hop_by_hop(bhttp::field name) {
+  switch (name) {
+    case bhttp::field::connection:
+    case bhttp::field::keep_alive:
+    case bhttp::field::proxy_connection:
+    case bhttp::field::te:
+    case bhttp::field::trailer:
+    case bhttp::field::upgrade:
+    case bhttp::field::proxy_authorization:
+    case bhttp::field::proxy_authenticate: return true;
+    default: return false;
+  }
+}
+
 void remove_hop_by_hop(bhttp::fields& fields) {
+  // Copies: erasing a named field may erase the Connection field the names were read from.
   std::vector<std::string> named;
-  for (const auto& field : boost::make_iterator_range(fields.equal_range(bhttp::field::connection))) {
-    std::string_view value = field.value();
-    size_t start = 0;
-    while (start <= value.size()) {
-      size_t comma = value.find(',', start);
-      std::string_view token = value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-      if (!token.empty()) named.emplace_back(token);
-      if (comma == std::string_view::npos) break;
-      start = comma + 1;
-    }
-  }
-  for (const auto& name : named) {
-    // Never let "Connection: transfer-encoding" or "content-length" strip the framing.
-    if (bhttp::string_to_field(name) == bhttp::field::transfer_encoding ||
-        bhttp::string_to_field(name) == bhttp::field::content_length)
-      continue;
-    fields.erase(name);
-  }
+  for (const auto& field : boost::make_iterator_range(fields.equal_range(bhttp::field::connection)))
+    for_each_connection_name(field.value(), [&](std::string_view name) { named.emplace_back(name); });
+  for (const auto& name : named) fields.erase(name);
   // The fixed hop-by-hop names in one pass over the fields (a field's name is known by its enum).
   for (auto it = fields.begin(); it != fields.end();) {
-    switch (it->name()) {
-      case bhttp::field::connection:
-      case bhttp::field::keep_alive:
-      case bhttp::field::proxy_connection:
-      case bhttp::field::te:
-      case bhttp::field::trailer:
-      case bhttp::field::upgrade:
-      case bhttp::field::proxy_authorization:
-      case bhttp::field::proxy_authenticate: it = fields.erase(it); break;
-      default: ++it;
-    }
+    if (hop_by_hop(it->name())) it = fields.erase(it);
+    else ++it;
   }
 }
 

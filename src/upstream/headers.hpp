@@ -8,6 +8,16 @@
 
 namespace x402gw::upstream {
 
+/// Whether a field is hop-by-hop by its name alone: Connection, Keep-Alive, Proxy-Connection, TE,
+/// Trailer, Upgrade, Proxy-Authorization, Proxy-Authenticate.
+bool hop_by_hop(boost::beast::http::field name);
+
+/// Calls `f(name)` for each field name a Connection header value lists (trimmed, empty tokens
+/// skipped), except the framing fields Transfer-Encoding and Content-Length: those are never
+/// stripped, whatever Connection says.
+template <class F>
+void for_each_connection_name(std::string_view value, F&& f);
+
 /// Removes Connection, the fields it names, and the other hop-by-hop fields. Transfer-Encoding is
 /// left to Beast's framing (it re-frames chunked bodies itself).
 void remove_hop_by_hop(boost::beast::http::fields& fields);
@@ -24,5 +34,23 @@ const std::vector<std::string_view>& override_headers();
 /// Removes what a client must not be able to tell the upstream: the override headers and every
 /// header the gateway itself sets for the upstream (`reserved`: the payer headers of all routes).
 void remove_client_controlled(boost::beast::http::fields& fields, const std::vector<std::string>& reserved);
+
+template <class F>
+void for_each_connection_name(std::string_view value, F&& f) {
+  namespace bhttp = boost::beast::http;
+  size_t start = 0;
+  while (start <= value.size()) {
+    const size_t comma = value.find(',', start);
+    std::string_view token = value.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (!token.empty()) {
+      const bhttp::field known = bhttp::string_to_field(token);
+      if (known != bhttp::field::transfer_encoding && known != bhttp::field::content_length) f(token);
+    }
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+}
 
 }  // namespace x402gw::upstream

@@ -1,5 +1,6 @@
 #include "upstream/proxy.hpp"
 
+#include <functional>
 #include <memory>
 
 #include "core/strings.hpp"
@@ -9,6 +10,7 @@
 #include "net/request_body.hpp"
 #include "upstream/headers.hpp"
 #include "upstream/relay.hpp"
+#include "upstream/response_head.hpp"
 
 namespace x402gw::upstream {
 namespace {
@@ -57,7 +59,9 @@ void prepare_request(routing::RequestContext& ctx, net::ClientIo& io, const Forw
 // The upstream half of an exchange: the connection and a parsed response header.
 struct UpstreamReply {
   std::unique_ptr<net::Connection> connection;
-  std::unique_ptr<ResponseParser> parser;
+  std::unique_ptr<ResponseHead> head;      // a relayable head parsed in place (its bytes still buffered), or
+  size_t head_size = 0;
+  std::unique_ptr<ResponseParser> parser;  // the head as Beast's message
   bool upstream_keep_alive = false;
   ForwardResult result;
 };
@@ -74,12 +78,42 @@ std::string transport_detail(const config::Upstream& up, Error e, const net::Tra
   }
 }
 
+// Reads an upstream's response head into `conn.buffer` (no more than Beast's default header limit)
+// and parses it in place. Returns the failure of the read, if any; `head` stays null when the
+// answer is not relayable from its bytes (Beast's parser then reads the same bytes).
+awaitable<net::TransportFailure> read_relayable_head(net::Connection& conn, bool head_request, UpstreamReply& reply,
+                                                     const std::function<void()>& arm) {
+  static constexpr size_t kHeadLimit = 8 * 1024;
+  size_t scanned = 0;
+  for (;;) {
+    const std::string_view bytes(static_cast<const char*>(conn.buffer.data().data()), conn.buffer.size());
+    if (const size_t end = bytes.find("\r\n\r\n", scanned > 3 ? scanned - 3 : 0); end != std::string_view::npos) {
+      auto head = std::make_unique<ResponseHead>();
+      error_code ec;
+      const size_t used = head->parse(bytes.substr(0, end + 4), ec);
+      if (!ec && relayable(*head, head_request)) {
+        reply.head = std::move(head);
+        reply.head_size = used;
+      }
+      co_return net::TransportFailure{};
+    }
+    if (bytes.size() > kHeadLimit) co_return net::TransportFailure{};  // Beast's parser reports it
+    scanned = bytes.size();
+    arm();
+    auto [ec, n] = co_await net::with_stream(conn, [&](auto& s) { return s.async_read_some(conn.buffer.prepare(4096), use_nothrow); });
+    conn.buffer.commit(n);
+    if (ec == asio::error::eof)  // as Beast's reader says it
+      ec = conn.buffer.size() > 0 ? error_code(bhttp::error::partial_message) : error_code(bhttp::error::end_of_stream);
+    if (ec) co_return net::TransportFailure{net::Phase::read, ec};
+  }
+}
+
 // Sends the request (header, then the body: from memory, or streamed from the client) and reads
 // the response header. The first piece of a streamed body is read before a byte goes upstream, so
 // that a malformed start (a bad chunk size, a body over the limit) is refused with nothing
 // forwarded. A stale pooled connection is replaced once, as net::pooled_exchange allows.
 awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::RequestContext& ctx, net::ClientIo& io,
-                                      const ForwardOptions& options) {
+                                      const ForwardOptions& options, bool relay_in_place) {
   UpstreamReply reply;
   const config::Upstream& up = *ctx.upstream();
   prepare_request(ctx, io, options);
@@ -143,6 +177,19 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
       }
     }
     a.request_written = true;
+    if (relay_in_place) {
+      const std::function<void()> arm = [&] { arm_upstream(conn); };
+      net::TransportFailure failure = co_await read_relayable_head(conn, ctx.head_request, reply, arm);
+      if (failure.ec) {
+        a.failure = failure;
+        a.answer_started = conn.buffer.size() > 0;
+        co_return a;
+      }
+      if (reply.head) {
+        reply.upstream_keep_alive = reply.head->keep_alive();
+        co_return a;
+      }
+    }
     // Read the response header, passing over interim 1xx answers.
     for (;;) {
       reply.parser = std::make_unique<ResponseParser>();
@@ -201,16 +248,48 @@ bool bodiless(const routing::RequestContext& ctx, unsigned status) {
   return ctx.head_request || status == 204 || status == 304 || status / 100 == 1;
 }
 
+// A relay that stopped part-way: the client connection cannot carry another response. A broken
+// upstream is an error for the log; a client that went away is not.
+ForwardResult broken_off(net::ClientIo& io, const config::Upstream& up, const RelayError& err) {
+  io.must_close();
+  if (err.side == RelayError::read)
+    return fail(net::transport_error(net::Side::upstream, {net::Phase::read, err.ec}),
+                "upstream '" + up.name + "' broke off its response");
+  return ForwardResult{};
+}
+
 }  // namespace
 
 awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::ClientIo& io, const ForwardOptions& options) {
   const auto started = Clock::now();
   const config::Upstream& up = *ctx.upstream();
-  UpstreamReply reply = co_await send_request(worker_, ctx, io, options);
+  UpstreamReply reply = co_await send_request(worker_, ctx, io, options, true);
   if (!reply.connection) co_return reply.result;
   net::Connection& conn = *reply.connection;
-  auto& res = reply.parser->get();
   ctx.record.upstream_time = since(started);
+  auto arm_in = [&] { conn.tcp().expires_after(up.timeout); };
+  auto arm_out = [&] { io.arm_write(); };
+
+  if (reply.head) {
+    // The common answer, relayed from its bytes: the head written from the parsed views, then
+    // the body of known length as bytes.
+    const unsigned status = reply.head->status();
+    const uint64_t length = *reply.head->content_length();
+    std::string head;
+    append_relayed_head(head, *reply.head, io.version, options.response_headers, io.keep_alive());
+    reply.head.reset();
+    conn.buffer.consume(reply.head_size);
+    io.status = status;
+    const RelayError err = co_await net::with_stream(conn, [&](auto& s) {
+      return relay_exact(s, conn.buffer, length, io.stream(), io.stream().plain_socket(), head, io.chunk, io.chunk_size,
+                         io.bytes_sent, arm_in, arm_out);
+    });
+    if (err) co_return broken_off(io, up, err);
+    return_to_pool(worker_, up, reply, true);
+    co_return ForwardResult{};
+  }
+
+  auto& res = reply.parser->get();
 
   prepare_response(io, res, options.response_headers);
   const unsigned status = res.result_int();
@@ -243,8 +322,6 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
 
   std::string head;
   net::append_response_head(head, res);
-  auto arm_in = [&] { conn.tcp().expires_after(up.timeout); };
-  auto arm_out = [&] { io.arm_write(); };
   RelayError err;
   bool complete = false;
   if (const auto length = reply.parser->content_length(); length && !res.chunked()) {
@@ -262,13 +339,7 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
     });
     complete = !err && reply.parser->is_done();
   }
-  if (err) {
-    io.must_close();
-    if (err.side == RelayError::read)
-      co_return fail(net::transport_error(net::Side::upstream, {net::Phase::read, err.ec}),
-                     "upstream '" + up.name + "' broke off its response");
-    co_return ForwardResult{};
-  }
+  if (err) co_return broken_off(io, up, err);
   return_to_pool(worker_, up, reply, complete);
   co_return ForwardResult{};
 }
@@ -278,7 +349,7 @@ awaitable<HeldResult> Proxy::hold(routing::RequestContext& ctx, net::ClientIo& i
   const auto started = Clock::now();
   const config::Upstream& up = *ctx.upstream();
   HeldResult held;
-  UpstreamReply reply = co_await send_request(worker_, ctx, io, options);
+  UpstreamReply reply = co_await send_request(worker_, ctx, io, options, false);
   if (!reply.connection) {
     held.result = reply.result;
     co_return held;
