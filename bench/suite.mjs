@@ -3,7 +3,7 @@
 // Prints one table; asserts nothing about time. Run it through bench/run.sh (see bench/README.md).
 //
 // Environment: ROUNDS (5), SECONDS per run (5), CONNECTIONS (64), IDLE (10000 idle connections),
-// SECTIONS (comma list of free,challenge,paid,latency,state,idle,micro; default all), GATEWAY (binary),
+// SECTIONS (comma list of free,tls,challenge,paid,latency,state,idle,two,micro; default all), GATEWAY (binary),
 // MICRO (micro-benchmark binary), OUT (markdown copy of the table).
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, chmodSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
@@ -25,7 +25,7 @@ const ROUNDS = Number(env.ROUNDS || 5);
 const SECONDS = Number(env.SECONDS || 5);
 const CONNECTIONS = Number(env.CONNECTIONS || 64);
 const IDLE = Number(env.IDLE || 10000);
-const SECTIONS = new Set((env.SECTIONS || "free,tls,challenge,paid,latency,state,idle,micro").split(","));
+const SECTIONS = new Set((env.SECTIONS || "free,tls,challenge,paid,latency,state,idle,two,micro").split(","));
 const GATEWAY = env.GATEWAY || join(root, "build/x402-gateway");
 const MICRO = env.MICRO || join(root, "build/bench/micro/micro_benchmarks");
 const SUT_CPU = 0;   // the system under test, alone
@@ -37,6 +37,7 @@ chmodSync(dir, 0o755);  // nginx workers run as an unprivileged user when starte
 const log = (name) => join(dir, `${name}.log`);
 const note = (...a) => console.error("bench:", ...a);
 const lines = [];  // the report, in markdown
+const results = {};  // what the targets table at the end reads
 const out = (s = "") => { lines.push(s); console.log(s); };
 
 process.on("SIGINT", async () => { await stopAll(); process.exit(130); });
@@ -47,13 +48,13 @@ async function startNginx(name, conf, port, cpu) {
   return start(name, "nginx", ["-c", conf, "-p", dir, "-e", join(dir, `${name}.err`)], { cpu, port, log: log(name) });
 }
 
-function gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra = "", tls = null) {
+function gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra = "", tls = null, threads = 1) {
   const listen = tls
     ? `listen:\n  - address: "127.0.0.1:${port}"\n    tls: { cert_file: "${tls.cert}", key_file: "${tls.key}" }`
     : `listen: "127.0.0.1:${port}"`;
   return `${extra}
 ${listen}
-threads: 1
+threads: ${threads}
 access_log: ${accessLog}
 discovery: false
 limits: { challenges_per_second: 0, max_connections: ${IDLE + 1000} }
@@ -69,9 +70,9 @@ routes:
 `;
 }
 
-async function startGateway(name, port, upstreamPort, facilitatorPort, cpu, accessLog = "off", extra = "", tls = null) {
+async function startGateway(name, port, upstreamPort, facilitatorPort, cpu, accessLog = "off", extra = "", tls = null, threads = 1) {
   const file = join(dir, `${name}.yaml`);
-  writeFileSync(file, gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra, tls));
+  writeFileSync(file, gatewayConfig(port, upstreamPort, facilitatorPort, accessLog, extra, tls, threads));
   return start(name, GATEWAY, ["--config", file], { cpu, port, log: log(name) });
 }
 
@@ -143,7 +144,7 @@ function throughputTable(title, systems, baseline) {
 
 // ---------------------------------------------------------------------------- main
 const ports = {};
-for (const k of ["upstream", "proxy", "static402", "facilitator", "gateway", "gatewayLog", "sellerV2", "sellerV1", "redis", "tlsProxy", "tlsGateway",
+for (const k of ["upstream", "proxy", "proxy2", "gateway2", "static402", "facilitator", "gateway", "gatewayLog", "sellerV2", "sellerV1", "redis", "tlsProxy", "tlsGateway",
                  "gatewayMem", "gatewayRedis", "gatewayMemLog", "gatewayRedisLog"]) ports[k] = await freePort();
 const filesDir = join(dir, "files");
 execFileSync("mkdir", ["-p", filesDir]);
@@ -176,6 +177,7 @@ try {
       note(`free path, ${label}`);
       await interleave(systems);
       throughputTable(`Free path, ${label} response (GET ${path})`, systems, systems[1]);
+      results[`free ${path}`] = { nginx: systems[1].samples, gateway: systems[2].samples };
     }
   }
 
@@ -215,6 +217,7 @@ try {
     note(`challenge path (${body.length} B body)`);
     await interleave(systems);
     throughputTable(`Challenge path: unpaid GET of a priced route (402, ${body.length} B body + PAYMENT-REQUIRED header)`, systems, systems[0]);
+    results.challenge = { nginx: systems[0].samples, gateway: systems[1].samples };
     await stop(procs.static402);
   }
 
@@ -252,6 +255,7 @@ try {
     note("paid path");
     await interleave(systems);
     throughputTable("Paid path: fresh payment on every request, fixture facilitator (GET /paid/small)", systems, systems[2]);
+    results.paid = { v2: systems[0].samples, v1: systems[1].samples, expressV2: systems[2].samples, expressV1: systems[3].samples };
     out(`\nPaid-path ratios (median req/s): gateway v2 / @x402/express = ${ratio(col(systems[0].samples, "rps"), col(systems[2].samples, "rps"))}, ` +
         `gateway v1 / x402-express = ${ratio(col(systems[1].samples, "rps"), col(systems[3].samples, "rps"))}.`);
   }
@@ -279,6 +283,7 @@ try {
     // The gateway's own time per paid request: total minus upstream and facilitator round trips.
     const own = readFileSync(join(dir, "access.log"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l))
       .filter((e) => e.status === 200 && e.route === "paid").map((e) => e.ms - e.upstream_ms - e.facilitator_ms);
+    results.latency = { direct: systems[0].samples, nginx: systems[1].samples, gateway: systems[2].samples, ownP99: percentile(own, 99) };
     out(`\nGateway's own time per paid request (access log: ms - upstream_ms - facilitator_ms, ${own.length} requests): ` +
         `p50 ${percentile(own, 50).toFixed(3)} ms, p99 ${percentile(own, 99).toFixed(3)} ms, p99.9 ${percentile(own, 99.9).toFixed(3)} ms.`);
     await stop(procs.gatewayLog);
@@ -354,10 +359,82 @@ try {
       await new Promise((r) => holder.once("exit", r));
       const [p0, p1] = col(probe.samples, "p99");
       out(`| ${sys.name} | ${before} | ${held} | ${((held - before) / IDLE).toFixed(1)} | ${p0.toFixed(2)} | ${p1.toFixed(2)} |`);
+      (results.idle ||= {})[sys === gateway ? "gateway" : "nginx"] = (held - before) / IDLE;
     }
+  }
+
+  if (SECTIONS.has("two")) {
+    // Two workers each, nothing pinned: the system under test, wrk and the upstream share both
+    // cores, as on a small VPS.
+    procs.proxy2 = await startNginx("proxy2", nginx.proxyConf(dir, ports.proxy2, ports.upstream, { name: "proxy2", workers: 2 }), ports.proxy2, null);
+    procs.gateway2 = await startGateway("gateway2", ports.gateway2, ports.upstream, ports.facilitator, null, "off", "", null, 2);
+    const systems = [
+      { name: "nginx proxy, 2 workers", port: ports.proxy2, proc: procs.proxy2, upstream: ports.upstream, path: "/small", samples: [] },
+      { name: "x402-gateway, 2 threads", port: ports.gateway2, proc: procs.gateway2, upstream: ports.upstream, path: "/small", samples: [] },
+    ];
+    note("two workers, unpinned");
+    await interleave(systems, { cpu: null });
+    throughputTable("Free path, ~100 B, two workers each on two cores, unpinned (GET /small)", systems, systems[0]);
+    results.two = { nginx: systems[0].samples, gateway: systems[1].samples };
+    await stop(procs.proxy2);
+    await stop(procs.gateway2);
   }
 } finally {
   await stopAll();
+}
+
+// ---------------------------------------------------------------------------- targets
+// Issue 13's targets, read off this run: ratios within the run, never a time asserted anywhere.
+{
+  const m = (samples, key) => median(col(samples, key));
+  const rows = [];
+  const verdict = (ok) => (ok ? "met" : "missed");
+  for (const path of ["/small", "/16k"]) {
+    const r = results[`free ${path}`];
+    if (!r) continue;
+    const rps = m(r.gateway, "rps") / m(r.nginx, "rps");
+    const cpu = m(r.gateway, "perCpuSecond") / m(r.nginx, "perCpuSecond");
+    const p99 = [m(r.gateway, "p99"), m(r.nginx, "p99")];
+    rows.push([`free ${path}, 64 connections: req/s >= 1.0x nginx`, `${rps.toFixed(2)}x`, verdict(rps >= 1)]);
+    rows.push([`free ${path}: p99 <= nginx's`, `${p99[0].toFixed(2)} vs ${p99[1].toFixed(2)} ms`, verdict(p99[0] <= p99[1])]);
+    rows.push([`free ${path}: req per CPU-second >= nginx's`, `${cpu.toFixed(2)}x`, verdict(cpu >= 1)]);
+  }
+  if (results["free /1m"]) {
+    const r = results["free /1m"];
+    const rps = m(r.gateway, "rps") / m(r.nginx, "rps");
+    rows.push(["free /1m: req/s >= 1.0x nginx", `${rps.toFixed(2)}x`, verdict(rps >= 1)]);
+  }
+  if (results.latency) {
+    const { direct, nginx: viaNginx, gateway: viaGateway } = results.latency;
+    for (const key of ["p50", "p99"]) {
+      const ours = m(viaGateway, key) - m(direct, key), theirs = m(viaNginx, key) - m(direct, key);
+      rows.push([`free, 1 connection: added ${key} over direct <= nginx's`, `${(ours * 1000).toFixed(0)} vs ${(theirs * 1000).toFixed(0)} µs`, verdict(ours <= theirs)]);
+    }
+    rows.push(["paid: gateway's own p99 < 0.1 ms", `${results.latency.ownP99.toFixed(3)} ms`, verdict(results.latency.ownP99 < 0.1)]);
+  }
+  if (results.challenge) {
+    const r = m(results.challenge.gateway, "rps") / m(results.challenge.nginx, "rps");
+    rows.push(["challenge: >= 1.0x nginx's static 402", `${r.toFixed(2)}x`, verdict(r >= 1)]);
+  }
+  if (results.paid) {
+    const perCore = m(results.paid.v2, "perCpuSecond");
+    const vsExpress = Math.min(m(results.paid.v2, "rps") / m(results.paid.expressV2, "rps"), m(results.paid.v1, "rps") / m(results.paid.expressV1, "rps"));
+    rows.push(["paid: >= 12k req/s per core", `${Math.round(perCore).toLocaleString("en-US")} req per CPU-second`, verdict(perCore >= 12000)]);
+    rows.push(["paid: >= 25x the reference express sellers", `${vsExpress.toFixed(1)}x (the lower of v2 and v1)`, verdict(vsExpress >= 25)]);
+  }
+  if (results.idle?.gateway !== undefined) {
+    rows.push(["idle keep-alive connection <= 2 KiB resident", `${results.idle.gateway.toFixed(1)} KiB (nginx ${results.idle.nginx.toFixed(1)})`, verdict(results.idle.gateway <= 2)]);
+  }
+  if (results.two) {
+    const r = m(results.two.gateway, "rps") / m(results.two.nginx, "rps");
+    rows.push(["two workers on two cores, unpinned: >= nginx with two workers", `${r.toFixed(2)}x`, verdict(r >= 1)]);
+  }
+  if (rows.length) {
+    out("\n### Targets (issue 13), from this run\n");
+    out("| target | measured | |");
+    out("|---|---|---|");
+    for (const row of rows) out(`| ${row.join(" | ")} |`);
+  }
 }
 
 if (SECTIONS.has("micro") && existsSync(MICRO)) {

@@ -4,8 +4,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-function main(dir, name, http) {
-  return `worker_processes 1;
+function main(dir, name, http, workers = 1) {
+  return `worker_processes ${workers};
 daemon off;
 pid ${join(dir, name)}.pid;
 error_log ${join(dir, name)}.err warn;
@@ -21,9 +21,9 @@ ${http}
 }
 
 /** Writes `${name}.conf` into `dir` and returns its path. */
-function write(dir, name, http) {
+function write(dir, name, http, workers = 1) {
   const path = join(dir, `${name}.conf`);
-  writeFileSync(path, main(dir, name, http));
+  writeFileSync(path, main(dir, name, http, workers));
   return path;
 }
 
@@ -39,8 +39,8 @@ export function upstreamConf(dir, port, filesDir, smallBody) {
 }
 
 /** nginx as a keep-alive reverse proxy in front of the upstream (what the gateway replaces). */
-export function proxyConf(dir, port, upstreamPort) {
-  return write(dir, "proxy", `  upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 64; }
+export function proxyConf(dir, port, upstreamPort, { name = "proxy", workers = 1 } = {}) {
+  return write(dir, name, `  upstream backend { server 127.0.0.1:${upstreamPort}; keepalive 64; }
   server {
     listen 127.0.0.1:${port};
     location / {
@@ -49,7 +49,7 @@ export function proxyConf(dir, port, upstreamPort) {
       proxy_set_header Connection "";
       proxy_buffering on;
     }
-  }`);
+  }`, workers);
 }
 
 /** nginx terminating TLS (1.2 and 1.3, tickets on) in front of the same upstream, with keep-alive. */
