@@ -1,6 +1,9 @@
 #include "http/session.hpp"
 
 #include <boost/range/iterator_range.hpp>
+#include <algorithm>
+#include <array>
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -307,7 +310,7 @@ awaitable<void> refuse_connection(Session& session, net::ClientStream& client) {
 // Serves requests on one connection until it closes (or refuses it when the gateway already
 // holds its connection limit). This frame and its callers' are what an idle keep-alive
 // connection holds, with its socket: everything per request lives in serve_request()'s frame,
-// and between requests a plain connection waits for readability with no read buffer. (A TLS
+// and between requests a plain connection waits for its next bytes with no read buffer. (A TLS
 // connection is not waited on so: OpenSSL may hold decrypted bytes the socket no longer shows.)
 awaitable<void> serve(Session& session, net::ClientStream& client, int64_t open_before) {
   ServerState& state = session.state;
@@ -318,6 +321,7 @@ awaitable<void> serve(Session& session, net::ClientStream& client, int64_t open_
   beast::flat_buffer buffer;
   net::ReadWatchdog watchdog(client.tcp());
   tcp::socket* const plain = client.plain_socket();
+  std::array<char, 256> first_bytes;
   bool first = true;
   for (;;) {
     if (state.draining.load(std::memory_order_relaxed)) break;
@@ -325,13 +329,18 @@ awaitable<void> serve(Session& session, net::ClientStream& client, int64_t open_
     std::chrono::milliseconds header_timeout = first ? timeouts.request_header : timeouts.keep_alive;
     if (plain && buffer.size() == 0) {
       buffer.shrink_to_fit();  // empty: its memory goes
-      // Between requests the connection is idle: closed at once when the gateway drains.
+      // Between requests the connection is idle: closed at once when the gateway drains. The
+      // first bytes of the next request are read into a few bytes of this frame, not into a
+      // read buffer. (A read, not a readiness wait: Asio registers a wait with the kernel anew
+      // each time, a read it does not.)
       session.worker.idle_clients.insert(&client.tcp());
       watchdog.arm(header_timeout);
-      auto [ec] = co_await plain->async_wait(tcp::socket::wait_read, use_nothrow);
+      auto [ec, n] = co_await plain->async_read_some(asio::buffer(first_bytes), use_nothrow);
       watchdog.disarm();
       session.worker.idle_clients.erase(&client.tcp());
       if (ec) break;
+      std::memcpy(buffer.prepare(std::max<size_t>(n, 4096)).data(), first_bytes.data(), n);
+      buffer.commit(n);
       header_timeout = timeouts.request_header;  // bytes arrived: the header has its own deadline
     }
     if (!co_await serve_request(session, client, buffer, watchdog, header_timeout)) break;
