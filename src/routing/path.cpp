@@ -184,7 +184,52 @@ std::string_view describe(TargetError e) {
   return "invalid request target";
 }
 
+namespace {
+
+// A path that canonicalisation leaves as it is: '/' then non-empty segments of letters, digits and
+// "-_~." that do not end in '.' (so no "." or ".." segment, no trailing dot), no trailing '/'.
+// Every such character travels unencoded, and none can hide another name.
+bool canonical_already(std::string_view path) {
+  if (path.size() < 2 || path.front() != '/' || path.back() == '/') return path == "/";
+  char previous = '/';
+  for (size_t i = 1; i < path.size(); ++i) {
+    const char c = path[i];
+    if (c == '/') {
+      if (previous == '/' || previous == '.') return false;
+    } else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                 c == '~' || c == '.')) {
+      return false;
+    }
+    previous = c;
+  }
+  return previous != '.';
+}
+
+}  // namespace
+
 std::variant<Target, TargetError> normalise_target(std::string_view raw, size_t max_bytes) {
+  // Most requests ask for a plain path: it is its own canonical form, and decoding it segment by
+  // segment would find nothing to change.
+  if (!raw.empty() && raw.size() <= max_bytes && raw.front() == '/') {
+    const std::string_view before_fragment = raw.substr(0, raw.find('#'));
+    const size_t q = before_fragment.find('?');
+    const std::string_view path = before_fragment.substr(0, q);
+    const std::string_view query = q == std::string_view::npos ? std::string_view{} : before_fragment.substr(q);
+    bool plain_query = true;
+    for (unsigned char c : query) plain_query = plain_query && !is_control(c) && c != ' ';
+    if (plain_query && canonical_already(path)) {
+      Target t;
+      t.path = std::string(path);
+      t.query = std::string(query);
+      t.match_key.reserve(path.size());
+      for (char ch : path) t.match_key += core::ascii_lower(ch);
+      return t;
+    }
+  }
+  return normalise_target_general(raw, max_bytes);
+}
+
+std::variant<Target, TargetError> normalise_target_general(std::string_view raw, size_t max_bytes) {
   if (raw.empty()) return TargetError::empty;
   if (raw.size() > max_bytes) return TargetError::too_long;
 
