@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/json_text.hpp"
 #include "x402/digest.hpp"
 
 namespace x402gw::payment {
@@ -9,9 +10,15 @@ namespace x402gw::payment {
 using nlohmann::json;
 
 std::string payload_digest(std::string_view route, const x402::PaymentPayload& payment) {
-  std::string text(route);
+  return payload_digest(route, core::json_text(payment.document));
+}
+
+std::string payload_digest(std::string_view route, std::string_view payload_text) {
+  std::string text;
+  text.reserve(route.size() + 1 + payload_text.size());
+  text += route;
   text += '\n';
-  text += payment.document.dump(-1, ' ', false, json::error_handler_t::replace);
+  text += payload_text;
   return x402::to_hex(x402::sha256(text));
 }
 
