@@ -1,5 +1,6 @@
 #include "core/json_text.hpp"
 
+#include <array>
 #include <charconv>
 
 namespace x402gw::core {
@@ -12,10 +13,16 @@ void append_by_nlohmann(std::string& out, const nlohmann::json& value) {
 
 // A string nlohmann writes as it is between quotes: printable ASCII with no quote or backslash
 // (anything else is escaped, or checked as UTF-8, by nlohmann).
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7F; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
+
 bool plain(const std::string& s) {
-  for (unsigned char c : s)
-    if (c < 0x20 || c >= 0x7F || c == '"' || c == '\\') return false;
-  return true;
+  bool all = true;
+  for (unsigned char c : s) all &= kPlain[c];  // no early exit: a branch-free loop over short strings
+  return all;
 }
 
 void append_string(std::string& out, const std::string& s) {

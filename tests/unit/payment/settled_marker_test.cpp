@@ -74,3 +74,12 @@ TEST(SettledMarker, TheDigestIsStableAcrossVersions) {
   EXPECT_EQ(payment::payload_digest("r", p), expected);
   EXPECT_EQ(payment::payload_digest("r", std::string_view("{\"payload\":{\"a\":1,\"b\":\"x\xc3\xa9\\n\"},\"x402Version\":2}")), expected);
 }
+
+// Markers written by earlier versions and by this one must be the same bytes: the tree dump was
+// the first writer.
+TEST(SettledMarker, EncodesAsTheTreeDumpDid) {
+  const payment::SettledMarker m{"ab\"cd", nlohmann::json::parse(R"({"success":true,"transaction":"0x01","network":"eip155:84532","payer":"0x\u00e9","n":1.5})")};
+  const std::string tree = nlohmann::json{{"payload_digest", m.payload_digest}, {"settlement", m.settlement}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  EXPECT_EQ(payment::encode_marker(m), tree);
+}
