@@ -7,9 +7,12 @@
 
 namespace x402gw::core {
 
-/// Compact JSON text; never throws on invalid UTF-8.
-inline std::string json_text(const nlohmann::json& value) {
-  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
+/// Compact JSON text; never throws on invalid UTF-8. Byte for byte
+/// `value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)` (keys sorted), written
+/// faster: plain strings and integers directly, anything else by nlohmann itself.
+std::string json_text(const nlohmann::json& value);
+
+/// json_text(value) appended to `out`.
+void append_json_text(std::string& out, const nlohmann::json& value);
 
 }  // namespace x402gw::core

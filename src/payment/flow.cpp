@@ -7,6 +7,7 @@
 #include "payment/paid_flow.hpp"
 #include "payment/proof_flow.hpp"
 #include "payment/reconciliation.hpp"
+#include "payment/requirement_cache.hpp"
 #include "payment/settled_marker.hpp"
 #include "x402/payment_identifier.hpp"
 #include "x402/challenge.hpp"
@@ -158,13 +159,19 @@ awaitable<Event> Driver::start() {
   auto decoded = x402::decode_payment_header(header, version_);
   if (auto* rejection = std::get_if<x402::PaymentRejection>(&decoded)) co_return refuse(*rejection);
   payment_ = std::get<x402::PaymentPayload>(std::move(decoded));
-  auto matched = x402::match_requirement(*payment_, route_.requirements);
+  // The requirements' wire forms are the route's, built once per configuration and worker thread.
+  // Taken again after each suspension: another request may have moved the cache to a new configuration.
+  thread_local RequirementCache requirement_forms;
+  auto matched = x402::match_requirement(*payment_, route_.requirements, &requirement_forms.v2(ctx_.config.generation, route_).v2);
   if (auto* rejection = std::get_if<x402::PaymentRejection>(&matched)) co_return refuse(*rejection);
-  requirement_ = &route_.requirements[std::get<size_t>(matched)];
+  const size_t index = std::get<size_t>(matched);
+  requirement_ = &route_.requirements[index];
   auto identity = x402::scheme_for(*requirement_).identity(*payment_, *requirement_);
   if (auto* rejection = std::get_if<x402::PaymentRejection>(&identity)) co_return refuse(*rejection);
   identity_ = std::get<std::string>(std::move(identity));
-  digest_ = payload_digest(route_.name, *payment_);
+  // The payload's canonical text, written once: for its digest and for the facilitator's body.
+  const std::string payload_text = core::json_text(payment_->document);
+  digest_ = payload_digest(route_.name, payload_text);
   expires_at_ = payment_expiry(*payment_, requirement_->max_timeout_seconds, unix_now());
   if (std::optional<Event> id_event = check_identifier()) co_return *id_event;
 
@@ -202,7 +209,10 @@ awaitable<Event> Driver::start() {
   r.network = requirement_->network;
   r.asset = requirement_->asset_symbol.empty() ? requirement_->asset : requirement_->asset_symbol;
   r.amount = requirement_->amount;
-  facilitator_body_ = x402::facilitator_request_body(*payment_, *requirement_, resource_);
+  const uint64_t generation = ctx_.config.generation;
+  const std::string& requirement_text = version_ == 1 ? requirement_forms.v1_text(generation, route_, index, resource_)
+                                                      : requirement_forms.v2(generation, route_).v2_text[index];
+  facilitator_body_ = x402::facilitator_request_body(version_, payload_text, requirement_text);
   co_return Event::claimed;
 }
 

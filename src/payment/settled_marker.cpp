@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/json_text.hpp"
 #include "x402/digest.hpp"
 
 namespace x402gw::payment {
@@ -9,15 +10,27 @@ namespace x402gw::payment {
 using nlohmann::json;
 
 std::string payload_digest(std::string_view route, const x402::PaymentPayload& payment) {
-  std::string text(route);
+  return payload_digest(route, core::json_text(payment.document));
+}
+
+std::string payload_digest(std::string_view route, std::string_view payload_text) {
+  std::string text;
+  text.reserve(route.size() + 1 + payload_text.size());
+  text += route;
   text += '\n';
-  text += payment.document.dump(-1, ' ', false, json::error_handler_t::replace);
+  text += payload_text;
   return x402::to_hex(x402::sha256(text));
 }
 
 std::string encode_marker(const SettledMarker& marker) {
-  return json{{"payload_digest", marker.payload_digest}, {"settlement", marker.settlement}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  // The members in the order a json object dumps them (sorted), written without copying the
+  // settlement into a new tree: the bytes are those of json{...}.dump() (unit-tested).
+  std::string out = R"({"payload_digest":)";
+  core::append_json_text(out, json(marker.payload_digest));
+  out += R"(,"settlement":)";
+  core::append_json_text(out, marker.settlement);
+  out += '}';
+  return out;
 }
 
 std::optional<SettledMarker> decode_marker(std::string_view text) {

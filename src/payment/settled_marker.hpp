@@ -24,6 +24,10 @@ struct SettledMarker {
 /// included: a repeat is served only by the route that was paid for.
 std::string payload_digest(std::string_view route, const x402::PaymentPayload& payment);
 
+/// The same digest from the payload's canonical JSON already written (core::json_text of
+/// payment.document), so that the paid path writes it once for the digest and the facilitator body.
+std::string payload_digest(std::string_view route, std::string_view payload_text);
+
 /// The marker as the ReplayStore keeps it (compact JSON).
 std::string encode_marker(const SettledMarker& marker);
 

@@ -54,22 +54,38 @@ std::optional<std::string> base64_decode(std::string_view text) {
   if (padding > 0 && (text.size() + padding) % 4 != 0) return std::nullopt;
   if (text.size() % 4 == 1) return std::nullopt;
 
+  // Four characters at a time into a buffer sized once: the header of every paid request passes here.
   std::string out;
-  out.reserve(text.size() * 3 / 4);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    int8_t v = kReverse[static_cast<unsigned char>(c)];
-    if (v < 0) return std::nullopt;
-    acc = (acc << 6) | uint32_t(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xFF);
+  out.resize(text.size() / 4 * 3 + (text.size() % 4 == 0 ? 0 : text.size() % 4 - 1));
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  char* o = out.data();
+  const size_t whole = text.size() / 4 * 4;
+  for (size_t i = 0; i < whole; i += 4) {
+    const int32_t a = kReverse[in[i]], b = kReverse[in[i + 1]], c = kReverse[in[i + 2]], d = kReverse[in[i + 3]];
+    if ((a | b | c | d) < 0) return std::nullopt;
+    const uint32_t n = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(c) << 6) | uint32_t(d);
+    *o++ = static_cast<char>(n >> 16);
+    *o++ = static_cast<char>(n >> 8);
+    *o++ = static_cast<char>(n);
+  }
+  const size_t rest = text.size() - whole;  // 0, 2 or 3 (1 was refused above)
+  if (rest > 0) {
+    uint32_t n = 0;
+    for (size_t i = 0; i < rest; ++i) {
+      const int8_t v = kReverse[in[whole + i]];
+      if (v < 0) return std::nullopt;
+      n = (n << 6) | uint32_t(v);
+    }
+    // Leftover bits must be zero, or the text is not a canonical encoding of any bytes.
+    if (rest == 2) {
+      if (n & 0xF) return std::nullopt;
+      *o++ = static_cast<char>(n >> 4);
+    } else {
+      if (n & 0x3) return std::nullopt;
+      *o++ = static_cast<char>(n >> 10);
+      *o++ = static_cast<char>(n >> 2);
     }
   }
-  // Leftover bits must be zero, or the text is not a canonical encoding of any bytes.
-  if (bits > 0 && (acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
 

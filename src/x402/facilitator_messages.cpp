@@ -15,12 +15,28 @@ std::string optional_string(const nlohmann::json& j, const char* key) {
 
 std::string facilitator_request_body(const PaymentPayload& payment, const Requirement& requirement,
                                      const ResourceInfo& resource) {
-  nlohmann::json body = {
-      {"x402Version", payment.version},
-      {"paymentPayload", payment.document},
-      {"paymentRequirements", payment.version == 1 ? to_v1_json(requirement, resource) : to_v2_json(requirement)},
-  };
-  return core::json_text(body);
+  const std::string payload = core::json_text(payment.document);
+  const std::string requirements =
+      core::json_text(payment.version == 1 ? to_v1_json(requirement, resource) : to_v2_json(requirement));
+  return facilitator_request_body(payment.version, payload, requirements);
+}
+
+std::string facilitator_request_body(int version, std::string_view payload_text, std::string_view requirements_text) {
+  // The members in the order nlohmann::json writes an object (sorted keys), as the body was first
+  // written: facilitators have seen these bytes since.
+  constexpr std::string_view kPayload = R"({"paymentPayload":)", kRequirements = R"(,"paymentRequirements":)",
+                             kVersion = R"(,"x402Version":)";
+  const std::string v = std::to_string(version);
+  std::string body;
+  body.reserve(kPayload.size() + payload_text.size() + kRequirements.size() + requirements_text.size() + kVersion.size() + v.size() + 1);
+  body += kPayload;
+  body += payload_text;
+  body += kRequirements;
+  body += requirements_text;
+  body += kVersion;
+  body += v;
+  body += '}';
+  return body;
 }
 
 std::optional<VerifyResult> parse_verify_response(std::string_view body) {

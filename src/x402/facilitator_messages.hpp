@@ -16,6 +16,12 @@ namespace x402gw::x402 {
 std::string facilitator_request_body(const PaymentPayload& payment, const Requirement& requirement,
                                      const ResourceInfo& resource);
 
+/// The same body, byte for byte, from texts already written: `payload_text` is the payload's
+/// compact JSON (core::json_text of payment.document) and `requirements_text` the requirement's
+/// wire form of that version (to_v1_json or to_v2_json, as core::json_text). Nothing is re-parsed
+/// or re-serialised: the paid path writes the payload once and caches the requirement's text.
+std::string facilitator_request_body(int version, std::string_view payload_text, std::string_view requirements_text);
+
 /// A /verify answer.
 struct VerifyResult {
   bool valid = false;

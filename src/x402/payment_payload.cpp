@@ -69,12 +69,13 @@ std::variant<PaymentPayload, PaymentRejection> decode_payment_header(std::string
 }
 
 std::variant<size_t, PaymentRejection> match_requirement(const PaymentPayload& payment,
-                                                         const std::vector<Requirement>& requirements) {
+                                                         const std::vector<Requirement>& requirements,
+                                                         const std::vector<nlohmann::json>* v2_forms) {
   std::optional<size_t> found;
   for (size_t i = 0; i < requirements.size() && !found; ++i) {
     const auto& r = requirements[i];
     if (payment.version == 2) {
-      if (payment.accepted == to_v2_json(r)) found = i;
+      if (v2_forms ? payment.accepted == (*v2_forms)[i] : payment.accepted == to_v2_json(r)) found = i;
     } else if (r.scheme == payment.scheme && r.v1_network == payment.network && !r.v1_network.empty()) {
       found = i;
     } else if (r.scheme == payment.scheme && r.v1_network.empty() && r.network == payment.network) {

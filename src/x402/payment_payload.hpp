@@ -34,8 +34,11 @@ std::variant<PaymentPayload, PaymentRejection> decode_payment_header(std::string
 /// Finds the requirement the payment is for: v2 by deep equality of `accepted`, v1 by scheme and
 /// network. Then has the requirement's PaymentScheme pre-check what the payload shows of amount,
 /// recipient and asset (scheme.hpp). Returns the index into `requirements`.
+/// `v2_forms`, when given, holds to_v2_json() of each requirement, built once (a per-route cache)
+/// instead of on every call.
 std::variant<size_t, PaymentRejection> match_requirement(const PaymentPayload& payment,
-                                                         const std::vector<Requirement>& requirements);
+                                                         const std::vector<Requirement>& requirements,
+                                                         const std::vector<nlohmann::json>* v2_forms = nullptr);
 
 /// The payer named by the payload itself, if its network's scheme shows one ("" otherwise).
 std::string payload_payer(const PaymentPayload& payment);

@@ -63,3 +63,23 @@ TEST(SettledMarker, ItsSettlementIsTheReceipt) {
   EXPECT_EQ(r.payer, "0xp");
   EXPECT_EQ(r.document, m.settlement);
 }
+
+// Markers outlive the process (a shared store keeps them): the digest of a payload must stay what
+// it was when the marker was written. This value is SHA-256 of "r\n" and the canonical text below.
+TEST(SettledMarker, TheDigestIsStableAcrossVersions) {
+  x402::PaymentPayload p;
+  p.version = 2;
+  p.document = nlohmann::json::parse(R"({"x402Version":2, "payload": {"b":"x\u00e9\n", "a":1}})");
+  const std::string expected = "ff98cf7f12f2b7b8d3aaa8b29a347116c3e14fec4734deb0428c2932ad054bfb";
+  EXPECT_EQ(payment::payload_digest("r", p), expected);
+  EXPECT_EQ(payment::payload_digest("r", std::string_view("{\"payload\":{\"a\":1,\"b\":\"x\xc3\xa9\\n\"},\"x402Version\":2}")), expected);
+}
+
+// Markers written by earlier versions and by this one must be the same bytes: the tree dump was
+// the first writer.
+TEST(SettledMarker, EncodesAsTheTreeDumpDid) {
+  const payment::SettledMarker m{"ab\"cd", nlohmann::json::parse(R"({"success":true,"transaction":"0x01","network":"eip155:84532","payer":"0x\u00e9","n":1.5})")};
+  const std::string tree = nlohmann::json{{"payload_digest", m.payload_digest}, {"settlement", m.settlement}}.dump(
+      -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  EXPECT_EQ(payment::encode_marker(m), tree);
+}

@@ -25,6 +25,37 @@ TEST(FacilitatorMessages, RequestBodyCarriesPayloadAndRequirementsOfItsVersion) 
   EXPECT_EQ(body["paymentRequirements"]["network"], "eip155:84532");
 }
 
+// The body as it was first written, a nlohmann::json tree dumped whole: the bytes facilitators
+// have seen. The body written from texts must be the same, byte for byte.
+std::string tree_body(const PaymentPayload& p, const Requirement& r, const ResourceInfo& resource) {
+  nlohmann::json body = {
+      {"x402Version", p.version},
+      {"paymentPayload", p.document},
+      {"paymentRequirements", p.version == 1 ? to_v1_json(r, resource) : to_v2_json(r)},
+  };
+  return body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+TEST(FacilitatorMessages, RequestBodyFromTextsIsTheTreeBodyByteForByte) {
+  for (int version : {1, 2}) {
+    PaymentPayload p;
+    p.version = version;
+    // Member order, spacing, escapes, unicode and numbers of several kinds, as a client may send them.
+    p.document = nlohmann::json::parse(R"({"x402Version":)" + std::to_string(version) +
+                                       R"(, "scheme":"exact","network":"base-sepolia",
+        "payload":{"signature":"0x5a5a","authorization":{"to":"0x70","from":"0x3C","value":"10000","nonce":"0x01",
+        "validBefore": 4102444800, "validAfter":"0"}, "note":"tab\there \"quoted\" \u00e9\u2028 \u0001 \/", "n":-1.5e3,
+        "list":[1,true,null,{"z":[],"a":{}}]}})");
+    Requirement r = base_sepolia_usdc();
+    r.extra = {{"name", "USDC"}, {"version", "2"}};
+    const std::string payload_text = p.document.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string requirement_text =
+        (version == 1 ? to_v1_json(r, weather()) : to_v2_json(r)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    EXPECT_EQ(facilitator_request_body(version, payload_text, requirement_text), tree_body(p, r, weather())) << version;
+    EXPECT_EQ(facilitator_request_body(p, r, weather()), tree_body(p, r, weather())) << version;
+  }
+}
+
 TEST(FacilitatorMessages, ParsesVerifyAnswers) {
   auto ok = parse_verify_response(R"({"isValid":true,"payer":"0xabc"})");
   ASSERT_TRUE(ok);
