@@ -188,7 +188,7 @@ try {
     execFileSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
       "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-keyout", key, "-out", cert], { stdio: "ignore" });
     procs.tlsProxy = await startNginx("tlsproxy", nginx.tlsProxyConf(dir, ports.tlsProxy, ports.upstream, cert, key), ports.tlsProxy, SUT_CPU);
-    procs.tlsGateway = await startGateway("tlsgateway", ports.tlsGateway, ports.upstream, ports.facilitator, SUT_CPU, "off", { cert, key });
+    procs.tlsGateway = await startGateway("tlsgateway", ports.tlsGateway, ports.upstream, ports.facilitator, SUT_CPU, "off", "", { cert, key });
     for (const [label, path] of [["~100 B JSON", "/small"], ["16 KiB", "/16k"]]) {
       const systems = [
         { name: "nginx TLS proxy", port: ports.tlsProxy, proc: procs.tlsProxy, upstream: ports.upstream, tls: true, path, samples: [] },
