@@ -4,6 +4,7 @@
 
 #include "core/json_text.hpp"
 #include "core/strings.hpp"
+#include "net/head_writer.hpp"
 
 namespace x402gw::http {
 namespace {
@@ -24,12 +25,7 @@ class FieldList {
     return n;
   }
   void append_to(std::string& out) const {
-    for (const auto& [name, value] : fields_) {
-      out += name;
-      out += ": ";
-      out += value;
-      out += "\r\n";
-    }
+    for (const auto& [name, value] : fields_) net::append_field(out, name, value);
   }
 
  private:
@@ -141,11 +137,7 @@ WireReply render(const core::Reply& reply, unsigned version, bool keep_alive, bo
   const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(wire.status));
   std::string& out = wire.head;
   out.reserve(17 + reason.size() + fields.bytes());
-  out += version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
-  out += std::to_string(wire.status);
-  out += ' ';
-  out += reason;
-  out += "\r\n";
+  net::append_status_line(out, version >= 11 ? 11 : 10, wire.status, {reason.data(), reason.size()});
   fields.append_to(out);
   out += "\r\n";
   wire.head_only = head;

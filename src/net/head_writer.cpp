@@ -13,12 +13,7 @@ void append_version(std::string& out, unsigned version) {
 }
 
 void append_fields(std::string& out, const bhttp::fields& fields) {
-  for (const auto& field : fields) {
-    out += field.name_string();
-    out += ": ";
-    out += field.value();
-    out += "\r\n";
-  }
+  for (const auto& field : fields) append_field(out, field.name_string(), field.value());
   out += "\r\n";
 }
 
@@ -45,18 +40,28 @@ void append_request_head(std::string& out, const bhttp::request_header<>& req) {
 }
 
 void append_response_head(std::string& out, const bhttp::response_header<>& res) {
-  const unsigned code = res.result_int();
   const auto reason = res.reason();  // the message's own, else the standard reason of the code
   out.reserve(out.size() + 15 + reason.size() + fields_size(res));
-  append_version(out, res.version());
+  append_status_line(out, res.version(), res.result_int(), {reason.data(), reason.size()});
+  append_fields(out, res);
+}
+
+void append_status_line(std::string& out, unsigned version, unsigned status, std::string_view reason) {
+  append_version(out, version);
   out += ' ';
-  out += static_cast<char>('0' + code / 100 % 10);
-  out += static_cast<char>('0' + code / 10 % 10);
-  out += static_cast<char>('0' + code % 10);
+  out += static_cast<char>('0' + status / 100 % 10);
+  out += static_cast<char>('0' + status / 10 % 10);
+  out += static_cast<char>('0' + status % 10);
   out += ' ';
   out += reason;
   out += "\r\n";
-  append_fields(out, res);
+}
+
+void append_field(std::string& out, std::string_view name, std::string_view value) {
+  out += name;
+  out += ": ";
+  out += value;
+  out += "\r\n";
 }
 
 size_t chunk_size_line(char* out, size_t size) {

@@ -5,6 +5,7 @@
 #include <boost/beast/http/message.hpp>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace x402gw::net {
 
@@ -14,6 +15,12 @@ void append_request_head(std::string& out, const boost::beast::http::request_hea
 /// Appends the status line (the reason the message holds, else the standard one), every field in
 /// order and the blank line of `res`.
 void append_response_head(std::string& out, const boost::beast::http::response_header<>& res);
+
+/// Appends a status line: "HTTP/1.1 200 OK\r\n" (version 10 or 11, a three-digit status).
+void append_status_line(std::string& out, unsigned version, unsigned status, std::string_view reason);
+
+/// Appends one field line: "Name: value\r\n".
+void append_field(std::string& out, std::string_view name, std::string_view value);
 
 /// The size line of one chunk of a chunked body ("1a2b\r\n") into `out`; returns its length.
 /// `out` must hold at least kChunkLineMax bytes.

@@ -3,6 +3,7 @@
 #include <boost/asio/buffer.hpp>
 
 #include "core/strings.hpp"
+#include "net/head_writer.hpp"
 #include "upstream/headers.hpp"
 
 namespace x402gw::upstream {
@@ -74,24 +75,12 @@ void append_relayed_head(std::string& out, const ResponseHead& head, unsigned ve
   for (const auto& [name, value] : extra) size += name.size() + value.size() + 4;
   out.reserve(out.size() + size + 24);
 
-  out += version >= 11 ? "HTTP/1.1 " : "HTTP/1.0 ";
-  out += static_cast<char>('0' + status / 100 % 10);
-  out += static_cast<char>('0' + status / 10 % 10);
-  out += static_cast<char>('0' + status % 10);
-  out += ' ';
-  out += reason;
-  out += "\r\n";
-  auto field = [&](std::string_view name, std::string_view value) {
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  };
+  net::append_status_line(out, version >= 11 ? 11 : 10, status, reason);
   for (const auto& f : head.fields())
-    if (!dropped(f)) field(f.name, f.value);
-  for (const auto& [name, value] : extra) field(name, value);
-  if (version >= 11 && !keep_alive) field("Connection", "close");
-  if (version < 11 && keep_alive) field("Connection", "keep-alive");
+    if (!dropped(f)) net::append_field(out, f.name, f.value);
+  for (const auto& [name, value] : extra) net::append_field(out, name, value);
+  if (version >= 11 && !keep_alive) net::append_field(out, "Connection", "close");
+  if (version < 11 && keep_alive) net::append_field(out, "Connection", "keep-alive");
   out += "\r\n";
 }
 
