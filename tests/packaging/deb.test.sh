@@ -12,7 +12,7 @@ ok() { echo "ok - $*"; pass=$((pass + 1)); }
 fail() { echo "not ok - $*" >&2; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || fail "dpkg -i needs root"
-if dpkg-query -W -f='${Status}' x402-gateway 2>/dev/null | grep -q "install ok installed"; then
+if [ "$(dpkg-query -W -f='${Status}' x402-gateway 2>/dev/null || true)" = "install ok installed" ]; then
   fail "x402-gateway is already installed on this machine; the test installs and removes it itself"
 fi
 
@@ -34,8 +34,11 @@ for path in ./usr/bin/x402-gateway ./etc/x402-gateway/gateway.yaml ./lib/systemd
             ./usr/share/doc/x402-gateway/copyright ./usr/share/doc/x402-gateway/changelog.gz; do
   grep -q " $path\$" <<<"$contents" || fail "$path is not in the package"
 done
+# The listing is read whole first: `tar | grep -q` fails under pipefail when grep stops reading
+# early and tar gets SIGPIPE (it did, at random).
+control_files=$(dpkg-deb --ctrl-tarfile "$deb" | tar -t)
 for script in postinst prerm postrm; do
-  dpkg-deb --ctrl-tarfile "$deb" | tar -t | grep -qx "./$script" || fail "no $script"
+  grep -qx "./$script" <<<"$control_files" || fail "no $script"
 done
 ok "control: dependencies from shlibdeps, conffiles, maintainer scripts, the expected files"
 
@@ -51,7 +54,8 @@ trap cleanup EXIT
 # 4. Install and check what was installed.
 dpkg -i "$deb" >/dev/null || fail "dpkg -i"
 [ -x /usr/bin/x402-gateway ] || fail "/usr/bin/x402-gateway missing after install"
-/usr/bin/x402-gateway --version | grep -q "x402-gateway $version" || fail "--version"
+installed_version=$(/usr/bin/x402-gateway --version)
+grep -q "x402-gateway $version" <<<"$installed_version" || fail "--version"
 check=$(/usr/bin/x402-gateway --check --config /etc/x402-gateway/gateway.yaml 2>&1) || { echo "$check" >&2; fail "--check on the installed config"; }
 ok "installed; --check on /etc/x402-gateway/gateway.yaml: $check"
 
