@@ -2,20 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include "../x402/test_requirements.hpp"
+#include "test_routes.hpp"
 
 using namespace x402gw;
 
-namespace {
-config::Route priced_route() {
-  config::Route r;
-  r.name = "weather";
-  r.priced = true;
-  r.requirements = {x402::testing::base_sepolia_usdc()};
-  return r;
-}
-x402::ResourceInfo resource_at(const std::string& url) { return {url, "Current weather", "application/json", nullptr}; }
-}  // namespace
+using payment::testing::priced_route;
+using payment::testing::resource_at;
 
 TEST(ChallengeCache, GivesWhatBuildingGivesAndBuildsOnce) {
   payment::ChallengeCache cache;

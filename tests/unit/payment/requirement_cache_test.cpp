@@ -2,22 +2,18 @@
 
 #include <gtest/gtest.h>
 
-#include "../x402/test_requirements.hpp"
+#include "test_routes.hpp"
 #include "core/json_text.hpp"
 
 using namespace x402gw;
 
 namespace {
+using payment::testing::resource_at;
 config::Route priced_route() {
-  config::Route r;
-  r.name = "weather";
-  r.priced = true;
   x402::Requirement second = x402::testing::base_sepolia_usdc();
   second.amount = "20000";
-  r.requirements = {x402::testing::base_sepolia_usdc(), second};
-  return r;
+  return payment::testing::priced_route({x402::testing::base_sepolia_usdc(), second});
 }
-x402::ResourceInfo resource_at(const std::string& url) { return {url, "Current weather", "application/json", nullptr}; }
 }  // namespace
 
 TEST(RequirementCache, GivesWhatBuildingGivesAndBuildsOnce) {
