@@ -28,10 +28,11 @@ export async function startChainFacilitator({ planOf, note }) {
   const timers = new Set();
   const sockets = new Set();
   let nextId = 1;
+  let faultsOn = true;  // off once the run is over: the final re-presentations see a calm facilitator
 
   const entry = (nonce) => {
     let e = ledger.get(nonce);
-    if (!e) ledger.set(nonce, (e = { landed: false, landedAt: 0, landedByCall: 0, landedByStart: 0, scheduled: null, landings: 0, successTold: 0 }));
+    if (!e) ledger.set(nonce, (e = { landed: false, landedAt: 0, landedByCall: 0, landedByStart: 0, scheduled: null, landings: 0, successTold: 0, toldLandedAt: 0 }));
     return e;
   };
 
@@ -71,7 +72,7 @@ export async function startChainFacilitator({ planOf, note }) {
 
   function verifyAnswer(nonce, call) {
     const plan = planOf(nonce) || {};
-    const fault = nth("verify", nonce) === 1 ? plan.verify : null;
+    const fault = nth("verify", nonce) === 1 && faultsOn ? plan.verify : null;
     call.fault = fault || "none";
     const e = entry(nonce);
     switch (fault) {
@@ -87,7 +88,7 @@ export async function startChainFacilitator({ planOf, note }) {
 
   function settleAnswer(nonce, call, network) {
     const plan = planOf(nonce) || {};
-    const first = nth("settle", nonce) === 1;
+    const first = nth("settle", nonce) === 1 && faultsOn;
     const e = entry(nonce);
     const ok = () => ({ body: { success: true, transaction: txOf(nonce), network, payer: BUYER }, success: true });
     if (e.landed) return { status: 400, body: { success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: "", network, payer: BUYER } };
@@ -132,7 +133,7 @@ export async function startChainFacilitator({ planOf, note }) {
         res.writeHead(400, { "content-type": "application/json" });
         return res.end(JSON.stringify({ error: "not a payment call" }));
       }
-      const call = { id: nextId++, endpoint, nonce, start: Date.now(), end: 0, answer: "", fault: "none" };
+      const call = { id: nextId++, endpoint, nonce, start: Date.now(), end: 0, answer: "", sent: "", sentAt: 0, fault: "none" };
       calls.push(call);
       const network = body.paymentRequirements?.network || "eip155:84532";
       const act = endpoint === "verify" ? verifyAnswer(nonce, call) : settleAnswer(nonce, call, network);
@@ -151,6 +152,12 @@ export async function startChainFacilitator({ planOf, note }) {
         return req.socket.destroy();
       }
       const text = act.raw !== undefined ? act.raw : JSON.stringify(act.body);
+      // What the gateway was told, and when it was sent (before the gateway can act on it).
+      call.sent = `${act.status || 200} ${text}`;
+      call.sentAt = Date.now();
+      // The gateway may now know that the payment landed (a success, or "the nonce was used").
+      if (endpoint === "settle" && (act.success || /nonce_already_used/.test(text)) && !entry(nonce).toldLandedAt)
+        entry(nonce).toldLandedAt = call.sentAt;
       res.writeHead(act.status || 200, { "content-type": act.type || "application/json" });
       res.end(text, () => {
         if (act.success) entry(nonce).successTold = Date.now();
@@ -165,6 +172,8 @@ export async function startChainFacilitator({ planOf, note }) {
     url: `http://127.0.0.1:${port}`,
     ledger,
     calls,
+    /** No more faults: what follows is the final re-presentations. */
+    calm: () => { faultsOn = false; },
     /** Landings still on their way. */
     scheduled: () => timers.size,
     close: () => new Promise((resolve) => {

@@ -64,8 +64,14 @@ export async function startCluster(topologyName, { upstreamUrl, facilitatorUrl, 
     slots.push({ stateDir, yaml, gw: null, stderr: "", restarts: 0 });
   }
   const up = async (slot) => {
-    slot.gw = await startGateway(slot.yaml);
-    slot.gw.access.length = 0;
+    const gw = await startGateway(slot.yaml);
+    // Ready (its Redis connected) before it takes presentations; bounded, as Redis may be down.
+    for (let waited = 0; waited < 3000; waited += 50) {
+      const status = await fetch(gw.admin("/readyz")).then((r) => r.status, () => 0);
+      if (status === 200) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    slot.gw = gw;
   };
   for (const slot of slots) await up(slot);
 
@@ -91,7 +97,16 @@ export async function startCluster(topologyName, { upstreamUrl, facilitatorUrl, 
       try { await gw.stop(); } catch (e) { slot.stderr += "\n" + e.message; }
       log({ what: `gateway ${i}: exited (${exit.signal || exit.code}), restart in ${downMs}ms` });
       await new Promise((r) => setTimeout(r, downMs));
-      await up(slot);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await up(slot);
+          break;
+        } catch (e) {
+          log({ what: `gateway ${i}: restart failed (${e.message.split("\n")[0]})` });
+          if (attempt === 3) throw e;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
       slot.restarts += 1;
       log({ what: `gateway ${i}: restarted` });
     },

@@ -34,9 +34,9 @@ export function checkRules(round) {
     const ups = upstreamOf.get(nonce) || [];
     const pres = p.presentations.filter((x) => x.outcome);
     const replayRoute = ROUTES[p.route].kind === "replay";
-    // The in-process store forgot this payment's settled marker (a restart after the gateway was
-    // told it settled): the README's documented limit of state.store: memory, not checked.
-    const amnesiaAt = landed && L.successTold ? round.memoryRestarts.find((t) => t > L.successTold) : undefined;
+    // The in-process store forgot this payment's settled marker (a restart after the facilitator
+    // told the gateway it landed): the README's documented limit of state.store: memory, not checked.
+    const amnesiaAt = landed && L.toldLandedAt ? round.memoryRestarts.find((t) => t > L.toldLandedAt) : undefined;
     const exempt = (x) => amnesiaAt !== undefined && x.start > amnesiaAt;
 
     // R1
@@ -82,7 +82,7 @@ export function checkRules(round) {
     // R4: every upstream call of a priced request follows a valid /verify (or the landing), and
     // no two run at once.
     for (const u of ups) {
-      const verified = calls.some((c) => c.endpoint === "verify" && VALID_VERIFY.test(c.answer) && c.end && c.end <= u.start);
+      const verified = calls.some((c) => c.endpoint === "verify" && VALID_VERIFY.test(c.sent) && c.sentAt <= u.start);
       const paid = landed && L.landedAt <= u.start;
       if (!verified && !paid) add("R4", nonce, `upstream request q=${u.q} with no valid /verify before it and nothing landed`);
       for (const other of ups)

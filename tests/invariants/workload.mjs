@@ -177,6 +177,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
 
     // Quiescence: every landing done, every lease run out, the reconcilers idle.
     log({ what: "quiescence: waiting for the ledger and the reconcilers" });
+    facilitator.calm();
     for (let i = 0; i < 100 && facilitator.scheduled() > 0; i++) await sleep(100);
     await sleep(TIMING.claimLeaseMs + 500);
     let unknownGauge = 0;
