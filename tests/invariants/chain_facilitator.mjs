@@ -137,6 +137,7 @@ export async function startChainFacilitator({ planOf, note }) {
       calls.push(call);
       const network = body.paymentRequirements?.network || "eip155:84532";
       const act = endpoint === "verify" ? verifyAnswer(nonce, call) : settleAnswer(nonce, call, network);
+      if (act.hang) note(nonce, { what: `facilitator: /${endpoint} #${call.id} (${call.fault}) received, not answered` });
       const finish = (answer) => {
         call.end = Date.now();
         call.answer = answer;

@@ -210,7 +210,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     return {
       violations,
       stats,
-      report: () => report({ topology, seed, violations, history, global, stats, cluster }),
+      report: () => report({ topology, seed, violations, history, global, stats, cluster, byNonce, t0 }),
     };
   } finally {
     await cluster.stop();
@@ -242,16 +242,47 @@ const RULE_TEXT = {
   R6: "nothing stuck pending or unknown once reconciliation ended",
 };
 
-function report({ topology, seed, violations, history, global, stats, cluster }) {
+/** The faults a payment met: its plan, and the topology faults while it was being presented. */
+export function faultsOf(p, global, t0) {
+  const parts = [p.route];
+  if (p.plan.verify) parts.push(`verify:${p.plan.verify}`);
+  if (p.plan.settle) parts.push(`settle:${p.plan.settle.fault}${p.plan.settle.lands ? "+lands" : ""}`);
+  if (p.plan.upstream !== "none") parts.push(`upstream:${p.plan.upstream}`);
+  if (p.plan.drop.kind !== "none") parts.push(`client:${p.plan.drop.kind}`);
+  if (p.plan.repeat) parts.push(p.plan.repeat.afterMs <= 200 ? "repeat:concurrent" : "repeat:later");
+  if (p.lapse) parts.push("redis:lapsed_lease");
+  // Topology faults while its run-phase presentations were open.
+  const run = p.presentations.filter((x) => x.phase === "run" || x.phase === "repeat");
+  if (run.length) {
+    const from = Math.min(...run.map((x) => x.start)) - t0, to = Math.max(...run.map((x) => x.outcome?.end || x.start)) - t0;
+    for (const g of global)
+      if (g.t >= from && g.t <= to && /: (SIGKILL|SIGTERM)$|frozen|redis: killed|SCRIPT FLUSH/.test(g.what))
+        parts.push(g.what.replace(/^gateway \d+: SIGKILL/, "gateway:kill-9").replace(/^gateway \d+: SIGTERM/, "gateway:sigterm").replace(/^redis: /, "redis:").replace(/ \(SIGSTOP\)/, ""));
+  }
+  return [...new Set(parts)].join(" ");
+}
+
+function report({ topology, seed, violations, history, global, stats, cluster, byNonce, t0 }) {
   const lines = [];
   const byRule = {};
   for (const v of violations) (byRule[v.rule] ||= []).push(v);
   lines.push(`money rules violated: topology ${topology}, seed ${seed} (reproduce: X402GW_INVARIANT_SEED=${seed} X402GW_INVARIANT_TOPOLOGY=${topology})`);
   for (const rule of Object.keys(byRule).sort()) lines.push(`  ${rule} (${RULE_TEXT[rule]}): ${byRule[rule].length} violation(s)`);
+  // Which faults each rule broke under: one line per (rule, faults) with a count and an example.
+  const groups = new Map();
+  for (const v of violations) {
+    const p = byNonce.get(v.nonce);
+    const key = `${v.rule} | ${p ? faultsOf(p, global, t0) : "-"}`;
+    const g = groups.get(key) || groups.set(key, { n: 0, example: v }).get(key);
+    g.n += 1;
+  }
+  lines.push("  by fault:");
+  for (const [key, g] of [...groups].sort()) lines.push(`    ${key}: ${g.n}x, e.g. ${g.example.nonce.slice(0, 18)} ${g.example.what}`);
+  const perRule = Number(process.env.X402GW_INVARIANT_SHOW || 3);
   for (const rule of Object.keys(byRule).sort()) {
     const shown = new Set();
     for (const v of byRule[rule]) {
-      if (shown.size >= 3) break;
+      if (shown.size >= perRule) break;
       if (shown.has(v.nonce)) continue;
       shown.add(v.nonce);
       lines.push(`\n${rule} payment ${v.nonce.slice(0, 18)}: ${v.what}`);
