@@ -72,7 +72,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     const p = planPayment(rng, payments.length);
     Object.assign(p, { route: "long", lapse: true });
     Object.assign(p.plan, { verify: null, settle: null, upstream: "long", drop: { kind: "none" }, repeat: null });
-    payments.splice(rng.int(0, payments.length), 0, p);
+    payments.push(p);
   }
   const byNonce = new Map(payments.map((p) => [p.nonce, p]));
   for (const p of payments) { history.set(p.nonce, []); p.presentations = []; }
@@ -163,9 +163,10 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
 
     // The payments, `concurrency` at a time.
     let next = 0;
+    const queue = payments.filter((p) => !p.lapse);
     const workers = Array.from({ length: concurrency }, async () => {
-      while (next < payments.length) {
-        const p = payments[next++];
+      while (next < queue.length) {
+        const p = queue[next++];
         const first = await drive(p);
         await first;
       }
@@ -173,6 +174,8 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     await Promise.all(workers);
     running = false;
     await chaos;
+    // The lapsed leases, on a quiet topology so that no reconnection reloads the scripts meanwhile.
+    await Promise.all(payments.filter((p) => p.lapse).map(async (p) => { const first = await drive(p); await first; }));
     say(`  [${topology} seed ${seed}] ${payments.length} payments driven in ${((Date.now() - t0) / 1000).toFixed(1)}s; quiescing`);
 
     // Quiescence: every landing done, every lease run out, the reconcilers idle.
