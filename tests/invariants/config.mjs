@@ -63,3 +63,12 @@ routes:
 ${routeLines}
 `;
 }
+
+/** Limits the checker may be told to accept, each off (strict) by default. Turn one on only for a
+ *  limit the README documents, and say so there.
+ *  - settleCutByKill: a kill -9 while a /settle is in flight leaves no record of it (the journal is
+ *    written when an outcome is unknown, not before the /settle is sent); such payments are then not
+ *    held to R2, R5 or R3's exact code. */
+export const KNOWN_LIMITS = {
+  settleCutByKill: process.env.X402GW_INVARIANT_ACCEPT_SETTLE_CUT_BY_KILL === "1",
+};

@@ -10,7 +10,7 @@
 // "Delivered" is what the client saw: a head carrying the upstream's answer with a success receipt.
 // A client that left before any head may or may not have been counted delivered by the gateway;
 // such payments accept either answer at their first final re-presentation.
-import { ROUTES } from "./config.mjs";
+import { ROUTES, TIMING, KNOWN_LIMITS } from "./config.mjs";
 
 const VALID_VERIFY = /^200 \{"isValid":true/;
 
@@ -37,7 +37,12 @@ export function checkRules(round) {
     // The in-process store forgot this payment's settled marker (a restart after the facilitator
     // told the gateway it landed): the README's documented limit of state.store: memory, not checked.
     const amnesiaAt = landed && L.toldLandedAt ? round.memoryRestarts.find((t) => t > L.toldLandedAt) : undefined;
-    const exempt = (x) => amnesiaAt !== undefined && x.start > amnesiaAt;
+    // A kill -9 cut a /settle of this payment short (before the gateway's own deadline): accepted
+    // only when KNOWN_LIMITS says so.
+    const cutAt = KNOWN_LIMITS.settleCutByKill
+      ? round.kills.find((k) => calls.some((c) => c.endpoint === "settle" && c.start < k && (!c.end || c.end >= k) && k - c.start < TIMING.facilitatorTimeoutMs))
+      : undefined;
+    const exempt = (x) => (amnesiaAt !== undefined && x.start > amnesiaAt) || (cutAt !== undefined && x.start > cutAt);
 
     // R1
     if (L && L.landings > 1) add("R1", nonce, `the ledger shows ${L.landings} landings of one authorization`);

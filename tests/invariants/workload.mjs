@@ -81,6 +81,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
   const upstream = await startFaultyUpstream({ note });
   const cluster = await startCluster(topology, { upstreamUrl: upstream.url, facilitatorUrl: facilitator.url, log });
   const memoryRestarts = [];
+  const kills = [];  // times of kill -9
   const faults = [];
   let ops = 0;
   try {
@@ -132,17 +133,21 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     // Topology faults while the payments run.
     let running = true;
     const chaos = (async () => {
+      // Every kind once in a seeded order, then again in another: each round meets each of them.
       const kinds = redisTopology ? ["kill9", "sigterm", "freeze", "redis_restart", "script_flush"] : ["kill9", "sigterm"];
+      const order = [];
       while (running) {
         await sleep(rng.int(1500, 4000));
         if (!running) break;
-        const kind = rng.pick(kinds);
+        if (!order.length) order.push(...kinds.map((k) => [rng.next(), k]).sort((a, b) => a[0] - b[0]).map((x) => x[1]));
+        const kind = order.shift();
         faults.push(kind);
         const i = rng.int(0, cluster.slots.length - 1);
         if (kind === "kill9" || kind === "sigterm") {
           const at = Date.now();
           await cluster.bounce(i, kind === "kill9" ? "SIGKILL" : "SIGTERM", rng.int(100, 600));
           if (!redisTopology) memoryRestarts.push(at);
+          if (kind === "kill9") kills.push(at);
         } else if (kind === "freeze") {
           cluster.redis.pause();
           log({ what: "redis: frozen (SIGSTOP)" });
@@ -206,7 +211,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     await final("final2", payments.filter((p) => facilitator.ledger.get(p.nonce)?.landed));
     const leftovers = cluster.redisLeftovers();
 
-    const round = { payments, ledger: facilitator.ledger, calls: facilitator.calls, upstream: upstream.requests, memoryRestarts, leftovers, unknownGauge };
+    const round = { payments, ledger: facilitator.ledger, calls: facilitator.calls, upstream: upstream.requests, memoryRestarts, kills, leftovers, unknownGauge };
     const violations = checkRules(round);
     const seconds = (Date.now() - t0) / 1000;
     const stats = { topology, seed, payments: payments.length, ops, faults: countFaults(payments, faults), seconds };
