@@ -5,8 +5,9 @@
 // landing late (the answer says unknown, the ledger lands later).
 //
 // The gateway's reconciler asks again with the very same /settle body (src/payment/reconciler.cpp):
-// the model answers it as the chain would: "nonce already used" once the authorization landed,
-// "settlement_pending" while a landing is on its way, otherwise it lands now.
+// the model answers it with the original settlement once the authorization landed (an idempotent
+// facilitator), "settlement_pending" while a landing is on its way, otherwise it lands now. /verify
+// of a landed authorization says the nonce was used, as the chain would.
 import http from "node:http";
 import { BUYER } from "../support/gateway.mjs";
 
@@ -91,7 +92,10 @@ export async function startChainFacilitator({ planOf, note }) {
     const first = nth("settle", nonce) === 1 && faultsOn;
     const e = entry(nonce);
     const ok = () => ({ body: { success: true, transaction: txOf(nonce), network, payer: BUYER }, success: true });
-    if (e.landed) return { status: 400, body: { success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: "", network, payer: BUYER } };
+    // A repeated /settle of an authorization that landed (the reconciler asks again with the same
+    // body) gets the original settlement, as an idempotent facilitator answers: "the nonce is used"
+    // alone would prove nothing (the payer may have cancelled it), and this model has no chain RPC.
+    if (e.landed) return ok();
     if (e.scheduled) return { body: { success: false, errorReason: "settlement_pending", transaction: "", network, payer: BUYER } };
     const s = first ? plan.settle : null;
     call.fault = s ? `${s.fault}${s.lands ? "+lands" : ""}` : "none";
