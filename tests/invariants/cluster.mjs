@@ -54,13 +54,13 @@ async function startPersistentRedis() {
 }
 
 /** Starts the topology. `log(event)` records what was done to it. */
-export async function startCluster(topologyName, { upstreamUrl, facilitatorUrl, log }) {
+export async function startCluster(topologyName, { upstreamUrl, facilitatorUrl, log, refuseEverywhere = false }) {
   const topology = TOPOLOGIES[topologyName];
   const redis = topology.store === "redis" ? await startPersistentRedis() : null;
   const slots = [];
   for (let i = 0; i < topology.replicas; i++) {
     const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), `x402gw-inv-state${i}-`));
-    const yaml = gatewayYaml({ upstreamUrl, facilitatorUrl, store: topology.store, stateDir, redisUrl: redis?.url });
+    const yaml = gatewayYaml({ upstreamUrl, facilitatorUrl, store: topology.store, stateDir, redisUrl: redis?.url, refuseEverywhere });
     slots.push({ stateDir, yaml, gw: null, stderr: "", restarts: 0 });
   }
   const up = async (slot) => {

@@ -23,10 +23,10 @@ export const ROUTES = {
   long: { path: "/long", kind: "after" },
 };
 
-const routeLines = `  - { match: "GET /paid", price: "$0.01", upstream: api }
-  - { match: "GET /before", price: "$0.01", settlement: before, upstream: api }
+const routeLines = (refuseEverywhere) => `  - { match: "GET /paid", price: "$0.01", upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""} }
+  - { match: "GET /before", price: "$0.01", settlement: before, upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""} }
   - { match: "GET /once", price: "$0.01", on_repeat: refuse, upstream: api }
-  - { match: "GET /replay", price: "$0.01", upstream: api, payment_identifier: { required: true, mode: replay_answer, ttl: 3600s, max_bytes: 512KiB } }
+  - { match: "GET /replay", price: "$0.01", upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""}, payment_identifier: { required: true, mode: replay_answer, ttl: 3600s, max_bytes: 512KiB } }
   - { match: "GET /long", price: "$0.01", upstream: slow }
   - { match: "GET /free", upstream: api }`;
 
@@ -43,8 +43,9 @@ function stateSection({ store, stateDir, redisUrl, keyPrefix }) {
   return `state: { dir: "${stateDir}" }`;
 }
 
-/** The whole gateway.yaml of one replica. */
-export function gatewayYaml({ upstreamUrl, facilitatorUrl, store, stateDir, redisUrl, keyPrefix = "x402gw-inv:" }) {
+/** The whole gateway.yaml of one replica. `refuseEverywhere`: every route says on_repeat: refuse
+ *  (the baseline round, which must pass on any gateway that refuses repeats). */
+export function gatewayYaml({ upstreamUrl, facilitatorUrl, store, stateDir, redisUrl, keyPrefix = "x402gw-inv:", refuseEverywhere = false }) {
   return `listen: "127.0.0.1:0"
 admin_listen: "127.0.0.1:0"
 threads: 2
@@ -60,7 +61,7 @@ payment:
   pay_to: "${PAY_TO}"
   network: base-sepolia
 routes:
-${routeLines}
+${routeLines(refuseEverywhere)}
 `;
 }
 

@@ -16,6 +16,15 @@ const topologies = Object.keys(TOPOLOGIES).filter((t) => !ONLY || t === ONLY);
 const paymentsPerRound = Math.max(20, Math.round(OPS / topologies.length / 2.6));
 const BASE_SEEDS = { memory: 190001, redis: 190002, redis2: 190003 };
 
+// The checker's control: with no fault and every route refusing repeats, a correct gateway breaks
+// no rule; a violation here is the checker's own error (or a defect that needs no fault at all).
+for (const topology of ["memory", "redis2"].filter((t) => topologies.includes(t))) {
+  test(`baseline (no faults, on_repeat: refuse everywhere): no rule is broken: ${topology}`, { timeout: 170000 }, async () => {
+    const round = await runRound({ topology, seed: 190000, payments: 60, baseline: true });
+    if (round.violations.length) assert.fail(round.report());
+  });
+}
+
 for (const topology of topologies) {
   const seed = SEED ? Number(SEED) : BASE_SEEDS[topology];
   test(`money rules R1-R6 hold under faults: ${topology}, seed ${seed}`, { timeout: 170000 }, async () => {

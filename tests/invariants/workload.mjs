@@ -50,8 +50,9 @@ function planPayment(rng, index) {
   return { index, route, plan, nonce: "0x" + rng.hex(32), id: "pay_" + rng.hex(16) };
 }
 
-/** Runs one round; resolves to { violations, stats, report(v) }. */
-export async function runRound({ topology, seed, payments: count, concurrency = 12, say = () => {} }) {
+/** Runs one round; resolves to { violations, stats, report(v) }. `baseline`: no fault anywhere and
+ *  every route refusing repeats: a round any correct gateway passes (the checker's own control). */
+export async function runRound({ topology, seed, payments: count, concurrency = 12, say = () => {}, baseline = false }) {
   const rng = prng(seed);
   const t0 = Date.now();
   const history = new Map();   // nonce -> events
@@ -64,10 +65,12 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
 
   const payments = [];
   for (let i = 0; i < count; i++) payments.push(planPayment(rng, i));
+  if (baseline)
+    for (const p of payments) Object.assign(p.plan, { verify: null, settle: null, upstream: "none", drop: { kind: "none" }, bodyBytes: 64 });
   const redisTopology = TOPOLOGIES[topology].store === "redis";
   // The lapsed lease: a long paid request and a second presentation after the lease, with the
   // renewal script flushed from Redis first.
-  const lapses = redisTopology ? 2 : 0;
+  const lapses = redisTopology && !baseline ? 2 : 0;
   for (let i = 0; i < lapses; i++) {
     const p = planPayment(rng, payments.length);
     Object.assign(p, { route: "long", lapse: true });
@@ -79,7 +82,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
 
   const facilitator = await startChainFacilitator({ planOf: (n) => byNonce.get(n)?.plan, note });
   const upstream = await startFaultyUpstream({ note });
-  const cluster = await startCluster(topology, { upstreamUrl: upstream.url, facilitatorUrl: facilitator.url, log });
+  const cluster = await startCluster(topology, { upstreamUrl: upstream.url, facilitatorUrl: facilitator.url, log, refuseEverywhere: baseline });
   const memoryRestarts = [];
   const kills = [];  // times of kill -9
   const faults = [];
@@ -131,7 +134,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     };
 
     // Topology faults while the payments run.
-    let running = true;
+    let running = !baseline;
     const chaos = (async () => {
       // Every kind once in a seeded order, then again in another: each round meets each of them.
       const kinds = redisTopology ? ["kill9", "sigterm", "freeze", "redis_restart", "script_flush"] : ["kill9", "sigterm"];
