@@ -58,18 +58,13 @@ export function checkRules(round) {
         const who = pres.find((x) => x.q === u.q);
         add("R3", nonce, `the upstream was called again (q=${u.q}, ${who ? who.phase + " presentation, client got " + who.cls : "?"}) after the answer was delivered`);
       }
+    // The final re-presentations of a landed payment: refused as used once its answer was delivered
+    // (final1 before any delivery is R2's to judge).
     for (const x of pres) {
-      if (x.phase === "final1" && !(x.start > deliveredAt)) continue;  // judged by R2 below
-      if (!(x.start > deliveredAt) || !landed || exempt(x)) continue;
-      if (x.phase !== "final1" && x.phase !== "final2") continue;
+      if ((x.phase !== "final1" && x.phase !== "final2") || !landed || exempt(x)) continue;
+      if (x.phase === "final1" && !(x.start > deliveredAt)) continue;
       const ok = x.cls === "payment_already_used" || (replayRoute && x.cls === "replayed");
-      if (!ok) add("R3", nonce, `${x.phase} re-presentation after delivery got ${x.cls} (${x.outcome.status} ${x.outcome.error}), not 402 payment_already_used`);
-    }
-    const finals = pres.filter((x) => x.phase === "final2");
-    for (const x of finals) {
-      if (!landed || exempt(x) || x.start > deliveredAt) continue;  // after a delivery: judged above
-      const ok = x.cls === "payment_already_used" || (replayRoute && x.cls === "replayed");
-      if (!ok) add("R3", nonce, `final2 re-presentation got ${x.cls} (${x.outcome.status} ${x.outcome.error}), not 402 payment_already_used`);
+      if (!ok) add("R3", nonce, `${x.phase} re-presentation got ${x.cls} (${x.outcome.status} ${x.outcome.error}), not 402 payment_already_used`);
     }
 
     // R2: a landed payment whose answer no client saw gets it when presented again.
@@ -80,8 +75,6 @@ export function checkRules(round) {
         const got = f1.cls === "answer" || f1.cls === "replayed" || (ambiguous && f1.cls === "payment_already_used");
         if (!got) add("R2", nonce, `landed, its answer never delivered, and the final re-presentation got ${f1.cls} (${f1.outcome.status} ${f1.outcome.error})`);
       }
-      const answers = pres.filter((x) => x.cls === "answer").length;
-      if (answers > 1 && !replayRoute) { /* counted under R3 through the upstream log */ }
     }
 
     // R4: every upstream call of a priced request follows a valid /verify (or the landing), and
