@@ -10,6 +10,15 @@ import path from "node:path";
 import { startGateway, deadPort } from "../support/gateway.mjs";
 import { gatewayYaml } from "./config.mjs";
 
+// Processes this file started and has not stopped: killed if the test process is ended early (the
+// runner's per-file timeout sends SIGTERM), so that no gateway or Redis outlives its test.
+const live = new Set();
+function killLive() {
+  for (const pid of live) { try { process.kill(pid, "SIGKILL"); } catch { /* gone already */ } }
+}
+process.once("exit", killLive);
+process.once("SIGTERM", () => { killLive(); process.exit(143); });
+
 export const TOPOLOGIES = {
   memory: { store: "memory", replicas: 1 },
   redis: { store: "redis", replicas: 1 },
@@ -23,6 +32,9 @@ async function startPersistentRedis() {
   const launch = () => new Promise((resolve, reject) => {
     child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes",
                                    "--appendfsync", "always", "--dir", dir, "--daemonize", "no"], { stdio: ["ignore", "pipe", "pipe"] });
+    const started = child;
+    live.add(started.pid);
+    started.once("exit", () => live.delete(started.pid));
     let out = "";
     const timer = setTimeout(() => reject(new Error("redis-server did not start:\n" + out)), 10000);
     child.stdout.on("data", (d) => {
@@ -65,6 +77,8 @@ export async function startCluster(topologyName, { upstreamUrl, facilitatorUrl, 
   }
   const up = async (slot) => {
     const gw = await startGateway(slot.yaml);
+    live.add(gw.pid);
+    gw.exited.then(() => live.delete(gw.pid));
     // Ready (its Redis connected) before it takes presentations; bounded, as Redis may be down.
     for (let waited = 0; waited < 3000; waited += 50) {
       const status = await fetch(gw.admin("/readyz")).then((r) => r.status, () => 0);
