@@ -31,7 +31,7 @@ ctest --test-dir build --output-on-failure -j "$(nproc)"
 
 stage "integration and end-to-end tests"
 export X402GW_BIN="$PWD/build/x402-gateway"
-node --test --test-reporter=spec --test-timeout=120000 --test-concurrency=2 tests/integration/ tests/e2e/ tests/packaging/
+node --test --test-reporter=spec --test-timeout=120000 --test-concurrency=2 tests/integration/ tests/invariants/ tests/e2e/ tests/packaging/
 
 stage "Debian package (build, lintian, dpkg -i, --check, systemd-analyze verify, dpkg -r/-P)"
 bash tests/packaging/deb.test.sh build
