@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import http from "node:http";
 import {
   stacksAccount, stacksLedger, startStacksNodeApi, startStacksFacilitator, stacksClient, decodePaymentResponse,
-  deserializeTransaction, TESTNET_SBTC,
+  deserializeTransaction, standardPrincipalCV, TESTNET_SBTC,
 } from "../../packaging/localstack/lib/stacks.mjs";
 import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
 import { startGateway } from "../support/gateway.mjs";
@@ -194,12 +194,14 @@ async function signedForAltered(key, path, alter) {
 
 // Signed STX transfers whose signed content does not pay what the route asks; `accepted` echoes
 // the route's real requirement (the tampered signature and the altered `accepted` are tested above).
-test("STX transfers signed for another amount or payee are refused; nothing served, settled or moved", async () => {
+test("STX transfers signed for another amount or payee (as signed, or edited back after signing) are refused; nothing served, settled or moved", async () => {
   const cases = [
     { name: "signed for half the price", sign: { amount: String(STX_PRICE / 2n) }, error: "payment_amount_mismatch", verifies: 0 },
     { name: "signed to another payee", sign: { payTo: other.address }, error: "payment_recipient_mismatch", verifies: 0 },
     { name: "signed for half the price, amount edited to the price", sign: { amount: String(STX_PRICE / 2n) },
       edit: (tx) => { tx.payload.amount = STX_PRICE; }, error: "invalid_signature", verifies: 1 },
+    { name: "signed to another payee, recipient edited to the seller", sign: { payTo: other.address },
+      edit: (tx) => { tx.payload.recipient = standardPrincipalCV(seller.address); }, error: "invalid_signature", verifies: 1 },
   ];
   const servedBefore = api.served["/api/weather"] || 0;
   const start = { ...balances("STX"), other: ledger.balanceOf(other.address, "STX") };

@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   startSorobanNode, startStellarRelayer, stellarPaymentClient, stellarFetch, STELLAR_TESTNET_USDC,
-  Keypair, TransactionBuilder, Networks, Address, scValToNative, nativeToScVal, xdr,
+  Keypair, TransactionBuilder, Networks, Address, scValToNative, nativeToScVal, xdr, checkAuthSignature,
 } from "../../packaging/localstack/lib/stellar.mjs";
 import { decodePaymentResponseHeader } from "../../packaging/localstack/lib/clients.mjs";
 import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
@@ -178,27 +178,30 @@ test("a payment whose authorization signature was tampered with is refused by th
   assert.equal(start.buyer - balances().buyer, PRICE);
 });
 
-// Sets the transfer's amount (its third argument, an i128) in the operation and in the payer's signed
-// authorization entry alike, leaving the entry's signature as it was.
-function editTransferAmount(transaction, amount) {
+// Sets argument `index` of transfer(from, to, amount) to `value` in the operation and in the payer's
+// signed authorization entry alike, leaving the entry's signature as it was.
+function editTransferArg(transaction, index, value) {
   const envelope = xdr.TransactionEnvelope.fromXDR(transaction, "base64");
   const op = envelope.v1().tx().operations()[0].body().invokeHostFunctionOp();
-  const value = nativeToScVal(amount, { type: "i128" });
-  op.hostFunction().invokeContract().args()[2] = value;
-  op.auth()[0].rootInvocation().function().contractFn().args()[2] = value;
+  op.hostFunction().invokeContract().args()[index] = value;
+  op.auth()[0].rootInvocation().function().contractFn().args()[index] = value;
+  // What is now wrong is the payer's signature, and nothing else the node checks first.
+  assert.equal(checkAuthSignature(op.auth()[0], Networks.TESTNET), `${buyer.publicKey()}: bad signature`);
   return envelope.toXDR("base64");
 }
 
 // Payments the @x402/stellar client really signed whose signed transfer does not pay what the route
 // asks; `accepted` echoes the route's real requirement (the tampered signature is tested above).
-test("transfers signed for another amount or payee are refused; nothing served, settled or moved", async () => {
+test("transfers signed for another amount or payee (as signed, or edited back after signing) are refused; nothing served, settled or moved", async () => {
   const first = await fetch(gw.url("/api/weather"));
   const real = await requirementOf(first);
   const cases = [
     { name: "signed for half the price", sign: { amount: String(PRICE / 2n) }, error: "payment_amount_mismatch", verifies: 0 },
     { name: "signed to another payee", sign: { payTo: other.publicKey() }, error: "payment_recipient_mismatch", verifies: 0 },
     { name: "signed for half the price, amount edited to the price", sign: { amount: String(PRICE / 2n) },
-      edit: (t) => editTransferAmount(t, PRICE), error: "invalid_exact_stellar_payload_simulation_failed", verifies: 1 },
+      edit: (t) => editTransferArg(t, 2, nativeToScVal(PRICE, { type: "i128" })), error: "invalid_exact_stellar_payload_simulation_failed", verifies: 1 },
+    { name: "signed to another payee, recipient edited to the seller", sign: { payTo: other.publicKey() },
+      edit: (t) => editTransferArg(t, 1, Address.fromString(seller.publicKey()).toScVal()), error: "invalid_exact_stellar_payload_simulation_failed", verifies: 1 },
   ];
   const servedBefore = api.served["/api/weather"] || 0;
   const start = { ...balances(), other: node.balanceOf(other.publicKey()) };
