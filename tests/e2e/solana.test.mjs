@@ -6,6 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   startLocalSolana, startSolanaFacilitator, solanaFetch, generateKeyPairSigner, ExactSvmClientScheme, SOLANA_DEVNET, DEVNET_USDC,
+  associatedTokenAccount, encodeAddress,
 } from "../../packaging/localstack/lib/solana.mjs";
 import { decodePaymentResponseHeader } from "../../packaging/localstack/lib/clients.mjs";
 import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
@@ -137,16 +138,27 @@ function editTransferAmount(tx, from, to) {
   tx.writeBigUInt64LE(to, at + 1);
 }
 
+// Replaces an account key of the signed message (all its occurrences: it is listed once), leaving
+// the signature as it was.
+function replaceKey(tx, from, to) {
+  const at = tx.indexOf(from, 1 + 64 * tx[0]);
+  assert.ok(at > 0, "the key is in the message");
+  to.copy(tx, at);
+}
+
 // Payments the @x402/svm client really signed whose signed content does not pay what the route
 // asks, or whose signature bytes were corrupted; `accepted` echoes the route's real requirement.
-test("transactions signed for another amount or payee, or with a corrupted signature, are refused; nothing served, settled or moved", async () => {
+test("transactions signed for another amount or payee (as signed, or edited back after signing), or with a corrupted signature, are refused; nothing served, settled or moved", async () => {
   const first = await fetch(gw.url("/api/weather"));
   const real = JSON.parse(Buffer.from(first.headers.get("payment-required"), "base64").toString()).accepts[0];
+  const [otherAta, sellerAta] = await Promise.all([associatedTokenAccount(other.address), associatedTokenAccount(seller.address)]);
   const cases = [
     { name: "signed for half the price", sign: { amount: String(PRICE / 2n) }, error: "payment_amount_mismatch", verifies: 0 },
     { name: "signed to another payee", sign: { payTo: other.address }, error: "invalid_exact_svm_payload_recipient_mismatch", verifies: 1 },
     { name: "signed for half the price, amount edited to the price", sign: { amount: String(PRICE / 2n) },
       edit: (tx) => editTransferAmount(tx, PRICE / 2n, PRICE), error: "invalid_exact_svm_payload_signature_invalid", verifies: 1 },
+    { name: "signed to another payee, destination edited to the seller's token account", sign: { payTo: other.address },
+      edit: (tx) => replaceKey(tx, encodeAddress(otherAta), encodeAddress(sellerAta)), error: "invalid_exact_svm_payload_signature_invalid", verifies: 1 },
     { name: "client signature corrupted", edit: (tx) => { tx[clientSignatureOffset(tx) + 7] ^= 0x5a; },
       error: "invalid_exact_svm_payload_signature_invalid", verifies: 1 },
   ];
