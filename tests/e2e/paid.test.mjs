@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startStack, ACCOUNTS } from "../../packaging/localstack/lib/stack.mjs";
 import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
-import { v1Fetch, v2Fetch, recordingFetch, decodePaymentResponseHeader } from "../../packaging/localstack/lib/clients.mjs";
+import { v1Fetch, v2Fetch, recordingFetch, decodePaymentResponseHeader, signV1Payment, signV2Payment } from "../../packaging/localstack/lib/clients.mjs";
 import { startGateway } from "../support/gateway.mjs";
 
 const PRICE = 10_000n;  // "$0.01" in USDC's 6 decimals
@@ -127,6 +127,66 @@ for (const version of ["v2", "v1"]) {
     const end = await balances();
     assert.equal(start.buyer - end.buyer, PRICE);
     assert.equal(end.seller - start.seller, PRICE);
+  });
+}
+
+// Payments the reference clients really signed, whose signed content does not pay what the route
+// asks: signed for half the price or to another payee (shown as signed, or edited afterwards to show
+// the real price and payee, so that only the signature gives them away), or with corrupted signature
+// bytes. `accepted` always echoes the route's real requirement. The gateway refuses what it can see
+// before any facilitator call; the reference facilitator refuses the rest at /verify. Either way
+// nothing is served, settled or moved.
+const OTHER = ACCOUNTS.unfunded.address;  // a payee that is not the route's
+const wrongPayments = [
+  { name: "signed for half the price", sign: { amount: PRICE / 2n }, error: "payment_amount_mismatch", verifies: 0 },
+  { name: "signed to another payee", sign: { payTo: OTHER }, error: "payment_recipient_mismatch", verifies: 0 },
+  // The gateway's precheck lets more than the price through (it refuses only what cannot pay); the
+  // exact scheme wants the very amount, and the facilitator refuses it: nobody is overcharged.
+  { name: "signed for twice the price", sign: { amount: PRICE * 2n }, verifies: 1,
+    error: { v2: "invalid_exact_evm_payload_authorization_value_mismatch", v1: "invalid_exact_evm_authorization_value" } },
+  { name: "signed for half the price, value edited to the price", sign: { amount: PRICE / 2n },
+    edit: (a) => { a.value = String(PRICE); }, error: "invalid_exact_evm_signature", verifies: 1 },
+  { name: "signed to another payee, to edited to the seller", sign: { payTo: OTHER },
+    edit: (a) => { a.to = ACCOUNTS.seller.address; }, error: "invalid_exact_evm_signature", verifies: 1 },
+  { name: "signature bytes corrupted", edit: (a, p) => { p.signature = flipHexByte(p.signature, 20); },
+    error: "invalid_exact_evm_signature", verifies: 1 },
+];
+
+function flipHexByte(hex, index) {
+  const at = 2 + 2 * index;
+  return hex.slice(0, at) + (parseInt(hex.slice(at, at + 2), 16) ^ 0x5a).toString(16).padStart(2, "0") + hex.slice(at + 2);
+}
+
+for (const version of ["v2", "v1"]) {
+  test(`${version}: payments signed for another amount or payee, or with a corrupted signature, are refused; nothing served, settled or moved`, async () => {
+    const first = await fetch(gw.url("/api/weather"));
+    assert.equal(first.status, 402);
+    const real = version === "v2"
+      ? JSON.parse(Buffer.from(first.headers.get("payment-required"), "base64").toString()).accepts[0]
+      : (await first.json()).accepts[0];
+    const amountKey = version === "v2" ? "amount" : "maxAmountRequired";
+    assert.equal(real[amountKey], String(PRICE));
+    const wallet = stack.wallet(ACCOUNTS.buyer.key);
+    const servedBefore = api.served["/api/weather"] || 0;
+    const start = { ...await balances(), other: await stack.balanceOf(OTHER) };
+    const calls = { ...stack.facilitatorCalls };
+    let verifies = 0;
+    for (const wrong of wrongPayments) {
+      const signedFor = { ...real, ...(wrong.sign?.payTo ? { payTo: wrong.sign.payTo } : {}), ...(wrong.sign?.amount ? { [amountKey]: String(wrong.sign.amount) } : {}) };
+      const doc = version === "v2" ? await signV2Payment(wallet, stack.publicClient, signedFor) : await signV1Payment(wallet, signedFor);
+      if (version === "v2") doc.accepted = real;
+      assert.equal(doc.payload.authorization.value, String(wrong.sign?.amount ?? PRICE), "the client signed what it was shown");
+      wrong.edit?.(doc.payload.authorization, doc.payload);
+      const header = Buffer.from(JSON.stringify(doc)).toString("base64");
+      const res = await fetch(gw.url("/api/weather"), { headers: { [paymentHeaderName[version]]: header } });
+      assert.equal(res.status, 402, wrong.name);
+      assert.equal((await res.json()).error, wrong.error[version] ?? wrong.error, wrong.name);
+      verifies += wrong.verifies;
+      assert.equal(stack.facilitatorCalls.verify - calls.verify, verifies, `${wrong.name}: verify calls`);
+    }
+    assert.equal(stack.facilitatorCalls.settle, calls.settle, "nothing was settled");
+    assert.equal(api.served["/api/weather"] || 0, servedBefore, "the upstream was never called");
+    assert.deepEqual({ ...await balances(), other: await stack.balanceOf(OTHER) }, start, "no balance moved");
   });
 }
 

@@ -6,17 +6,18 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   startLocalSolana, startSolanaFacilitator, solanaFetch, generateKeyPairSigner, ExactSvmClientScheme, SOLANA_DEVNET, DEVNET_USDC,
+  associatedTokenAccount, encodeAddress,
 } from "../../packaging/localstack/lib/solana.mjs";
 import { decodePaymentResponseHeader } from "../../packaging/localstack/lib/clients.mjs";
 import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
 import { startGateway } from "../support/gateway.mjs";
 
 const PRICE = 10_000n;  // "$0.01" in USDC's 6 decimals
-let buyer, seller, feePayer, poor, chain, facilitator, api, gw;
+let buyer, seller, feePayer, poor, other, chain, facilitator, api, gw;
 
 before(async () => {
-  [buyer, seller, feePayer, poor] = await Promise.all([generateKeyPairSigner(), generateKeyPairSigner(), generateKeyPairSigner(), generateKeyPairSigner()]);
-  chain = await startLocalSolana({ holders: { [buyer.address]: 1_000_000n, [seller.address]: 0n, [poor.address]: 5n }, sol: { [feePayer.address]: 10_000_000_000n } });
+  [buyer, seller, feePayer, poor, other] = await Promise.all(Array.from({ length: 5 }, () => generateKeyPairSigner()));
+  chain = await startLocalSolana({ holders: { [buyer.address]: 1_000_000n, [seller.address]: 0n, [poor.address]: 5n, [other.address]: 0n }, sol: { [feePayer.address]: 10_000_000_000n } });
   facilitator = await startSolanaFacilitator({ rpcUrl: chain.url, feePayer });
   api = await startDemoUpstream();
   gw = await startGateway(`listen: "127.0.0.1:0"
@@ -112,4 +113,72 @@ test("a payer without the USDC is refused with 402 (the facilitator's simulation
   assert.equal(api.served["/api/weather"] || 0, servedBefore);
   assert.deepEqual(await balances(), start);
   assert.equal(await chain.usdcOf(poor.address), 5n);
+});
+
+// The client's signature slots of a serialized transaction: [count (compact-u16, < 128 here), 64-byte
+// signatures..., message]. The fee payer's slot is still empty (zeros); the client's is the other.
+function clientSignatureOffset(tx) {
+  assert.ok(tx[0] < 0x80);
+  for (let i = 0; i < tx[0]; ++i) {
+    const at = 1 + 64 * i;
+    if (tx.subarray(at, at + 64).some((b) => b !== 0)) return at;
+  }
+  assert.fail("no client signature");
+}
+
+// Rewrites the amount of the one TransferChecked (instruction 12: amount u64 LE, decimals u8) in the
+// signed message, leaving the signature as it was.
+function editTransferAmount(tx, from, to) {
+  const needle = Buffer.alloc(10);
+  needle.writeUInt8(12, 0);
+  needle.writeBigUInt64LE(from, 1);
+  needle.writeUInt8(6, 9);
+  const at = tx.indexOf(needle, 1 + 64 * tx[0]);
+  assert.ok(at > 0, "the transfer's data is in the message");
+  tx.writeBigUInt64LE(to, at + 1);
+}
+
+// Replaces an account key of the signed message (all its occurrences: it is listed once), leaving
+// the signature as it was.
+function replaceKey(tx, from, to) {
+  const at = tx.indexOf(from, 1 + 64 * tx[0]);
+  assert.ok(at > 0, "the key is in the message");
+  to.copy(tx, at);
+}
+
+// Payments the @x402/svm client really signed whose signed content does not pay what the route
+// asks, or whose signature bytes were corrupted; `accepted` echoes the route's real requirement.
+test("transactions signed for another amount or payee (as signed, or edited back after signing), or with a corrupted signature, are refused; nothing served, settled or moved", async () => {
+  const first = await fetch(gw.url("/api/weather"));
+  const real = JSON.parse(Buffer.from(first.headers.get("payment-required"), "base64").toString()).accepts[0];
+  const [otherAta, sellerAta] = await Promise.all([associatedTokenAccount(other.address), associatedTokenAccount(seller.address)]);
+  const cases = [
+    { name: "signed for half the price", sign: { amount: String(PRICE / 2n) }, error: "payment_amount_mismatch", verifies: 0 },
+    { name: "signed to another payee", sign: { payTo: other.address }, error: "invalid_exact_svm_payload_recipient_mismatch", verifies: 1 },
+    { name: "signed for half the price, amount edited to the price", sign: { amount: String(PRICE / 2n) },
+      edit: (tx) => editTransferAmount(tx, PRICE / 2n, PRICE), error: "invalid_exact_svm_payload_signature_invalid", verifies: 1 },
+    { name: "signed to another payee, destination edited to the seller's token account", sign: { payTo: other.address },
+      edit: (tx) => replaceKey(tx, encodeAddress(otherAta), encodeAddress(sellerAta)), error: "invalid_exact_svm_payload_signature_invalid", verifies: 1 },
+    { name: "client signature corrupted", edit: (tx) => { tx[clientSignatureOffset(tx) + 7] ^= 0x5a; },
+      error: "invalid_exact_svm_payload_signature_invalid", verifies: 1 },
+  ];
+  const servedBefore = api.served["/api/weather"] || 0;
+  const start = { ...await balances(), other: await chain.usdcOf(other.address) };
+  const calls = { ...facilitator.calls }, sent = chain.calls.sendTransaction;
+  let verifies = 0;
+  for (const wrong of cases) {
+    const { payload } = await new ExactSvmClientScheme(buyer, { rpcUrl: chain.url }).createPaymentPayload(2, { ...real, ...wrong.sign });
+    const tx = Buffer.from(payload.transaction, "base64");
+    wrong.edit?.(tx);
+    const header = Buffer.from(JSON.stringify({ x402Version: 2, accepted: real, payload: { transaction: tx.toString("base64") } })).toString("base64");
+    const res = await fetch(gw.url("/api/weather"), { headers: { "PAYMENT-SIGNATURE": header } });
+    assert.equal(res.status, 402, wrong.name);
+    assert.equal((await res.json()).error, wrong.error, wrong.name);
+    verifies += wrong.verifies;
+    assert.equal(facilitator.calls.verify - calls.verify, verifies, `${wrong.name}: verify calls`);
+  }
+  assert.equal(facilitator.calls.settle, calls.settle, "nothing was settled");
+  assert.equal(chain.calls.sendTransaction, sent, "nothing was sent to the chain");
+  assert.equal(api.served["/api/weather"] || 0, servedBefore, "the upstream was never called");
+  assert.deepEqual({ ...await balances(), other: await chain.usdcOf(other.address) }, start, "no balance moved");
 });

@@ -6,16 +6,17 @@
 // client calls while signing (nonce, fee estimate) are served from that ledger.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import {
   stacksAccount, stacksLedger, startStacksNodeApi, startStacksFacilitator, stacksClient, decodePaymentResponse,
-  deserializeTransaction, TESTNET_SBTC,
+  deserializeTransaction, standardPrincipalCV, TESTNET_SBTC,
 } from "../../packaging/localstack/lib/stacks.mjs";
 import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
 import { startGateway } from "../support/gateway.mjs";
 
 const STX_PRICE = 500_000n;  // "0.5 STX" in microSTX
 const SBTC_PRICE = 1_000n;   // "0.00001 sBTC" in sats
-const buyer = stacksAccount(), seller = stacksAccount(), poor = stacksAccount();
+const buyer = stacksAccount(), seller = stacksAccount(), poor = stacksAccount(), other = stacksAccount();
 let ledger, nodeApi, facilitator, api, gw;
 
 before(async () => {
@@ -142,10 +143,12 @@ test("a transaction whose signature was tampered with is refused by the facilita
   const flipped = (parseInt(sig.slice(10, 12), 16) ^ 0x55).toString(16).padStart(2, "0");
   tx.auth.spendingCondition.signature.data = sig.slice(0, 10) + flipped + sig.slice(12);
   payment.payload.transaction = Buffer.from(tx.serialize()).toString("hex");
-  const verifiesBefore = facilitator.calls.verify;
+  const verifiesBefore = facilitator.calls.verify, settlesBefore = facilitator.calls.settle;
   const res = await fetch(gw.url("/api/weather"), { headers: { "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify(payment)).toString("base64") } });
   assert.equal(res.status, 402);
+  assert.equal((await res.json()).error, "invalid_signature");
   assert.equal(facilitator.calls.verify - verifiesBefore, 1);
+  assert.equal(facilitator.calls.settle, settlesBefore, "nothing was settled");
   assert.equal(api.served["/api/weather"] || 0, servedBefore);
   assert.deepEqual(balances("STX"), start);
 });
@@ -159,6 +162,67 @@ test("a signed transaction offered against a requirement it does not pay (anothe
   payment.accepted = { ...payment.accepted, payTo: poor.address };
   const res = await fetch(gw.url("/api/weather"), { headers: { "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify(payment)).toString("base64") } });
   assert.equal(res.status, 402);
+  assert.equal((await res.json()).error, "no_matching_requirements");
   assert.equal(api.served["/api/weather"] || 0, servedBefore);
   assert.deepEqual(balances("STX"), start);
+});
+
+// What x402-stacks signs when shown the route's 402 for `path` with `alter` applied to its
+// requirement: a stand-in seller on loopback shows the altered 402 and keeps the payment header of
+// the client's retry. Resolves to { real (the route's requirement), payment (the decoded header) }.
+async function signedForAltered(key, path, alter) {
+  const first = await fetch(gw.url(path));
+  const required = JSON.parse(Buffer.from(first.headers.get("payment-required"), "base64").toString());
+  const real = required.accepts[0];
+  const shown = Buffer.from(JSON.stringify({ ...required, accepts: [{ ...real, ...alter }] })).toString("base64");
+  let captured;
+  const seller = http.createServer((req, res) => {
+    captured ??= req.headers["payment-signature"];
+    res.writeHead(captured ? 200 : 402, { "content-type": "application/json", ...(captured ? {} : { "payment-required": shown }) });
+    res.end("{}");
+  });
+  await new Promise((resolve) => seller.listen(0, "127.0.0.1", resolve));
+  try {
+    await stacksClient(key).get(`http://127.0.0.1:${seller.address().port}${path}`);
+  } finally {
+    seller.closeAllConnections();
+    await new Promise((resolve) => seller.close(resolve));
+  }
+  assert.ok(captured, "the client paid the stand-in seller");
+  return { real, payment: JSON.parse(Buffer.from(captured, "base64").toString()) };
+}
+
+// Signed STX transfers whose signed content does not pay what the route asks; `accepted` echoes
+// the route's real requirement (the tampered signature and the altered `accepted` are tested above).
+test("STX transfers signed for another amount or payee (as signed, or edited back after signing) are refused; nothing served, settled or moved", async () => {
+  const cases = [
+    { name: "signed for half the price", sign: { amount: String(STX_PRICE / 2n) }, error: "payment_amount_mismatch", verifies: 0 },
+    { name: "signed to another payee", sign: { payTo: other.address }, error: "payment_recipient_mismatch", verifies: 0 },
+    { name: "signed for half the price, amount edited to the price", sign: { amount: String(STX_PRICE / 2n) },
+      edit: (tx) => { tx.payload.amount = STX_PRICE; }, error: "invalid_signature", verifies: 1 },
+    { name: "signed to another payee, recipient edited to the seller", sign: { payTo: other.address },
+      edit: (tx) => { tx.payload.recipient = standardPrincipalCV(seller.address); }, error: "invalid_signature", verifies: 1 },
+  ];
+  const servedBefore = api.served["/api/weather"] || 0;
+  const start = { ...balances("STX"), other: ledger.balanceOf(other.address, "STX") };
+  const calls = { ...facilitator.calls };
+  let verifies = 0;
+  for (const wrong of cases) {
+    const { real, payment } = await signedForAltered(buyer.privateKey, "/api/weather", wrong.sign);
+    const tx = deserializeTransaction(payment.payload.transaction);
+    assert.equal(BigInt(tx.payload.amount), BigInt(wrong.sign.amount ?? STX_PRICE), "the client signed what it was shown");
+    if (wrong.edit) {
+      wrong.edit(tx);
+      payment.payload.transaction = Buffer.from(tx.serialize()).toString("hex");
+    }
+    payment.accepted = real;
+    const res = await fetch(gw.url("/api/weather"), { headers: { "PAYMENT-SIGNATURE": Buffer.from(JSON.stringify(payment)).toString("base64") } });
+    assert.equal(res.status, 402, wrong.name);
+    assert.equal((await res.json()).error, wrong.error, wrong.name);
+    verifies += wrong.verifies;
+    assert.equal(facilitator.calls.verify - calls.verify, verifies, `${wrong.name}: verify calls`);
+  }
+  assert.equal(facilitator.calls.settle, calls.settle, "nothing was settled");
+  assert.equal(api.served["/api/weather"] || 0, servedBefore, "the upstream was never called");
+  assert.deepEqual({ ...balances("STX"), other: ledger.balanceOf(other.address, "STX") }, start, "no balance moved");
 });

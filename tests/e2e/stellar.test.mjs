@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import {
   startSorobanNode, startStellarRelayer, stellarPaymentClient, stellarFetch, STELLAR_TESTNET_USDC,
-  Keypair, TransactionBuilder, Networks, Address, scValToNative, xdr,
+  Keypair, TransactionBuilder, Networks, Address, scValToNative, nativeToScVal, xdr, checkAuthSignature,
 } from "../../packaging/localstack/lib/stellar.mjs";
 import { decodePaymentResponseHeader } from "../../packaging/localstack/lib/clients.mjs";
 import { startDemoUpstream } from "../../packaging/localstack/lib/demo-upstream.mjs";
@@ -16,11 +16,11 @@ import { startGateway } from "../support/gateway.mjs";
 
 const PRICE = 100_000n;  // "$0.01" in USDC's 7 decimals on Stellar
 const API_KEY = "relayer-test-key";
-const buyer = Keypair.random(), seller = Keypair.random(), relayerKey = Keypair.random(), poor = Keypair.random();
+const buyer = Keypair.random(), seller = Keypair.random(), relayerKey = Keypair.random(), poor = Keypair.random(), other = Keypair.random();
 let node, relayer, api, gw;
 
 before(async () => {
-  node = await startSorobanNode({ balances: { [buyer.publicKey()]: 10_000_000n, [poor.publicKey()]: 10n }, accounts: [relayerKey.publicKey()] });
+  node = await startSorobanNode({ balances: { [buyer.publicKey()]: 10_000_000n, [poor.publicKey()]: 10n, [other.publicKey()]: 0n }, accounts: [relayerKey.publicKey()] });
   relayer = await startStellarRelayer({ rpcUrl: node.url, facilitatorSecret: relayerKey.secret(), apiKey: API_KEY });
   api = await startDemoUpstream();
   gw = await startGateway(`listen: "127.0.0.1:0"
@@ -163,9 +163,12 @@ test("a payment whose authorization signature was tampered with is refused by th
   const forged = { transaction: envelope.toXDR("base64") };
   assert.notEqual(forged.transaction, payload.transaction);
   const header = Buffer.from(JSON.stringify({ x402Version: 2, accepted: requirement, payload: forged })).toString("base64");
+  const settlesBefore = relayer.calls.settle;
   const res = await fetch(gw.url("/api/weather"), { headers: { "PAYMENT-SIGNATURE": header } });
   assert.equal(res.status, 402);
+  assert.equal((await res.json()).error, "invalid_exact_stellar_payload_simulation_failed");
   assert.equal(relayer.calls.verify - verifiesBefore, 1, "the relayer was asked, and refused");
+  assert.equal(relayer.calls.settle, settlesBefore, "nothing was settled");
   assert.equal(api.served["/api/weather"] || 0, servedBefore);
   assert.deepEqual(balances(), start);
   // The untouched payment still pays: the refusal cost the buyer nothing.
@@ -173,6 +176,50 @@ test("a payment whose authorization signature was tampered with is refused by th
   const paid = await fetch(gw.url("/api/weather"), { headers: { "PAYMENT-SIGNATURE": good } });
   assert.equal(paid.status, 200);
   assert.equal(start.buyer - balances().buyer, PRICE);
+});
+
+// Sets argument `index` of transfer(from, to, amount) to `value` in the operation and in the payer's
+// signed authorization entry alike, leaving the entry's signature as it was.
+function editTransferArg(transaction, index, value) {
+  const envelope = xdr.TransactionEnvelope.fromXDR(transaction, "base64");
+  const op = envelope.v1().tx().operations()[0].body().invokeHostFunctionOp();
+  op.hostFunction().invokeContract().args()[index] = value;
+  op.auth()[0].rootInvocation().function().contractFn().args()[index] = value;
+  // What is now wrong is the payer's signature, and nothing else the node checks first.
+  assert.equal(checkAuthSignature(op.auth()[0], Networks.TESTNET), `${buyer.publicKey()}: bad signature`);
+  return envelope.toXDR("base64");
+}
+
+// Payments the @x402/stellar client really signed whose signed transfer does not pay what the route
+// asks; `accepted` echoes the route's real requirement (the tampered signature is tested above).
+test("transfers signed for another amount or payee (as signed, or edited back after signing) are refused; nothing served, settled or moved", async () => {
+  const first = await fetch(gw.url("/api/weather"));
+  const real = await requirementOf(first);
+  const cases = [
+    { name: "signed for half the price", sign: { amount: String(PRICE / 2n) }, error: "payment_amount_mismatch", verifies: 0 },
+    { name: "signed to another payee", sign: { payTo: other.publicKey() }, error: "payment_recipient_mismatch", verifies: 0 },
+    { name: "signed for half the price, amount edited to the price", sign: { amount: String(PRICE / 2n) },
+      edit: (t) => editTransferArg(t, 2, nativeToScVal(PRICE, { type: "i128" })), error: "invalid_exact_stellar_payload_simulation_failed", verifies: 1 },
+    { name: "signed to another payee, recipient edited to the seller", sign: { payTo: other.publicKey() },
+      edit: (t) => editTransferArg(t, 1, Address.fromString(seller.publicKey()).toScVal()), error: "invalid_exact_stellar_payload_simulation_failed", verifies: 1 },
+  ];
+  const servedBefore = api.served["/api/weather"] || 0;
+  const start = { ...balances(), other: node.balanceOf(other.publicKey()) };
+  const calls = { ...relayer.calls };
+  let verifies = 0;
+  for (const wrong of cases) {
+    const { payload } = await stellarClient(buyer).createPaymentPayload(2, { ...real, ...wrong.sign });
+    const transaction = wrong.edit ? wrong.edit(payload.transaction) : payload.transaction;
+    const header = Buffer.from(JSON.stringify({ x402Version: 2, accepted: real, payload: { transaction } })).toString("base64");
+    const res = await fetch(gw.url("/api/weather"), { headers: { "PAYMENT-SIGNATURE": header } });
+    assert.equal(res.status, 402, wrong.name);
+    assert.equal((await res.json()).error, wrong.error, wrong.name);
+    verifies += wrong.verifies;
+    assert.equal(relayer.calls.verify - calls.verify, verifies, `${wrong.name}: verify calls`);
+  }
+  assert.equal(relayer.calls.settle, calls.settle, "nothing was settled");
+  assert.equal(api.served["/api/weather"] || 0, servedBefore, "the upstream was never called");
+  assert.deepEqual({ ...balances(), other: node.balanceOf(other.publicKey()) }, start, "no balance moved");
 });
 
 test("the relayer refuses a caller without its bearer key", async () => {

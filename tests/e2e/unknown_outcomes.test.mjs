@@ -18,7 +18,8 @@ import { metric, waitFor } from "../support/raw.mjs";
 
 const PRICE = 10_000n;
 let stack, api, proxy, stateDir;
-// How long the proxy holds the next /settle answers after the facilitator gave them (ms).
+// What the proxy waits for before it passes on the next /settle answers the facilitator gave: a
+// delay (ms) or a promise (a gate the test opens).
 let holdSettles = [];
 
 // Forwards every call to the facilitator at once (so a settlement really happens) and holds the
@@ -36,7 +37,7 @@ function startDelayingProxy(target) {
         if (req.url === "/settle") {
           counts.settle++;
           const hold = holdSettles.shift() || 0;
-          if (hold) await new Promise((r) => setTimeout(r, hold));
+          if (typeof hold === "number") { if (hold) await new Promise((r) => setTimeout(r, hold)); } else await hold;
         }
         if (!res.destroyed) {
           res.writeHead(answer.status, { "content-type": "application/json" });
@@ -94,22 +95,25 @@ test("a settlement that lands but answers too late: reconciled from the journal,
     const start = await balances();
     const served = api.served["/api/weather"] || 0;
     const settles = stack.facilitatorCalls.settle;
-    holdSettles = [4000];
+    // The request's /settle answer comes after the gateway's 2 s timeout; the reconciler's answer
+    // waits until the pending presentation below was answered, so that one is pending for sure.
+    let openGate;
+    const gate = new Promise((r) => { openGate = r; });
+    holdSettles = [4000, gate];
     const recorder = recordingFetch();
     const res = await buyer(recorder)(gw.url("/api/weather?city=Porto"));
     assert.equal(res.status, 504, await res.clone().text());
     assert.equal((await res.json()).error, "facilitator_timeout");
     assert.equal(recorder.sent.length, 1);
+    assert.equal((api.served["/api/weather"] || 0) - served, 1, "settled after the answer: the upstream was called once");
 
     // It did land: the price moved once.
     assert.ok(await waitFor(async () => (await balances()).buyer === start.buyer - PRICE));
     const pending = await fetch(gw.url("/api/weather?city=Porto"), { headers: { "PAYMENT-SIGNATURE": recorder.sent[0] } });
-    if (pending.status === 402) {
-      assert.equal((await pending.json()).error, "payment_pending");
-      assert.ok(pending.headers.get("retry-after"));
-    } else {
-      assert.equal(pending.status, 200, "reconciled already");
-    }
+    openGate();
+    assert.equal(pending.status, 402);
+    assert.equal((await pending.json()).error, "payment_pending");
+    assert.ok(pending.headers.get("retry-after"));
     assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === 1, { ms: 20000 }), gw.stderr());
 
     const again = await fetch(gw.url("/api/weather?city=Porto"), { headers: { "PAYMENT-SIGNATURE": recorder.sent[0] } });
@@ -118,10 +122,12 @@ test("a settlement that lands but answers too late: reconciled from the journal,
     const end = await balances();
     assert.equal(start.buyer - end.buyer, PRICE, "charged exactly once");
     assert.equal(end.seller - start.seller, PRICE);
-    // The first request reached the upstream (settle-after) and so did each serve afterwards.
-    assert.ok((api.served["/api/weather"] || 0) - served >= 2);
-    // The reconciler's own /settle landed nothing more: one transfer on chain.
-    assert.ok(stack.facilitatorCalls.settle - settles >= 2);
+    // The first request reached the upstream (settle-after), the pending presentation did not, the
+    // served one did: exactly two calls.
+    assert.equal((api.served["/api/weather"] || 0) - served, 2);
+    // The request's /settle and exactly one from the reconciler, which landed nothing more (the
+    // balances above moved once).
+    assert.equal(stack.facilitatorCalls.settle - settles, 2);
   } finally {
     holdSettles = [];
     await gw.stop();
@@ -131,6 +137,8 @@ test("a settlement that lands but answers too late: reconciled from the journal,
 test("kill -9 between the settlement and its answer: the restarted gateway reconciles from the journal", async () => {
   let gw = await startGateway(config());
   const start = await balances();
+  const served = api.served["/api/weather"] || 0;
+  const settles = stack.facilitatorCalls.settle;
   const recorder = recordingFetch();
   try {
     holdSettles = [6000];
@@ -151,11 +159,16 @@ test("kill -9 between the settlement and its answer: the restarted gateway recon
   gw = await startGateway(config());
   try {
     holdSettles = [];
-    assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) >= 1, { ms: 20000 }), gw.stderr());
+    assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === 1, { ms: 20000 }), gw.stderr());
     const again = await fetch(gw.url("/api/weather?city=Lima"), { headers: { "PAYMENT-SIGNATURE": recorder.sent[0] } });
     assert.equal(again.status, 200);
     const end = await balances();
     assert.equal(start.buyer - end.buyer, PRICE, "charged exactly once");
+    assert.equal(end.seller - start.seller, PRICE);
+    // The killed request reached the upstream (settle-after) and the served one did: two calls. The
+    // killed request's /settle and exactly one from the restarted gateway's reconciler.
+    assert.equal((api.served["/api/weather"] || 0) - served, 2);
+    assert.equal(stack.facilitatorCalls.settle - settles, 2);
   } finally {
     await gw.stop();
   }

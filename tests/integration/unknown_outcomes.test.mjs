@@ -13,16 +13,23 @@ import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, p
 import { metric, waitFor } from "../support/raw.mjs";
 
 let upstream, facilitator, stateDir;
-// What /settle does now: "hang" (past the gateway's 1s timeout), "used" (the nonce was used), "ok".
+// What /settle does now: "hang" (this settlement lands, but its answer comes past the gateway's 1s
+// timeout; so every later ask finds the nonce used), "used" (the nonce was used), "ok". A "used"
+// answer waits for `usedGate` (when set): the test opens it once it has seen the payment pending,
+// so that the reconciler's ask, whenever it comes, is answered once and the counts below are exact.
 let settleMode = "ok";
+let usedGate = null;
 
 before(async () => {
   upstream = await startUpstream();
   facilitator = await startFacilitator({
     settle: (b) => {
-      if (settleMode === "hang") return { delayMs: 2500, body: { success: true, transaction: "0x" + "cd".repeat(32), network: b.paymentRequirements.network } };
+      if (settleMode === "hang") {
+        settleMode = "used";
+        return { delayMs: 2500, body: { success: true, transaction: "0x" + "cd".repeat(32), network: b.paymentRequirements.network } };
+      }
       if (settleMode === "used")
-        return { status: 400, body: { success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: "", network: b.paymentRequirements.network, payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" } };
+        return { until: usedGate, status: 400, body: { success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: "", network: b.paymentRequirements.network, payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" } };
       return { body: { success: true, transaction: "0x" + "ab".repeat(32), network: b.paymentRequirements.network, payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" } };
     },
   });
@@ -58,12 +65,16 @@ for (const route of ["/paid", "/before"]) {
       facilitator.calls.length = 0;
       upstream.requests.length = 0;
       settleMode = "hang";
+      let openGate;
+      usedGate = new Promise((r) => { openGate = r; });
       const c = await challenge(gw.url(route));
       const header = paymentHeader(2, c.v2);
       const res = await fetch(gw.url(route), { headers: { "PAYMENT-SIGNATURE": header } });
       assert.equal(res.status, 504);
       assert.equal((await res.json()).error, "facilitator_timeout");
-      const upstreamBefore = upstream.requests.length;
+      // Settled after the answer (/paid): the upstream was called once; settled before it (/before): never.
+      const upstreamBefore = route === "/paid" ? 1 : 0;
+      assert.equal(upstream.requests.length, upstreamBefore);
 
       // Durable before the client got its answer: the exact /settle body is in the journal.
       const line = journal().trim().split("\n").map((l) => JSON.parse(l)).find((r) => r.type === "unknown" && r.route === route.replace(/^\/?/, "GET /"));
@@ -76,14 +87,17 @@ for (const route of ["/paid", "/before"]) {
       assert.equal((await pending.json()).error, "payment_pending");
       assert.ok(Number(pending.headers.get("retry-after")) >= 1);
       assert.equal(upstream.requests.length, upstreamBefore, "a pending payment is not served");
+      openGate();
 
-      // The reconciler asks again with the same body; now the facilitator says the nonce was used.
-      settleMode = "used";
+      // The reconciler asks again with the same body; the facilitator says the nonce was used.
+      assert.equal(settleMode, "used");
       assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === 1), gw.stderr());
       assert.equal(await metric(gw, "x402gw_unknown_settlements"), 0);
+      assert.equal(settles().length, 2, "the request's settle and exactly one from the reconciler");
       for (const s of settles()) assert.deepEqual(s.body, settles()[0].body);
       const settleCount = settles().length;
       const verifyCount = facilitator.calls.filter((c) => c.endpoint === "verify").length;
+      assert.equal(verifyCount, 1, "only the first presentation was verified");
 
       const served = await fetch(gw.url(route), { headers: { "PAYMENT-SIGNATURE": header } });
       assert.equal(served.status, 200);
@@ -95,6 +109,7 @@ for (const route of ["/paid", "/before"]) {
       assert.match(journal(), /"type":"resolved"/);
     } finally {
       settleMode = "ok";
+      usedGate = null;
       await gw.stop();
     }
   });
@@ -102,16 +117,18 @@ for (const route of ["/paid", "/before"]) {
 
 test("kill -9 between the settlement and its answer (and a torn last journal line): the restarted gateway reads the journal, answers payment_pending, and reconciles", async () => {
   let gw = await startGateway(config());
-  let header;
+  let header, openGate;
   try {
     facilitator.calls.length = 0;
+    upstream.requests.length = 0;
     settleMode = "hang";
+    usedGate = new Promise((r) => { openGate = r; });
     const c = await challenge(gw.url("/paid"));
     header = paymentHeader(2, c.v2);
     // The client gives up before the answer; the gateway is killed while the settlement hangs.
     const controller = new AbortController();
     const inflight = fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header }, signal: controller.signal }).catch(() => null);
-    assert.ok(await waitFor(async () => journal().includes(`"type":"unknown"`) && (await metric(gw, "x402gw_unknown_settlements")) >= 1, { ms: 5000 }));
+    assert.ok(await waitFor(async () => journal().includes(`"type":"unknown"`) && (await metric(gw, "x402gw_unknown_settlements")) === 1, { ms: 5000 }));
     gw.signal("SIGKILL");
     controller.abort();
     await inflight;
@@ -132,11 +149,17 @@ test("kill -9 between the settlement and its answer (and a torn last journal lin
     const pending = await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
     assert.equal(pending.status, 402);
     assert.equal((await pending.json()).error, "payment_pending");
-    settleMode = "used";
+    assert.equal(settleMode, "used");
+    openGate();
     assert.ok(await waitFor(async () => (await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } })).status === 200), gw.stderr());
     assert.ok(await waitFor(async () => (await metric(gw, "x402gw_unknown_settlements")) === 0));
+    // Exactly: the killed request's settle and one from the restarted gateway's reconciler; the
+    // upstream once for the killed request (settled after the answer) and once for the one served.
+    assert.equal(settles().length, 2);
+    assert.equal(upstream.requests.length, 2);
   } finally {
     settleMode = "ok";
+    usedGate = null;
     await gw.stop();
   }
   // Compacted on the next start: nothing open is left.

@@ -154,6 +154,7 @@ export async function startFacilitator(script = {}) {
       (endpoint === "supported" ? probes : calls).push({ endpoint, url: req.url, headers: req.headers, body, at: Date.now() });
       const act = (script[endpoint] || defaults[endpoint] || (() => ({ status: 404, body: { error: "not found" } })))(body, req);
       if (act.delayMs) await new Promise((r) => setTimeout(r, act.delayMs));
+      if (act.until) await act.until;  // a gate the test opens
       if (act.hangUp) return req.socket.destroy();
       if (act.hang) return;  // the connection stays open and silent until the server closes
       const out = act.raw !== undefined ? act.raw : JSON.stringify(act.body);

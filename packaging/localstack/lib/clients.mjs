@@ -1,8 +1,9 @@
 // The reference x402 buyers, ready to use: @x402/fetch (v2) and x402-fetch (v1).
 import { wrapFetchWithPayment as wrapV2, x402Client } from "@x402/fetch";
-import { registerExactEvmScheme } from "@x402/evm/exact/client";
+import { registerExactEvmScheme, ExactEvmScheme } from "@x402/evm/exact/client";
 import { toClientEvmSigner } from "@x402/evm";
 import { wrapFetchWithPayment as wrapV1 } from "x402-fetch";
+import { createPaymentHeader as createV1PaymentHeader } from "x402/client";
 import { decodePaymentResponseHeader } from "@x402/core/http";
 import { PAYMENT_IDENTIFIER, appendPaymentIdentifierToExtensions } from "@x402/extensions/payment-identifier";
 
@@ -46,4 +47,18 @@ export function v2FetchWithPaymentId(wallet, publicClient, id, fetchImpl = fetch
     },
   });
   return wrapV2(fetchImpl, client);
+}
+
+/** The payment document the v2 reference client (@x402/evm exact) signs for `requirement` from
+ *  `wallet`, as it would send it: {x402Version: 2, accepted, payload}. Tests sign a requirement they
+ *  altered, then present it against the real one. */
+export async function signV2Payment(wallet, publicClient, requirement) {
+  const { payload } = await new ExactEvmScheme(toClientEvmSigner(wallet.account, publicClient)).createPaymentPayload(2, requirement);
+  return { x402Version: 2, accepted: requirement, payload };
+}
+
+/** The payment document the v1 reference client (x402) signs for a v1 `requirement` from `wallet`:
+ *  {x402Version: 1, scheme, network, payload}. */
+export async function signV1Payment(wallet, requirement) {
+  return JSON.parse(Buffer.from(await createV1PaymentHeader(wallet, 1, requirement), "base64").toString());
 }

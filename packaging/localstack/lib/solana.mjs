@@ -20,7 +20,8 @@ export const DEVNET_USDC = "4zMMC9srt5Ri5X14GAgXhaHii3GnPAEERYPJgZJDncDU";
 const TOKEN_PROGRAM = "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA";
 const ATA_PROGRAM = "ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL";
 
-const encodeAddress = (a) => Buffer.from(getAddressEncoder().encode(address(a)));
+/** The 32 raw bytes of a base58 address. */
+export const encodeAddress = (a) => Buffer.from(getAddressEncoder().encode(address(a)));
 
 /** The associated token account of `owner` for `mint`. */
 export async function associatedTokenAccount(owner, mint = DEVNET_USDC) {

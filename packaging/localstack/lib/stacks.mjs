@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import {
   deserializeTransaction, PayloadType, ChainID, TransactionVersion, AddressVersion, addressFromVersionHash, addressToString,
-  cvToValue, ClarityType, makeRandomPrivKey, privateKeyToString, getAddressFromPrivateKey,
+  cvToValue, ClarityType, makeRandomPrivKey, privateKeyToString, getAddressFromPrivateKey, standardPrincipalCV,
 } from "@stacks/transactions";
 import { StacksTestnet, StacksMainnet } from "@stacks/network";
 import { wrapAxiosWithPayment, privateKeyToAccount, decodePaymentResponse } from "x402-stacks";
@@ -220,4 +220,4 @@ export function stacksClient(privateKey, network = "testnet") {
   return wrapAxiosWithPayment(axios.create({ validateStatus: (s) => s < 400 }), privateKeyToAccount(privateKey, network));
 }
 
-export { decodePaymentResponse, deserializeTransaction };
+export { decodePaymentResponse, deserializeTransaction, standardPrincipalCV };

@@ -329,4 +329,4 @@ export function stellarFetch(keypair, rpcUrl, fetchImpl = fetch, network = "stel
   return wrapFetchWithPayment(fetchImpl, client);
 }
 
-export { Keypair, TransactionBuilder, Networks, Address, scValToNative, xdr };
+export { Keypair, TransactionBuilder, Networks, Address, scValToNative, nativeToScVal, xdr };
