@@ -105,11 +105,15 @@ void Server::start_listeners() {
     asio::co_spawn(main.ioc,
                    http::accept_loop(ref, [this]() -> asio::io_context& { return next_context(); },
                                      [this, info](tcp::socket s) {
+                                       // The limits first: a refused connection is closed here, unread.
+                                       http::ConnectionSlot slot = http::admit_connection(s, state_, info->tls != nullptr);
+                                       if (!slot) return;
                                        // The socket lives on the worker chosen above; find its context.
                                        auto executor = s.get_executor();
                                        for (auto& w : workers_)
                                          if (executor == w->ioc.get_executor()) {
-                                           asio::co_spawn(w->ioc, http::run_session(std::move(s), state_, w->context, *info), log_escape("session"));
+                                           asio::co_spawn(w->ioc, http::run_session(std::move(s), std::move(slot), state_, w->context, *info),
+                                                          log_escape("session"));
                                            return;
                                          }
                                      }),

@@ -144,6 +144,8 @@ struct Limits {
   uint64_t max_target_bytes = 8192;
   uint64_t max_header_count = 100;
   uint64_t max_connections = 10'000;                  // open client connections, all listeners
+  uint64_t max_connections_per_address = 0;           // open connections from one TCP peer address (trusted proxies exempt); 0: off
+  uint64_t max_tls_handshakes = 1024;                 // TLS handshakes in progress, all listeners; 0: no cap
   double challenges_per_second = 20;                  // per client address; 0: unlimited
   double challenge_burst = 40;
 };

@@ -222,10 +222,13 @@ void read_limits(YamlReader& r, const YAML::Node& node, Limits& l) {
   if (!node.IsDefined()) return;
   if (!r.expect_map(node, "limits",
                     {"max_header_bytes", "max_request_body", "max_buffered_response", "max_target_bytes",
-                     "max_header_count", "max_connections", "challenges_per_second", "challenge_burst"}))
+                     "max_header_count", "max_connections", "max_connections_per_address", "max_tls_handshakes",
+                     "challenges_per_second", "challenge_burst"}))
     return;
   if (auto v = r.integer(node, "max_header_count", "limits", 1, 10000)) l.max_header_count = static_cast<uint64_t>(*v);
   if (auto v = r.integer(node, "max_connections", "limits", 1, 1000000)) l.max_connections = static_cast<uint64_t>(*v);
+  if (auto v = r.integer(node, "max_connections_per_address", "limits", 0, 1000000)) l.max_connections_per_address = static_cast<uint64_t>(*v);
+  if (auto v = r.integer(node, "max_tls_handshakes", "limits", 0, 1000000)) l.max_tls_handshakes = static_cast<uint64_t>(*v);
   if (auto v = r.integer(node, "challenges_per_second", "limits", 0, 1000000)) l.challenges_per_second = static_cast<double>(*v);
   if (auto v = r.integer(node, "challenge_burst", "limits", 1, 1000000)) l.challenge_burst = static_cast<double>(*v);
   if (auto v = r.size(node, "max_header_bytes", "limits")) l.max_header_bytes = *v;

@@ -69,7 +69,7 @@ awaitable<RawAnswer> HttpFacilitator::call(bhttp::verb method, const std::string
   // The connect may use what is left of the whole call's deadline, and no more.
   const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
   const bool deadline_binds = remaining <= f.connect_timeout;
-  const net::Origin origin{&f.url, &f.tls, std::min(remaining, f.connect_timeout), &f.pool_key, f.idle_timeout, true};
+  const net::Origin origin{&f.url, &f.tls, std::min(remaining, f.connect_timeout), &f.pool_key, f.idle_timeout};
   net::AnswerParser parser;
   auto attempt = [&](net::Connection& conn) { return net::write_then_read(conn, req, parser, kMaxAnswerBytes, deadline); };
   const auto resend = is_settle ? net::Resend::if_unsent : net::Resend::if_unanswered;

@@ -5,6 +5,8 @@
 #include <stdexcept>
 
 #include "core/log.hpp"
+#include "http/replies.hpp"
+#include "metrics/gateway_metrics.hpp"
 
 namespace x402gw::http {
 
@@ -26,6 +28,53 @@ tcp::acceptor open_acceptor(asio::io_context& ioc, const std::string& host, uint
   if (ec) throw std::runtime_error("cannot listen on " + endpoint.address().to_string() + ":" + std::to_string(port) + ": " + ec.message());
   acceptor.listen(asio::socket_base::max_listen_connections);
   return acceptor;
+}
+
+namespace {
+
+// The refusal a plain listener writes: the one reply renderer's 503, head and body in one piece.
+std::string refusal_bytes(Refusal why) {
+  const char* message = why == Refusal::per_address
+                            ? "this address holds limits.max_connections_per_address connections; try again shortly"
+                            : "the gateway holds limits.max_connections connections; try again shortly";
+  const core::Reply reply = core::ErrorReply{core::Error::too_many_connections, message, {}};
+  const WireReply wire = render(reply, 11, false, false);
+  return wire.head + std::string(wire.body());
+}
+
+}  // namespace
+
+peer::IpAddress peer_address(const tcp::socket& socket) {
+  error_code ec;
+  auto address = socket.remote_endpoint(ec).address();
+  if (ec) return {};
+  if (address.is_v4()) {
+    const auto bytes = address.to_v4().to_bytes();
+    return peer::ip_from_bytes(bytes.data(), bytes.size());
+  }
+  const auto bytes = address.to_v6().to_bytes();
+  return peer::ip_from_bytes(bytes.data(), bytes.size());
+}
+
+ConnectionSlot admit_connection(tcp::socket& socket, ServerState& state, bool tls) {
+  const config::ConfigPtr config = state.current();
+  const config::Limits& l = config->limits;
+  const peer::IpAddress peer = peer_address(socket);
+  ConnectionGate::Admission a = state.connection_gate.admit(
+      peer, config->trusted_proxies.contains(peer), tls,
+      GateLimits{l.max_connections, l.max_connections_per_address, l.max_tls_handshakes});
+  if (a.refused == Refusal::none) return std::move(a.slot);
+  if (state.metrics) state.metrics->limit_breach(refusal_label(a.refused));
+  error_code ignored;
+  if (!tls) {
+    // Nothing is read and nothing waited for: one non-blocking send into the empty send buffer.
+    const std::string bytes = refusal_bytes(a.refused);
+    socket.non_blocking(true, ignored);
+    socket.send(asio::buffer(bytes), 0, ignored);
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  socket.close(ignored);
+  return {};
 }
 
 awaitable<void> accept_loop(tcp::acceptor& acceptor, std::function<asio::io_context&()> pick_context,

@@ -1,8 +1,12 @@
 #pragma once
-// Accepting connections and handing each to a worker thread.
+// Accepting connections, admitting them under the connection limits, and handing each to a worker
+// thread.
 #include <functional>
 
+#include "http/connection_gate.hpp"
+#include "http/server_state.hpp"
 #include "net/asio.hpp"
+#include "peer/ip_address.hpp"
 
 namespace x402gw::http {
 
@@ -10,6 +14,17 @@ namespace x402gw::http {
 /// io_context that `pick_context` chose for it. A failing accept (out of descriptors) backs off.
 awaitable<void> accept_loop(tcp::acceptor& acceptor, std::function<asio::io_context&()> pick_context,
                             std::function<void(tcp::socket)> dispatch);
+
+/// Admits an accepted client connection under limits.max_connections,
+/// limits.max_connections_per_address and (`tls`) limits.max_tls_handshakes, or refuses it at
+/// once, before a byte of it is read: a TLS listener's connection is closed without a handshake; a
+/// plain listener's first gets a 503 `too_many_connections`, written without waiting (as much as
+/// the empty send buffer takes, which is all of it). Each refusal is counted in
+/// x402gw_limit_breaches_total. Returns the slot to hand to the session (empty: refused, closed).
+ConnectionSlot admit_connection(tcp::socket& socket, ServerState& state, bool tls);
+
+/// The socket's peer (IPv4-mapped IPv6 as IPv4); the unspecified address if the socket has none.
+peer::IpAddress peer_address(const tcp::socket& socket);
 
 /// Opens a listening acceptor (SO_REUSEADDR, IPv6 dual-stack off); throws on failure with the reason.
 tcp::acceptor open_acceptor(asio::io_context& ioc, const std::string& host, uint16_t port);

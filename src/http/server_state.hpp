@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "http/connection_gate.hpp"
 
 namespace x402gw::metrics {
 class AccessLog;
@@ -44,6 +45,8 @@ struct ServerState {
   std::atomic<bool> draining{false};
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> open_connections{0};
+  /// Admits client connections at accept under the connection limits; counts open_connections.
+  ConnectionGate connection_gate{open_connections};
   metrics::AccessLog* access_log = nullptr;
   metrics::GatewayMetrics* metrics = nullptr;
   payment::ReplayStore* replay_store = nullptr;

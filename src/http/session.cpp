@@ -12,6 +12,7 @@
 #include "core/strings.hpp"
 #include "facilitator/route_chain.hpp"
 #include "http/https_redirect.hpp"
+#include "http/listener.hpp"
 #include "http/proxy_header.hpp"
 #include "http/replies.hpp"
 #include "http/request_checks.hpp"
@@ -122,15 +123,30 @@ struct Session {
   peer::IpAddress hop;     // who sent the requests: the socket's peer, or the source a PROXY header named
   std::string hop_text;
   const ListenerInfo& listener;
+  bool hop_known = true;   // false: a PROXY header relayed the connection without naming its source
 };
 
-// The client of one request: the hop, or what trusted proxies say in X-Forwarded-For.
-std::string client_of(const Session& session, const config::Config& config, const net::RequestParser::value_type& req) {
-  if (!config.trusted_proxies.contains(session.hop)) return session.hop_text;
+// Who one request is for: the hop, or what trusted proxies say in X-Forwarded-For (the access
+// log's client and the rate limit's key), and the chain the upstream is told. A client that a
+// PROXY header did not name is "unknown": all such clients share one rate-limit bucket, and none
+// can name itself another with X-Forwarded-For.
+void identify_client(routing::RequestContext& ctx, const Session& session, const config::Config& config,
+                     const net::RequestParser::value_type& req) {
+  ctx.from_trusted_proxy = session.hop_known && config.trusted_proxies.contains(session.hop);
+  if (!session.hop_known) {
+    ctx.record.client = "unknown";
+    return;
+  }
+  if (!ctx.from_trusted_proxy) {
+    ctx.record.client = session.hop_text;
+    ctx.forwarded_chain.push_back(session.hop_text);
+    return;
+  }
   std::vector<std::string_view> forwarded_for;
   for (const auto& field : boost::make_iterator_range(req.equal_range("X-Forwarded-For"))) forwarded_for.push_back(field.value());
-  const peer::IpAddress client = peer::client_address(session.hop, forwarded_for, config.trusted_proxies);
-  return client == session.hop ? session.hop_text : client.to_string();
+  for (const peer::IpAddress& a : peer::believed_chain(session.hop, forwarded_for, config.trusted_proxies))
+    ctx.forwarded_chain.push_back(a == session.hop ? session.hop_text : a.to_string());
+  ctx.record.client = ctx.forwarded_chain.front();
 }
 
 // Writes a reply of the gateway's own and records its error code.
@@ -211,19 +227,6 @@ void finish_record(Session& session, routing::RequestContext& ctx, net::ClientIo
   if (session.state.metrics) session.state.metrics->record_exchange(r);
 }
 
-// The socket's peer (IPv4-mapped IPv6 as IPv4); the unspecified address if the socket has none.
-peer::IpAddress peer_address(const tcp::socket& socket) {
-  error_code ec;
-  auto address = socket.remote_endpoint(ec).address();
-  if (ec) return {};
-  if (address.is_v4()) {
-    const auto bytes = address.to_v4().to_bytes();
-    return peer::ip_from_bytes(bytes.data(), bytes.size());
-  }
-  const auto bytes = address.to_v6().to_bytes();
-  return peer::ip_from_bytes(bytes.data(), bytes.size());
-}
-
 // Serves one request whose first bytes have arrived (or are awaited by the header read). Returns
 // whether the connection may carry another. Exceptions from the request end it (a 500 when
 // nothing was written yet) and the connection, never the process. Everything that lives only for
@@ -263,8 +266,8 @@ awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast
   io.client_keep_alive = req.keep_alive();
   io.expects_continue = core::iequals(req[bhttp::field::expect], "100-continue");
   const routing::RequestHead head{req.method_string(), req.target(), req[bhttp::field::host], req.version()};
-  routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}, session.hop_text, client.is_tls()};
-  ctx.record.client = client_of(session, *config, req);
+  routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}, {}, client.is_tls()};
+  identify_client(ctx, session, *config, req);
   ctx.record.method = std::string(req.method_string());
 
   std::exception_ptr failure;
@@ -294,30 +297,13 @@ awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast
   co_return io.keep_alive() && !state.draining.load(std::memory_order_relaxed);
 }
 
-// Refuses a connection over limits.max_connections with a 503, then closes it.
-awaitable<void> refuse_connection(Session& session, net::ClientStream& client) {
-  if (session.state.metrics) session.state.metrics->limit_breach("connections");
-  beast::flat_buffer buffer;
-  net::RequestParser parser;
-  net::ReadWatchdog watchdog(client.tcp());
-  net::ClientIo io(client, buffer, parser, watchdog, std::chrono::seconds(1));
-  io.must_close();
-  const core::Reply reply = core::ErrorReply{Error::too_many_connections,
-                                             "the gateway holds limits.max_connections connections; try again shortly", {}};
-  co_await send_reply(io, reply, false);
-}
-
-// Serves requests on one connection until it closes (or refuses it when the gateway already
-// holds its connection limit). This frame and its callers' are what an idle keep-alive
+// Serves requests on one connection until it closes (the connection limits were checked at
+// accept: http/listener's admit_connection). This frame and its callers' are what an idle keep-alive
 // connection holds, with its socket: everything per request lives in serve_request()'s frame,
 // and between requests a plain connection waits for its next bytes with no read buffer. (A TLS
 // connection is not waited on so: OpenSSL may hold decrypted bytes the socket no longer shows.)
-awaitable<void> serve(Session& session, net::ClientStream& client, int64_t open_before) {
+awaitable<void> serve(Session& session, net::ClientStream& client) {
   ServerState& state = session.state;
-  if (static_cast<uint64_t>(open_before) >= state.current()->limits.max_connections) {
-    co_await refuse_connection(session, client);
-    co_return;
-  }
   beast::flat_buffer buffer;
   net::ReadWatchdog watchdog(client.tcp());
   tcp::socket* const plain = client.plain_socket();
@@ -407,21 +393,27 @@ awaitable<bool> accept_proxy_header(tcp::socket& socket, Session& session) {
     refuse(header.reason, header.error);
     co_return false;
   }
-  if (header.header.source) session.hop = *header.header.source;
+  // The balancer is trusted to name the client; a header that names none leaves it unknown (it
+  // must not inherit the balancer's trust).
+  const std::optional<peer::IpAddress> client = peer::client_after(header.header, session.hop);
+  session.hop_known = client.has_value();
+  if (client) session.hop = *client;
   co_return true;
 }
 
 // A TLS connection: the handshake, the requests, then close_notify under a short deadline (a peer
 // that does not read cannot hold the connection). The certificate set the connection started
 // with stays alive as long as the connection.
-awaitable<void> serve_tls(Session& session, tcp::socket socket, const ListenerInfo& listener, int64_t open_before) {
+awaitable<void> serve_tls(Session& session, tcp::socket socket, const ListenerInfo& listener, ConnectionSlot& slot) {
   const std::shared_ptr<net::CertificateSet> certificates = listener.tls->current();
   net::TlsStream tls(std::move(socket), certificates->base());
   beast::tcp_stream& tcp = tls.next_layer();
   try {
-    if (co_await handshake(tls, session.state, listener.tls->settings().handshake_timeout) && !acme_validation(tls)) {
+    const bool shook = co_await handshake(tls, session.state, listener.tls->settings().handshake_timeout);
+    slot.handshake_done();  // its place in limits.max_tls_handshakes goes to the next connection
+    if (shook && !acme_validation(tls)) {
       net::ClientStream client(tls);
-      co_await serve(session, client, open_before);
+      co_await serve(session, client);
       tcp.expires_after(std::chrono::seconds(1));
       co_await tls.async_shutdown(use_nothrow);
     } else if (tcp.socket().is_open()) {
@@ -437,21 +429,21 @@ awaitable<void> serve_tls(Session& session, tcp::socket socket, const ListenerIn
 
 }  // namespace
 
-awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker, const ListenerInfo& listener) {
-  CountGuard open(state.open_connections);
+awaitable<void> run_session(tcp::socket socket, ConnectionSlot slot, ServerState& state, net::WorkerContext& worker,
+                            const ListenerInfo& listener) {
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   Session session{state, worker, peer_address(socket), {}, listener};
   try {
     if (listener.proxy_protocol && !co_await accept_proxy_header(socket, session)) co_return;
-    session.hop_text = session.hop.to_string();
+    session.hop_text = session.hop_known ? session.hop.to_string() : "unknown";
     if (listener.tls) {
-      co_await serve_tls(session, std::move(socket), listener, open.before());
+      co_await serve_tls(session, std::move(socket), listener, slot);
     } else {
       beast::tcp_stream plain(std::move(socket));
       net::ClientStream client(plain);
       try {
-        co_await serve(session, client, open.before());
+        co_await serve(session, client);
       } catch (...) {
         close_connection(worker, plain);
         throw;

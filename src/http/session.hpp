@@ -2,6 +2,7 @@
 // A client connection: requests read one after another (keep-alive), each decided and answered.
 // Nothing a client sends can escape a session: every failure ends as a reply or a closed
 // connection, counted and logged, and the connection counters are held by guards.
+#include "http/connection_gate.hpp"
 #include "http/server_state.hpp"
 #include "net/asio.hpp"
 #include "net/worker_context.hpp"
@@ -19,7 +20,9 @@ struct ListenerInfo {
   bool proxy_protocol = false;    // every connection begins with a PROXY header from a trusted peer, which names the client
 };
 
-/// Serves one accepted connection until it closes. Never throws.
-awaitable<void> run_session(tcp::socket socket, ServerState& state, net::WorkerContext& worker, const ListenerInfo& listener);
+/// Serves one accepted connection, admitted at accept under the connection limits (`slot` holds
+/// its places until the session ends), until it closes. Never throws.
+awaitable<void> run_session(tcp::socket socket, ConnectionSlot slot, ServerState& state, net::WorkerContext& worker,
+                            const ListenerInfo& listener);
 
 }  // namespace x402gw::http

@@ -10,8 +10,13 @@
 namespace x402gw::net {
 namespace {
 
-// A pooled socket the peer has closed (or sent stray bytes on) is no longer usable.
-bool still_open(Connection& c) { return peek(c.tcp().socket()) == PeerState::idle; }
+// A pooled connection is usable only when it is open and nothing is waiting to be read: not on the
+// socket, and for TLS not in OpenSSL's buffers either (bytes it has taken off the socket already).
+bool usable(Connection& c) {
+  if (auto* secure = std::get_if<Connection::Secure>(&c.stream); secure && SSL_has_pending(secure->native_handle()) == 1)
+    return false;
+  return peek(c.tcp().socket()) == PeerState::idle;
+}
 
 }  // namespace
 
@@ -57,7 +62,7 @@ awaitable<std::pair<std::unique_ptr<Connection>, TransportFailure>> open_connect
   co_return Result{std::make_unique<Connection>(std::move(secure)), TransportFailure{}};
 }
 
-std::unique_ptr<Connection> ConnectionPool::take(const std::string& key, std::chrono::milliseconds max_idle_age, bool probe,
+std::unique_ptr<Connection> ConnectionPool::take(const std::string& key, std::chrono::milliseconds max_idle_age,
                                                  std::chrono::steady_clock::time_point now) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
@@ -65,7 +70,7 @@ std::unique_ptr<Connection> ConnectionPool::take(const std::string& key, std::ch
   while (!list.empty()) {
     std::unique_ptr<Connection> c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since <= max_idle_age && (probe ? still_open(*c) : c->tcp().socket().is_open())) {
+    if (now - c->idle_since <= max_idle_age && usable(*c)) {
       c->reused = true;
       return c;
     }

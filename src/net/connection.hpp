@@ -54,9 +54,12 @@ awaitable<std::pair<std::unique_ptr<Connection>, TransportFailure>> open_connect
 /// Idle connections by origin, for one worker thread (no locking: a worker's coroutines share a thread).
 class ConnectionPool {
  public:
-  /// An idle connection to `key` not older than `max_idle_age`, or null. With `probe`, one the
-  /// peer has closed meanwhile is skipped (one non-blocking peek: a syscall per request).
-  std::unique_ptr<Connection> take(const std::string& key, std::chrono::milliseconds max_idle_age, bool probe,
+  /// An idle connection to `key` not older than `max_idle_age`, or null. Every connection is
+  /// checked before it is handed out, whatever the request: one with bytes waiting (an answer it
+  /// was not asked for, or bytes past the last answer's end) or closed by the peer is closed and
+  /// skipped. Bytes waiting would otherwise be read as the next request's answer: another
+  /// client's. (One non-blocking peek: a syscall per reuse.)
+  std::unique_ptr<Connection> take(const std::string& key, std::chrono::milliseconds max_idle_age,
                                    std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
   /// Returns a connection whose last exchange ended cleanly; drops it if `limit` are idle already.
   void put(const std::string& key, std::unique_ptr<Connection> c, size_t limit);

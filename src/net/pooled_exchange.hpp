@@ -28,7 +28,6 @@ struct Origin {
   std::chrono::milliseconds connect_timeout;
   const std::string* pool_key;
   std::chrono::milliseconds max_idle_age;  // older pooled connections are not used
-  bool probe = true;                       // peek a pooled connection for a close before using it
 };
 
 /// What one attempt on one connection did.
@@ -55,7 +54,7 @@ awaitable<PooledResult> pooled_exchange(ConnectionPool& pool, TlsContexts& tls, 
   PooledResult result;
   for (int round = 0; round < 2; ++round) {
     std::unique_ptr<Connection> connection;
-    if (round == 0 && use_pool) connection = pool.take(*origin.pool_key, origin.max_idle_age, origin.probe);
+    if (round == 0 && use_pool) connection = pool.take(*origin.pool_key, origin.max_idle_age);
     if (!connection) {
       auto [fresh, failure] = co_await open_connection(*origin.url, *origin.tls, origin.connect_timeout, tls);
       if (!fresh) {

@@ -39,7 +39,7 @@ awaitable<RpcResult<nlohmann::json>> EvmRpc::call(const char* method, const nloh
 
   // The connect may use what is left of the call's deadline, and no more.
   const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  const net::Origin origin{&c.rpc, &c.tls, std::min(remaining, c.connect_timeout), &c.pool_key, c.idle_timeout, true};
+  const net::Origin origin{&c.rpc, &c.tls, std::min(remaining, c.connect_timeout), &c.pool_key, c.idle_timeout};
   net::AnswerParser parser;
   auto attempt = [&](net::Connection& conn) { return net::write_then_read(conn, req, parser, kMaxRpcAnswerBytes, deadline); };
   // Reads only: a call met by a stale pooled connection may be sent again.

@@ -1,5 +1,7 @@
 #include "peer/forwarded_for.hpp"
 
+#include <algorithm>
+
 namespace x402gw::peer {
 
 std::optional<IpAddress> parse_forwarded_entry(std::string_view entry) {
@@ -25,24 +27,38 @@ std::optional<IpAddress> parse_forwarded_entry(std::string_view entry) {
   return parse_ip(entry);
 }
 
-IpAddress client_address(const IpAddress& hop, const std::vector<std::string_view>& forwarded_for,
-                         const TrustedProxies& trusted) {
-  if (!trusted.contains(hop)) return hop;
-  IpAddress last_trusted = hop;
+std::vector<IpAddress> believed_chain(const std::optional<IpAddress>& hop, const std::vector<std::string_view>& forwarded_for,
+                                      const TrustedProxies& trusted) {
+  std::vector<IpAddress> chain;  // built right to left, reversed at the end
+  if (!hop) return chain;
+  chain.push_back(*hop);
+  if (!trusted.contains(*hop)) return chain;
   for (auto field = forwarded_for.rbegin(); field != forwarded_for.rend(); ++field) {
     std::string_view value = *field;
     for (;;) {
       const size_t comma = value.rfind(',');
       const std::string_view entry = comma == std::string_view::npos ? value : value.substr(comma + 1);
       auto address = parse_forwarded_entry(entry);
-      if (!address) return last_trusted;
-      if (!trusted.contains(*address)) return *address;
-      last_trusted = *address;
+      if (!address) {  // the walk ends at the trusted hop right of it
+        std::reverse(chain.begin(), chain.end());
+        return chain;
+      }
+      chain.push_back(*address);
+      if (!trusted.contains(*address)) {
+        std::reverse(chain.begin(), chain.end());
+        return chain;
+      }
       if (comma == std::string_view::npos) break;
       value = value.substr(0, comma);
     }
   }
-  return last_trusted;
+  std::reverse(chain.begin(), chain.end());
+  return chain;
+}
+
+IpAddress client_address(const IpAddress& hop, const std::vector<std::string_view>& forwarded_for,
+                         const TrustedProxies& trusted) {
+  return believed_chain(hop, forwarded_for, trusted).front();
 }
 
 }  // namespace x402gw::peer

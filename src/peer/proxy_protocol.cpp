@@ -44,11 +44,9 @@ ProxyParse parse_v1(std::string_view bytes) {
   p.status = ProxyParse::Status::complete;
   p.size = lf + 1;
   p.header.version = 1;
-  // UNKNOWN: the balancer could not tell; whatever follows on the line is ignored.
-  if (line == "UNKNOWN" || line.starts_with("UNKNOWN ")) {
-    p.header.local = true;
-    return p;
-  }
+  // UNKNOWN: the balancer could not tell who the client is (whatever follows on the line is
+  // ignored). The connection is still relayed: it is not the balancer's own.
+  if (line == "UNKNOWN" || line.starts_with("UNKNOWN ")) return p;
   std::string_view fields[5];
   size_t count = 0;
   while (count < 5) {
@@ -115,6 +113,11 @@ ProxyParse parse_proxy_header(std::string_view bytes) {
   if (agrees(bytes, v2_signature)) return bytes.size() < v2_signature.size() ? ProxyParse{} : parse_v2(bytes);
   if (agrees(bytes, v1_signature)) return bytes.size() < v1_signature.size() ? ProxyParse{} : parse_v1(bytes);
   return invalid("signature", "the connection does not start with a PROXY protocol header");
+}
+
+std::optional<IpAddress> client_after(const ProxyHeader& header, const IpAddress& peer) {
+  if (header.local) return peer;
+  return header.source;
 }
 
 }  // namespace x402gw::peer

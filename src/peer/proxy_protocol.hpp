@@ -19,8 +19,8 @@ inline constexpr size_t proxy_v2_max_size = 16 + 2048;
 /// What a decoded header says.
 struct ProxyHeader {
   int version = 0;                       // 1 or 2
-  bool local = false;                    // v2 LOCAL or v1 UNKNOWN: the balancer's own connection (health check)
-  std::optional<IpAddress> source;       // the client; absent when local or for an unsupported family
+  bool local = false;                    // v2 LOCAL: the balancer's own connection (a health check)
+  std::optional<IpAddress> source;       // the client; absent when local, for v1 UNKNOWN, or a family or transport without a TCP source
   uint16_t source_port = 0;
   std::optional<IpAddress> destination;  // the address the client connected to
   uint16_t destination_port = 0;
@@ -38,5 +38,13 @@ struct ProxyParse {
 
 /// Decodes the PROXY header at the start of `bytes` (all bytes received so far).
 ProxyParse parse_proxy_header(std::string_view bytes);
+
+/// The client of a connection that began with `header`, received from `peer` (the balancer): the
+/// source the header names; the peer itself for v2 LOCAL (the balancer's own connection, made on
+/// purpose, not relayed); nullopt, an unknown client, when the header relays a connection without
+/// naming its source (v1 UNKNOWN, v2 AF_UNSPEC or AF_UNIX, a datagram transport). An unknown client
+/// must not inherit the balancer's trust: whatever it says about itself (X-Forwarded-For) would
+/// be believed.
+std::optional<IpAddress> client_after(const ProxyHeader& header, const IpAddress& peer);
 
 }  // namespace x402gw::peer

@@ -2,6 +2,9 @@
 // One request in flight, as data: the configuration it is served by, what routing decided, and the
 // record of what happened (filled in by whoever acts, read by the access log and metrics). The
 // client's I/O is apart (net::ClientIo), and so are the services (payment::Services).
+#include <string>
+#include <vector>
+
 #include "config/config.hpp"
 #include "core/exchange_record.hpp"
 #include "routing/decision.hpp"
@@ -14,8 +17,9 @@ struct RequestContext {
   Decision decision;
   bool head_request = false;        // HEAD: answers carry no body
   core::ExchangeRecord record;
-  std::string peer;                 // the address the request came from (appended to X-Forwarded-For); record.client is who it is for
+  std::vector<std::string> forwarded_chain;  // who the request passed through, as believed: the client (record.client) first, the hop last; empty: the client is unknown
   bool tls = false;                 // the request came over TLS
+  bool from_trusted_proxy = false;  // the hop is in trusted_proxies: the forwarding headers it sent reach the upstream
 
   const config::Route* route() const { return decision.route; }
   const config::Upstream* upstream() const { return decision.upstream; }

@@ -1,6 +1,7 @@
 #include "upstream/headers.hpp"
 
 #include <boost/range/iterator_range.hpp>
+#include <cctype>
 #include <string>
 #include <vector>
 
@@ -35,17 +36,83 @@ void remove_hop_by_hop(bhttp::fields& fields) {
   }
 }
 
-void add_forwarded(bhttp::fields& fields, std::string_view client_ip, std::string_view proto, std::string_view host) {
-  std::string xff;
-  for (const auto& field : boost::make_iterator_range(fields.equal_range("X-Forwarded-For"))) {
-    if (!xff.empty()) xff += ", ";
-    xff += std::string(field.value());
+namespace {
+
+// A node of Forwarded (RFC 7239 section 6): IPv6 in brackets, quoted; IPv4 and "unknown" as they are.
+std::string forwarded_node(std::string_view address) {
+  if (address.find(':') == std::string_view::npos) return std::string(address);
+  return "\"[" + std::string(address) + "]\"";
+}
+
+std::string quoted(std::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
   }
-  if (!xff.empty()) xff += ", ";
-  xff += std::string(client_ip);
-  fields.set("X-Forwarded-For", xff);
-  fields.set("X-Forwarded-Proto", proto);
-  if (!host.empty()) fields.set("X-Forwarded-Host", host);
+  return out + '"';
+}
+
+// The first element of a list-valued field, trimmed ("https, http" -> "https").
+std::string_view first_element(std::string_view value) {
+  value = value.substr(0, value.find(','));
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+  return value;
+}
+
+bool is_scheme(std::string_view s) { return s == "http" || s == "https"; }
+
+}  // namespace
+
+void set_forwarding(bhttp::fields& fields, const std::vector<std::string>& chain, bool from_trusted_proxy,
+                    std::string_view proto, std::string_view host) {
+  if (!from_trusted_proxy)
+    for (std::string_view name : forwarding_headers()) fields.erase(name);
+  // Who the client is, only as the gateway believes it (what a trusted proxy said is in `chain`).
+  fields.erase("X-Forwarded-For");
+  fields.erase("X-Real-IP");
+  fields.erase("Forwarded");
+  if (!chain.empty()) {
+    std::string xff;
+    for (const std::string& address : chain) {
+      if (!xff.empty()) xff += ", ";
+      xff += address;
+    }
+    fields.set("X-Forwarded-For", xff);
+    fields.set("X-Real-IP", chain.front());
+  }
+  if (fields.count("X-Forwarded-Proto") == 0) fields.set("X-Forwarded-Proto", proto);
+  if (fields.count("X-Forwarded-Host") == 0 && !host.empty()) fields.set("X-Forwarded-Host", host);
+  // Forwarded says the same as the X- headers: the scheme and host the client used, as far as known.
+  std::string scheme(first_element(fields["X-Forwarded-Proto"]));
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!is_scheme(scheme)) scheme = std::string(proto);
+  const std::string_view client_host = fields.count("X-Forwarded-Host") ? first_element(fields["X-Forwarded-Host"]) : host;
+  std::string forwarded = "for=" + forwarded_node(chain.empty() ? std::string_view("unknown") : std::string_view(chain.front()));
+  if (!client_host.empty()) forwarded += ";host=" + quoted(client_host);
+  forwarded += ";proto=" + scheme;
+  for (size_t i = 1; i < chain.size(); ++i) forwarded += ", for=" + forwarded_node(chain[i]);
+  fields.set("Forwarded", forwarded);
+}
+
+const std::vector<std::string_view>& forwarding_headers() {
+  static const std::vector<std::string_view> names = {
+      // The client's address.
+      "Forwarded", "X-Forwarded-For", "X-Forwarded", "Forwarded-For", "X-Forwarded-By", "X-Real-IP", "X-Client-IP",
+      "Client-IP", "True-Client-IP", "CF-Connecting-IP", "CF-Connecting-IPv6", "Fastly-Client-IP", "X-Cluster-Client-IP",
+      "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "X-ProxyUser-IP", "X-Envoy-External-Address",
+      "X-Azure-ClientIP", "X-Azure-SocketIP", "X-Original-Forwarded-For",
+      // The scheme, host, port and path prefix it used.
+      "X-Forwarded-Proto", "X-Forwarded-Protocol", "X-Forwarded-Scheme", "X-Scheme", "X-Url-Scheme", "X-Forwarded-Ssl",
+      "Front-End-Https", "X-Proxied-Https", "CF-Visitor", "X-Forwarded-Host", "X-Forwarded-Server", "X-Forwarded-Port",
+      "X-Forwarded-Prefix", "X-Forwarded-Uri", "X-Forwarded-Path", "X-Forwarded-Method",
+      // Its TLS client certificate (RFC 9440, Envoy, Traefik, Jetty, nginx conventions).
+      "Client-Cert", "Client-Cert-Chain", "X-Forwarded-Client-Cert", "X-Forwarded-Tls-Client-Cert",
+      "X-Forwarded-Tls-Client-Cert-Info", "X-SSL-Client-Cert", "X-SSL-Client-Verify", "X-SSL-Client-DN",
+      "X-Client-Cert", "Proxy-Ssl-Id", "Proxy-Auth-Cert",
+  };
+  return names;
 }
 
 }  // namespace x402gw::upstream

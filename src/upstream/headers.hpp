@@ -22,9 +22,25 @@ void for_each_connection_name(std::string_view value, F&& f);
 /// left to Beast's framing (it re-frames chunked bodies itself).
 void remove_hop_by_hop(boost::beast::http::fields& fields);
 
-/// Appends the client to X-Forwarded-For and sets X-Forwarded-Proto and X-Forwarded-Host.
-void add_forwarded(boost::beast::http::fields& fields, std::string_view client_ip, std::string_view proto,
-                   std::string_view host);
+/// The headers by which a proxy tells the next server who the client is, which scheme, host,
+/// port, path prefix or client certificate it used (X-Forwarded-*, Forwarded, X-Real-IP,
+/// True-Client-IP, Front-End-Https, Client-Cert, ...). Upstreams believe them (Spring's
+/// ForwardedHeaderFilter, Rails, Express's trust proxy, nginx's realip): from anyone but a trusted
+/// proxy they are forgeries.
+const std::vector<std::string_view>& forwarding_headers();
+
+/// Sets the forwarding headers of a request to what the gateway knows, so that the upstream can
+/// believe them:
+///   - From a hop that is not a trusted proxy, every header of forwarding_headers() is removed
+///     first; from a trusted proxy they are kept as it sent them.
+///   - X-Forwarded-For is `chain` (peer::believed_chain: the client first, the hop last) and
+///     X-Real-IP its first entry; both are absent when the client is unknown (empty chain).
+///   - X-Forwarded-Proto is `proto` and X-Forwarded-Host is `host` (when not empty), unless a
+///     trusted proxy sent its own.
+///   - Forwarded (RFC 7239) is always the gateway's: one element per chain entry, the first with
+///     the host and scheme the client used (`for=unknown` for an unknown client).
+void set_forwarding(boost::beast::http::fields& fields, const std::vector<std::string>& chain, bool from_trusted_proxy,
+                    std::string_view proto, std::string_view host);
 
 /// Headers that some frameworks read as the request's path or method (X-Original-URL,
 /// X-HTTP-Method-Override, ...): behind a gateway that prices by path and method they would let a

@@ -42,7 +42,7 @@ void prepare_request(routing::RequestContext& ctx, net::ClientIo& io, const Forw
     req.erase("PAYMENT-SIGNATURE");
   }
   remove_client_controlled(req, ctx.config.reserved_headers);
-  add_forwarded(req, ctx.peer.empty() ? ctx.record.client : ctx.peer, ctx.tls ? "https" : "http", ctx.host());
+  set_forwarding(req, ctx.forwarded_chain, ctx.from_trusted_proxy, ctx.tls ? "https" : "http", ctx.host());
   // With preserve_host the upstream sees the host routing used (an absolute-form authority
   // replaces the client's Host), never another one.
   req.set(bhttp::field::host, up.preserve_host && !ctx.host().empty() ? ctx.host() : up.url.host_header());
@@ -212,9 +212,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
 
   const bool has_body = streams_body || (options.body && !options.body->empty());
   const auto resend = !has_body && idempotent(io.request().method()) ? net::Resend::if_unanswered : net::Resend::if_unsent;
-  // A pooled connection is probed for a close by the peer when a resend would not be allowed.
-  const net::Origin origin{&up.url, &up.tls, up.connect_timeout, &up.pool_key, up.idle_timeout,
-                           resend == net::Resend::if_unsent};
+  const net::Origin origin{&up.url, &up.tls, up.connect_timeout, &up.pool_key, up.idle_timeout};
   net::PooledResult pooled = co_await net::pooled_exchange(worker.upstreams, worker.tls, origin, resend, true, attempt);
   if (client_failure) {
     reply.result = fail(client_failure->error, client_failure->message);

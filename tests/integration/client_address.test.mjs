@@ -72,8 +72,9 @@ describe("a gateway that trusts 127.0.0.1 and 10.0.0.0/8", () => {
     assert.equal(res.status, 200);
     const { client, xff } = await seen(run.gw, "/xff-trusted");
     assert.equal(client, "198.51.100.7");
-    // Forwarded on with the hop the gateway received it from appended.
-    assert.equal(xff, "6.6.6.6, 198.51.100.7, 10.0.0.9, 127.0.0.1");
+    // Forwarded on from the client the gateway believes, with the hop it received it from appended
+    // (6.6.6.6, left of the client, may be forged: dropped).
+    assert.equal(xff, "198.51.100.7, 10.0.0.9, 127.0.0.1");
   });
 
   test("a trusted peer without X-Forwarded-For is the client itself", async () => {
@@ -97,8 +98,8 @@ describe("a gateway that trusts 127.0.0.1 and 10.0.0.0/8", () => {
   test("PROXY v1: the header names the client; the request after it is served", async () => {
     const { res } = await exchange(run.proxied, "PROXY TCP4 203.0.113.9 127.0.0.1 5555 80\r\n" + get("/v1", "X-Forwarded-For: 6.6.6.6\r\n"));
     assert.equal(res?.status, 200);
-    // 203.0.113.9 is not trusted: its own X-Forwarded-For is not believed, but still forwarded.
-    assert.deepEqual(await seen(run.gw, "/v1"), { client: "203.0.113.9", xff: "6.6.6.6, 203.0.113.9" });
+    // 203.0.113.9 is not trusted: its own X-Forwarded-For is neither believed nor passed on.
+    assert.deepEqual(await seen(run.gw, "/v1"), { client: "203.0.113.9", xff: "203.0.113.9" });
   });
 
   test("PROXY v1 from a trusted balancer in front of a trusted proxy: X-Forwarded-For is read", async () => {
@@ -133,6 +134,36 @@ describe("a gateway that trusts 127.0.0.1 and 10.0.0.0/8", () => {
     assert.equal((await seen(run.gw, "/v2-local")).client, "127.0.0.1");
   });
 
+  // A header that relays a connection without naming its source: the client is unknown, not the
+  // trusted balancer, so its own X-Forwarded-For is not believed.
+  const unknownSources = [
+    ["v1 UNKNOWN", () => "PROXY UNKNOWN\r\n"],
+    ["v1 UNKNOWN with addresses", () => "PROXY UNKNOWN 10.9.9.9 127.0.0.1 1 2\r\n"],
+    ["v2 AF_UNSPEC", () => v2(1, 0x00, Buffer.alloc(0))],
+    ["v2 AF_UNIX", () => v2(1, 0x31, Buffer.alloc(216, 0x61))],
+    ["v2 UDP over IPv4", () => v2(1, 0x12, Buffer.from([198, 51, 100, 1, 127, 0, 0, 1, 0, 53, 0, 53]))],
+  ];
+  for (const [name, header] of unknownSources) {
+    test(`PROXY ${name}: an unknown client, whose X-Forwarded-For is not believed`, async () => {
+      const path = "/unknown-" + name.replace(/\W+/g, "-");
+      const { res } = await exchange(run.proxied, Buffer.concat([Buffer.from(header()), Buffer.from(get(path, "X-Forwarded-For: 198.51.100.99\r\n"))]));
+      assert.equal(res?.status, 200);
+      const { client, xff } = await seen(run.gw, path);
+      assert.equal(client, "unknown");
+      assert.equal(xff, undefined, "no address to tell the upstream");
+      assert.match(upstream.requests.find((r) => r.url === path).headers.forwarded, /^for=unknown;/);
+    });
+  }
+
+  test("unknown clients share one challenge rate-limit bucket, whatever X-Forwarded-For they send", async () => {
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      const { res } = await exchange(run.proxied, "PROXY UNKNOWN\r\n" + get("/paid", `X-Forwarded-For: 198.51.100.${80 + i}\r\n`));
+      statuses.push(res?.status);
+    }
+    assert.deepEqual(statuses, [402, 402, 429]);
+  });
+
   test("malformed, oversized and late PROXY headers close the connection and are counted", async () => {
     const count = (reason) => metric(run.gw, `x402gw_proxy_protocol_errors_total{reason="${reason}"}`);
     const cases = [
@@ -165,9 +196,9 @@ describe("a gateway that trusts only 10.0.0.0/8 (not the test's 127.0.0.1)", () 
   before(async () => { run = await start(["10.0.0.0/8"]); });
   after(async () => { await run.gw.stop(); });
 
-  test("X-Forwarded-For from an untrusted peer is not believed, but still forwarded", async () => {
+  test("X-Forwarded-For from an untrusted peer is neither believed nor passed on", async () => {
     await exchange(run.plain, get("/xff-untrusted", "X-Forwarded-For: 198.51.100.7\r\n"));
-    assert.deepEqual(await seen(run.gw, "/xff-untrusted"), { client: "127.0.0.1", xff: "198.51.100.7, 127.0.0.1" });
+    assert.deepEqual(await seen(run.gw, "/xff-untrusted"), { client: "127.0.0.1", xff: "127.0.0.1" });
   });
 
   test("a forged X-Forwarded-For does not buy an untrusted client a fresh rate-limit bucket", async () => {
@@ -214,6 +245,6 @@ describe("a gateway on 127.0.0.1 and ::1 that trusts only ::1", () => {
     assert.equal((await overV6("/from-v6", "X-Forwarded-For: 198.51.100.70\r\n")).status, 200);
     await exchange(ports[0], get("/from-v4", "X-Forwarded-For: 198.51.100.71\r\n"));
     assert.deepEqual(await seen(gw, "/from-v6"), { client: "198.51.100.70", xff: "198.51.100.70, ::1" });
-    assert.deepEqual(await seen(gw, "/from-v4"), { client: "127.0.0.1", xff: "198.51.100.71, 127.0.0.1" });
+    assert.deepEqual(await seen(gw, "/from-v4"), { client: "127.0.0.1", xff: "127.0.0.1" });
   });
 });

@@ -444,3 +444,17 @@ TEST(Loader, ChainWithoutMaxAgeIsWarnedAbout) {
   EXPECT_NE(r.warnings[0].message.find("any age"), std::string::npos);
   EXPECT_EQ(r.config->chains[0].max_age.count(), 0);
 }
+
+TEST(Loader, ConnectionLimitsAtAccept) {
+  auto defaults = load(with_route("  - match: \"/*\"\n"));
+  ASSERT_TRUE(defaults.config) << defaults.report();
+  EXPECT_EQ(defaults.config->limits.max_connections_per_address, 0u) << "off: behind an unlisted balancer every client shares one address";
+  EXPECT_EQ(defaults.config->limits.max_tls_handshakes, 1024u);
+  auto set = load("limits: { max_connections: 50, max_connections_per_address: 8, max_tls_handshakes: 0 }\n" + with_route("  - match: \"/*\"\n"));
+  ASSERT_TRUE(set.config) << set.report();
+  EXPECT_EQ(set.config->limits.max_connections_per_address, 8u);
+  EXPECT_EQ(set.config->limits.max_tls_handshakes, 0u);
+  const std::string error = only_error("limits: { max_connections_per_address: -1 }\n" + with_route("  - match: \"/*\"\n"));
+  EXPECT_NE(error.find("gateway.yaml:1"), std::string::npos) << error;
+  EXPECT_NE(error.find("max_connections_per_address"), std::string::npos) << error;
+}

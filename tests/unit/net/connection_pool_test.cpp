@@ -1,7 +1,12 @@
 // Pool ageing and limits: what goes back into a worker's pool and what comes out again.
 #include "net/connection.hpp"
 
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
+#include <poll.h>
+
+#include <cstring>
+#include <vector>
 
 using namespace x402gw;
 using namespace std::chrono_literals;
@@ -9,12 +14,22 @@ using net::Connection;
 using net::ConnectionPool;
 
 namespace {
+// Connections over real loopback sockets: the pool checks each one's socket before reuse.
 struct PoolTest : ::testing::Test {
   asio::io_context ioc;
+  tcp::acceptor acceptor{ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  std::vector<tcp::socket> peers;  // the upstream ends, kept open
+
   std::unique_ptr<Connection> open_connection() {
     beast::tcp_stream stream(ioc);
-    stream.socket().open(tcp::v4());
+    stream.socket().connect(acceptor.local_endpoint());
+    peers.push_back(acceptor.accept());
     return std::make_unique<Connection>(std::move(stream));
+  }
+  // Waits (at most a second) until the connection's socket has something to read or is closed.
+  static void wait_readable(Connection& c) {
+    pollfd p{c.tcp().socket().native_handle(), POLLIN, 0};
+    ::poll(&p, 1, 1000);
   }
 };
 }  // namespace
@@ -22,7 +37,7 @@ struct PoolTest : ::testing::Test {
 TEST_F(PoolTest, AYoungIdleConnectionIsReused) {
   ConnectionPool pool;
   pool.put("k", open_connection(), 4);
-  auto c = pool.take("k", 10s, false, std::chrono::steady_clock::now() + 5s);
+  auto c = pool.take("k", 10s, std::chrono::steady_clock::now() + 5s);
   ASSERT_TRUE(c);
   EXPECT_TRUE(c->reused);
   EXPECT_EQ(pool.idle("k"), 0u);
@@ -31,15 +46,15 @@ TEST_F(PoolTest, AYoungIdleConnectionIsReused) {
 TEST_F(PoolTest, AConnectionIdleLongerThanTheAgeIsDropped) {
   ConnectionPool pool;
   pool.put("k", open_connection(), 4);
-  EXPECT_FALSE(pool.take("k", 10s, false, std::chrono::steady_clock::now() + 11s));
+  EXPECT_FALSE(pool.take("k", 10s, std::chrono::steady_clock::now() + 11s));
   EXPECT_EQ(pool.idle("k"), 0u);
 }
 
 TEST_F(PoolTest, KeysAreSeparate) {
   ConnectionPool pool;
   pool.put("a", open_connection(), 4);
-  EXPECT_FALSE(pool.take("b", 10s, false));
-  EXPECT_TRUE(pool.take("a", 10s, false));
+  EXPECT_FALSE(pool.take("b", 10s));
+  EXPECT_TRUE(pool.take("a", 10s));
 }
 
 TEST_F(PoolTest, HoldsNoMoreThanTheLimit) {
@@ -64,5 +79,41 @@ TEST_F(PoolTest, AClosedConnectionIsNotTaken) {
   error_code ignored;
   c->tcp().socket().close(ignored);
   pool.put("k", std::move(c), 4);
-  EXPECT_FALSE(pool.take("k", 10s, false));
+  EXPECT_FALSE(pool.take("k", 10s));
+}
+
+// An upstream that sent bytes past its last answer (or an answer nobody asked for): whatever the
+// request, the connection is never used, so those bytes never become another client's answer.
+TEST_F(PoolTest, AConnectionWithStrayBytesWaitingIsNeverTaken) {
+  ConnectionPool pool;
+  auto c = open_connection();
+  Connection& conn = *c;
+  pool.put("k", std::move(c), 4);
+  asio::write(peers.back(), asio::buffer(std::string("HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnot yours")));
+  wait_readable(conn);
+  EXPECT_FALSE(pool.take("k", 10s));
+  EXPECT_EQ(pool.idle("k"), 0u);
+}
+
+TEST_F(PoolTest, AConnectionThePeerClosedIsNeverTaken) {
+  ConnectionPool pool;
+  auto c = open_connection();
+  Connection& conn = *c;
+  pool.put("k", std::move(c), 4);
+  peers.back().close();
+  wait_readable(conn);
+  EXPECT_FALSE(pool.take("k", 10s));
+}
+
+TEST_F(PoolTest, OnlyTheSpoiledConnectionIsSkipped) {
+  ConnectionPool pool;
+  pool.put("k", open_connection(), 4);
+  auto spoiled = open_connection();
+  Connection& conn = *spoiled;
+  pool.put("k", std::move(spoiled), 4);  // taken first (the most recently pooled)
+  asio::write(peers.back(), asio::buffer(std::string("x")));
+  wait_readable(conn);
+  auto c = pool.take("k", 10s);
+  ASSERT_TRUE(c);
+  EXPECT_NE(c.get(), &conn);
 }

@@ -47,7 +47,7 @@ TEST(ProxyV1, Tcp6AndUnknown) {
   EXPECT_EQ(p.header.source_port, 65535);
   auto u = parse_proxy_header("PROXY UNKNOWN\r\n");
   ASSERT_EQ(u.status, Status::complete);
-  EXPECT_TRUE(u.header.local);
+  EXPECT_FALSE(u.header.local);  // a relayed connection whose client the balancer could not name
   EXPECT_FALSE(u.header.source);
   EXPECT_EQ(u.size, 15u);
   EXPECT_EQ(parse_proxy_header("PROXY UNKNOWN ffff::1 ffff::2 1 2\r\n").status, Status::complete);
@@ -161,4 +161,41 @@ TEST(ProxyV2, RefusesMalformedHeaders) {
   broken_signature[6] = 'x';
   EXPECT_EQ(parse_proxy_header(broken_signature).reason, "signature");
   EXPECT_EQ(parse_proxy_header(kV2Signature.substr(0, 5)).status, Status::incomplete);
+}
+
+// Who the client is after the header: a relayed connection without a source is an unknown
+// client, never the (trusted) balancer that relayed it.
+TEST(ProxyClient, TheSourceTheHeaderNames) {
+  const IpAddress balancer = parse_ip("10.0.0.5").value();
+  auto v1 = parse_proxy_header("PROXY TCP4 198.51.100.22 203.0.113.7 35646 443\r\n");
+  EXPECT_EQ(client_after(v1.header, balancer)->to_string(), "198.51.100.22");
+  auto inet = parse_proxy_header(v2(1, 0x11, bytes({198, 51, 100, 9, 10, 0, 0, 1, 0x12, 0x34, 0x01, 0xbb})));
+  ASSERT_EQ(inet.status, Status::complete);
+  EXPECT_EQ(client_after(inet.header, balancer)->to_string(), "198.51.100.9");
+}
+
+TEST(ProxyClient, LocalIsTheBalancerItself) {
+  const IpAddress balancer = parse_ip("10.0.0.5").value();
+  EXPECT_EQ(client_after(parse_proxy_header(v2(0, 0x00, "")).header, balancer), balancer);
+  EXPECT_EQ(client_after(parse_proxy_header(v2(0, 0x11, std::string(12, '\x01'))).header, balancer), balancer);
+}
+
+TEST(ProxyClient, ARelayedConnectionWithoutASourceIsUnknown) {
+  const IpAddress balancer = parse_ip("10.0.0.5").value();
+  const std::vector<std::string> headers = {
+      "PROXY UNKNOWN\r\n",
+      "PROXY UNKNOWN 198.51.100.22 203.0.113.7 1 2\r\n",  // what follows UNKNOWN is not believed either
+      v2(1, 0x00, ""),                                       // AF_UNSPEC
+      v2(1, 0x00, std::string(12, '\x01')),                 // AF_UNSPEC with an address block
+      v2(1, 0x31, std::string(216, 'a')),                    // AF_UNIX, stream
+      v2(1, 0x32, std::string(216, 'a')),                    // AF_UNIX, datagram
+      v2(1, 0x12, std::string(12, '\x01')),                 // AF_INET, datagram
+      v2(1, 0x22, std::string(36, '\x01')),                 // AF_INET6, datagram
+      v2(1, 0x10, std::string(12, '\x01')),                 // AF_INET, transport unspecified
+  };
+  for (const std::string& h : headers) {
+    auto p = parse_proxy_header(h);
+    ASSERT_EQ(p.status, Status::complete) << p.error;
+    EXPECT_FALSE(client_after(p.header, balancer).has_value()) << h;
+  }
 }
