@@ -69,6 +69,7 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   state_.access_log = access_log_.get();
   state_.metrics = &metrics_;
   state_.replay_store = &replay_store_;
+  replay_store_.count_in(&metrics_);
   state_.breakers = &breakers_;
   state_.identifiers = &identifiers_;
   state_.acme_challenges = &acme_challenges_;

@@ -140,42 +140,62 @@ std::string_view refusal_code(ProofRefusal refusal) {
   return "proof_invalid";
 }
 
+bool holds_for_every_route(ProofRefusal refusal) {
+  return refusal == ProofRefusal::reverted || refusal == ProofRefusal::too_old;
+}
+
 ProofVerdict check_transfer(const std::optional<EvmReceipt>& receipt, const ExpectedTransfer& expected,
+                            const ProofPolicy& policy, uint64_t head, uint64_t block_timestamp, uint64_t now) {
+  const std::vector<ExpectedTransfer> one = {expected};
+  return check_transfer(receipt, one, policy, head, block_timestamp, now);
+}
+
+ProofVerdict check_transfer(const std::optional<EvmReceipt>& receipt, const std::vector<ExpectedTransfer>& expected,
                             const ProofPolicy& policy, uint64_t head, uint64_t block_timestamp, uint64_t now) {
   if (!receipt) return refuse(ProofRefusal::not_found, "no receipt for this transaction (not mined yet, or unknown)");
   if (!receipt->succeeded) return refuse(ProofRefusal::reverted, "the transaction reverted");
-  const std::string token = lower(expected.token);
-  const std::string pay_to = lower(expected.pay_to);
-  auto min = u256_from_decimal(expected.min_amount);
-  if (!min) return refuse(ProofRefusal::too_small, "the price is not an atomic amount");
+  // Too old holds for every route: found before what this route asks, so that it may be remembered.
+  if (policy.max_age_seconds > 0 && now > block_timestamp && now - block_timestamp > policy.max_age_seconds)
+    return refuse(ProofRefusal::too_old, "the transaction is " + std::to_string(now - block_timestamp) +
+                                             " s old; at most " + std::to_string(policy.max_age_seconds) + " s is accepted");
 
+  // The nearest miss over every expected transfer: too small, then wrong recipient, then wrong token.
   ProofRefusal best = ProofRefusal::wrong_token;
   std::string why = "the transaction has no ERC-20 Transfer";
   ProofVerdict accepted;
-  for (const auto& log : receipt->logs) {
-    if (log.topics.size() != 3 || log.topics[0] != kTransferTopic) continue;
-    auto value = u256_from_hex(log.data);
-    std::string to = topic_address(log.topics[2]);
-    if (!value || to.empty()) continue;
-    if (log.address != token) {
-      if (best == ProofRefusal::wrong_token) why = "the Transfer is of token " + log.address + ", not " + token;
-      continue;
-    }
-    if (to != pay_to) {
-      if (best == ProofRefusal::wrong_token) {
-        best = ProofRefusal::wrong_recipient;
-        why = "the Transfer goes to " + to + ", not " + pay_to;
+  auto rank = [](ProofRefusal r) { return r == ProofRefusal::too_small ? 2 : r == ProofRefusal::wrong_recipient ? 1 : 0; };
+  for (size_t i = 0; i < expected.size() && best != ProofRefusal::none; ++i) {
+    const std::string token = lower(expected[i].token);
+    const std::string pay_to = lower(expected[i].pay_to);
+    auto min = u256_from_decimal(expected[i].min_amount);
+    if (!min) continue;  // not an atomic amount: the configuration loader never lets one through
+    for (const auto& log : receipt->logs) {
+      if (log.topics.size() != 3 || log.topics[0] != kTransferTopic) continue;
+      auto value = u256_from_hex(log.data);
+      std::string to = topic_address(log.topics[2]);
+      if (!value || to.empty()) continue;
+      if (log.address != token) {
+        if (best == ProofRefusal::wrong_token) why = "the Transfer is of token " + log.address + ", not " + token;
+        continue;
       }
-      continue;
+      if (to != pay_to) {
+        if (rank(best) < rank(ProofRefusal::wrong_recipient)) {
+          best = ProofRefusal::wrong_recipient;
+          why = "the Transfer goes to " + to + ", not " + pay_to;
+        }
+        continue;
+      }
+      if (*value < *min) {  // big-endian arrays compare as numbers
+        if (rank(best) < rank(ProofRefusal::too_small) || best == ProofRefusal::too_small) {
+          best = ProofRefusal::too_small;
+          why = "the Transfer moves " + u256_to_decimal(*value) + " atomic units; the price is " + expected[i].min_amount;
+        }
+        continue;
+      }
+      accepted = {ProofRefusal::none, {}, topic_address(log.topics[1]), u256_to_decimal(*value), i};
+      best = ProofRefusal::none;
+      break;
     }
-    if (*value < *min) {  // big-endian arrays compare as numbers
-      best = ProofRefusal::too_small;
-      why = "the Transfer moves " + u256_to_decimal(*value) + " atomic units; the price is " + expected.min_amount;
-      continue;
-    }
-    accepted = {ProofRefusal::none, {}, topic_address(log.topics[1]), u256_to_decimal(*value)};
-    best = ProofRefusal::none;
-    break;
   }
   if (best != ProofRefusal::none) return refuse(best, why);
 
@@ -183,9 +203,6 @@ ProofVerdict check_transfer(const std::optional<EvmReceipt>& receipt, const Expe
   if (confirmations < policy.confirmations)
     return refuse(ProofRefusal::not_confirmed, std::to_string(confirmations) + " confirmations of " +
                                                    std::to_string(policy.confirmations) + " needed");
-  if (policy.max_age_seconds > 0 && now > block_timestamp && now - block_timestamp > policy.max_age_seconds)
-    return refuse(ProofRefusal::too_old, "the transaction is " + std::to_string(now - block_timestamp) +
-                                             " s old; at most " + std::to_string(policy.max_age_seconds) + " s is accepted");
   return accepted;
 }
 

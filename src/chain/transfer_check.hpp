@@ -49,13 +49,20 @@ struct ProofPolicy {
 /// Why a proof is refused (each is a reason string in the 402).
 enum class ProofRefusal { none, not_found, reverted, too_small, wrong_token, wrong_recipient, not_confirmed, too_old };
 
-/// The verdict; `payer` and `amount` are the matching Transfer's when accepted.
+/// The verdict; `payer` and `amount` are the matching Transfer's when accepted, and `matched` the
+/// index of the expected transfer it pays.
 struct ProofVerdict {
   ProofRefusal refusal = ProofRefusal::none;
   std::string message;
   std::string payer;
   std::string amount;
+  size_t matched = 0;
 };
+
+/// Whether a refusal holds whatever the route asks (the transaction reverted, or is older than the
+/// chain's max_age), so that it may be remembered for every route. The others (too small, wrong
+/// token or recipient) depend on the route; not found and not confirmed change with later blocks.
+bool holds_for_every_route(ProofRefusal refusal);
 
 /// The reason string of a refusal ("proof_not_found", ...).
 std::string_view refusal_code(ProofRefusal refusal);
@@ -63,6 +70,12 @@ std::string_view refusal_code(ProofRefusal refusal);
 /// Checks `receipt` (nullopt: not found) against what is expected. `head` is the latest block
 /// number; `block_timestamp` the receipt's block time and `now` the wall clock, both in seconds.
 ProofVerdict check_transfer(const std::optional<EvmReceipt>& receipt, const ExpectedTransfer& expected,
+                            const ProofPolicy& policy, uint64_t head, uint64_t block_timestamp, uint64_t now);
+
+/// The same against every transfer a route accepts on the receipt's network (a route may price one
+/// network several ways): accepted when one of them is paid. Refusals that hold for every route
+/// (reverted, too old) are found before what the route asks; otherwise the nearest miss is named.
+ProofVerdict check_transfer(const std::optional<EvmReceipt>& receipt, const std::vector<ExpectedTransfer>& expected,
                             const ProofPolicy& policy, uint64_t head, uint64_t block_timestamp, uint64_t now);
 
 }  // namespace x402gw::chain

@@ -32,6 +32,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_in_flight_requests", "Requests being handled now.", Type::gauge, {}});
   registry_.add({"x402gw_open_connections", "Client connections open now.", Type::gauge, {}});
   registry_.add({"x402gw_config_reloads_total", "Configuration reloads, by result (ok, failed).", Type::counter, {}});
+  registry_.add({"x402gw_replay_store_evictions_total", "Entries the in-process payment state store dropped before their time to make room, by entry (refusal, settled); accepted pay-then-prove hashes never are.", Type::counter, {}});
   registry_.add({"x402gw_unknown_settlements", "Settlements sent without an answer, awaiting reconciliation (journaled).", Type::gauge, {}});
   registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
   registry_.add({"x402gw_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.", Type::counter, {}});
@@ -134,6 +135,10 @@ void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_tota
 
 void GatewayMetrics::settlement_reconciled(std::string_view result) {
   registry_.inc("x402gw_settlements_reconciled_total", {{"result", result}});
+}
+
+void GatewayMetrics::replay_store_eviction(std::string_view entry) {
+  registry_.inc("x402gw_replay_store_evictions_total", {{"entry", entry}});
 }
 
 void GatewayMetrics::payment_proof(std::string_view result) {

@@ -48,6 +48,8 @@ class GatewayMetrics {
   void acme_order(bool issued);
   /// A pay-then-prove proof checked: result "accepted", a refusal ("proof_too_old") or an error code.
   void payment_proof(std::string_view result);
+  /// An entry the in-process replay store dropped before its time to make room: "refusal" | "settled".
+  void replay_store_eviction(std::string_view entry);
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
   void limit_breach(std::string_view limit);
   /// A connection closed because its PROXY protocol header was refused, by reason.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "metrics/gateway_metrics.hpp"
+
 namespace x402gw::payment {
 
 ClaimResult MemoryReplayStore::claim_now(const std::string& identity, std::chrono::milliseconds lease, Clock::time_point now) {
@@ -37,17 +39,51 @@ bool MemoryReplayStore::resolve_now(const std::string& identity, const Ending& e
   return true;
 }
 
-void MemoryReplayStore::end(std::unordered_map<std::string, Entry>::iterator it, const Ending& ending, Clock::time_point now) {
-  if (it->second.state == State::settled) --settled_;
+bool MemoryReplayStore::revoke_now(const std::string& identity, const std::string& receipt, Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  forget_old(now);
+  auto it = entries_.find(identity);
+  if (it == entries_.end() || it->second.state != State::settled || it->second.receipt != receipt) return false;
+  drop(it);  // its expiry_ record finds nothing, or a newer entry, and is skipped
+  return true;
+}
+
+bool MemoryReplayStore::pinned_full(Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  forget_old(now);
+  return pinned_ >= max_settled_;
+}
+
+size_t MemoryReplayStore::evictions() const {
+  std::lock_guard lock(mutex_);
+  return evictions_;
+}
+
+void MemoryReplayStore::drop(Iterator it) {
+  if (it->second.state == State::settled) {
+    --settled_;
+    if (it->second.queue == kPinned) --pinned_;
+  }
+  entries_.erase(it);
+}
+
+void MemoryReplayStore::end(Iterator it, const Ending& ending, Clock::time_point now) {
   if (ending.how == Finish::released) {
-    entries_.erase(it);  // its expiry_ record, if any, finds nothing or a newer entry and is skipped
+    entries_.erase(it);  // an in-flight or unknown entry: no counts; its expiry_ record is skipped later
     return;
   }
-  const Clock::time_point until = now + std::max<std::chrono::seconds>(remember_, ending.keep);
-  const State state = ending.how == Finish::settled ? State::settled : State::unknown;
-  it->second = Entry{state, until, state == State::settled ? ending.receipt : std::string()};
-  if (state == State::settled) ++settled_;
-  expiry_.emplace(until, it->first);
+  const bool settled = ending.how == Finish::settled;
+  const Retention retention = settled ? ending.retention : Retention::standard;
+  // A brief refusal lives its own short time: `remember` is for payments, not for what was refused.
+  const Clock::time_point until = now + (retention == Retention::brief ? ending.keep : std::max<std::chrono::seconds>(remember_, ending.keep));
+  Queue queue = kUnknown;
+  if (settled) queue = retention == Retention::brief ? kBrief : retention == Retention::pinned ? kPinned : kStandard;
+  it->second = Entry{settled ? State::settled : State::unknown, until, settled ? ending.receipt : std::string(), queue};
+  if (settled) {
+    ++settled_;
+    if (queue == kPinned) ++pinned_;
+  }
+  expiry_[queue].emplace(until, it->first);
   forget_old(now);
 }
 
@@ -63,6 +99,10 @@ awaitable<bool> MemoryReplayStore::resolve(const std::string& identity, Ending e
   co_return resolve_now(identity, ending);
 }
 
+awaitable<bool> MemoryReplayStore::revoke(const std::string& identity, const std::string& receipt) {
+  co_return revoke_now(identity, receipt);
+}
+
 size_t MemoryReplayStore::in_flight(Clock::time_point now) const {
   std::lock_guard lock(mutex_);
   return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [&](const auto& e) {
@@ -70,26 +110,32 @@ size_t MemoryReplayStore::in_flight(Clock::time_point now) const {
   }));
 }
 
-// Drops ended entries whose time is up, then the soonest-expiring settled ones beyond capacity
-// (unknown outcomes are kept until their time: they are rare and must not be lost to a flood).
-void MemoryReplayStore::forget_old(Clock::time_point now) {
-  for (auto next = expiry_.begin(); next != expiry_.end();) {
+bool MemoryReplayStore::evict_one(Queue queue) {
+  auto& records = expiry_[queue];
+  for (auto next = records.begin(); next != records.end(); next = records.erase(next)) {
     auto it = entries_.find(next->second);
-    const bool current = it != entries_.end() && it->second.state != State::in_flight && it->second.until == next->first;
-    if (!current) {
-      next = expiry_.erase(next);
-      continue;
+    if (it == entries_.end() || it->second.state == State::in_flight || it->second.queue != queue || it->second.until != next->first)
+      continue;  // stale: the entry was released, revoked, or ended again since
+    drop(it);
+    records.erase(next);
+    ++evictions_;
+    if (metrics_) metrics_->replay_store_eviction(queue == kBrief ? "refusal" : "settled");
+    return true;
+  }
+  return false;
+}
+
+// Drops ended entries whose time is up, then, beyond capacity, brief refusals and then the
+// standard settled entries that expire soonest. Pinned entries (nothing else refuses their reuse)
+// and unknown outcomes (rare, and must not be lost to a flood) are kept until their time.
+void MemoryReplayStore::forget_old(Clock::time_point now) {
+  for (auto& records : expiry_)
+    while (!records.empty() && records.begin()->first <= now) {
+      auto it = entries_.find(records.begin()->second);
+      if (it != entries_.end() && it->second.state != State::in_flight && it->second.until == records.begin()->first) drop(it);
+      records.erase(records.begin());
     }
-    const bool expired = next->first <= now;
-    const bool over = settled_ > max_settled_ && it->second.state == State::settled;
-    if (!expired && !over) {
-      if (settled_ <= max_settled_) break;
-      ++next;
-      continue;
-    }
-    if (it->second.state == State::settled) --settled_;
-    entries_.erase(it);
-    next = expiry_.erase(next);
+  while (settled_ > max_settled_ && (evict_one(kBrief) || evict_one(kStandard))) {
   }
 }
 

@@ -1,9 +1,12 @@
 #include "payment/proof_flow.hpp"
 
 #include <chrono>
+#include <random>
+#include <vector>
 
 #include "chain/proof_headers.hpp"
 #include "chain/transfer_check.hpp"
+#include "core/log.hpp"
 #include "core/strings.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "payment/challenge_cache.hpp"
@@ -24,12 +27,20 @@ using chain::ProofRefusal;
 constexpr const char* kJsonProof = "X-402-Payment-Proof";
 constexpr const char* kHashProof = "X-Payment-Proof";
 
-// A transaction hash never expires as a signed authorization does: an accepted (or finally refused)
-// hash is remembered for as long as a store keeps anything.
-constexpr std::chrono::seconds kKeepHash = std::chrono::hours(24 * 365 * 10);
+// An accepted hash is refused as too old once its block is older than the chain's max_age, so it
+// is remembered that long from now (at least; the block is older than now), with a margin for the
+// chain's clock. With max_age 0 (any age) nothing else refuses it: as long as a store keeps anything.
+constexpr std::chrono::seconds kAgeMargin = std::chrono::minutes(10);
+constexpr std::chrono::seconds kKeepForever = std::chrono::hours(24 * 365 * 10);
 
-// The receipt kept with a hash that was refused for good, so a re-presentation names the reason.
+// A refusal that holds for every route (reverted, too old) is remembered briefly, to spare the
+// chain a re-presentation's three calls; minutes, so that refusals cannot fill the store.
+constexpr std::chrono::seconds kKeepRefusal = std::chrono::minutes(10);
+
+// The receipt kept with a hash that was refused for every route, so a re-presentation names the
+// reason; an accepted hash keeps "accepted:<token>" (the token names the request that may revoke it).
 constexpr std::string_view kRefusedPrefix = "refused:";
+constexpr std::string_view kAcceptedPrefix = "accepted:";
 
 std::optional<std::string_view> header(net::ClientIo& io, const char* name) {
   const auto& req = io.request();
@@ -43,8 +54,8 @@ bool is_evm(const x402::Requirement& r) {
   return network && network->family == x402::Family::evm;
 }
 
-// The requirement a proof pays: the one of its network (v1 name or CAIP-2), or the route's first EVM
-// requirement with a chain when the proof does not name one.
+// The route's first EVM requirement with a chain of `network` (v1 name or CAIP-2), or of any
+// network when the proof does not name one.
 const x402::Requirement* requirement_for(const config::Config& config, const config::Route& route, std::string_view network) {
   std::string caip2;
   if (!network.empty()) {
@@ -57,21 +68,33 @@ const x402::Requirement* requirement_for(const config::Config& config, const con
   return nullptr;
 }
 
-// A refusal that no later block can change: the transaction is mined and does not pay.
-bool final_refusal(ProofRefusal r) {
-  return r == ProofRefusal::reverted || r == ProofRefusal::too_small || r == ProofRefusal::wrong_token ||
-         r == ProofRefusal::wrong_recipient || r == ProofRefusal::too_old;
+// Every requirement of the route on `network`: a transfer paying any of them pays.
+std::vector<const x402::Requirement*> requirements_on(const config::Route& route, const std::string& network) {
+  std::vector<const x402::Requirement*> out;
+  for (const auto& r : route.requirements)
+    if (r.network == network) out.push_back(&r);
+  return out;
+}
+
+// A token naming the request that accepted a hash: 64 random bits, hex.
+std::string request_token() {
+  thread_local std::mt19937_64 random{(uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token(16, '0');
+  uint64_t bits = random();
+  for (auto& c : token) c = kHex[bits & 15], bits >>= 4;
+  return token;
 }
 
 int64_t unix_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-// How long the claim may stay in flight if this request never finishes it: the three chain calls
-// and a whole forward, with a margin.
+// How long the claim may stay in flight if this request never finishes it. It covers the three
+// chain calls and the store's calls around them, with a margin, and not the forward: the hash is
+// marked used before the answer streams, so no lease has to outlive a slow answer.
 std::chrono::milliseconds proof_lease(const routing::RequestContext& ctx, const config::Chain& chain) {
-  const config::Upstream& up = *ctx.upstream();
-  return 3 * chain.timeout + up.connect_timeout + 4 * up.timeout + 2 * ctx.config.timeouts.body_io + std::chrono::minutes(1);
+  return 3 * chain.timeout + 2 * ctx.config.state.timeout + std::chrono::seconds(5);
 }
 
 class ProofDriver {
@@ -88,12 +111,12 @@ class ProofDriver {
   awaitable<std::optional<core::Reply>> run();
 
  private:
-  /// Checks the proof on chain: nullopt when it pays, else the reply.
+  /// Checks the proof on chain: nullopt when it pays (requirement_ is the one it pays), else the reply.
   awaitable<std::optional<core::Reply>> check(const config::Chain& chain, const chain::TransferProof& proof);
-  /// Ends the claim; a settled one keeps `kept_` for re-presentations.
-  awaitable<void> finish(Finish how);
+  /// Ends the claim; false when the store could not record it.
+  awaitable<bool> finish(Ending ending);
   core::Reply refuse(std::string reason, std::string message);
-  core::Reply fail(Error error, std::string message);
+  core::Reply fail(Error error, std::string message, core::Headers headers = {});
   void count(std::string_view result) {
     if (services_.metrics) services_.metrics->payment_proof(result);
   }
@@ -103,11 +126,11 @@ class ProofDriver {
   Services& services_;
   const config::Route& route_;
   const x402::ResourceInfo& resource_;
-  const x402::Requirement* requirement_ = nullptr;
+  std::vector<const x402::Requirement*> requirements_;  // the route's, on the proof's network
+  const x402::Requirement* requirement_ = nullptr;     // the one paid (or, refused, the first)
   std::string identity_;
   bool claim_open_ = false;
   std::string payer_;
-  std::string kept_;  // what a settled claim keeps: "accepted", or "refused:<reason>\n<message>"
 };
 
 core::Reply ProofDriver::refuse(std::string reason, std::string message) {
@@ -119,21 +142,21 @@ core::Reply ProofDriver::refuse(std::string reason, std::string message) {
   return reply;
 }
 
-core::Reply ProofDriver::fail(Error error, std::string message) {
+core::Reply ProofDriver::fail(Error error, std::string message, core::Headers headers) {
   count(core::public_code(error));
-  return core::ErrorReply{error, std::move(message), {}};
+  return core::ErrorReply{error, std::move(message), std::move(headers)};
 }
 
-awaitable<void> ProofDriver::finish(Finish how) {
-  if (!claim_open_) co_return;
+awaitable<bool> ProofDriver::finish(Ending ending) {
+  if (!claim_open_) co_return false;
   claim_open_ = false;
-  Ending ending;
-  ending.how = how;
-  if (how == Finish::settled) {
-    ending.receipt = std::move(kept_);
-    ending.keep = kKeepHash;
-  }
-  co_await services_.replay->finish(identity_, std::move(ending));
+  co_return co_await services_.replay->finish(identity_, std::move(ending));
+}
+
+void record_requirement(core::ExchangeRecord& r, const x402::Requirement& requirement) {
+  r.network = requirement.network;
+  r.asset = requirement.asset_symbol.empty() ? requirement.asset : requirement.asset_symbol;
+  r.amount = requirement.amount;
 }
 
 // GCC 12 pairs asio's awaitable-frame operator new and delete wrongly in this coroutine once it is
@@ -141,6 +164,15 @@ awaitable<void> ProofDriver::finish(Finish how) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 awaitable<std::optional<core::Reply>> ProofDriver::run() {
+  // Every attempt may cost the chain three calls and the store an entry: proofs draw on the same
+  // per-address budget as challenges (limits.challenges_per_second), before anything is asked.
+  if (services_.challenge_limiter) {
+    const Allowance allowance = co_await services_.challenge_limiter->take(ctx_.record.client);
+    if (allowance == Allowance::limited)
+      co_return fail(Error::rate_limited, "too many payment challenges and proofs for this client address; slow down", {{"Retry-After", "1"}});
+    if (allowance == Allowance::unavailable)
+      co_return fail(Error::state_unavailable, "the payment state store is unavailable; try again shortly", {{"Retry-After", "1"}});
+  }
   const std::optional<std::string_view> json_proof = header(io_, kJsonProof);
   const std::optional<std::string_view> hash_proof = header(io_, kHashProof);
   auto parsed = chain::parse_proof_headers(json_proof, hash_proof);
@@ -148,13 +180,22 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   if (auto* why = std::get_if<std::string>(&*parsed)) co_return refuse("invalid_proof", *why);
   const chain::TransferProof proof = std::get<chain::TransferProof>(std::move(*parsed));
 
-  requirement_ = requirement_for(ctx_.config, route_, proof.network);
-  if (!requirement_) co_return refuse("proof_wrong_network", "this route takes no payment proofs for network '" + proof.network + "'");
-  const config::Chain& chain = *ctx_.config.chain_for(requirement_->network);
+  const x402::Requirement* first = requirement_for(ctx_.config, route_, proof.network);
+  if (!first) co_return refuse("proof_wrong_network", "this route takes no payment proofs for network '" + proof.network + "'");
+  requirements_ = requirements_on(route_, first->network);
+  requirement_ = first;
+  const config::Chain& chain = *ctx_.config.chain_for(first->network);
   if (!services_.replay || !services_.worker) co_return fail(Error::internal, "pay-then-prove needs the replay store and a worker");
+  // An accepted hash is never dropped to make room (nothing else would refuse its reuse): a store
+  // full of them takes no new proof until some expire.
+  if (services_.replay->pinned_full()) {
+    count("state_full");
+    co_return core::ErrorReply{Error::state_unavailable, "the payment state store is full: it holds as many accepted payment proofs as it may; try again later",
+                               {{"Retry-After", "60"}}};
+  }
 
   // The hash is claimed before the chain is asked: two presentations at once serve once.
-  identity_ = "proof:" + requirement_->network + ":" + core::to_lower(proof.tx_hash);
+  identity_ = "proof:" + first->network + ":" + core::to_lower(proof.tx_hash);
   const std::chrono::milliseconds lease = proof_lease(ctx_, chain);
   const ClaimResult claim = co_await services_.replay->claim(identity_, lease);
   switch (claim.status) {
@@ -174,13 +215,25 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   }
   claim_open_ = true;
   core::ExchangeRecord& r = ctx_.record;
-  r.network = requirement_->network;
-  r.asset = requirement_->asset_symbol.empty() ? requirement_->asset : requirement_->asset_symbol;
-  r.amount = requirement_->amount;
+  record_requirement(r, *first);
 
   if (std::optional<core::Reply> refused = co_await check(chain, proof)) co_return refused;
+  record_requirement(r, *requirement_);
 
-  // It pays: forward, with the payer and a receipt.
+  // It pays. The hash is marked used, for good, before any answer goes out: a second presentation
+  // is refused however long the answer streams, whatever became of this claim's lease.
+  const std::string accepted = std::string(kAcceptedPrefix) + request_token();
+  Ending used;
+  used.how = Finish::settled;
+  used.receipt = accepted;
+  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(chain.max_age);
+  used.keep = max_age.count() > 0 ? max_age + kAgeMargin : kKeepForever;
+  used.retention = Retention::pinned;
+  if (!co_await finish(std::move(used))) {
+    // Not recorded: serving now could serve twice. The claim lapses with its lease; the proof may come again.
+    co_return fail(Error::state_unavailable, "the payment state store could not record the proof; present it again shortly", {{"Retry-After", "1"}});
+  }
+
   r.payer = payer_;
   r.transaction = core::to_lower(proof.tx_hash);
   r.verified = true;
@@ -195,13 +248,13 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   options.response_headers = {{"X-PAYMENT-RESPONSE", x402::encode_receipt(settled)}, {"Access-Control-Expose-Headers", core::kExposedPaymentHeaders}};
   upstream::ForwardResult forwarded = co_await services_.delivery.stream(ctx_, io_, options);
   if (forwarded.error && !io_.response_started()) {
-    // Nothing was served: the same proof may be presented again.
-    co_await finish(Finish::released);
+    // Nothing was served: the hash is freed (only this request's mark), so it may be presented again.
+    if (!co_await services_.replay->revoke(identity_, accepted))
+      core::log_event("error", "a proof whose answer never started could not be freed; it stays used",
+                      {{"network", requirement_->network}, {"transaction", r.transaction}});
     r.payment = core::PaymentOutcome::not_settled;
     co_return fail(*forwarded.error, std::move(forwarded.detail));
   }
-  kept_ = "accepted";
-  co_await finish(Finish::settled);
   r.payment = core::PaymentOutcome::settled;
   count("accepted");
   co_return std::nullopt;  // streamed (or, failed midway, the connection is closed)
@@ -232,25 +285,36 @@ awaitable<std::optional<core::Reply>> ProofDriver::check(const config::Chain& ch
   }
   if (error) {
     // The chain could not be read: nothing is known of the proof, which may be presented again.
-    co_await finish(Finish::released);
+    Ending released;
+    co_await finish(std::move(released));
     co_return fail(*error, std::move(detail));
   }
   ctx_.record.facilitator_time += std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
 
-  const chain::ExpectedTransfer expected{requirement_->asset, requirement_->pay_to, requirement_->amount};
+  std::vector<chain::ExpectedTransfer> expected;
+  for (const x402::Requirement* r : requirements_) expected.push_back({r->asset, r->pay_to, r->amount});
   const chain::ProofPolicy policy{chain.confirmations, static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::seconds>(chain.max_age).count())};
   const chain::ProofVerdict verdict = chain::check_transfer(receipt.value, expected, policy, head, block_time, static_cast<uint64_t>(unix_seconds()));
   if (verdict.refusal == ProofRefusal::none) {
     payer_ = verdict.payer;
+    requirement_ = requirements_.at(verdict.matched);
     co_return std::nullopt;
   }
   const std::string reason(chain::refusal_code(verdict.refusal));
-  if (final_refusal(verdict.refusal)) {
-    // Mined and not paying: no later block changes that, so it stays refused.
-    kept_ = std::string(kRefusedPrefix) + reason + "\n" + verdict.message;
-    co_await finish(Finish::settled);
+  if (chain::holds_for_every_route(verdict.refusal)) {
+    // Reverted or too old: no route and no later block changes that. Remembered briefly, with its
+    // reason, to spare the chain; not for long, so that refusals cannot fill the store.
+    Ending refused;
+    refused.how = Finish::settled;
+    refused.receipt = std::string(kRefusedPrefix) + reason + "\n" + verdict.message;
+    refused.keep = kKeepRefusal;
+    refused.retention = Retention::brief;
+    co_await finish(std::move(refused));
   } else {
-    co_await finish(Finish::released);  // not mined or not confirmed yet: present it again later
+    // Not mined or confirmed yet (present it again later), or short of what this route asks (it may
+    // pay another route, where an observer must not have spoiled it first): nothing is remembered.
+    Ending released;
+    co_await finish(std::move(released));
   }
   co_return refuse(reason, verdict.message);
 }

@@ -2,7 +2,9 @@
 // Pay-then-prove (a route's `proof: tx_hash`): the client paid with a plain token transfer and
 // proves it with the transaction's hash (X-402-Payment-Proof or X-Payment-Proof). The gateway reads
 // the receipt from the network's JSON-RPC endpoint (chains:), decides with chain::check_transfer,
-// and holds the hash in the ReplayStore for good: a transaction pays for one request only.
+// and marks the hash used in the ReplayStore before the answer streams: a transaction pays for one
+// request only. Attempts draw on the challenge limiter; only refusals that hold for every route are
+// remembered, briefly (see the README's "Pay-then-prove").
 #include <optional>
 
 #include "core/reply.hpp"

@@ -38,11 +38,22 @@ enum class Finish {
   unknown,          // the settlement went out without an answer: remembered until resolved
 };
 
+/// How long a kept (settled) entry lives, and whether a full store may drop it early.
+enum class Retention {
+  standard,  // at least `keep` and the store's `remember`; a full store drops the oldest first (the
+             // facilitator's nonce check still refuses a second settlement of what it forgot)
+  pinned,    // the same time, and never dropped early: nothing else would refuse a reuse (a
+             // pay-then-prove hash); a store full of these says so (pinned_full) instead
+  brief,     // exactly `keep` (minutes), not `remember`: a refusal kept only to spare the chain
+             // (pay-then-prove); the first a full store drops
+};
+
 /// How a claim ends, and what is kept of it.
 struct Ending {
   Finish how = Finish::released;
   std::string receipt;           // settled: the settlement (x402 SettleResult JSON), for re-presentations
   std::chrono::seconds keep{0};  // settled/unknown: remember at least this long (0: the store's default)
+  Retention retention = Retention::standard;  // settled: see Retention
 };
 
 /// Where payment claims live.
@@ -59,6 +70,14 @@ class ReplayStore {
   /// Releases a claim without waiting, on a path that cannot co_await (an exception unwinding);
   /// a store may leave it to the lease.
   virtual void abandon(const std::string& identity) = 0;
+  /// Removes a settled entry this request wrote, when what it paid for was not delivered after all
+  /// (pay-then-prove marks a hash used before its answer streams, and frees it when the forward
+  /// fails before any byte). Acts only while the entry is settled with exactly `receipt`, which
+  /// names the request, so it never removes another's. False when nothing was removed.
+  virtual awaitable<bool> revoke(const std::string& identity, const std::string& receipt) = 0;
+  /// Whether the store holds as many pinned entries as it may (the memory store's capacity):
+  /// a new one is then refused rather than another dropped. A shared store has no such bound.
+  virtual bool pinned_full() { return false; }
 };
 
 }  // namespace x402gw::payment

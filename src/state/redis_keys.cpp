@@ -51,6 +51,9 @@ std::chrono::milliseconds redis_lease(std::chrono::milliseconds requested, std::
 std::chrono::milliseconds renew_interval(std::chrono::milliseconds lease) { return lease / 3; }
 
 std::chrono::milliseconds keep_for(const payment::Ending& ending, std::chrono::seconds remember) {
+  // A brief refusal lives its own short time (PX must be positive): `remember` is for payments.
+  if (ending.how == payment::Finish::settled && ending.retention == payment::Retention::brief)
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(ending.keep, std::chrono::seconds(1)));
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(ending.keep, remember));
 }
 

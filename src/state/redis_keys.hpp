@@ -5,6 +5,9 @@
 //   <prefix>claim:<identity>   "F:<token>"   in flight, held by the request that drew <token>; PX lease
 //                              "S:<receipt>" settled (x402 SettleResult JSON, may be empty); PX remember
 //                              "U:"          settlement sent, outcome unknown; PX remember
+//                              (pay-then-prove: <identity> is proof:<network>:<hash>; an accepted hash is
+//                              "S:accepted:<token>" for max(remember, max_age + 10 min), a refusal for every
+//                              route "S:refused:<reason>\n<message>" for 10 min)
 //   <prefix>limit:<client>     GCRA theoretical arrival time (µs, Redis's clock); PX until it is moot
 #include <chrono>
 #include <string>
@@ -32,7 +35,8 @@ payment::ClaimResult decode_claim(std::string_view value);
 std::chrono::milliseconds redis_lease(std::chrono::milliseconds requested, std::chrono::milliseconds cap);
 /// How often the claims held are renewed: three times per lease, so that two renewals can be lost.
 std::chrono::milliseconds renew_interval(std::chrono::milliseconds lease);
-/// How long a settled or unknown claim is kept: the longer of the ending's own `keep` and `remember`.
+/// How long a settled or unknown claim is kept: the longer of the ending's own `keep` and `remember`;
+/// a brief refusal (Retention::brief) its own `keep` alone, at least 1 s.
 std::chrono::milliseconds keep_for(const payment::Ending& ending, std::chrono::seconds remember);
 
 /// A fresh claim token: 128 random bits, hex.

@@ -7,7 +7,7 @@
 namespace x402gw::state {
 
 /// Indexes into kScripts.
-enum Script { kClaim = 0, kFinish, kResolve, kRenew, kLimit, kScriptCount };
+enum Script { kClaim = 0, kFinish, kResolve, kRenew, kLimit, kRevoke, kScriptCount };
 
 /// KEYS[1] claim key; ARGV[1] in-flight value, ARGV[2] lease ms.
 /// Returns nil when the claim is now this request's, else the value found (see redis_keys.hpp).
@@ -61,8 +61,18 @@ redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - no
 return 1
 )lua";
 
+/// KEYS[1] claim key; ARGV[1] the receipt this request settled with. Removes the settled entry only
+/// if it is still exactly this request's (pay-then-prove frees a hash whose answer never started).
+/// Returns 1 when removed, else 0. (Any used state, "S:" or a "D:" delivered one: the receipt, unique
+/// to the request, is what is compared.)
+inline constexpr std::string_view kRevokeScript = R"lua(
+local v = redis.call('GET', KEYS[1])
+if v == 'S:' .. ARGV[1] or v == 'D:' .. ARGV[1] then redis.call('DEL', KEYS[1]) return 1 end
+return 0
+)lua";
+
 /// Every script, by Script index.
 inline constexpr std::array<std::string_view, kScriptCount> kScripts = {kClaimScript, kFinishScript, kResolveScript,
-                                                                        kRenewScript, kLimitScript};
+                                                                        kRenewScript, kLimitScript, kRevokeScript};
 
 }  // namespace x402gw::state

@@ -92,6 +92,14 @@ awaitable<bool> RedisReplayStore::resolve(const std::string& identity, payment::
   co_return r.ok() && r.value.integer == 1;
 }
 
+awaitable<bool> RedisReplayStore::revoke(const std::string& identity, const std::string& receipt) {
+  RedisSlot* slot = RedisState::here();
+  if (!slot) co_return false;
+  const std::vector<std::string> args = arguments({claim_key(settings_.key_prefix, identity), receipt});
+  RedisResult r = co_await slot->connection.eval(kRevoke, args, "revoke");
+  co_return r.ok() && r.value.integer == 1;
+}
+
 void RedisReplayStore::abandon(const std::string& identity) {
   RedisSlot* slot = RedisState::here();
   if (!slot) return;

@@ -34,6 +34,7 @@ class RedisReplayStore final : public payment::ReplayStore {
   awaitable<bool> finish(const std::string& identity, payment::Ending ending) override;
   awaitable<bool> resolve(const std::string& identity, payment::Ending ending) override;
   void abandon(const std::string& identity) override;
+  awaitable<bool> revoke(const std::string& identity, const std::string& receipt) override;
 
  private:
   const config::State& settings_;

@@ -19,7 +19,7 @@ let stack, api, buyer, chain;
 const gateways = {};
 let rpcProxy;
 
-function gatewayConfig(chainEntry) {
+function gatewayConfig(chainEntry, moreRoutes = "") {
   return `listen: "127.0.0.1:0"
 admin_listen: "127.0.0.1:0"
 threads: 2
@@ -31,7 +31,7 @@ chains:
   base-sepolia: ${chainEntry}
 routes:
   - { match: "GET /api/weather", price: "$0.01", proof: tx_hash }
-`;
+${moreRoutes}`;
 }
 
 // A JSON-RPC endpoint in front of anvil that can be made to fail: "pass", "error" (HTTP 503), "hang".
@@ -71,6 +71,15 @@ before(async () => {
   gateways.main = await startGateway(gatewayConfig(`{ rpc: "${stack.rpcUrl}", confirmations: 1, max_age: 1h }`));
   gateways.confirmations = await startGateway(gatewayConfig(`{ rpc: "${stack.rpcUrl}", confirmations: 3 }`));
   gateways.age = await startGateway(gatewayConfig(`{ rpc: "${stack.rpcUrl}", max_age: 1s }`));
+  // A dearer route beside the weather, and one priced two ways on the same network.
+  gateways.routes = await startGateway(gatewayConfig(`{ rpc: "${stack.rpcUrl}", max_age: 1h }`,
+    `  - { match: "GET /api/joke", price: "$0.05", proof: tx_hash }
+  - match: "POST /api/summarize"
+    proof: tx_hash
+    accepts:
+      - { network: base-sepolia, price: "$0.05" }
+      - { network: base-sepolia, price: "$0.01", pay_to: "${STRANGER}" }
+`));
   gateways.flaky = await startGateway(gatewayConfig(`{ rpc: "${rpcProxy.url}", timeout: 500ms }`));
 });
 
@@ -89,17 +98,17 @@ function transfer({ to = ACCOUNTS.seller.address, amount = PRICE, token = stack.
 const jsonProof = (hash) => ({ "X-402-Payment-Proof": JSON.stringify({ txHash: hash, network: "base-sepolia", token: stack.token, amount: "0.01" }) });
 const hashProof = (hash) => ({ "X-Payment-Proof": hash });
 
-async function present(gw, headers) {
-  const res = await fetch(gw.url(PATH), { headers });
+async function present(gw, headers, path = PATH) {
+  const res = await fetch(gw.url(path), { headers });
   const text = await res.text();
   let body = null;
   try { body = JSON.parse(text); } catch {}
   return { status: res.status, headers: res.headers, body, text };
 }
 
-async function expectRefusal(gw, headers, reason) {
+async function expectRefusal(gw, headers, reason, path = PATH) {
   const served = api.served["/api/weather"] || 0;
-  const r = await present(gw, headers);
+  const r = await present(gw, headers, path);
   assert.equal(r.status, 402, r.text);
   assert.equal(r.body.error, reason, r.text);
   assert.ok(r.headers.get("payment-required"), "a refusal is a full x402 challenge");
@@ -175,6 +184,36 @@ test("refusals: unknown hash, reverted, too small, wrong token, wrong recipient"
   await expectRefusal(gateways.main, { "X-402-Payment-Proof": JSON.stringify({ txHash: small.hash, network: "polygon" }) }, "proof_wrong_network");
 });
 
+test("an observer presenting the buyer's hash at a dearer route first does not spoil it: served where it paid", async () => {
+  const { hash } = await transfer();  // $0.01 to the seller, a real transfer anyone can see on chain
+  const weather = api.served["/api/weather"] || 0;
+  // The observer, at the $0.05 route: refused, and not remembered against the buyer.
+  await expectRefusal(gateways.routes, hashProof(hash), "proof_amount_too_small", "/api/joke");
+  await expectRefusal(gateways.routes, hashProof(hash), "proof_amount_too_small", "/api/joke");
+  // The buyer, at the route they paid for: served once.
+  const r = await present(gateways.routes, hashProof(hash));
+  assert.equal(r.status, 200, r.text);
+  assert.equal((api.served["/api/weather"] || 0) - weather, 1);
+  await expectRefusal(gateways.routes, hashProof(hash), "proof_already_used", "/api/joke");
+  await expectRefusal(gateways.routes, hashProof(hash), "proof_already_used");
+  assert.equal(api.served["/api/joke"] || 0, 0);
+});
+
+test("a route priced two ways on one network: a real transfer paying the second way is served", async () => {
+  const toStranger = await transfer({ to: STRANGER, amount: PRICE });
+  const served = api.served["/api/summarize"] || 0;
+  const res = await fetch(gateways.routes.url("/api/summarize"), { method: "POST", headers: { ...hashProof(toStranger.hash), "content-type": "application/json" }, body: JSON.stringify({ text: "pay then prove" }) });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  assert.equal((api.served["/api/summarize"] || 0) - served, 1);
+  // Paying neither way (too little to the stranger, nothing to the seller): refused.
+  const tooLittle = await transfer({ to: STRANGER, amount: PRICE - 1n });
+  const refused = await fetch(gateways.routes.url("/api/summarize"), { method: "POST", headers: { ...hashProof(tooLittle.hash), "content-type": "application/json" }, body: "{}" });
+  assert.equal(refused.status, 402);
+  assert.equal((await refused.json()).error, "proof_amount_too_small");
+  assert.equal((api.served["/api/summarize"] || 0) - served, 1);
+});
+
 test("not enough confirmations: refused, then accepted once the chain has moved on", async () => {
   const { hash } = await transfer();
   await expectRefusal(gateways.confirmations, hashProof(hash), "proof_not_confirmed");
@@ -207,15 +246,23 @@ test("a proof presented 10 times at once is served once", async () => {
   assert.equal((api.served["/api/weather"] || 0) - served, 1);
 });
 
-test("a final refusal is remembered without asking the chain again; not found and not confirmed ask again", async () => {
+test("a refusal for every route is remembered without asking the chain again; a route's own refusal, not found and not confirmed ask again", async () => {
   rpcProxy.state.mode = "pass";
-  const small = await transfer({ amount: 1n });
+  const reverted = await transfer({ amount: 10n ** 30n, gas: 100_000n });
   let calls = rpcProxy.state.calls;
-  await expectRefusal(gateways.flaky, hashProof(small.hash), "proof_amount_too_small");
+  await expectRefusal(gateways.flaky, hashProof(reverted.hash), "proof_reverted");
   assert.equal(rpcProxy.state.calls - calls, 3, "receipt, head, block");
   calls = rpcProxy.state.calls;
-  await expectRefusal(gateways.flaky, jsonProof(small.hash), "proof_amount_too_small");
+  await expectRefusal(gateways.flaky, jsonProof(reverted.hash), "proof_reverted");
   assert.equal(rpcProxy.state.calls - calls, 0, "kept with its reason");
+
+  // Too small for this route may pay a cheaper one: never remembered, so asked again.
+  const small = await transfer({ amount: 1n });
+  for (let i = 0; i < 2; i++) {
+    calls = rpcProxy.state.calls;
+    await expectRefusal(gateways.flaky, hashProof(small.hash), "proof_amount_too_small");
+    assert.equal(rpcProxy.state.calls - calls, 3, "receipt, head, block");
+  }
 
   const unknown = "0x" + "cd".repeat(32);
   for (let i = 0; i < 2; i++) {

@@ -226,6 +226,33 @@ TEST(RedisReplayStore, AValueTheGatewayDidNotWriteFailsClosed) {
   });
 }
 
+// Pay-then-prove: a refusal for every route lives its own minutes, not `remember` (refusals must not
+// pile up in Redis), and an accepted hash is revoked only by the request that marked it.
+const std::string kRefused = "proof:eip155:84532:0xrefused", kAccepted = "proof:eip155:84532:0xaccepted";
+const std::string kMine = "accepted:mine", kTheirs = "accepted:theirs";
+
+TEST(RedisReplayStore, ABriefRefusalLivesItsOwnMinutesAndARevokeNeedsItsOwnReceipt) {
+  with_store("t10:", [](state::RedisState& st) -> awaitable<void> {
+    auto& store = st.replay_store();
+    EXPECT_EQ((co_await store.claim(kRefused, kLease)).status, Claim::applied);
+    const Ending refusal{Finish::settled, "refused:proof_reverted", std::chrono::seconds(600), payment::Retention::brief};
+    EXPECT_TRUE(co_await store.finish(kRefused, refusal));
+    const long long ttl = std::stoll(cli("PTTL 't10:claim:" + kRefused + "'"));
+    EXPECT_GT(ttl, 590 * 1000LL);
+    EXPECT_LE(ttl, 600 * 1000LL);  // remember (24 h) does not apply
+
+    EXPECT_EQ((co_await store.claim(kAccepted, kLease)).status, Claim::applied);
+    const Ending used{Finish::settled, kMine, std::chrono::seconds(3600), payment::Retention::pinned};
+    EXPECT_TRUE(co_await store.finish(kAccepted, used));
+    EXPECT_FALSE(co_await store.revoke(kAccepted, kTheirs));
+    EXPECT_EQ((co_await store.claim(kAccepted, kLease)).status, Claim::already_settled);
+    EXPECT_TRUE(co_await store.revoke(kAccepted, kMine));
+    EXPECT_EQ(cli("EXISTS 't10:claim:" + kAccepted + "'"), "0");
+    EXPECT_EQ((co_await store.claim(kAccepted, kLease)).status, Claim::applied);  // in flight: not revoked
+    EXPECT_FALSE(co_await store.revoke(kAccepted, kMine));
+  });
+}
+
 const std::string kClient1 = "10.0.0.1", kClient2 = "10.0.0.2";
 
 TEST(RedisChallengeLimiter, TheBurstThenTheRate) {

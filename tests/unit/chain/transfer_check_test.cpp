@@ -104,3 +104,36 @@ TEST(TransferCheck, ParsesReceiptsAndRefusesMalformedOnes) {
   EXPECT_FALSE(parse_quantity(436));
   EXPECT_FALSE(parse_quantity("0x" + std::string(17, 'f')));
 }
+
+// A route may price one network several ways (two tokens, two recipients): a transfer paying any
+// of them pays, and the verdict names which.
+TEST(TransferCheck, AnyOfTheRoutesRequirementsOnTheNetworkPays) {
+  const std::string other_pay_to = "0x90f79bf6eb2c4f870365e785982e1f101e93b906";
+  const std::vector<ExpectedTransfer> expected = {kExpected, ExpectedTransfer{kToken, other_pay_to, "5000"}};
+  auto second = check_transfer(parsed(receipt({transfer_log(kToken, other_pay_to, word(5000))})), expected, {}, 100, 1000, 1010);
+  EXPECT_EQ(second.refusal, ProofRefusal::none) << second.message;
+  EXPECT_EQ(second.matched, 1u);
+  auto first = check_transfer(parsed(receipt({transfer_log(kToken, kPayTo, word(10000))})), expected, {}, 100, 1000, 1010);
+  EXPECT_EQ(first.refusal, ProofRefusal::none);
+  EXPECT_EQ(first.matched, 0u);
+  // Paying neither: the nearest miss is named (too small beats a wrong recipient).
+  auto neither = check_transfer(parsed(receipt({transfer_log(kToken, other_pay_to, word(4999))})), expected, {}, 100, 1000, 1010);
+  EXPECT_EQ(neither.refusal, ProofRefusal::too_small);
+  EXPECT_EQ(check_transfer(parsed(receipt({transfer_log(kToken, kPayer, word(10000))})), expected, {}, 100, 1000, 1010).refusal,
+            ProofRefusal::wrong_recipient);
+  EXPECT_EQ(check_transfer(parsed(receipt({transfer_log(kToken, kPayTo, word(10000))})), std::vector<ExpectedTransfer>{}, {}, 100, 1000, 1010).refusal,
+            ProofRefusal::wrong_token);
+}
+
+// Only a refusal that no route could overturn may be remembered for everyone; the others depend on
+// what the route asks, so an observer presenting a buyer's hash at a dearer route must not spoil it.
+TEST(TransferCheck, OnlyReversionAndAgeHoldForEveryRoute) {
+  EXPECT_TRUE(holds_for_every_route(ProofRefusal::reverted));
+  EXPECT_TRUE(holds_for_every_route(ProofRefusal::too_old));
+  for (ProofRefusal r : {ProofRefusal::none, ProofRefusal::not_found, ProofRefusal::too_small, ProofRefusal::wrong_token,
+                         ProofRefusal::wrong_recipient, ProofRefusal::not_confirmed})
+    EXPECT_FALSE(holds_for_every_route(r)) << refusal_code(r);
+  // Too old is found before what the route asks: the refusal then holds for every route.
+  EXPECT_EQ(verdict_of(receipt({transfer_log(kToken, kPayTo, word(1))}), {1, 60}, 100, 1000, 1061), ProofRefusal::too_old);
+  EXPECT_EQ(verdict_of(receipt({transfer_log(kToken, kPayTo, word(1))}), {1, 60}, 100, 1000, 1060), ProofRefusal::too_small);
+}

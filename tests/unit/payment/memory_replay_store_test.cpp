@@ -126,3 +126,80 @@ TEST(MemoryReplayStore, UnknownOutcomesAreNotEvictedByCapacity) {
   EXPECT_EQ(store.claim_now("c", 1min).status, Claim::already_settled);
   EXPECT_EQ(store.claim_now("a", 1min).status, Claim::applied);
 }
+
+// Pay-then-prove: an accepted hash has nothing else refusing its reuse (no facilitator, no nonce),
+// so it is never dropped for room; refusals, kept only to spare the chain, are dropped first.
+namespace {
+const Ending kPinned{Finish::settled, "accepted", std::chrono::seconds(3600), payment::Retention::pinned};
+const Ending kRefusal{Finish::settled, "refused:proof_reverted", std::chrono::seconds(600), payment::Retention::brief};
+const Ending kSettled{Finish::settled, {}, {}};
+void keep(MemoryReplayStore& store, const std::string& k, const Ending& e, MemoryReplayStore::Clock::time_point t = MemoryReplayStore::Clock::now()) {
+  ASSERT_EQ(store.claim_now(k, 1min, t).status, Claim::applied) << k;
+  ASSERT_TRUE(store.finish_now(k, e, t)) << k;
+}
+}  // namespace
+
+TEST(MemoryReplayStore, APinnedEntryIsNeverEvictedAndAFullStoreSaysSo) {
+  MemoryReplayStore store(2);
+  keep(store, "p1", kPinned);
+  EXPECT_FALSE(store.pinned_full());
+  keep(store, "p2", kPinned);
+  EXPECT_TRUE(store.pinned_full());  // new proofs are refused (503) rather than evicting one
+  keep(store, "r", kRefusal);
+  keep(store, "s", kSettled);
+  EXPECT_EQ(store.claim_now("p1", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("p2", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("r", 1min).status, Claim::applied);  // dropped for room
+  EXPECT_EQ(store.claim_now("s", 1min).status, Claim::applied);  // dropped for room
+  EXPECT_EQ(store.evictions(), 2u);
+}
+
+TEST(MemoryReplayStore, RefusalsAreEvictedBeforeSettledPayments) {
+  MemoryReplayStore store(3);
+  const auto t0 = MemoryReplayStore::Clock::now();
+  keep(store, "s1", kSettled, t0);          // expires soonest (remember: 24 h)
+  keep(store, "r1", kRefusal, t0 + 1s);     // refusals expire in 10 min, yet go first
+  keep(store, "p1", kPinned, t0 + 2s);
+  keep(store, "s2", kSettled, t0 + 3s);     // one too many: the refusal goes
+  EXPECT_EQ(store.claim_now("s1", 1min, t0 + 4s).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("s2", 1min, t0 + 4s).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("p1", 1min, t0 + 4s).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("r1", 1min, t0 + 4s).status, Claim::applied);
+  store.finish_now("r1", Ending{}, t0 + 4s);
+  keep(store, "s3", kSettled, t0 + 5s);     // no refusal left: the oldest settled payment goes
+  EXPECT_EQ(store.claim_now("s1", 1min, t0 + 6s).status, Claim::applied);
+  EXPECT_EQ(store.claim_now("p1", 1min, t0 + 6s).status, Claim::already_settled);
+  EXPECT_EQ(store.evictions(), 2u);
+}
+
+TEST(MemoryReplayStore, ARefusalLivesItsOwnShortTimeNotTheStoresRemember) {
+  MemoryReplayStore store(100, std::chrono::seconds(24 * 3600));
+  const auto t0 = MemoryReplayStore::Clock::now();
+  keep(store, "r", kRefusal, t0);
+  EXPECT_EQ(store.claim_now("r", 1min, t0 + 599s).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("r", 1min, t0 + 601s).status, Claim::applied);
+  // A pinned entry lives at least `remember`, like any settled one, and expires then.
+  keep(store, "p", kPinned, t0);
+  EXPECT_EQ(store.claim_now("p", 1min, t0 + 23h).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("p", 1min, t0 + 25h).status, Claim::applied);
+  EXPECT_EQ(store.evictions(), 0u);
+}
+
+TEST(MemoryReplayStore, ExpiredPinnedEntriesMakeRoomAgain) {
+  MemoryReplayStore store(1, std::chrono::seconds(60));
+  const auto t0 = MemoryReplayStore::Clock::now();
+  keep(store, "p", Ending{Finish::settled, "accepted", std::chrono::seconds(60), payment::Retention::pinned}, t0);
+  EXPECT_TRUE(store.pinned_full(t0 + 59s));
+  EXPECT_FALSE(store.pinned_full(t0 + 61s));
+}
+
+TEST(MemoryReplayStore, ASettledEntryIsRevokedOnlyWithItsOwnReceipt) {
+  MemoryReplayStore store;
+  keep(store, "p", Ending{Finish::settled, "accepted:1", std::chrono::seconds(3600), payment::Retention::pinned});
+  EXPECT_FALSE(store.revoke_now("p", "accepted:2"));
+  EXPECT_EQ(store.claim_now("p", 1min).status, Claim::already_settled);
+  EXPECT_TRUE(store.revoke_now("p", "accepted:1"));
+  EXPECT_FALSE(store.pinned_full());
+  EXPECT_EQ(store.claim_now("p", 1min).status, Claim::applied);  // nothing was delivered: it may pay again
+  EXPECT_FALSE(store.revoke_now("p", "accepted:1"));               // an in-flight claim is not revoked
+}

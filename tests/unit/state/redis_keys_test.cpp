@@ -68,6 +68,19 @@ TEST(RedisLease, SettledClaimsAreKeptForTheLongerOfKeepAndRemember) {
   EXPECT_EQ(keep_for(e, std::chrono::hours(1)), std::chrono::hours(1));
 }
 
+TEST(RedisLease, ABriefRefusalIsKeptItsOwnKeepNotRemember) {
+  Ending e;
+  e.how = Finish::settled;
+  e.retention = x402gw::payment::Retention::brief;
+  e.keep = std::chrono::minutes(10);
+  EXPECT_EQ(keep_for(e, std::chrono::hours(24)), std::chrono::minutes(10));
+  e.keep = 0s;
+  EXPECT_EQ(keep_for(e, std::chrono::hours(24)), 1s);  // PX must be positive
+  e.retention = x402gw::payment::Retention::pinned;
+  e.keep = std::chrono::hours(2);
+  EXPECT_EQ(keep_for(e, std::chrono::hours(24)), std::chrono::hours(24));
+}
+
 TEST(RedisTokens, TokensAreFreshHex) {
   std::set<std::string> seen;
   for (int i = 0; i < 1000; ++i) {
