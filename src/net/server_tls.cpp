@@ -133,7 +133,7 @@ int CertificateSet::on_client_hello(SSL* ssl, int* alert, void* arg) {
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
-ServerTls::ServerTls(const config::ListenTls& settings, std::vector<CertificateSource> sources, AcmeChallenges* challenges)
+ServerTls::ServerTls(const ServerTlsSettings& settings, std::vector<CertificateSource> sources, AcmeChallenges* challenges)
     : settings_(settings), sources_(std::move(sources)), challenges_(challenges),
       tickets_(std::make_shared<TicketKeys>(settings.ticket_key_rotation)) {
   auto before = snapshot();
