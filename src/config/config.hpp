@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "config/admin.hpp"
 #include "config/state.hpp"
 #include "config/listener.hpp"
 #include "config/url.hpp"
@@ -165,6 +166,7 @@ struct Config {
   std::vector<Listener> listen;
   peer::TrustedProxies trusted_proxies;  // peers whose X-Forwarded-For / PROXY header names the client
   std::optional<ListenAddress> admin_listen;
+  Admin admin;                      // how the admin endpoints are protected
   int threads = 0;                  // 0: one per core
   std::string public_url;           // base of resource URLs; empty: from the request's Host
   Unmatched unmatched = Unmatched::not_found;
