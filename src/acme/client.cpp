@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "acme/files.hpp"
 #include "acme/jws.hpp"
 #include "config/url.hpp"
 #include "core/log.hpp"
@@ -18,27 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 constexpr auto kExchangeTimeout = 30s;
-
-std::optional<std::string> read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// Written whole under a temporary name, then renamed: a reader sees the old file or the new one.
-void write_file(const fs::path& path, const std::string& text, bool secret) {
-  const fs::path tmp = path.string() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string());
-    out << text;
-    if (!out.flush()) throw std::runtime_error("cannot write " + tmp.string());
-  }
-  if (secret) fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write);
-  fs::rename(tmp, path);
-}
 
 std::string domains_line(const std::vector<std::string>& domains) {
   std::string out;
@@ -54,13 +34,18 @@ CertificateManager::CertificateManager(config::Acme settings, net::AcmeChallenge
   fs::create_directories(settings_.state_dir, ec);
   if (ec) throw std::runtime_error("cannot create acme.state_dir " + settings_.state_dir + ": " + ec.message());
   const fs::path key_path = fs::path(settings_.state_dir) / "account.key";
-  if (auto pem = read_file(key_path)) {
+  if (auto pem = read_whole_file(key_path)) {
     auto key = Key::from_pem(*pem);
     if (!key) throw std::runtime_error(key_path.string() + " is not a P-256 private key");
     account_ = *key;
   } else {
-    write_file(key_path, account_.to_pem(), true);
+    write_file_atomically(key_path, account_.to_pem(), 0600);
   }
+  // Before the listener loads it: a pair that does not match would stop the gateway from starting.
+  std::string why;
+  if (check_stored_pair(settings_.state_dir, &why) == StoredPair::set_aside)
+    core::log_event("warn", "acme: the stored certificate is not usable; a new one will be ordered",
+                    {{"domains", settings_.domains}, {"reason", why}});
   namespace ssl = boost::asio::ssl;
   client_tls_ = std::make_unique<ssl::context>(ssl::context::tls_client);
   client_tls_->set_options(ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
@@ -76,14 +61,16 @@ CertificateManager::CertificateManager(config::Acme settings, net::AcmeChallenge
 
 config::CertificateFiles CertificateManager::files() const {
   const fs::path dir(settings_.state_dir);
-  return {(dir / "cert.pem").string(), (dir / "key.pem").string()};
+  // One file holds both, so that the listener never loads a key with another certificate.
+  const std::string pair = pair_path(dir).string();
+  return {pair, pair};
 }
 
 std::optional<std::chrono::system_clock::time_point> CertificateManager::renewal_due() const {
   // A certificate for other names than the configured ones is ordered again.
-  if (read_file(fs::path(settings_.state_dir) / "domains") != domains_line(settings_.domains)) return std::nullopt;
-  auto pem = read_file(files().cert_file);
-  if (!pem || !read_file(files().key_file)) return std::nullopt;
+  if (read_whole_file(fs::path(settings_.state_dir) / "domains") != domains_line(settings_.domains)) return std::nullopt;
+  auto pem = read_whole_file(pair_path(settings_.state_dir));
+  if (!pem || !certificate_matches_key(*pem, *pem)) return std::nullopt;
   auto validity = certificate_validity(*pem);
   if (!validity) return std::nullopt;
   return renewal_time(*validity, settings_.renew_fraction);
@@ -179,11 +166,10 @@ awaitable<std::optional<std::string>> CertificateManager::order() {
       case Action::Kind::fail: co_return action.text;
       case Action::Kind::done: {
         const fs::path dir(settings_.state_dir);
-        // The key first: until the certificate is renamed in, the old pair stays consistent on
-        // disk for everything but the key, and a reload of a mismatched pair is refused and retried.
-        write_file(dir / "key.pem", certificate_key.to_pem(), true);
-        write_file(dir / "cert.pem", action.text, false);
-        write_file(dir / "domains", domains_line(settings_.domains), false);
+        // The key and its chain in one file, replaced by one rename; then the names it covers (a
+        // crash between the two leaves names that do not match, which orders again).
+        write_file_atomically(pair_path(dir), certificate_key.to_pem() + action.text, 0600);
+        write_file_atomically(dir / "domains", domains_line(settings_.domains), 0644);
         co_return std::nullopt;
       }
     }

@@ -3,6 +3,7 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -204,6 +205,15 @@ std::optional<Validity> certificate_validity(std::string_view pem) {
 std::chrono::system_clock::time_point renewal_time(const Validity& v, double fraction) {
   const auto lifetime = std::chrono::duration_cast<std::chrono::milliseconds>(v.not_after - v.not_before);
   return v.not_before + std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(lifetime.count()) * fraction));
+}
+
+bool certificate_matches_key(std::string_view cert_pem, std::string_view key_pem) {
+  Bio cert_bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())));
+  X509Ptr cert(PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr));
+  Bio key_bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())));
+  std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  ERR_clear_error();
+  return cert && key && X509_check_private_key(cert.get(), key.get()) == 1;
 }
 
 }  // namespace x402gw::acme

@@ -57,3 +57,11 @@ std::optional<Validity> certificate_validity(std::string_view pem);
 std::chrono::system_clock::time_point renewal_time(const Validity& v, double fraction);
 
 }  // namespace x402gw::acme
+
+namespace x402gw::acme {
+
+/// Whether the first certificate of `cert_pem` and the private key of `key_pem` belong together
+/// (false when either does not parse). Both may be the same text (a key followed by its chain).
+bool certificate_matches_key(std::string_view cert_pem, std::string_view key_pem);
+
+}  // namespace x402gw::acme

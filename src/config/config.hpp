@@ -11,9 +11,11 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "config/admin.hpp"
 #include "config/state.hpp"
 #include "config/listener.hpp"
 #include "config/url.hpp"
+#include "net/tls_settings.hpp"
 #include "peer/cidr.hpp"
 #include "routing/route_table.hpp"
 #include "x402/requirements.hpp"
@@ -23,12 +25,8 @@ namespace x402gw::config {
 using Duration = std::chrono::milliseconds;
 using namespace std::chrono_literals;
 
-/// How a client-side TLS connection (to an upstream or facilitator) checks its peer.
-struct TlsClient {
-  std::string ca_file;              // extra CA bundle (PEM); empty: the system's
-  bool insecure_skip_verify = false;
-  std::string server_name;          // SNI and certificate name; empty: the URL's host
-};
+/// How a client-side TLS connection checks its peer: net's type, read from the file here.
+using TlsClient = net::TlsClient;
 
 /// An upstream API the gateway forwards to.
 struct Upstream {
@@ -170,6 +168,7 @@ struct Config {
   std::vector<Listener> listen;
   peer::TrustedProxies trusted_proxies;  // peers whose X-Forwarded-For / PROXY header names the client
   std::optional<ListenAddress> admin_listen;
+  Admin admin;                      // how the admin endpoints are protected
   int threads = 0;                  // 0: one per core
   std::string public_url;           // base of resource URLs; empty: from the request's Host
   Unmatched unmatched = Unmatched::not_found;

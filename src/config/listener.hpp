@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "config/url.hpp"
+#include "net/tls_settings.hpp"
 
 namespace YAML {
 class Node;
@@ -16,11 +17,8 @@ namespace x402gw::config {
 
 class YamlReader;
 
-/// One certificate a TLS listener serves: PEM files, the leaf first in cert_file, then its chain.
-struct CertificateFiles {
-  std::string cert_file;
-  std::string key_file;
-};
+/// One certificate a TLS listener serves (PEM files): net's type, read from the file here.
+using CertificateFiles = net::CertificateFiles;
 
 /// Which ACME challenge proves control of the domains.
 enum class AcmeChallenge { http_01, tls_alpn_01 };
@@ -38,13 +36,11 @@ struct Acme {
   std::chrono::milliseconds retry_max{std::chrono::hours(1)};
 };
 
-/// TLS on a listener.
-struct ListenTls {
+/// TLS on a listener: net's server settings (handshake timeout, file watch, ticket key rotation),
+/// and where its certificates come from.
+struct ListenTls : net::ServerTlsSettings {
   std::vector<CertificateFiles> certificates;  // the first one is served when no name matches the SNI
   std::optional<Acme> acme;                    // automatic certificates, served before the fixed ones for their names
-  std::chrono::milliseconds handshake_timeout{std::chrono::seconds(10)};
-  std::chrono::milliseconds watch_interval{std::chrono::seconds(5)};  // how often file changes are looked for; 0: SIGHUP only
-  std::chrono::milliseconds ticket_key_rotation{std::chrono::hours(12)};  // session ticket keys live twice this
 };
 
 /// One listening socket.

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "config/admin_reader.hpp"
 #include "config/auth_reader.hpp"
 #include "config/route_builder.hpp"
 #include "config/state_reader.hpp"
@@ -249,7 +250,7 @@ void read_timeouts(YamlReader& r, const YAML::Node& node, Timeouts& t) {
 
 void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (!r.expect_map(root, "",
-                    {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "threads",
+                    {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "admin", "threads",
                      "public_url", "unmatched", "default_upstream", "upstreams", "facilitators", "payment", "routes",
                      "limits", "timeouts", "supported_refresh", "state", "trusted_proxies", "chains"}))
     return;
@@ -287,6 +288,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
     if (c.admin_listen && c.admin_listen->proxy_protocol)
       r.error(admin["proxy_protocol"], "admin_listen.proxy_protocol", "the admin listener does not take the PROXY protocol");
   }
+  read_admin(r, root, c.admin_listen, c.admin);
   if (auto v = r.integer(root, "threads", "", 0, 256)) c.threads = static_cast<int>(*v);
   if (c.threads == 0) c.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (auto v = r.string(root, "public_url", "")) {

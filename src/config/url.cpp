@@ -36,17 +36,6 @@ bool split_host_port(std::string_view s, std::string& host, std::string_view& po
 
 }  // namespace
 
-std::string Url::host_header() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  if ((tls && port != 443) || (!tls && port != 80)) h += ":" + std::to_string(port);
-  return h;
-}
-
-std::string Url::to_string() const {
-  std::string h = host.find(':') != std::string::npos ? "[" + host + "]" : host;
-  return scheme() + "://" + h + ":" + std::to_string(port) + base_path;
-}
-
 std::optional<Url> parse_url(std::string_view text, std::string* error) {
   auto fail = [&](const char* message) -> std::optional<Url> {
     if (error) *error = message;

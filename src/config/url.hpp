@@ -5,20 +5,12 @@
 #include <string>
 #include <string_view>
 
+#include "net/url.hpp"
+
 namespace x402gw::config {
 
-/// An http or https base URL.
-struct Url {
-  bool tls = false;
-  std::string host;        // without brackets for IPv6
-  uint16_t port = 0;
-  std::string base_path;   // "" or "/prefix" (no trailing '/')
-
-  /// "host:port" as the Host header wants it (brackets for IPv6, default port omitted).
-  std::string host_header() const;
-  std::string scheme() const { return tls ? "https" : "http"; }
-  std::string to_string() const;
-};
+/// An http or https base URL: net's type, parsed here.
+using Url = net::Url;
 
 /// Parses "http://host[:port][/path]"; nullopt with `error` set otherwise. Query, fragment and
 /// user information are refused.

@@ -54,6 +54,9 @@ Entry entry(Error e) noexcept {
     case Error::state_unavailable: return {"state_unavailable", "state_unavailable", "the payment state store is unavailable"};
     case Error::admin_not_found: return {"admin_not_found", "not_found", "no such admin endpoint"};
     case Error::admin_method_not_allowed: return {"admin_method_not_allowed", "method_not_allowed", "method not allowed"};
+    case Error::admin_unauthorized: return {"admin_unauthorized", "unauthorized", "the admin token is missing or wrong"};
+    case Error::admin_cross_site: return {"admin_cross_site", "cross_site_refused", "the admin endpoints refuse cross-site requests"};
+    case Error::admin_token_required: return {"admin_token_required", "admin_token_required", "control endpoints need admin.token here"};
     case Error::invalid_config: return {"invalid_config", "invalid_config", "the configuration is not valid"};
     case Error::internal: return {"internal", "internal_error", "internal error"};
   }

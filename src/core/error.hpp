@@ -57,6 +57,9 @@ enum class Error {
   // the admin listener
   admin_not_found,
   admin_method_not_allowed,
+  admin_unauthorized,         // a control endpoint (or protected /metrics) without the right bearer token
+  admin_cross_site,           // a browser request from another site, or one a page could forge without a token
+  admin_token_required,       // no admin.token and the admin listener is not loopback-only: control is off
   invalid_config,
   // ourselves
   internal,

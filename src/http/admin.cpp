@@ -6,6 +6,7 @@
 
 #include "core/json_text.hpp"
 #include "facilitator/supported_truth.hpp"
+#include "http/admin_access.hpp"
 #include "http/replies.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "payment/reconciler.hpp"
@@ -23,7 +24,27 @@ core::Reply json(unsigned status, const nlohmann::json& body) {
   return core::DocumentReply{status, core::json_text(body), "application/json", {}};
 }
 
-core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& state) {
+std::optional<std::string_view> field(const bhttp::request<bhttp::string_body>& req, bhttp::field name) {
+  auto it = req.find(name);
+  if (it == req.end()) return std::nullopt;
+  return std::string_view(it->value());
+}
+
+AdminRequestFacts facts_of(const bhttp::request<bhttp::string_body>& req) {
+  auto host = field(req, bhttp::field::host);
+  auto fetch_site = req.find("Sec-Fetch-Site");
+  return AdminRequestFacts{host.value_or(std::string_view()), field(req, bhttp::field::origin),
+                           fetch_site == req.end() ? std::nullopt : std::optional<std::string_view>(fetch_site->value()),
+                           field(req, bhttp::field::authorization), field(req, bhttp::field::content_type)};
+}
+
+// Counted, so that an operator sees probing of the admin listener (bad tokens, cross-site pages).
+core::Reply refuse(ServerState& state, core::ErrorReply refused) {
+  if (state.metrics) state.metrics->admin_refused(core::public_code(refused.error));
+  return refused;
+}
+
+core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& state, bool loopback_connection) {
   std::string_view target = req.target();
   target = target.substr(0, target.find('?'));
   const bool get = req.method() == bhttp::verb::get || req.method() == bhttp::verb::head;
@@ -54,6 +75,9 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
   }
   if (target == "/metrics" && get && state.metrics) {
     auto config = state.current();
+    if (config)
+      if (auto refused = check_metrics(facts_of(req), AdminPolicy{config->admin.token, config->admin.protect_metrics, false}))
+        return refuse(state, std::move(*refused));
     metrics::GatewayMetrics::Gauges gauges{state.in_flight.load(), state.open_connections.load(),
                                            config ? config->hash : std::string(), {},
                                            state.reconciler ? static_cast<int64_t>(state.reconciler->pending()) : 0};
@@ -67,6 +91,13 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
   }
   if (target == "/admin/reload") {
     if (req.method() != bhttp::verb::post) return core::ErrorReply{core::Error::admin_method_not_allowed, "use POST", {{"Allow", "POST"}}};
+    // The token and the listener come from the running configuration; a connection that did not
+    // arrive over loopback never counts as loopback, whatever a reloaded admin_listen says.
+    auto config = state.current();
+    const AdminPolicy policy{config ? std::string_view(config->admin.token) : std::string_view(),
+                             config && config->admin.protect_metrics,
+                             config && config->admin.loopback_only && loopback_connection};
+    if (auto refused = check_control(facts_of(req), policy)) return refuse(state, std::move(*refused));
     std::string errors = state.reload ? state.reload() : "reload is not available";
     if (!errors.empty()) return core::ErrorReply{core::Error::invalid_config, errors, {}};
     return json(200, {{"status", "reloaded"}, {"config_hash", state.current()->hash}});
@@ -78,6 +109,9 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
 }  // namespace
 
 awaitable<void> run_admin_session(tcp::socket socket, ServerState& state) {
+  error_code local_ec;
+  const auto local = socket.local_endpoint(local_ec);
+  const bool loopback_connection = !local_ec && local.address().is_loopback();
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer;
   try {
@@ -88,7 +122,7 @@ awaitable<void> run_admin_session(tcp::socket socket, ServerState& state) {
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
       if (ec) break;
       const auto& req = parser.get();
-      const core::Reply reply = answer(req, state);
+      const core::Reply reply = answer(req, state, loopback_connection);
       const bool keep_alive = req.keep_alive();
       const WireReply wire = render(reply, req.version() >= 11 ? 11 : 10, keep_alive, req.method() == bhttp::verb::head);
       const std::array<asio::const_buffer, 2> pieces{asio::buffer(wire.head), asio::buffer(wire.body())};

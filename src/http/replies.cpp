@@ -91,6 +91,9 @@ unsigned status_of(Error e) {
     case Error::state_unavailable: return 503;
     case Error::admin_not_found: return 404;
     case Error::admin_method_not_allowed: return 405;
+    case Error::admin_unauthorized: return 401;
+    case Error::admin_cross_site: return 403;
+    case Error::admin_token_required: return 403;
     case Error::invalid_config: return 422;
     case Error::internal: return 500;
   }

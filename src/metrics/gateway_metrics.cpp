@@ -37,6 +37,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
   registry_.add({"x402gw_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshake_failures_total", "TLS handshakes that failed, by reason.", Type::counter, {}});
+  registry_.add({"x402gw_admin_refused_total", "Admin requests refused, by reason (unauthorized, cross_site_refused, admin_token_required).", Type::counter, {}});
   registry_.add({"x402gw_tls_certificate_reloads_total", "Certificate reloads of TLS listeners, by result (ok, failed).", Type::counter, {}});
   registry_.add({"x402gw_acme_orders_total", "ACME certificate orders, by result (issued, failed).", Type::counter, {}});
   registry_.add({"x402gw_payment_proofs_total", "Pay-then-prove transaction hashes checked, by result (accepted or a refusal or error code).", Type::counter, {}});
@@ -155,6 +156,10 @@ void GatewayMetrics::tls_handshake(bool resumed) {
 
 void GatewayMetrics::tls_handshake_failure(std::string_view reason) {
   registry_.inc("x402gw_tls_handshake_failures_total", {{"reason", bounded_reason(reason)}});
+}
+
+void GatewayMetrics::admin_refused(std::string_view reason) {
+  registry_.inc("x402gw_admin_refused_total", {{"reason", std::string(reason)}});
 }
 
 void GatewayMetrics::certificate_reload(bool ok) {

@@ -44,6 +44,8 @@ class GatewayMetrics {
   void tls_handshake_failure(std::string_view reason);
   /// A reload of a TLS listener's certificates (SIGHUP, a changed file, a new ACME certificate).
   void certificate_reload(bool ok);
+  /// A refused admin request: unauthorized, cross_site_refused, admin_token_required.
+  void admin_refused(std::string_view reason);
   /// An ACME order that ended: a certificate issued, or a failed attempt (retried later).
   void acme_order(bool issued);
   /// A pay-then-prove proof checked: result "accepted", a refusal ("proof_too_old") or an error code.

@@ -21,7 +21,7 @@ bool usable(Connection& c) {
 }  // namespace
 
 awaitable<std::pair<std::unique_ptr<Connection>, TransportFailure>> open_connection(
-    const config::Url& url, const config::TlsClient& tls, std::chrono::milliseconds timeout, TlsContexts& contexts) {
+    const Url& url, const TlsClient& tls, std::chrono::milliseconds timeout, TlsContexts& contexts) {
   using namespace asio::experimental::awaitable_operators;
   auto executor = co_await asio::this_coro::executor;
   using Result = std::pair<std::unique_ptr<Connection>, TransportFailure>;

@@ -10,10 +10,10 @@
 #include <variant>
 #include <vector>
 
-#include "config/config.hpp"
 #include "net/asio.hpp"
 #include "net/tls.hpp"
-#include "config/url.hpp"
+#include "net/tls_settings.hpp"
+#include "net/url.hpp"
 #include "net/transport_error.hpp"
 
 namespace x402gw::net {
@@ -49,7 +49,7 @@ auto with_stream(Connection& c, F&& f) {
 /// Resolves, connects (within `timeout`) and, for https, handshakes with SNI and name checks.
 /// On failure the connection is null and the failure says in which phase.
 awaitable<std::pair<std::unique_ptr<Connection>, TransportFailure>> open_connection(
-    const config::Url& url, const config::TlsClient& tls, std::chrono::milliseconds timeout, TlsContexts& contexts);
+    const Url& url, const TlsClient& tls, std::chrono::milliseconds timeout, TlsContexts& contexts);
 
 /// Idle connections by origin, for one worker thread (no locking: a worker's coroutines share a thread).
 class ConnectionPool {

@@ -12,7 +12,6 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
 #include "net/connection.hpp"
 #include "net/transport_error.hpp"
 
@@ -23,8 +22,8 @@ enum class Resend { if_unsent, if_unanswered };
 
 /// Where a request goes and how its connections are pooled.
 struct Origin {
-  const config::Url* url;
-  const config::TlsClient* tls;
+  const Url* url;
+  const TlsClient* tls;
   std::chrono::milliseconds connect_timeout;
   const std::string* pool_key;
   std::chrono::milliseconds max_idle_age;  // older pooled connections are not used

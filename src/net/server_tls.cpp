@@ -111,6 +111,8 @@ int CertificateSet::on_client_hello(SSL* ssl, int* alert, void* arg) {
         return SSL_CLIENT_HELLO_ERROR;
       }
       SSL_set_SSL_CTX(ssl, challenge->native_handle());
+      // A validation is one handshake: no ticket to seal (the challenge context has no keys).
+      SSL_set_options(ssl, SSL_OP_NO_TICKET);
       return SSL_CLIENT_HELLO_SUCCESS;
     }
   }
@@ -133,7 +135,7 @@ int CertificateSet::on_client_hello(SSL* ssl, int* alert, void* arg) {
   return SSL_CLIENT_HELLO_SUCCESS;
 }
 
-ServerTls::ServerTls(const config::ListenTls& settings, std::vector<CertificateSource> sources, AcmeChallenges* challenges)
+ServerTls::ServerTls(const ServerTlsSettings& settings, std::vector<CertificateSource> sources, AcmeChallenges* challenges)
     : settings_(settings), sources_(std::move(sources)), challenges_(challenges),
       tickets_(std::make_shared<TicketKeys>(settings.ticket_key_rotation)) {
   auto before = snapshot();

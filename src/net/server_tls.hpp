@@ -11,16 +11,16 @@
 #include <sys/stat.h>
 #include <vector>
 
-#include "config/listener.hpp"
 #include "net/acme_challenges.hpp"
 #include "net/asio.hpp"
 #include "net/ticket_keys.hpp"
+#include "net/tls_settings.hpp"
 
 namespace x402gw::net {
 
 /// A certificate file pair and whether it may be absent (ACME's, before the first issuance).
 struct CertificateSource {
-  config::CertificateFiles files;
+  CertificateFiles files;
   bool optional = false;
 };
 
@@ -54,7 +54,7 @@ class CertificateSet {
 class ServerTls {
  public:
   /// Loads the certificates; throws std::runtime_error at start-up when one cannot be loaded.
-  ServerTls(const config::ListenTls& settings, std::vector<CertificateSource> sources, AcmeChallenges* challenges);
+  ServerTls(const ServerTlsSettings& settings, std::vector<CertificateSource> sources, AcmeChallenges* challenges);
 
   /// The set new handshakes use; a connection keeps it for its lifetime.
   std::shared_ptr<CertificateSet> current() const { return current_.load(std::memory_order_acquire); }
@@ -63,7 +63,7 @@ class ServerTls {
   /// Whether a file changed (mtime, size or presence) since the last successful load.
   bool files_changed() const;
 
-  const config::ListenTls& settings() const { return settings_; }
+  const ServerTlsSettings& settings() const { return settings_; }
 
  private:
   struct FileState {
@@ -76,7 +76,7 @@ class ServerTls {
   };
   std::vector<FileState> snapshot() const;
 
-  config::ListenTls settings_;
+  ServerTlsSettings settings_;
   std::vector<CertificateSource> sources_;
   AcmeChallenges* challenges_;
   std::shared_ptr<TicketKeys> tickets_;

@@ -17,11 +17,51 @@ int ex_index() {
 
 }  // namespace
 
-TicketKeys::TicketKeys(std::chrono::milliseconds rotation)
-    : rotation_(rotation), rotated_at_(std::chrono::steady_clock::now()), current_(fresh_key()) {}
+TicketKeyRing::TicketKeyRing(std::chrono::milliseconds rotation, Clock::time_point now, std::function<Key()> fresh)
+    : rotation_(rotation), fresh_(std::move(fresh)), current_(fresh_()) {
+  current_.created = now;
+}
 
-TicketKeys::Key TicketKeys::fresh_key() {
-  Key k;
+void TicketKeyRing::rotate_if_due(Clock::time_point now) {
+  if (now - current_.created < rotation_) return;
+  Key next;
+  try {
+    next = fresh_();
+  } catch (const std::exception&) {
+    return;  // keep the current key: better than no resumption (for_open still bounds its age)
+  }
+  next.created = now;
+  previous_ = current_;
+  has_previous_ = true;
+  current_ = next;
+  ++rotations_;
+}
+
+const TicketKeyRing::Key& TicketKeyRing::for_seal(Clock::time_point now) {
+  rotate_if_due(now);
+  return current_;
+}
+
+TicketKeyRing::Opened TicketKeyRing::for_open(const unsigned char name[16], Clock::time_point now) {
+  rotate_if_due(now);
+  // Every key opens tickets for two periods from its creation, and never after, whenever the
+  // rotation happened: the age is the key's, not the time since the last rotation.
+  auto usable = [&](const Key& k) { return now - k.created < 2 * rotation_; };
+  if (std::memcmp(name, current_.name.data(), 16) == 0) {
+    if (!usable(current_)) return {};
+    // A current key older than a period (rotation failed for want of randomness) still opens,
+    // and asks for a fresh ticket.
+    return {&current_, now - current_.created >= rotation_};
+  }
+  if (has_previous_ && std::memcmp(name, previous_.name.data(), 16) == 0 && usable(previous_)) return {&previous_, true};
+  return {};
+}
+
+TicketKeys::TicketKeys(std::chrono::milliseconds rotation, Now now)
+    : now_(std::move(now)), ring_(rotation, now_(), &TicketKeys::fresh_key) {}
+
+TicketKeyRing::Key TicketKeys::fresh_key() {
+  TicketKeyRing::Key k;
   if (RAND_bytes(k.name.data(), static_cast<int>(k.name.size())) != 1 || RAND_bytes(k.aes.data(), static_cast<int>(k.aes.size())) != 1 ||
       RAND_bytes(k.hmac.data(), static_cast<int>(k.hmac.size())) != 1)
     throw std::runtime_error("no randomness for TLS session ticket keys");
@@ -35,50 +75,32 @@ void TicketKeys::attach(SSL_CTX* ctx) {
 
 uint64_t TicketKeys::rotations() const {
   std::lock_guard lock(mutex_);
-  return rotations_;
-}
-
-// Rotation is lazy (done when a ticket is sealed or opened), so it counts the periods that passed:
-// a key current since r0 opens tickets until r0 + 2 periods and never later, busy or idle.
-void TicketKeys::rotate_if_due() {
-  const auto now = std::chrono::steady_clock::now();
-  const auto elapsed = now - rotated_at_;
-  if (elapsed < rotation_) return;
-  Key next;
-  try {
-    next = fresh_key();
-  } catch (const std::exception&) {
-    return;  // keep the current key: better than no resumption
-  }
-  previous_ = current_;
-  has_previous_ = elapsed < 2 * rotation_;
-  current_ = next;
-  rotated_at_ = now;
-  ++rotations_;
+  return ring_.rotations();
 }
 
 int TicketKeys::callback(SSL* ssl, unsigned char name[16], unsigned char* iv, EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac, int enc) {
+  // OpenSSL calls the callback of the context the handshake started on (the listener's), but
+  // SSL_get_SSL_CTX is the one the ClientHello switched to: an ACME tls-alpn-01 context has no
+  // keys. 0 then means "no ticket" (an empty one for TLS 1.2) and "not resumed": never an error.
   auto* self = static_cast<TicketKeys*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ex_index()));
-  if (!self) return enc ? -1 : 0;
+  if (!self) return 0;
   return self->seal_or_open(name, iv, cipher, mac, enc);
 }
 
 int TicketKeys::seal_or_open(unsigned char name[16], unsigned char* iv, EVP_CIPHER_CTX* cipher, EVP_MAC_CTX* mac, int enc) {
   std::lock_guard lock(mutex_);
-  rotate_if_due();
-  const Key* key = nullptr;
+  const auto now = now_();
+  const TicketKeyRing::Key* key = nullptr;
   int result = 1;
   if (enc) {
     if (RAND_bytes(iv, 16) != 1) return -1;
-    key = &current_;
+    key = &ring_.for_seal(now);
     std::memcpy(name, key->name.data(), 16);
-  } else if (std::memcmp(name, current_.name.data(), 16) == 0) {
-    key = &current_;
-  } else if (has_previous_ && std::memcmp(name, previous_.name.data(), 16) == 0) {
-    key = &previous_;
-    result = 2;  // valid, but issue a ticket under the current key
   } else {
-    return 0;  // unknown or expired key: a full handshake
+    const auto opened = ring_.for_open(name, now);
+    if (!opened.key) return 0;  // unknown or expired key: a full handshake
+    key = opened.key;
+    if (opened.renew) result = 2;  // valid, but issue a ticket under the current key
   }
   OSSL_PARAM params[] = {
       OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY, const_cast<unsigned char*>(key->hmac.data()), key->hmac.size()),

@@ -4,7 +4,7 @@
 
 namespace x402gw::net {
 
-boost::asio::ssl::context& TlsContexts::get(const config::TlsClient& tls) {
+boost::asio::ssl::context& TlsContexts::get(const TlsClient& tls) {
   std::string key = tls.ca_file + (tls.insecure_skip_verify ? "|insecure" : "|verify");
   auto& slot = contexts_[key];
   if (!slot) {

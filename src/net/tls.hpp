@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "config/config.hpp"
+#include "net/tls_settings.hpp"
 
 namespace x402gw::net {
 
@@ -14,7 +14,7 @@ class TlsContexts {
  public:
   /// The context for a trust setting; throws std::runtime_error when a CA file cannot be read
   /// (checked at start-up, so it does not happen on the data path).
-  boost::asio::ssl::context& get(const config::TlsClient& tls);
+  boost::asio::ssl::context& get(const TlsClient& tls);
 
  private:
   std::map<std::string, std::unique_ptr<boost::asio::ssl::context>> contexts_;

@@ -162,6 +162,9 @@ async function waitForCertificate(port, differentFrom, ms = 30000) {
   return null;
 }
 
+/** The certificates of a PEM text (the pair file holds the key first, then the chain). */
+const certificatesOf = (pem) => pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/g) || [];
+
 async function orders(gw, result) {
   const text = await (await fetch(gw.admin("/metrics"))).text();
   const line = text.split("\n").find((l) => l.startsWith("x402gw_acme_orders_total{") && l.includes(`result="${result}"`));
@@ -185,7 +188,10 @@ test("HTTP-01: the gateway obtains a certificate, curl verifies it against pebbl
     const renewed = await waitForCertificate(gw.ports.tls, first);
     assert.ok(renewed, "the certificate was never renewed:\n" + gw.stderr());
     assert.ok(await orders(gw, "issued") >= 2);
-    assert.ok(fs.existsSync(path.join(stateDir, "account.key")));
+    // Keys are 0600 from creation, the certificate and its key are one file, and no temporary is left.
+    assert.equal(fs.statSync(path.join(stateDir, "account.key")).mode & 0o777, 0o600);
+    assert.equal(fs.statSync(path.join(stateDir, "certificate.pem")).mode & 0o777, 0o600);
+    assert.deepEqual(fs.readdirSync(stateDir).sort(), ["account.key", "certificate.pem", "domains"]);
   } finally {
     await gw.stop();
   }
@@ -193,7 +199,7 @@ test("HTTP-01: the gateway obtains a certificate, curl verifies it against pebbl
 
 test("a restart serves the stored certificate and orders nothing", async () => {
   const stateDir = path.join(dir, "state-http");
-  const stored = fs.readFileSync(path.join(stateDir, "cert.pem"), "utf8");
+  const stored = certificatesOf(fs.readFileSync(path.join(stateDir, "certificate.pem"), "utf8"))[0];
   httpForward.target = 0;  // pebble could not validate anything now: an order would fail
   const gw = await startGateway(config(stateDir, "http-01"));
   try {
@@ -206,6 +212,39 @@ test("a restart serves the stored certificate and orders nothing", async () => {
     assert.doesNotMatch(gw.stderr(), /acme: ordering/);
   } finally {
     await gw.stop();
+  }
+});
+
+test("a key that does not match its certificate (a crash between the two files of earlier versions) is set aside and renewed, not fatal", async () => {
+  // The chain the first test was issued (cert.pem where an earlier version wrote it).
+  const stored = ["certificate.pem", "cert.pem"].map((f) => path.join(dir, "state-http", f)).find((f) => fs.existsSync(f));
+  const issued = fs.readFileSync(stored, "utf8");
+  const chain = certificatesOf(issued).join("");
+  const otherKey = () => crypto.generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey.export({ type: "pkcs8", format: "pem" });
+  const layouts = {
+    // Earlier versions: cert.pem and key.pem, replaced one after the other.
+    "state-legacy-mismatch": { "cert.pem": chain, "key.pem": otherKey() },
+    // The pair file, edited by hand or damaged.
+    "state-pair-mismatch": { "certificate.pem": otherKey() + chain },
+  };
+  for (const [name, files] of Object.entries(layouts)) {
+    const stateDir = path.join(dir, name);
+    fs.mkdirSync(stateDir, { recursive: true });
+    for (const [file, text] of Object.entries(files)) fs.writeFileSync(path.join(stateDir, file), text, { mode: 0o600 });
+    fs.writeFileSync(path.join(stateDir, "domains"), `${DOMAIN}\n`);
+    const gw = await startGateway(config(stateDir, "http-01"));
+    try {
+      httpForward.target = gw.ports.main;
+      const pem = await waitForCertificate(gw.ports.tls);
+      assert.ok(pem, `${name}: no certificate was served:\n` + gw.stderr());
+      assert.notEqual(new crypto.X509Certificate(pem).fingerprint256, new crypto.X509Certificate(certificatesOf(chain)[0]).fingerprint256,
+        `${name}: a new certificate was ordered`);
+      assert.match(gw.stderr(), /acme: the stored certificate is not usable/);
+      assert.equal(fs.statSync(path.join(stateDir, "certificate.pem")).mode & 0o777, 0o600);
+    } finally {
+      httpForward.target = 0;
+      await gw.stop();
+    }
   }
 });
 

@@ -32,6 +32,15 @@ async function check(yamlText, env) {
 }
 
 const portOf = (address) => Number(String(address).split(":").pop());
+// What the chart's Secret holds besides `secrets`: the admin token it generates (48 characters).
+const GENERATED_ADMIN_TOKEN = "A".repeat(48);
+
+/** The admin listener's packaged protection: on loopback, or control behind the admin token. */
+function assertAdminSafe(config, where) {
+  const host = String(config.admin_listen).replace(/:\d+$/, "");
+  const loopback = host === "127.0.0.1" || host === "[::1]" || host === "localhost" || /\$\{X402_ADMIN_LISTEN:-127\.0\.0\.1:/.test(host);
+  if (!loopback) assert.match(String(config.admin?.token ?? ""), /^\$\{X402_ADMIN_TOKEN(:-)?\}$/, `${where}: admin off loopback needs admin.token from the Secret`);
+}
 const byKind = (docs, kind) => docs.filter((d) => d.kind === kind);
 const one = (docs, kind) => { const found = byKind(docs, kind); assert.equal(found.length, 1, kind); return found[0]; };
 const matches = (selector, labels) => Object.entries(selector).every(([k, v]) => labels[k] === v);
@@ -80,6 +89,13 @@ for (const [name, mode] of [["standalone.yaml", "standalone"], ["sidecar.yaml", 
     const config = YAML.parse(text);
     assert.equal(portOf(config.listen), port("http"));
     assert.equal(portOf(config.admin_listen), port("admin"));
+    assertAdminSafe(config, name);
+    assert.ok("X402_ADMIN_TOKEN" in secret.stringData, "the Secret carries the admin token");
+    // Off loopback without a token, reload is refused: the binary says so at --check.
+    assert.match(res.stderr, /admin_listen is not on loopback and no admin\.token is set/);
+    const withToken = await check(text, { ...secret.stringData, X402_ADMIN_TOKEN: GENERATED_ADMIN_TOKEN });
+    assert.equal(withToken.code, 0, withToken.stderr);
+    assert.doesNotMatch(withToken.stderr, /no admin\.token/);
     const drain = parseInt(config.timeouts.drain, 10);
     assert.ok(pod.spec.terminationGracePeriodSeconds > preStop + drain, "grace period > preStop + drain");
     // Without the Secret, the ${VAR} references fail the check: the config really depends on it.
@@ -103,16 +119,24 @@ test("Helm chart: values and CI values parse, the default config passes --check,
 
   const values = YAML.parse(fs.readFileSync(path.join(chart, "values.yaml"), "utf8"));
   assert.equal(values.mode, "standalone");
-  const res = await check(YAML.stringify(values.config), values.secrets);
+  const res = await check(YAML.stringify(values.config), { ...values.secrets, X402_ADMIN_TOKEN: GENERATED_ADMIN_TOKEN });
   assert.equal(res.code, 0, res.stderr);
+  assert.doesNotMatch(res.stderr, /no admin\.token/);
+  assertAdminSafe(values.config, "values.yaml");
+  assert.equal(values.adminToken, "", "the token is generated unless given");
+  const secretTemplate = fs.readFileSync(path.join(chart, "templates/secret.yaml"), "utf8");
+  assert.match(secretTemplate, /X402_ADMIN_TOKEN: \{\{ \$adminToken \| quote \}\}/);
+  assert.match(secretTemplate, /randAlphaNum 48/);
+  assert.match(secretTemplate, /lookup "v1" "Secret"/, "an upgrade keeps the generated token");
   assert.equal(portOf(values.config.listen), values.ports.http);
   assert.equal(portOf(values.config.admin_listen), values.ports.admin);
   for (const file of fs.readdirSync(path.join(chart, "ci"))) {
     const v = YAML.parse(fs.readFileSync(path.join(chart, "ci", file), "utf8"));
     assert.ok(["standalone", "sidecar"].includes(v.mode), file);
     if (v.config) {
-      const r = await check(YAML.stringify(v.config), v.secrets);
+      const r = await check(YAML.stringify(v.config), { ...v.secrets, X402_ADMIN_TOKEN: GENERATED_ADMIN_TOKEN });
       assert.equal(r.code, 0, `${file}: ${r.stderr}`);
+      assertAdminSafe(v.config, file);
     }
   }
 
@@ -140,5 +164,10 @@ test("container image: its default configuration passes --check with X402_PAY_TO
   assert.match(dockerfile, /^FROM debian:bookworm-slim AS build$/m, "multi-stage on Debian bookworm");
   assert.match(dockerfile, /^USER 10402:10402$/m, "non-root");
   assert.match(dockerfile, /^HEALTHCHECK .*\n.*\/healthz/m, "a HEALTHCHECK on the admin /healthz");
-  assert.match(text, /admin_listen: "\$\{X402_ADMIN_LISTEN:-0\.0\.0\.0:9402\}"/);
+  // The image's admin listener is on loopback (the HEALTHCHECK runs inside); a token is optional.
+  assert.match(text, /admin_listen: "\$\{X402_ADMIN_LISTEN:-127\.0\.0\.1:9402\}"/);
+  assert.doesNotMatch(ok.stderr, /no admin\.token/);
+  const exposed = await check(text, { X402_PAY_TO: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", X402_ADMIN_LISTEN: "0.0.0.0:9402" });
+  assert.equal(exposed.code, 0, exposed.stderr);
+  assert.match(exposed.stderr, /no admin\.token is set: POST \/admin\/reload will be refused/);
 });
