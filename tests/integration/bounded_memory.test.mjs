@@ -99,8 +99,9 @@ after(async () => {
 
 const chunkedPost = (path = "/free") => `POST ${path} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n`;
 
-function assertBounded(name, base, run) {
+function assertBounded(name, base, run, t) {
   const growth = run.peak - base;
+  t?.diagnostic(`${name}: RSS ${(base / MiB).toFixed(1)} MiB -> peak ${(run.peak / MiB).toFixed(1)} MiB`);
   assert.ok(growth < ALLOWED_GROWTH, `${name}: RSS grew by ${(growth / MiB).toFixed(1)} MiB while ${(run.sent / MiB).toFixed(0)} MiB were sent`);
 }
 
@@ -115,11 +116,11 @@ for (const [name, bytes, body] of [
   ["an endless trailer field", chunkedPost() + "3\r\nabc\r\n0\r\nX-T: ", filler],
 ]) {
   // Proves: the request reader refuses the framing within a few KiB and memory stays flat.
-  test(`main listener: ${name} is refused with 400 and RSS stays bounded`, async () => {
+  test(`main listener: ${name} is refused with 400 and RSS stays bounded`, async (t) => {
     const breaches = await metric(gw, 'x402gw_limit_breaches_total{limit="chunk_framing"}');
     const base = rss(gw.pid);
     const run = await streamAndMeasure(gw.port, bytes, body, gw.pid);
-    assertBounded(name, base, run);
+    assertBounded(name, base, run, t);
     assert.ok(run.sent < STREAM_BYTES, `the gateway read all ${run.sent} bytes instead of refusing`);
     const res = refusal(run);
     if (res) {  // the 400 can be lost to the reset of a close with unread bytes; the metric cannot
@@ -131,10 +132,10 @@ for (const [name, bytes, body] of [
 }
 
 // Proves: the admin listener's reader is bounded the same way.
-test("admin listener: an endless chunk extension is refused and RSS stays bounded", async () => {
+test("admin listener: an endless chunk extension is refused and RSS stays bounded", async (t) => {
   const base = rss(gw.pid);
   const run = await streamAndMeasure(gw.adminPort, chunkedPost("/admin/reload") + "1;", filler, gw.pid);
-  assertBounded("admin", base, run);
+  assertBounded("admin", base, run, t);
   assert.ok(run.sent < STREAM_BYTES, `the admin listener read all ${run.sent} bytes`);
   const res = refusal(run);
   if (res) assert.equal(res.body.error, "chunk_framing_too_large");
@@ -143,7 +144,7 @@ test("admin listener: an endless chunk extension is refused and RSS stays bounde
 for (const upstreamMode of ["endless-extension", "endless-trailers"]) {
   // Proves: an upstream's endless chunk framing is refused (502) with bounded memory, on the
   // streamed path (free route).
-  test(`upstream response with ${upstreamMode}: 502 and RSS stays bounded`, async () => {
+  test(`upstream response with ${upstreamMode}: 502 and RSS stays bounded`, async (t) => {
     mode = upstreamMode;
     const base = rss(gw.pid);
     const sampler = { peak: base };
@@ -153,7 +154,7 @@ for (const upstreamMode of ["endless-extension", "endless-trailers"]) {
     try { body = res.text ? await res.text() : ""; } catch { /* a broken-off body */ }
     clearInterval(timer);
     sampler.peak = Math.max(sampler.peak, rss(gw.pid));
-    assertBounded(upstreamMode, base, { ...sampler, sent: STREAM_BYTES });
+    assertBounded(upstreamMode, base, { ...sampler, sent: STREAM_BYTES }, t);
     if (upstreamMode === "endless-extension") {
       assert.equal(res.status, 502, body);
       assert.equal(JSON.parse(body).error, "upstream_bad_response");
@@ -163,7 +164,7 @@ for (const upstreamMode of ["endless-extension", "endless-trailers"]) {
 }
 
 // Proves: the held answer of a settle-after route (read whole before settling) is bounded too.
-test("upstream response on the held (settle-after) path: 502, no settlement, RSS bounded", async () => {
+test("upstream response on the held (settle-after) path: 502, no settlement, RSS bounded", async (t) => {
   mode = "endless-extension";
   const { v2 } = await challenge(gw.url("/paid"));
   facilitator.calls.length = 0;
@@ -174,7 +175,7 @@ test("upstream response on the held (settle-after) path: 502, no settlement, RSS
   const body = await res.json();
   clearInterval(timer);
   sampler.peak = Math.max(sampler.peak, rss(gw.pid));
-  assertBounded("held", base, { ...sampler, sent: STREAM_BYTES });
+  assertBounded("held", base, { ...sampler, sent: STREAM_BYTES }, t);
   assert.equal(res.status, 502);
   assert.equal(body.error, "upstream_bad_response");
   assert.deepEqual(facilitator.calls.map((c) => c.endpoint), ["verify"], "nothing settled");
