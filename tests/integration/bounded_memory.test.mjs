@@ -180,3 +180,54 @@ test("upstream response on the held (settle-after) path: 502, no settlement, RSS
   assert.equal(body.error, "upstream_bad_response");
   assert.deepEqual(facilitator.calls.map((c) => c.endpoint), ["verify"], "nothing settled");
 });
+
+// Proves: a facilitator's answer is read with the same bounds (net/whole_exchange): an endless
+// chunk extension on /verify fails the payment call, with memory flat, and nothing is forwarded.
+test("facilitator answer with an endless chunk extension: refused, RSS bounded, nothing forwarded", async (t) => {
+  const sockets = new Set();
+  const endless = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => {});
+    let seen = "";
+    socket.on("data", (d) => {
+      seen += d.toString("latin1");
+      if (!seen.includes("\r\n\r\n")) return;
+      seen = "";
+      socket.write("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n1;");
+      let sent = 0;
+      const pump = () => {
+        while (!socket.destroyed && sent < STREAM_BYTES) {
+          sent += filler.length;
+          if (!socket.write(filler)) return socket.once("drain", pump);
+        }
+      };
+      pump();
+    });
+  });
+  await new Promise((r) => endless.listen(0, "127.0.0.1", r));
+  const upstreamHits = [];
+  const plain = net.createServer((socket) => { upstreamHits.push(1); socket.destroy(); });
+  await new Promise((r) => plain.listen(0, "127.0.0.1", r));
+  const fgw = await startGateway(baseConfig({ upstream: `http://127.0.0.1:${plain.address().port}`,
+    facilitator: `http://127.0.0.1:${endless.address().port}`, routes: `  - { match: "GET /paid", price: "$0.01" }` }));
+  try {
+    const { v2 } = await challenge(fgw.url("/paid"));
+    const base = rss(fgw.pid);
+    const sampler = { peak: base };
+    const timer = setInterval(() => { sampler.peak = Math.max(sampler.peak, rss(fgw.pid)); }, 10);
+    const res = await fetch(fgw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": paymentHeader(2, v2) }, signal: AbortSignal.timeout(20000) });
+    const body = await res.json();
+    clearInterval(timer);
+    sampler.peak = Math.max(sampler.peak, rss(fgw.pid));
+    assertBounded("facilitator", base, { ...sampler, sent: STREAM_BYTES }, t);
+    assert.ok(res.status >= 500, `${res.status} ${JSON.stringify(body)}`);
+    assert.match(body.error, /^facilitator_/);
+    assert.equal(upstreamHits.length, 0);
+  } finally {
+    await fgw.stop();
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => endless.close(r));
+    await new Promise((r) => plain.close(r));
+  }
+});
