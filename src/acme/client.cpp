@@ -12,6 +12,7 @@
 #include "acme/jws.hpp"
 #include "config/url.hpp"
 #include "core/log.hpp"
+#include "net/bounded_read.hpp"
 
 namespace x402gw::acme {
 namespace {
@@ -247,11 +248,12 @@ awaitable<std::optional<CertificateManager::HttpResult>> CertificateManager::exc
     error = "cannot send to " + parsed->host_header() + ": " + wec.message();
     co_return std::nullopt;
   }
-  beast::flat_buffer buffer;
+  // Bounded like every buffer a peer fills (net/bounded_read): the CA's header and one read more.
+  beast::flat_buffer buffer(net::read_buffer_cap(net::kResponseHeaderLimit));
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1024 * 1024);
   if (method == "HEAD") parser.skip(true);
-  auto [rdec, read] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
+  auto [rdec, read] = co_await net::read_bounded(stream, buffer, parser);
   if (rdec) {
     error = "no answer from " + parsed->host_header() + ": " + rdec.message();
     co_return std::nullopt;

@@ -141,6 +141,7 @@ struct Limits {
   uint64_t max_buffered_response = 8 * 1024 * 1024;   // settle-after routes buffer this much at most
   uint64_t max_target_bytes = 8192;
   uint64_t max_header_count = 100;
+  uint64_t request_buffering = 64 * 1024;             // request bodies up to this size reach the upstream whole; 0: off
   uint64_t max_connections = 10'000;                  // open client connections, all listeners
   uint64_t max_connections_per_address = 0;           // open connections from one TCP peer address (trusted proxies exempt); 0: off
   uint64_t max_tls_handshakes = 1024;                 // TLS handshakes in progress, all listeners; 0: no cap
@@ -153,6 +154,7 @@ struct Timeouts {
   Duration request_header = 10s;    // from the first byte of a request to the end of its header
   Duration keep_alive = 60s;        // idle time between requests on one connection
   Duration body_io = 30s;           // longest wait for any read or write of a body chunk
+  Duration request_body = 60s;      // the whole request body, from its first read
   Duration drain = 30s;             // grace period for in-flight requests on shutdown
 };
 

@@ -224,7 +224,7 @@ void read_limits(YamlReader& r, const YAML::Node& node, Limits& l) {
   if (!r.expect_map(node, "limits",
                     {"max_header_bytes", "max_request_body", "max_buffered_response", "max_target_bytes",
                      "max_header_count", "max_connections", "max_connections_per_address", "max_tls_handshakes",
-                     "challenges_per_second", "challenge_burst"}))
+                     "challenges_per_second", "challenge_burst", "request_buffering"}))
     return;
   if (auto v = r.integer(node, "max_header_count", "limits", 1, 10000)) l.max_header_count = static_cast<uint64_t>(*v);
   if (auto v = r.integer(node, "max_connections", "limits", 1, 1000000)) l.max_connections = static_cast<uint64_t>(*v);
@@ -236,15 +236,22 @@ void read_limits(YamlReader& r, const YAML::Node& node, Limits& l) {
   if (auto v = r.size(node, "max_request_body", "limits")) l.max_request_body = *v;
   if (auto v = r.size(node, "max_buffered_response", "limits")) l.max_buffered_response = *v;
   if (auto v = r.size(node, "max_target_bytes", "limits")) l.max_target_bytes = *v;
+  if (auto v = r.size(node, "request_buffering", "limits")) l.request_buffering = *v;
   if (l.max_header_bytes < 1024) r.error(node["max_header_bytes"], "limits.max_header_bytes", "must be at least 1KiB");
+  // The read buffer of each connection is this plus 16KiB: the bound per connection stays small.
+  if (l.max_header_bytes > 1024 * 1024) r.error(node["max_header_bytes"], "limits.max_header_bytes", "must be at most 1MiB");
+  // A buffered body waits in the request's relay buffer (64KiB), not in memory of its own.
+  if (l.request_buffering > 64 * 1024)
+    r.error(node["request_buffering"], "limits.request_buffering", "must be at most 64KiB (0 turns buffering off)");
 }
 
 void read_timeouts(YamlReader& r, const YAML::Node& node, Timeouts& t) {
   if (!node.IsDefined()) return;
-  if (!r.expect_map(node, "timeouts", {"request_header", "keep_alive", "body_io", "drain"})) return;
+  if (!r.expect_map(node, "timeouts", {"request_header", "keep_alive", "body_io", "request_body", "drain"})) return;
   if (auto v = r.duration(node, "request_header", "timeouts")) t.request_header = *v;
   if (auto v = r.duration(node, "keep_alive", "timeouts")) t.keep_alive = *v;
   if (auto v = r.duration(node, "body_io", "timeouts")) t.body_io = *v;
+  if (auto v = r.duration(node, "request_body", "timeouts")) t.request_body = *v;
   if (auto v = r.duration(node, "drain", "timeouts")) t.drain = *v;
 }
 

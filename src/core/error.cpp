@@ -24,6 +24,9 @@ Entry entry(Error e) noexcept {
     case Error::rate_limited: return {"rate_limited", "rate_limited", "too many payment challenges"};
     case Error::payment_identifier_missing: return {"payment_identifier_missing", "payment_identifier_required", "a valid payment identifier is required"};
     case Error::payment_identifier_conflict: return {"payment_identifier_conflict", "payment_identifier_conflict", "the payment identifier was used with a different payment"};
+    case Error::chunk_framing_too_large: return {"chunk_framing_too_large", "chunk_framing_too_large", "a chunk-size line or the trailer section is too long"};
+    case Error::invalid_method: return {"invalid_method", "invalid_method", "the method is not an upper-case token"};
+    case Error::duplicate_payment_header: return {"duplicate_payment_header", "duplicate_payment_header", "a payment header was sent more than once"};
     case Error::too_many_connections: return {"too_many_connections", "too_many_connections", "too many connections"};
     case Error::client_gone: return {"client_gone", "client_gone", "the client closed the connection"};
     case Error::upstream_resolve: return {"upstream_resolve", "upstream_unavailable", "cannot resolve the upstream"};

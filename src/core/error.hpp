@@ -24,6 +24,9 @@ enum class Error {
   client_gone,                // the client closed its connection before the answer
   payment_identifier_missing, // the route requires the payment-identifier extension; no valid id was sent
   payment_identifier_conflict,// the payment identifier was used before with a different payment
+  chunk_framing_too_large,    // a chunk-size line (extensions included) or trailer section over its bound
+  invalid_method,             // a method token with lower-case letters (methods are case-sensitive)
+  duplicate_payment_header,   // PAYMENT-SIGNATURE or X-PAYMENT sent more than once
   // the upstream, by phase
   upstream_resolve,
   upstream_connect,

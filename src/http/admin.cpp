@@ -9,6 +9,7 @@
 #include "http/admin_access.hpp"
 #include "http/replies.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "net/bounded_read.hpp"
 #include "payment/reconciler.hpp"
 
 namespace x402gw::http {
@@ -17,6 +18,7 @@ namespace {
 // The admin listener is for orchestrators and operators on a trusted network: small requests,
 // short deadlines.
 constexpr uint64_t kMaxAdminRequestBody = 64 * 1024;
+constexpr uint32_t kAdminHeaderLimit = 8 * 1024;
 constexpr std::chrono::seconds kAdminReadTimeout{30};
 constexpr std::chrono::seconds kAdminWriteTimeout{10};
 
@@ -113,13 +115,26 @@ awaitable<void> run_admin_session(tcp::socket socket, ServerState& state) {
   const auto local = socket.local_endpoint(local_ec);
   const bool loopback_connection = !local_ec && local.address().is_loopback();
   beast::tcp_stream stream(std::move(socket));
-  beast::flat_buffer buffer;
+  // Bounded like the data path's (net/bounded_read): a header, one read more; an endless
+  // chunk-size line or trailer section is refused, not buffered.
+  beast::flat_buffer buffer(net::read_buffer_cap(kAdminHeaderLimit));
   try {
     for (;;) {
       bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(kAdminHeaderLimit);
       parser.body_limit(kMaxAdminRequestBody);
       stream.expires_after(kAdminReadTimeout);
-      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, use_nothrow);
+      auto [ec, n] = co_await net::read_bounded(stream, buffer, parser);
+      if (net::is_framing_error(ec)) {
+        // Refused with the data path's error, then closed: the rest of the message is unread.
+        const core::Reply refusal = core::ErrorReply{core::Error::chunk_framing_too_large,
+                                                     "the request's chunk framing is over the bounds: " + ec.message(), {}};
+        const WireReply wire = render(refusal, 11, false, false);
+        const std::array<asio::const_buffer, 2> pieces{asio::buffer(wire.head), asio::buffer(wire.body())};
+        stream.expires_after(kAdminWriteTimeout);
+        co_await asio::async_write(stream, pieces, use_nothrow);
+        break;
+      }
       if (ec) break;
       const auto& req = parser.get();
       const core::Reply reply = answer(req, state, loopback_connection);

@@ -59,7 +59,10 @@ unsigned status_of(Error e) {
     case Error::request_timeout: return 408;
     case Error::route_not_found: return 404;
     case Error::rate_limited: return 429;
-    case Error::payment_identifier_missing: return 400;
+    case Error::payment_identifier_missing:
+    case Error::chunk_framing_too_large:
+    case Error::invalid_method:
+    case Error::duplicate_payment_header: return 400;
     case Error::payment_identifier_conflict: return 409;
     case Error::too_many_connections: return 503;
     case Error::client_gone: return 499;  // nginx's "client closed request": for the log, nobody reads it

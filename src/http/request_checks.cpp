@@ -2,6 +2,8 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/range/iterator_range.hpp>
+#include <algorithm>
+#include <iterator>
 
 namespace x402gw::http {
 
@@ -28,6 +30,18 @@ bool has_obsolete_line_folding(std::string_view header) {
     if (pos + 2 < header.size() && (header[pos + 2] == ' ' || header[pos + 2] == '\t')) return true;
   }
   return false;
+}
+
+bool method_is_upper_case(std::string_view method) {
+  return std::none_of(method.begin(), method.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+
+std::optional<std::string> duplicate_payment_header(const bhttp::fields& fields) {
+  for (const char* name : {"PAYMENT-SIGNATURE", "X-PAYMENT"}) {
+    const auto range = fields.equal_range(name);
+    if (range.first != range.second && std::next(range.first) != range.second) return std::string(name);
+  }
+  return std::nullopt;
 }
 
 size_t header_end(std::string_view bytes) {

@@ -17,6 +17,15 @@ std::optional<std::string> framing_problem(const ::boost::beast::http::fields& f
 /// line, which Beast would silently unfold.
 bool has_obsolete_line_folding(std::string_view header);
 
+/// Whether a method token has no lower-case letters. Methods are case-sensitive (RFC 9110): "head"
+/// is not HEAD, yet an upstream that upper-cases methods would answer it as HEAD (a body-less
+/// answer the gateway would wait on) and "get" as GET. Such tokens are refused, as nginx does.
+bool method_is_upper_case(std::string_view method);
+
+/// The payment header (PAYMENT-SIGNATURE or X-PAYMENT) sent more than once, or nullopt: the
+/// gateway verifies one payment, and the upstream must not see another.
+std::optional<std::string> duplicate_payment_header(const ::boost::beast::http::fields& fields);
+
 /// Where the raw header in `bytes` ends (just past "\r\n\r\n"), or npos.
 size_t header_end(std::string_view bytes);
 

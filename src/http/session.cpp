@@ -19,6 +19,7 @@
 #include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "net/acme_challenges.hpp"
+#include "net/bounded_read.hpp"
 #include "net/client_io.hpp"
 #include "net/server_tls.hpp"
 #include "payment/discovery.hpp"
@@ -51,22 +52,32 @@ std::optional<core::ErrorReply> header_failure(const error_code& ec, bool partia
 }
 
 // Reads until the buffer holds a complete request header (or more than `limit` bytes of one),
-// so that the raw bytes can be checked before Beast parses them. Returns the header's size.
+// so that the raw bytes can be checked before Beast parses them. Returns the header's size. Until
+// the first byte arrives the connection is idle (`idle_timeout`: keep_alive between requests);
+// from the first byte on, the whole header has `header_timeout`, on TLS as on plain TCP.
 awaitable<std::tuple<error_code, size_t>> read_raw_header(net::ClientStream& client, beast::flat_buffer& buffer,
                                                           uint64_t limit, net::ReadWatchdog& watchdog,
-                                                          std::chrono::milliseconds timeout) {
-  watchdog.arm(timeout);  // one deadline for the whole header: a slow drip of bytes does not extend it
+                                                          std::chrono::milliseconds idle_timeout,
+                                                          std::chrono::milliseconds header_timeout) {
+  bool idle = buffer.size() == 0;
+  // One deadline for the whole header: a slow drip of bytes does not extend it.
+  watchdog.arm(idle ? idle_timeout : header_timeout);
   for (;;) {
     std::string_view bytes(static_cast<const char*>(buffer.data().data()), buffer.size());
     if (size_t end = header_end(bytes); end != std::string_view::npos) co_return std::tuple{error_code{}, end};
     // A bare LF never ends in CRLF CRLF: let Beast's parser refuse it now.
     for (size_t lf = bytes.find('\n'); lf != std::string_view::npos; lf = bytes.find('\n', lf + 1))
       if (lf == 0 || bytes[lf - 1] != '\r') co_return std::tuple{error_code{}, size_t{0}};
-    if (bytes.size() > limit) co_return std::tuple{error_code(bhttp::error::header_limit), size_t{0}};
-    auto [ec, n] = co_await client.async_read_some(buffer.prepare(4096), use_nothrow);
+    const size_t room = buffer.max_size() - std::min(buffer.size(), buffer.max_size());
+    if (bytes.size() > limit || room == 0) co_return std::tuple{error_code(bhttp::error::header_limit), size_t{0}};
+    auto [ec, n] = co_await client.async_read_some(buffer.prepare(std::min<size_t>(room, 4096)), use_nothrow);
     buffer.commit(n);
     if (ec && watchdog.fired()) co_return std::tuple{error_code(beast::error::timeout), size_t{0}};
     if (ec) co_return std::tuple{ec, size_t{0}};
+    if (idle && buffer.size() > 0) {
+      idle = false;
+      watchdog.arm(header_timeout);
+    }
   }
 }
 
@@ -79,8 +90,9 @@ struct HeaderRead {
 
 awaitable<HeaderRead> read_request_header(net::ClientStream& client, beast::flat_buffer& buffer, net::RequestParser& parser,
                                           net::ReadWatchdog& watchdog, const config::Config& config,
-                                          std::chrono::milliseconds header_timeout) {
-  auto [raw_ec, raw_size] = co_await read_raw_header(client, buffer, config.limits.max_header_bytes, watchdog, header_timeout);
+                                          std::chrono::milliseconds idle_timeout) {
+  auto [raw_ec, raw_size] = co_await read_raw_header(client, buffer, config.limits.max_header_bytes, watchdog, idle_timeout,
+                                                     config.timeouts.request_header);
   watchdog.disarm();
   if (!raw_ec && has_obsolete_line_folding(std::string_view(static_cast<const char*>(buffer.data().data()), raw_size)))
     co_return HeaderRead{core::ErrorReply{Error::bad_request, "obsolete line folding in the request header is refused", {}}};
@@ -96,7 +108,7 @@ awaitable<HeaderRead> read_request_header(net::ClientStream& client, beast::flat
     }
     if (raw_size == 0 || ec == bhttp::error::need_more) {
       client.tcp().expires_after(config.timeouts.request_header);
-      auto [read_ec, parsed] = co_await bhttp::async_read_header(client, buffer, parser, use_nothrow);
+      auto [read_ec, parsed] = co_await net::read_header_bounded(client, buffer, parser);
       ec = read_ec;
       n += parsed;
     }
@@ -113,6 +125,11 @@ awaitable<HeaderRead> read_request_header(net::ClientStream& client, beast::flat
                                           {}}};
   if (auto problem = framing_problem(parser.get(), parser.get().version()))
     co_return HeaderRead{core::ErrorReply{Error::bad_request, "refused: " + *problem, {}}};
+  if (!method_is_upper_case(parser.get().method_string()))
+    co_return HeaderRead{core::ErrorReply{
+        Error::invalid_method, "methods are case-sensitive: '" + std::string(parser.get().method_string()) + "' has lower-case letters", {}}};
+  if (auto name = duplicate_payment_header(parser.get()))
+    co_return HeaderRead{core::ErrorReply{Error::duplicate_payment_header, "the " + *name + " header was sent more than once", {}}};
   co_return HeaderRead{};
 }
 
@@ -232,17 +249,20 @@ void finish_record(Session& session, routing::RequestContext& ctx, net::ClientIo
 // nothing was written yet) and the connection, never the process. Everything that lives only for
 // one request lives in this frame, which idle connections do not hold.
 awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast::flat_buffer& buffer,
-                              net::ReadWatchdog& watchdog, std::chrono::milliseconds header_timeout) {
+                              net::ReadWatchdog& watchdog, std::chrono::milliseconds idle_timeout) {
   ServerState& state = session.state;
   config::ConfigPtr config = state.current();
+  // The connection's read buffer holds one header and one read more, never what a client sends
+  // on and on (an endless chunk-size line is refused by the body reader before it fills this).
+  buffer.max_size(net::read_buffer_cap(config->limits.max_header_bytes));
   net::RequestParser parser;
   parser.header_limit(static_cast<uint32_t>(config->limits.max_header_bytes));
   // The largest limit any route has: each route's own limit is applied once it is known.
   parser.body_limit(config->limits.max_request_body_ceiling);
-  HeaderRead header = co_await read_request_header(client, buffer, parser, watchdog, *config, header_timeout);
+  HeaderRead header = co_await read_request_header(client, buffer, parser, watchdog, *config, idle_timeout);
   // The request is served by the configuration live when it arrived, not when the wait began.
   config = state.current();
-  net::ClientIo io(client, buffer, parser, watchdog, config->timeouts.body_io);
+  net::ClientIo io(client, buffer, parser, watchdog, config->timeouts.body_io, config->timeouts.request_body);
   io.draining = &state.draining;
   if (header.closed) co_return false;
   if (header.refusal) {
@@ -312,7 +332,8 @@ awaitable<void> serve(Session& session, net::ClientStream& client) {
   for (;;) {
     if (state.draining.load(std::memory_order_relaxed)) break;
     const auto timeouts = state.current()->timeouts;
-    std::chrono::milliseconds header_timeout = first ? timeouts.request_header : timeouts.keep_alive;
+    // Until a request's first byte: request_header for the first request, keep_alive after it.
+    std::chrono::milliseconds idle_timeout = first ? timeouts.request_header : timeouts.keep_alive;
     if (plain && buffer.size() == 0) {
       buffer.shrink_to_fit();  // empty: its memory goes
       // Between requests the connection is idle: closed at once when the gateway drains. The
@@ -320,16 +341,15 @@ awaitable<void> serve(Session& session, net::ClientStream& client) {
       // read buffer. (A read, not a readiness wait: Asio registers a wait with the kernel anew
       // each time, a read it does not.)
       session.worker.idle_clients.insert(&client.tcp());
-      watchdog.arm(header_timeout);
+      watchdog.arm(idle_timeout);
       auto [ec, n] = co_await plain->async_read_some(asio::buffer(first_bytes), use_nothrow);
       watchdog.disarm();
       session.worker.idle_clients.erase(&client.tcp());
       if (ec) break;
       std::memcpy(buffer.prepare(std::max<size_t>(n, 4096)).data(), first_bytes.data(), n);
       buffer.commit(n);
-      header_timeout = timeouts.request_header;  // bytes arrived: the header has its own deadline
     }
-    if (!co_await serve_request(session, client, buffer, watchdog, header_timeout)) break;
+    if (!co_await serve_request(session, client, buffer, watchdog, idle_timeout)) break;
     first = false;
   }
 }

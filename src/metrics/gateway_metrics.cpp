@@ -55,6 +55,7 @@ std::string_view GatewayMetrics::limit_of(std::string_view failure_code) {
   if (failure_code == "header_too_large") return "header";
   if (failure_code == "body_too_large") return "request_body";
   if (failure_code == "target_too_long") return "target";
+  if (failure_code == "chunk_framing_too_large") return "chunk_framing";
   if (failure_code == "request_timeout") return "request_time";
   if (failure_code == "upstream_response_too_large") return "buffered_response";
   if (failure_code == "rate_limited") return "challenges";

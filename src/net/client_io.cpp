@@ -1,8 +1,17 @@
 #include "net/client_io.hpp"
 
+#include <algorithm>
+
 #include "net/peek.hpp"
 
 namespace x402gw::net {
+
+void ClientIo::arm_read() {
+  const auto now = std::chrono::steady_clock::now();
+  if (!body_deadline_) body_deadline_ = now + body_timeout_;
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*body_deadline_ - now);
+  watchdog_.arm(std::clamp(left, std::chrono::milliseconds(0), io_timeout_));
+}
 
 bool ClientIo::read_timed_out(const error_code& ec) const {
   return ec == beast::error::timeout || (watchdog_.fired() && ec == asio::error::operation_aborted);

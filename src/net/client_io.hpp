@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 
 #include "net/asio.hpp"
 #include "net/client_stream.hpp"
@@ -20,9 +21,12 @@ using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
 /// One client connection during one exchange.
 class ClientIo {
  public:
+  /// `io_timeout`: the longest wait for one read or write; `body_timeout`: the longest time the
+  /// whole request body may take, from its first read.
   ClientIo(ClientStream& stream, beast::flat_buffer& buffer, RequestParser& parser, ReadWatchdog& watchdog,
-           std::chrono::milliseconds io_timeout)
-      : stream_(stream), buffer_(buffer), parser_(parser), watchdog_(watchdog), io_timeout_(io_timeout) {}
+           std::chrono::milliseconds io_timeout, std::chrono::milliseconds body_timeout)
+      : stream_(stream), buffer_(buffer), parser_(parser), watchdog_(watchdog), io_timeout_(io_timeout),
+        body_timeout_(body_timeout) {}
 
   ClientStream& stream() { return stream_; }
   beast::flat_buffer& buffer() { return buffer_; }
@@ -49,8 +53,10 @@ class ClientIo {
   /// The connection cannot carry another request (an unread body, a broken write, ...).
   void must_close() { close_ = true; }
 
-  /// Deadline for one read of the request body; end_read() right after the read completes.
-  void arm_read() { watchdog_.arm(io_timeout_); }
+  /// Deadline for one read of the request body; end_read() right after the read completes. A
+  /// read waits at most io_timeout, and never past the body's own deadline (body_timeout from
+  /// the first read): a client that drips its body one byte per read cannot stretch it.
+  void arm_read();
   void end_read() { watchdog_.disarm(); }
   /// Whether a read error was the read deadline passing.
   bool read_timed_out(const error_code& ec) const;
@@ -96,6 +102,8 @@ class ClientIo {
   RequestParser& parser_;
   ReadWatchdog& watchdog_;
   std::chrono::milliseconds io_timeout_;
+  std::chrono::milliseconds body_timeout_;
+  std::optional<std::chrono::steady_clock::time_point> body_deadline_;
   bool close_ = false;
 };
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "net/asio.hpp"
+#include "net/chunk_framing.hpp"
 #include "net/tls.hpp"
 #include "net/tls_settings.hpp"
 #include "net/url.hpp"
@@ -27,7 +28,9 @@ struct Connection {
   explicit Connection(Secure s) : stream(std::move(s)) {}
 
   std::variant<Plain, Secure> stream;
-  beast::flat_buffer buffer;          // bytes read past the last message stay here
+  // Bytes read past the last message stay here. Bounded: a response header and one read more
+  // (net/chunk_framing); an upstream's endless chunk-size line is refused, never buffered.
+  beast::flat_buffer buffer{read_buffer_cap(kResponseHeaderLimit)};
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;                // taken from the pool rather than freshly connected
 

@@ -3,6 +3,8 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "net/bounded_read.hpp"
+
 namespace x402gw::net {
 
 awaitable<Attempt> write_then_read(Connection& conn, const bhttp::request<bhttp::string_body>& req, AnswerParser& parser,
@@ -18,7 +20,7 @@ awaitable<Attempt> write_then_read(Connection& conn, const bhttp::request<bhttp:
   }
   a.request_written = true;
   conn.tcp().expires_at(deadline);
-  auto [rec, rn] = co_await with_stream(conn, [&](auto& s) { return bhttp::async_read(s, conn.buffer, *parser, use_nothrow); });
+  auto [rec, rn] = co_await with_stream(conn, [&](auto& s) { return read_bounded(s, conn.buffer, *parser); });
   a.answer_started = rn > 0;
   if (rec) a.failure = {Phase::read, rec};
   co_return a;

@@ -3,7 +3,9 @@
 #include <functional>
 #include <memory>
 
+#include "core/log.hpp"
 #include "core/strings.hpp"
+#include "net/bounded_read.hpp"
 #include "net/head_writer.hpp"
 #include "net/pooled_exchange.hpp"
 #include "net/write_now.hpp"
@@ -83,7 +85,7 @@ std::string transport_detail(const config::Upstream& up, Error e, const net::Tra
 // answer is not relayable from its bytes (Beast's parser then reads the same bytes).
 awaitable<net::TransportFailure> read_relayable_head(net::Connection& conn, bool head_request, UpstreamReply& reply,
                                                      const std::function<void()>& arm) {
-  static constexpr size_t kHeadLimit = 8 * 1024;
+  static constexpr size_t kHeadLimit = net::kResponseHeaderLimit;
   size_t scanned = 0;
   for (;;) {
     const std::string_view bytes(static_cast<const char*>(conn.buffer.data().data()), conn.buffer.size());
@@ -97,10 +99,12 @@ awaitable<net::TransportFailure> read_relayable_head(net::Connection& conn, bool
       }
       co_return net::TransportFailure{};
     }
-    if (bytes.size() > kHeadLimit) co_return net::TransportFailure{};  // Beast's parser reports it
+    const size_t room = conn.buffer.max_size() - std::min(conn.buffer.size(), conn.buffer.max_size());
+    if (bytes.size() > kHeadLimit || room == 0) co_return net::TransportFailure{};  // Beast's parser reports it
     scanned = bytes.size();
     arm();
-    auto [ec, n] = co_await net::with_stream(conn, [&](auto& s) { return s.async_read_some(conn.buffer.prepare(4096), use_nothrow); });
+    auto [ec, n] = co_await net::with_stream(
+        conn, [&](auto& s) { return s.async_read_some(conn.buffer.prepare(std::min<size_t>(room, 4096)), use_nothrow); });
     conn.buffer.commit(n);
     if (ec == asio::error::eof)  // as Beast's reader says it
       ec = conn.buffer.size() > 0 ? error_code(bhttp::error::partial_message) : error_code(bhttp::error::end_of_stream);
@@ -119,27 +123,45 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
   prepare_request(ctx, io, options);
   const bool streams_body = !options.body && io.body_pending();
 
+  // A streamed body is read before a byte goes upstream: whole when it fits the request's
+  // buffering limit (the upstream then sees the request only once its body has arrived, with a
+  // Content-Length), else its first piece, so that a malformed start is refused with nothing
+  // forwarded. Either way the bytes wait in the relay buffer.
   size_t preloaded = 0;
+  bool buffered_whole = false;
   if (streams_body) {
     if (co_await io.send_continue()) {
       reply.result = fail(Error::client_gone, "the client went away");
       co_return reply;
     }
+    const size_t buffering = static_cast<size_t>(std::min<uint64_t>(ctx.config.limits.request_buffering, io.chunk_size));
+    const auto declared = io.parser().content_length();
+    const bool try_whole = buffering > 0 && (!declared || *declared <= buffering);
     auto& body = io.request().body();
-    body.data = io.chunk;
-    body.size = io.chunk_size;
-    io.arm_read();
-    auto [ec, n] = co_await bhttp::async_read_some(io.stream(), io.buffer(), io.parser(), use_nothrow);
-    io.end_read();
-    if (ec && ec != bhttp::error::need_buffer) {
-      io.must_close();
-      net::BodyFailure f = net::body_failure(io, ec);
-      reply.result = fail(f.error, f.message);
-      co_return reply;
+    const net::TrailerGuard trailers(io.request());
+    for (;;) {
+      body.data = io.chunk + preloaded;
+      body.size = io.chunk_size - preloaded;
+      io.arm_read();
+      auto [ec, n] = co_await net::read_some_bounded(io.stream(), io.buffer(), io.parser());
+      io.end_read();
+      if (ec && ec != bhttp::error::need_buffer) {
+        io.must_close();
+        net::BodyFailure f = net::body_failure(io, ec);
+        reply.result = fail(f.error, f.message);
+        co_return reply;
+      }
+      preloaded = io.chunk_size - body.size;
+      if (!try_whole || io.parser().is_done() || preloaded >= buffering) break;
     }
-    preloaded = io.chunk_size - body.size;
+    if (try_whole && io.parser().is_done()) {
+      // The whole body is here: sent with a Content-Length, its trailers dropped.
+      buffered_whole = true;
+      trailers.drop(io.request());
+      io.request().chunked(false);
+      io.request().content_length(preloaded);
+    }
   }
-
   std::optional<net::BodyFailure> client_failure;
   auto arm_upstream = [&](net::Connection& conn) { conn.tcp().expires_after(up.timeout); };
   auto attempt = [&](net::Connection& conn) -> awaitable<net::Attempt> {
@@ -148,7 +170,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
     // The head by hand, sent with the body (or its first piece) in one gathered write.
     std::string head;
     net::append_request_head(head, req);
-    if (streams_body) {
+    if (streams_body && !buffered_whole) {
       uint64_t sent = 0;
       const Framing framing{head, req.chunked()};
       auto err = co_await net::with_stream(conn, [&](auto& s) {
@@ -168,6 +190,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
       net::Pieces pieces{asio::buffer(head)};
       size_t count = 1;
       if (options.body && !options.body->empty()) pieces[count++] = asio::buffer(*options.body);
+      if (buffered_whole && preloaded > 0) pieces[count++] = asio::buffer(io.chunk, preloaded);
       auto [wec, wn] = co_await net::with_stream(
           conn, [&](auto& s) { return net::write_all(s, net::plain_socket(s), pieces, count, [&] { arm_upstream(conn); }); });
       if (wec) {
@@ -196,7 +219,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
       reply.parser->body_limit(boost::none);
       if (ctx.head_request) reply.parser->skip(true);
       arm_upstream(conn);
-      auto [rec, rn] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_read_header(s, conn.buffer, *reply.parser, use_nothrow); });
+      auto [rec, rn] = co_await net::with_stream(conn, [&](auto& s) { return net::read_header_bounded(s, conn.buffer, *reply.parser); });
       if (rec) {
         a.failure = {net::Phase::read, rec};
         a.answer_started = rn > 0;
@@ -246,14 +269,24 @@ bool bodiless(const routing::RequestContext& ctx, unsigned status) {
   return ctx.head_request || status == 204 || status == 304 || status / 100 == 1;
 }
 
+// An upstream answer refused for its chunk framing (an endless chunk-size line or trailer
+// section): the upstream is at fault, and the operator should hear of it.
+ForwardResult framing_refused(const config::Upstream& up, const error_code& ec) {
+  core::log_event("warn", "upstream response refused: its chunk framing is over the gateway's bounds",
+                  {{"upstream", up.name}, {"error", ec.message()}});
+  return fail(Error::upstream_bad_response, "upstream '" + up.name + "' sent a response refused for its chunk framing: " + ec.message());
+}
+
 // A relay that stopped part-way: the client connection cannot carry another response. A broken
-// upstream is an error for the log; a client that went away is not.
-ForwardResult broken_off(net::ClientIo& io, const config::Upstream& up, const RelayError& err) {
+// upstream is an error for the log; a client that went away is not. When nothing reached the
+// client yet, the status is taken back, so that the client gets the gateway's 502 instead.
+ForwardResult broken_off(net::ClientIo& io, const config::Upstream& up, const RelayError& err, uint64_t sent_before) {
   io.must_close();
-  if (err.side == RelayError::read)
-    return fail(net::transport_error(net::Side::upstream, {net::Phase::read, err.ec}),
-                "upstream '" + up.name + "' broke off its response");
-  return ForwardResult{};
+  if (err.side != RelayError::read) return ForwardResult{};
+  if (io.bytes_sent == sent_before) io.status = 0;
+  if (net::is_framing_error(err.ec)) return framing_refused(up, err.ec);
+  return fail(net::transport_error(net::Side::upstream, {net::Phase::read, err.ec}),
+              "upstream '" + up.name + "' broke off its response");
 }
 
 }  // namespace
@@ -278,11 +311,12 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
     reply.head.reset();
     conn.buffer.consume(reply.head_size);
     io.status = status;
+    const uint64_t sent_before = io.bytes_sent;
     const RelayError err = co_await net::with_stream(conn, [&](auto& s) {
       return relay_exact(s, conn.buffer, length, io.stream(), io.stream().plain_socket(), head, io.chunk, io.chunk_size,
                          io.bytes_sent, arm_in, arm_out);
     });
-    if (err) co_return broken_off(io, up, err);
+    if (err) co_return broken_off(io, up, err, sent_before);
     return_to_pool(worker_, up, reply, true);
     co_return ForwardResult{};
   }
@@ -322,6 +356,7 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
   net::append_response_head(head, res);
   RelayError err;
   bool complete = false;
+  const uint64_t sent_before = io.bytes_sent;
   if (const auto length = reply.parser->content_length(); length && !res.chunked()) {
     // A body of known length passes through as bytes: no parser, no copy between buffers.
     err = co_await net::with_stream(conn, [&](auto& s) {
@@ -337,7 +372,7 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
     });
     complete = !err && reply.parser->is_done();
   }
-  if (err) co_return broken_off(io, up, err);
+  if (err) co_return broken_off(io, up, err, sent_before);
   return_to_pool(worker_, up, reply, complete);
   co_return ForwardResult{};
 }
@@ -365,11 +400,17 @@ awaitable<HeldResult> Proxy::hold(routing::RequestContext& ctx, net::ClientIo& i
     held.result = fail(Error::upstream_response_too_large, too_large);
     co_return held;
   }
+  // Trailers are not merged into the held header: a trailer never becomes a header field.
+  const net::TrailerGuard trailers(body_parser.get());
   while (!body_parser.is_done()) {
     conn.tcp().expires_after(up.timeout);
-    auto [ec, n] = co_await net::with_stream(conn, [&](auto& s) { return bhttp::async_read_some(s, conn.buffer, body_parser, use_nothrow); });
+    auto [ec, n] = co_await net::with_stream(conn, [&](auto& s) { return net::read_some_bounded(s, conn.buffer, body_parser); });
     if (ec == bhttp::error::body_limit) {
       held.result = fail(Error::upstream_response_too_large, too_large);
+      co_return held;
+    }
+    if (net::is_framing_error(ec)) {
+      held.result = framing_refused(up, ec);
       co_return held;
     }
     if (ec) {
@@ -379,6 +420,7 @@ awaitable<HeldResult> Proxy::hold(routing::RequestContext& ctx, net::ClientIo& i
     }
   }
   ctx.record.upstream_time = since(started);
+  trailers.drop(body_parser.get());
   held.response = body_parser.release();
   return_to_pool(worker_, up, reply, true);
   co_return held;

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "net/asio.hpp"
+#include "net/bounded_read.hpp"
 #include "net/head_writer.hpp"
 #include "net/write_now.hpp"
 
@@ -45,26 +46,13 @@ awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer, bhttp::p
     } else if (!parser.is_done()) {
       body.data = chunk;
       body.size = chunk_size;
-      // Bytes already buffered (a small response usually arrives with its header) are parsed in
-      // place; the stream is read only when they are not enough to make progress.
-      bool progressed = false;
-      if (in_buffer.size() > 0) {
-        error_code ec;
-        const size_t used = parser.put(in_buffer.data(), ec);
-        in_buffer.consume(used);
-        if (ec == bhttp::error::need_buffer || ec == bhttp::error::need_more) ec = {};
-        if (ec) co_return RelayError{RelayError::read, ec};
-        progressed = used > 0 || parser.is_done();
-      }
-      if (!progressed) {
-        // Beast reads at most the buffer's spare capacity (512 bytes for a fresh buffer): make
-        // room for a whole chunk, or a large body crawls through in 512-byte reads.
-        if (in_buffer.capacity() - in_buffer.size() < chunk_size) in_buffer.reserve(in_buffer.size() + chunk_size);
-        arm_in();
-        auto [ec, got] = co_await bhttp::async_read_some(in, in_buffer, parser, use_nothrow);
-        if (ec == bhttp::error::need_buffer) ec = {};
-        if (ec) co_return RelayError{RelayError::read, ec};
-      }
+      // Bytes already buffered (a small response usually arrives with its header) are parsed
+      // first; the stream is read only when they are not enough to make progress, and never
+      // past the buffer's maximum size (net/bounded_read).
+      arm_in();
+      auto [ec, got] = co_await net::read_some_bounded(in, in_buffer, parser);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec) co_return RelayError{RelayError::read, ec};
       n = chunk_size - body.size;
     }
     const bool last = parser.is_done();

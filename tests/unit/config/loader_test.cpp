@@ -458,3 +458,28 @@ TEST(Loader, ConnectionLimitsAtAccept) {
   EXPECT_NE(error.find("gateway.yaml:1"), std::string::npos) << error;
   EXPECT_NE(error.find("max_connections_per_address"), std::string::npos) << error;
 }
+
+TEST(Loader, RequestBufferingAndTheBodyDeadline) {
+  auto defaults = load(with_route("  - match: /a\n"));
+  ASSERT_TRUE(defaults.config) << defaults.report();
+  EXPECT_EQ(defaults.config->limits.request_buffering, 64u * 1024);
+  EXPECT_EQ(defaults.config->timeouts.request_body, std::chrono::seconds(60));
+  auto set = load("limits: { request_buffering: 8KiB }\ntimeouts: { request_body: 5s }\n" + with_route("  - match: /a\n"));
+  ASSERT_TRUE(set.config) << set.report();
+  EXPECT_EQ(set.config->limits.request_buffering, 8u * 1024);
+  EXPECT_EQ(set.config->timeouts.request_body, std::chrono::seconds(5));
+  auto off = load("limits: { request_buffering: 0 }\n" + with_route("  - match: /a\n"));
+  ASSERT_TRUE(off.config) << off.report();
+  EXPECT_EQ(off.config->limits.request_buffering, 0u);
+  // The buffer is the request's relay buffer: no more than 64KiB.
+  std::string e = only_error("limits: { request_buffering: 1MiB }\n" + with_route("  - match: /a\n"));
+  EXPECT_EQ(e.rfind("gateway.yaml:1:", 0), 0u) << e;
+  EXPECT_NE(e.find("limits.request_buffering"), std::string::npos) << e;
+  EXPECT_NE(e.find("at most 64KiB"), std::string::npos) << e;
+}
+
+TEST(Loader, TheHeaderLimitIsBoundedAbove) {
+  std::string e = only_error("limits: { max_header_bytes: 2MiB }\n" + with_route("  - match: /a\n"));
+  EXPECT_NE(e.find("limits.max_header_bytes"), std::string::npos) << e;
+  EXPECT_NE(e.find("at most 1MiB"), std::string::npos) << e;
+}

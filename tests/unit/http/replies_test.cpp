@@ -38,6 +38,7 @@ TEST(Replies, StatusTable) {
       {Error::header_too_large, 431}, {Error::body_too_large, 413}, {Error::request_timeout, 408},
       {Error::route_not_found, 404}, {Error::rate_limited, 429}, {Error::too_many_connections, 503},
       {Error::client_gone, 499}, {Error::payment_identifier_missing, 400}, {Error::payment_identifier_conflict, 409},
+      {Error::chunk_framing_too_large, 400}, {Error::invalid_method, 400}, {Error::duplicate_payment_header, 400},
       {Error::upstream_resolve, 502}, {Error::upstream_connect, 502},
       {Error::upstream_connect_timeout, 504}, {Error::upstream_tls, 502}, {Error::upstream_write, 502},
       {Error::upstream_read, 502}, {Error::upstream_timeout, 504}, {Error::upstream_bad_response, 502},

@@ -37,3 +37,22 @@ TEST(RequestChecks, FindsObsoleteLineFolding) {
   EXPECT_EQ(header_end("GET / HTTP/1.1\r\n\r\nBODY"), 18u);
   EXPECT_EQ(header_end("GET / HTTP/1.1\r\n"), std::string_view::npos);
 }
+
+TEST(RequestChecks, MethodsWithLowerCaseLettersAreRefused) {
+  for (const char* ok : {"GET", "HEAD", "POST", "PURGE", "VERSION-CONTROL", "M_SEARCH"}) EXPECT_TRUE(method_is_upper_case(ok)) << ok;
+  for (const char* bad : {"head", "Head", "get", "gET", "pOST", "purge"}) EXPECT_FALSE(method_is_upper_case(bad)) << bad;
+}
+
+TEST(RequestChecks, APaymentHeaderSentTwiceIsFound) {
+  bhttp::fields one;
+  one.insert("PAYMENT-SIGNATURE", "a");
+  one.insert("X-PAYMENT", "b");  // one of each is not a duplicate
+  EXPECT_FALSE(duplicate_payment_header(one));
+  for (const char* name : {"PAYMENT-SIGNATURE", "X-PAYMENT"}) {
+    bhttp::fields twice;
+    twice.insert(name, "a");
+    twice.insert(F::host, "x");
+    twice.insert(std::string(name) == "X-PAYMENT" ? "x-payment" : "Payment-Signature", "b");  // names match in any case
+    EXPECT_EQ(duplicate_payment_header(twice), std::string(name));
+  }
+}
