@@ -18,6 +18,12 @@ bool hop_by_hop(boost::beast::http::field name);
 template <class F>
 void for_each_connection_name(std::string_view value, F&& f);
 
+/// Removes every field whose name is one of `names`, in any letter case and in any spelling with
+/// '_' for '-' (`X_Forwarded_For`): CGI-style servers (PHP, WSGI and Rack servers) turn both
+/// spellings into the same variable, HTTP_X_FORWARDED_FOR, so an underscore spelling the gateway
+/// let through would collide with, or replace, the field it removed or set.
+void erase_fields(boost::beast::http::fields& fields, const std::vector<std::string_view>& names);
+
 /// Removes Connection, the fields it names, and the other hop-by-hop fields. Transfer-Encoding is
 /// left to Beast's framing (it re-frames chunked bodies itself).
 void remove_hop_by_hop(boost::beast::http::fields& fields);

@@ -38,8 +38,7 @@ void prepare_request(routing::RequestContext& ctx, net::ClientIo& io, const Forw
   remove_hop_by_hop(req);
   req.erase(bhttp::field::expect);  // the gateway answers 100-continue itself
   if (!(ctx.route() && ctx.route()->forward_payment_header)) {
-    req.erase("X-PAYMENT");
-    req.erase("PAYMENT-SIGNATURE");
+    erase_fields(req, {"X-PAYMENT", "PAYMENT-SIGNATURE"});
   }
   remove_client_controlled(req, ctx.config.reserved_headers);
   set_forwarding(req, ctx.forwarded_chain, ctx.from_trusted_proxy, ctx.tls ? "https" : "http", ctx.host());
