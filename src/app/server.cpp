@@ -97,7 +97,13 @@ void Server::start_listeners() {
       asio::co_spawn(main.ioc,
                      http::accept_loop(ref, [&main]() -> asio::io_context& { return main.ioc; },
                                        [this](tcp::socket s) {
-                                         asio::co_spawn(s.get_executor(), http::run_admin_session(std::move(s), state_), log_escape("admin session"));
+                                         http::ConnectionSlot slot = http::admit_admin_connection(s, state_);
+                                         if (!slot) return;
+                                         // The slot lives in the frame as long as the session.
+                                         auto session = [](tcp::socket s, http::ConnectionSlot, http::ServerState& state) -> awaitable<void> {
+                                           co_await http::run_admin_session(std::move(s), state);
+                                         };
+                                         asio::co_spawn(s.get_executor(), session(std::move(s), std::move(slot), state_), log_escape("admin session"));
                                        }),
                      asio::detached);
       return;

@@ -9,6 +9,7 @@ std::string_view refusal_label(Refusal r) {
     case Refusal::connections: return "connections";
     case Refusal::per_address: return "connections_per_address";
     case Refusal::tls_handshakes: return "tls_handshakes";
+    case Refusal::admin_connections: return "admin_connections";
     case Refusal::none: break;
   }
   return "";

@@ -22,9 +22,9 @@ struct GateLimits {
 };
 
 /// Why a connection was refused; its label is the `limit` of x402gw_limit_breaches_total.
-enum class Refusal { none, connections, per_address, tls_handshakes };
+enum class Refusal { none, connections, per_address, tls_handshakes, admin_connections };
 
-/// "connections", "connections_per_address", "tls_handshakes" ("" for none).
+/// "connections", "connections_per_address", "tls_handshakes", "admin_connections" ("" for none).
 std::string_view refusal_label(Refusal r);
 
 class ConnectionGate;

@@ -180,3 +180,29 @@ describe("limits.max_connections_per_address", () => {
     assert.equal((await fetch(`http://127.0.0.1:${gw.port}/x`)).status, 200, "room again once they close");
   });
 });
+
+// The admin listener is outside limits.max_connections (a flood of clients must not fail the
+// orchestrator's probes) but not unbounded: silent connections to it held a descriptor each for
+// its 30 s read deadline, as many as a client opened.
+describe("the admin listener", () => {
+  let gw;
+  before(async () => { gw = await start("max_connections: 5, max_connections_per_address: 2"); });
+  after(async () => { await gw.stop(); });
+
+  test("holds at most 64 connections; those over are refused at once; probes work again when they close", async () => {
+    const held = [];
+    try {
+      for (let i = 0; i < 80; i++) held.push(await silent(gw.adminPort));
+      const closed = await waitFor(() => { const n = held.filter((c) => c.closedAt).length; return n >= 16 ? n : 0; }, { ms: 3000 });
+      assert.equal(closed, 16, "16 of 80 closed at once (the admin read deadline is 30 s)");
+      for (const c of held.filter((c) => c.closedAt)) assert.match(c.data, /^HTTP\/1\.1 503 [^]*too_many_connections/);
+      // The data listener's limits are apart: its connections are still admitted.
+      assert.equal((await fetch(`http://127.0.0.1:${gw.port}/x`)).status, 200);
+    } finally {
+      for (const c of held) c.socket.destroy();
+    }
+    const healthy = await waitFor(async () => (await fetch(gw.admin("/healthz"))).status === 200, { ms: 3000 });
+    assert.ok(healthy);
+    assert.equal(await breaches(gw, "admin_connections"), 16);
+  });
+});
