@@ -133,11 +133,13 @@ const std::vector<std::string_view>& forwarding_headers() {
       "Forwarded", "X-Forwarded-For", "X-Forwarded", "Forwarded-For", "X-Forwarded-By", "X-Real-IP", "X-Client-IP",
       "Client-IP", "True-Client-IP", "CF-Connecting-IP", "CF-Connecting-IPv6", "Fastly-Client-IP", "X-Cluster-Client-IP",
       "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "X-ProxyUser-IP", "X-Envoy-External-Address",
-      "X-Azure-ClientIP", "X-Azure-SocketIP", "X-Original-Forwarded-For",
+      "X-Azure-ClientIP", "X-Azure-SocketIP", "X-Original-Forwarded-For", "WL-Proxy-Client-IP", "Proxy-Client-IP",
+      "X-ARR-ClientIP", "Fly-Client-IP", "CloudFront-Viewer-Address",
       // The scheme, host, port and path prefix it used.
       "X-Forwarded-Proto", "X-Forwarded-Protocol", "X-Forwarded-Scheme", "X-Scheme", "X-Url-Scheme", "X-Forwarded-Ssl",
       "Front-End-Https", "X-Proxied-Https", "CF-Visitor", "X-Forwarded-Host", "X-Forwarded-Server", "X-Forwarded-Port",
-      "X-Forwarded-Prefix", "X-Forwarded-Uri", "X-Forwarded-Path", "X-Forwarded-Method",
+      "X-Forwarded-Prefix", "X-Forwarded-Uri", "X-Forwarded-Path", "X-Forwarded-Method", "X-Original-Host",
+      "WL-Proxy-SSL", "X-ARR-SSL", "CloudFront-Forwarded-Proto", "Fastly-SSL",
       // Its TLS client certificate (RFC 9440, Envoy, Traefik, Jetty, nginx conventions).
       "Client-Cert", "Client-Cert-Chain", "X-Forwarded-Client-Cert", "X-Forwarded-Tls-Client-Cert",
       "X-Forwarded-Tls-Client-Cert-Info", "X-SSL-Client-Cert", "X-SSL-Client-Verify", "X-SSL-Client-DN",

@@ -37,6 +37,17 @@ const FORGED = {
   "X-Forwarded": "for=6.6.6.6",
   "X-Forwarded-Client-Cert": "Hash=forged;Subject=\"CN=admin\"",
   "Client-Cert": ":Zm9yZ2Vk:",
+  // Believed by WebLogic (and the ubiquitous Java getIpAddr helpers), IIS ARR, Azure, Fly, CloudFront, Fastly.
+  "WL-Proxy-Client-IP": "6.6.6.6",
+  "WL-Proxy-SSL": "true",
+  "Proxy-Client-IP": "6.6.6.6",
+  "X-ARR-ClientIP": "6.6.6.6",
+  "X-ARR-SSL": "forged",
+  "X-Original-Host": "evil.example",
+  "Fly-Client-IP": "6.6.6.6",
+  "CloudFront-Viewer-Address": "6.6.6.6:443",
+  "CloudFront-Forwarded-Proto": "https",
+  "Fastly-SSL": "1",
 };
 
 const routes = `  - { match: "/*" }`;
