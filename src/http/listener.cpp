@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -83,7 +84,7 @@ ConnectionSlot admit_connection(tcp::socket& socket, ServerState& state, bool tl
   const peer::IpAddress peer = peer_address(socket);
   ConnectionGate::Admission a = state.connection_gate.admit(
       peer, config->trusted_proxies.contains(peer), tls,
-      GateLimits{l.max_connections, l.max_connections_per_address, l.max_tls_handshakes});
+      GateLimits{std::min(l.max_connections, state.connection_budget), l.max_connections_per_address, l.max_tls_handshakes});
   return admitted_or_closed(std::move(a), socket, state, tls);
 }
 
