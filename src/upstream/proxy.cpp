@@ -223,6 +223,15 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
     reply.parser.reset();
     co_return reply;
   }
+  // The gateway strips Upgrade (hop-by-hop) and relays no protocol switch: a 101 switches nothing
+  // on the client's side. Relayed, it would tell the client, and any proxy in front that tunnels on
+  // a 101, that the connection is no longer HTTP while the gateway goes on reading requests from
+  // it. The upstream connection is dropped with it.
+  if (reply.parser && reply.parser->get().result_int() == 101) {
+    reply.parser.reset();
+    reply.result = fail(Error::upstream_bad_response, "upstream '" + up.name + "' answered 101 Switching Protocols; the gateway relays no upgrade");
+    co_return reply;
+  }
   reply.connection = std::move(pooled.connection);
   co_return reply;
 }
