@@ -156,6 +156,8 @@ const std::vector<std::string_view>& override_headers() {
   static const std::vector<std::string_view> names = {
       "X-Original-URL",        "X-Rewrite-URL",     "X-Override-URL", "X-Original-URI",
       "X-HTTP-Method-Override", "X-HTTP-Method",    "X-Method-Override", "X-HTTP-Path-Override",
+      // httpoxy: CGI-style servers make it HTTP_PROXY, the proxy of the upstream's own HTTP calls.
+      "Proxy",
   };
   return names;
 }

@@ -50,7 +50,8 @@ void set_forwarding(boost::beast::http::fields& fields, const std::vector<std::s
 
 /// Headers that some frameworks read as the request's path or method (X-Original-URL,
 /// X-HTTP-Method-Override, ...): behind a gateway that prices by path and method they would let a
-/// client name a priced resource while the gateway sees a free one. Never forwarded.
+/// client name a priced resource while the gateway sees a free one; and `Proxy` (httpoxy: a
+/// CGI-style server makes it HTTP_PROXY, which HTTP client libraries use). Never forwarded.
 const std::vector<std::string_view>& override_headers();
 
 /// Removes what a client must not be able to tell the upstream: the override headers and every

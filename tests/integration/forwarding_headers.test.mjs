@@ -118,4 +118,13 @@ describe("underscore spellings of protected headers", () => {
     assert.equal(seen.headers["x-forwarded-for"], "127.0.0.1");
     assert.equal(seen.headers["x-payment-payer"], undefined);
   });
+
+  // httpoxy: a CGI-style server turns `Proxy` into HTTP_PROXY, which HTTP client libraries in the
+  // upstream take as the proxy for their own outgoing calls.
+  test("Proxy (httpoxy) never reaches the upstream, in either spelling", async () => {
+    const res = await request(gw.port, `GET /httpoxy HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\nProxy: http://6.6.6.6:8080\r\n\r\n`);
+    assert.equal(res.status, 200);
+    const seen = await waitFor(() => upstream.requests.find((r) => r.url === "/httpoxy"));
+    assert.equal(seen.headers["proxy"], undefined);
+  });
 });
