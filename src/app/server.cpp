@@ -3,6 +3,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <sys/resource.h>
 
 #include "core/log.hpp"
 #include "app/readiness.hpp"
@@ -84,8 +85,32 @@ asio::io_context& Server::next_context() {
   return workers_[next_worker_.fetch_add(1, std::memory_order_relaxed) % workers_.size()]->ioc;
 }
 
+namespace {
+
+// Raises the soft limit on open files to the hard one (systemd and containers often leave the
+// soft one at 1024); returns the soft limit in force, 0 if unknown.
+uint64_t raise_descriptor_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return limit.rlim_cur == RLIM_INFINITY ? 0 : static_cast<uint64_t>(limit.rlim_cur);
+}
+
+}  // namespace
+
 void Server::start_listeners() {
   auto config = state_.current();
+  // Client connections are capped where descriptors would run out, whatever limits.max_connections says.
+  if (const uint64_t descriptors = raise_descriptor_limit(); descriptors > 0) {
+    state_.connection_budget = http::connection_budget(descriptors);
+    if (state_.connection_budget < config->limits.max_connections)
+      log_event("warn", "limits.max_connections is more than the open-file limit allows; client connections are capped lower",
+                {{"max_connections", config->limits.max_connections}, {"open_files", descriptors}, {"cap", state_.connection_budget}});
+  }
   Worker& main = *workers_.front();
   auto open = [&](const config::ListenAddress& address, const char* name, bool admin, const http::ListenerInfo* info) {
     auto acceptor = std::make_unique<tcp::acceptor>(http::open_acceptor(main.ioc, address.host, address.port));
@@ -98,7 +123,13 @@ void Server::start_listeners() {
       asio::co_spawn(main.ioc,
                      http::accept_loop(ref, [&main]() -> asio::io_context& { return main.ioc; },
                                        [this](tcp::socket s) {
-                                         asio::co_spawn(s.get_executor(), http::run_admin_session(std::move(s), state_), log_escape("admin session"));
+                                         http::ConnectionSlot slot = http::admit_admin_connection(s, state_);
+                                         if (!slot) return;
+                                         // The slot lives in the frame as long as the session.
+                                         auto session = [](tcp::socket s, http::ConnectionSlot, http::ServerState& state) -> awaitable<void> {
+                                           co_await http::run_admin_session(std::move(s), state);
+                                         };
+                                         asio::co_spawn(s.get_executor(), session(std::move(s), std::move(slot), state_), log_escape("admin session"));
                                        }),
                      asio::detached);
       return;

@@ -1,5 +1,6 @@
 #include "http/connection_gate.hpp"
 
+#include <algorithm>
 #include <string_view>
 
 namespace x402gw::http {
@@ -9,6 +10,7 @@ std::string_view refusal_label(Refusal r) {
     case Refusal::connections: return "connections";
     case Refusal::per_address: return "connections_per_address";
     case Refusal::tls_handshakes: return "tls_handshakes";
+    case Refusal::admin_connections: return "admin_connections";
     case Refusal::none: break;
   }
   return "";
@@ -43,6 +45,11 @@ void ConnectionSlot::release() {
   }
   gate_->open_.fetch_sub(1, std::memory_order_relaxed);
   gate_ = nullptr;
+}
+
+uint64_t connection_budget(uint64_t descriptors) {
+  if (descriptors > 2 * kReservedDescriptors) return (descriptors - kReservedDescriptors) / 2;
+  return std::max<uint64_t>(descriptors / 4, 1);
 }
 
 size_t ConnectionGate::AddressHash::operator()(const peer::IpAddress& a) const noexcept {

@@ -21,10 +21,20 @@ struct GateLimits {
   uint64_t max_handshakes = 0;   // TLS connections not yet through their handshake; 0: no limit
 };
 
-/// Why a connection was refused; its label is the `limit` of x402gw_limit_breaches_total.
-enum class Refusal { none, connections, per_address, tls_handshakes };
+/// Descriptors kept apart from client connections and their upstream connections: listeners, the
+/// admin listener's 64 connections, log and journal files, the state store, the event loops.
+inline constexpr uint64_t kReservedDescriptors = 192;
 
-/// "connections", "connections_per_address", "tls_handshakes" ("" for none).
+/// The client connections a process with `descriptors` open files (RLIMIT_NOFILE) can hold
+/// without running out: each may need a second descriptor (its upstream or facilitator
+/// connection), and kReservedDescriptors are kept. Past this, accept fails for everyone, in-flight
+/// requests cannot reach their upstream, and a refused client is not even told so.
+uint64_t connection_budget(uint64_t descriptors);
+
+/// Why a connection was refused; its label is the `limit` of x402gw_limit_breaches_total.
+enum class Refusal { none, connections, per_address, tls_handshakes, admin_connections };
+
+/// "connections", "connections_per_address", "tls_handshakes", "admin_connections" ("" for none).
 std::string_view refusal_label(Refusal r);
 
 class ConnectionGate;

@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/v6_only.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <stdexcept>
 
 #include "core/log.hpp"
@@ -34,9 +35,9 @@ namespace {
 
 // The refusal a plain listener writes: the one reply renderer's 503, head and body in one piece.
 std::string refusal_bytes(Refusal why) {
-  const char* message = why == Refusal::per_address
-                            ? "this address holds limits.max_connections_per_address connections; try again shortly"
-                            : "the gateway holds limits.max_connections connections; try again shortly";
+  const char* message = why == Refusal::per_address ? "this address holds limits.max_connections_per_address connections; try again shortly"
+                        : why == Refusal::admin_connections ? "the admin listener holds as many connections as it takes; try again shortly"
+                                                            : "the gateway holds limits.max_connections connections; try again shortly";
   const core::Reply reply = core::ErrorReply{core::Error::too_many_connections, message, {}};
   const WireReply wire = render(reply, 11, false, false);
   return wire.head + std::string(wire.body());
@@ -56,13 +57,11 @@ peer::IpAddress peer_address(const tcp::socket& socket) {
   return peer::ip_from_bytes(bytes.data(), bytes.size());
 }
 
-ConnectionSlot admit_connection(tcp::socket& socket, ServerState& state, bool tls) {
-  const config::ConfigPtr config = state.current();
-  const config::Limits& l = config->limits;
-  const peer::IpAddress peer = peer_address(socket);
-  ConnectionGate::Admission a = state.connection_gate.admit(
-      peer, config->trusted_proxies.contains(peer), tls,
-      GateLimits{l.max_connections, l.max_connections_per_address, l.max_tls_handshakes});
+namespace {
+
+// The slot of an admitted connection, or the refusal carried out: counted, a plain connection's
+// 503 written without waiting, the socket closed.
+ConnectionSlot admitted_or_closed(ConnectionGate::Admission a, tcp::socket& socket, ServerState& state, bool tls) {
   if (a.refused == Refusal::none) return std::move(a.slot);
   if (state.metrics) state.metrics->limit_breach(refusal_label(a.refused));
   error_code ignored;
@@ -75,6 +74,24 @@ ConnectionSlot admit_connection(tcp::socket& socket, ServerState& state, bool tl
   }
   socket.close(ignored);
   return {};
+}
+
+}  // namespace
+
+ConnectionSlot admit_connection(tcp::socket& socket, ServerState& state, bool tls) {
+  const config::ConfigPtr config = state.current();
+  const config::Limits& l = config->limits;
+  const peer::IpAddress peer = peer_address(socket);
+  ConnectionGate::Admission a = state.connection_gate.admit(
+      peer, config->trusted_proxies.contains(peer), tls,
+      GateLimits{std::min(l.max_connections, state.connection_budget), l.max_connections_per_address, l.max_tls_handshakes});
+  return admitted_or_closed(std::move(a), socket, state, tls);
+}
+
+ConnectionSlot admit_admin_connection(tcp::socket& socket, ServerState& state) {
+  ConnectionGate::Admission a = state.admin_gate.admit(peer_address(socket), true, false, GateLimits{kMaxAdminConnections, 0, 0});
+  if (a.refused == Refusal::connections) a.refused = Refusal::admin_connections;
+  return admitted_or_closed(std::move(a), socket, state, false);
 }
 
 awaitable<void> accept_loop(tcp::acceptor& acceptor, std::function<asio::io_context&()> pick_context,

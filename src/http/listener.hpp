@@ -23,6 +23,14 @@ awaitable<void> accept_loop(tcp::acceptor& acceptor, std::function<asio::io_cont
 /// x402gw_limit_breaches_total. Returns the slot to hand to the session (empty: refused, closed).
 ConnectionSlot admit_connection(tcp::socket& socket, ServerState& state, bool tls);
 
+/// Open connections the admin listener holds at most: a few probes and scrapes at a time need no
+/// more, and a client that opens more cannot hold a descriptor each for the admin read deadline.
+inline constexpr uint64_t kMaxAdminConnections = 64;
+
+/// Admits an accepted admin connection under kMaxAdminConnections, or refuses it at once like
+/// admit_connection (a 503 `too_many_connections`, x402gw_limit_breaches_total{limit="admin_connections"}).
+ConnectionSlot admit_admin_connection(tcp::socket& socket, ServerState& state);
+
 /// The socket's peer (IPv4-mapped IPv6 as IPv4); the unspecified address if the socket has none.
 peer::IpAddress peer_address(const tcp::socket& socket);
 

@@ -47,6 +47,13 @@ struct ServerState {
   std::atomic<int64_t> open_connections{0};
   /// Admits client connections at accept under the connection limits; counts open_connections.
   ConnectionGate connection_gate{open_connections};
+  /// The admin listener's own count and gate (http/listener's admit_admin_connection): apart from
+  /// the clients' limits, so that a flood of clients does not fail the orchestrator's probes.
+  std::atomic<int64_t> admin_connections{0};
+  /// Client connections the process's descriptor limit allows (connection_budget()); the
+  /// effective limits.max_connections is the lower of the two. Set once before the listeners open.
+  uint64_t connection_budget = UINT64_MAX;
+  ConnectionGate admin_gate{admin_connections};
   metrics::AccessLog* access_log = nullptr;
   metrics::GatewayMetrics* metrics = nullptr;
   payment::ReplayStore* replay_store = nullptr;

@@ -38,6 +38,40 @@ void remove_hop_by_hop(bhttp::fields& fields) {
 
 namespace {
 
+// Whether a field named `field` reads as `name` to a server that ignores case and maps '-' and
+// '_' alike.
+bool same_variable(std::string_view field, std::string_view name) {
+  if (field.size() != name.size()) return false;
+  for (size_t i = 0; i < field.size(); ++i) {
+    char a = static_cast<char>(std::tolower(static_cast<unsigned char>(field[i])));
+    char b = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    if (a == '_') a = '-';
+    if (b == '_') b = '-';
+    if (a != b) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void erase_fields(bhttp::fields& fields, const std::vector<std::string_view>& names) {
+  for (std::string_view name : names) fields.erase(name);
+  // Underscore spellings are rare: one pass over the fields, comparing only those.
+  for (auto it = fields.begin(); it != fields.end();) {
+    const std::string_view field = it->name_string();
+    bool erase = false;
+    if (field.find('_') != std::string_view::npos)
+      for (std::string_view name : names)
+        if (same_variable(field, name)) {
+          erase = true;
+          break;
+        }
+    it = erase ? fields.erase(it) : std::next(it);
+  }
+}
+
+namespace {
+
 // A node of Forwarded (RFC 7239 section 6): IPv6 in brackets, quoted; IPv4 and "unknown" as they are.
 std::string forwarded_node(std::string_view address) {
   if (address.find(':') == std::string_view::npos) return std::string(address);
@@ -67,12 +101,9 @@ bool is_scheme(std::string_view s) { return s == "http" || s == "https"; }
 
 void set_forwarding(bhttp::fields& fields, const std::vector<std::string>& chain, bool from_trusted_proxy,
                     std::string_view proto, std::string_view host) {
-  if (!from_trusted_proxy)
-    for (std::string_view name : forwarding_headers()) fields.erase(name);
+  if (!from_trusted_proxy) erase_fields(fields, forwarding_headers());
   // Who the client is, only as the gateway believes it (what a trusted proxy said is in `chain`).
-  fields.erase("X-Forwarded-For");
-  fields.erase("X-Real-IP");
-  fields.erase("Forwarded");
+  erase_fields(fields, {"X-Forwarded-For", "X-Real-IP", "Forwarded"});
   if (!chain.empty()) {
     std::string xff;
     for (const std::string& address : chain) {
@@ -102,11 +133,13 @@ const std::vector<std::string_view>& forwarding_headers() {
       "Forwarded", "X-Forwarded-For", "X-Forwarded", "Forwarded-For", "X-Forwarded-By", "X-Real-IP", "X-Client-IP",
       "Client-IP", "True-Client-IP", "CF-Connecting-IP", "CF-Connecting-IPv6", "Fastly-Client-IP", "X-Cluster-Client-IP",
       "X-Originating-IP", "X-Remote-IP", "X-Remote-Addr", "X-ProxyUser-IP", "X-Envoy-External-Address",
-      "X-Azure-ClientIP", "X-Azure-SocketIP", "X-Original-Forwarded-For",
+      "X-Azure-ClientIP", "X-Azure-SocketIP", "X-Original-Forwarded-For", "WL-Proxy-Client-IP", "Proxy-Client-IP",
+      "X-ARR-ClientIP", "Fly-Client-IP", "CloudFront-Viewer-Address",
       // The scheme, host, port and path prefix it used.
       "X-Forwarded-Proto", "X-Forwarded-Protocol", "X-Forwarded-Scheme", "X-Scheme", "X-Url-Scheme", "X-Forwarded-Ssl",
       "Front-End-Https", "X-Proxied-Https", "CF-Visitor", "X-Forwarded-Host", "X-Forwarded-Server", "X-Forwarded-Port",
-      "X-Forwarded-Prefix", "X-Forwarded-Uri", "X-Forwarded-Path", "X-Forwarded-Method",
+      "X-Forwarded-Prefix", "X-Forwarded-Uri", "X-Forwarded-Path", "X-Forwarded-Method", "X-Original-Host",
+      "WL-Proxy-SSL", "X-ARR-SSL", "CloudFront-Forwarded-Proto", "Fastly-SSL",
       // Its TLS client certificate (RFC 9440, Envoy, Traefik, Jetty, nginx conventions).
       "Client-Cert", "Client-Cert-Chain", "X-Forwarded-Client-Cert", "X-Forwarded-Tls-Client-Cert",
       "X-Forwarded-Tls-Client-Cert-Info", "X-SSL-Client-Cert", "X-SSL-Client-Verify", "X-SSL-Client-DN",
@@ -123,13 +156,15 @@ const std::vector<std::string_view>& override_headers() {
   static const std::vector<std::string_view> names = {
       "X-Original-URL",        "X-Rewrite-URL",     "X-Override-URL", "X-Original-URI",
       "X-HTTP-Method-Override", "X-HTTP-Method",    "X-Method-Override", "X-HTTP-Path-Override",
+      // httpoxy: CGI-style servers make it HTTP_PROXY, the proxy of the upstream's own HTTP calls.
+      "Proxy",
   };
   return names;
 }
 
 void remove_client_controlled(bhttp::fields& fields, const std::vector<std::string>& reserved) {
-  for (std::string_view name : override_headers()) fields.erase(name);
-  for (const std::string& name : reserved) fields.erase(name);
+  erase_fields(fields, override_headers());
+  erase_fields(fields, std::vector<std::string_view>(reserved.begin(), reserved.end()));
 }
 
 }  // namespace x402gw::upstream

@@ -18,6 +18,12 @@ bool hop_by_hop(boost::beast::http::field name);
 template <class F>
 void for_each_connection_name(std::string_view value, F&& f);
 
+/// Removes every field whose name is one of `names`, in any letter case and in any spelling with
+/// '_' for '-' (`X_Forwarded_For`): CGI-style servers (PHP, WSGI and Rack servers) turn both
+/// spellings into the same variable, HTTP_X_FORWARDED_FOR, so an underscore spelling the gateway
+/// let through would collide with, or replace, the field it removed or set.
+void erase_fields(boost::beast::http::fields& fields, const std::vector<std::string_view>& names);
+
 /// Removes Connection, the fields it names, and the other hop-by-hop fields. Transfer-Encoding is
 /// left to Beast's framing (it re-frames chunked bodies itself).
 void remove_hop_by_hop(boost::beast::http::fields& fields);
@@ -44,7 +50,8 @@ void set_forwarding(boost::beast::http::fields& fields, const std::vector<std::s
 
 /// Headers that some frameworks read as the request's path or method (X-Original-URL,
 /// X-HTTP-Method-Override, ...): behind a gateway that prices by path and method they would let a
-/// client name a priced resource while the gateway sees a free one. Never forwarded.
+/// client name a priced resource while the gateway sees a free one; and `Proxy` (httpoxy: a
+/// CGI-style server makes it HTTP_PROXY, which HTTP client libraries use). Never forwarded.
 const std::vector<std::string_view>& override_headers();
 
 /// Removes what a client must not be able to tell the upstream: the override headers and every

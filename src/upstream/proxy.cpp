@@ -40,8 +40,7 @@ void prepare_request(routing::RequestContext& ctx, net::ClientIo& io, const Forw
   remove_hop_by_hop(req);
   req.erase(bhttp::field::expect);  // the gateway answers 100-continue itself
   if (!(ctx.route() && ctx.route()->forward_payment_header)) {
-    req.erase("X-PAYMENT");
-    req.erase("PAYMENT-SIGNATURE");
+    erase_fields(req, {"X-PAYMENT", "PAYMENT-SIGNATURE"});
   }
   remove_client_controlled(req, ctx.config.reserved_headers);
   set_forwarding(req, ctx.forwarded_chain, ctx.from_trusted_proxy, ctx.tls ? "https" : "http", ctx.host());
@@ -245,6 +244,15 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
     const Error e = net::transport_error(net::Side::upstream, pooled.failure);
     reply.result = fail(e, transport_detail(up, e, pooled.failure));
     reply.parser.reset();
+    co_return reply;
+  }
+  // The gateway strips Upgrade (hop-by-hop) and relays no protocol switch: a 101 switches nothing
+  // on the client's side. Relayed, it would tell the client, and any proxy in front that tunnels on
+  // a 101, that the connection is no longer HTTP while the gateway goes on reading requests from
+  // it. The upstream connection is dropped with it.
+  if (reply.parser && reply.parser->get().result_int() == 101) {
+    reply.parser.reset();
+    reply.result = fail(Error::upstream_bad_response, "upstream '" + up.name + "' answered 101 Switching Protocols; the gateway relays no upgrade");
     co_return reply;
   }
   reply.connection = std::move(pooled.connection);

@@ -180,3 +180,73 @@ describe("limits.max_connections_per_address", () => {
     assert.equal((await fetch(`http://127.0.0.1:${gw.port}/x`)).status, 200, "room again once they close");
   });
 });
+
+// The admin listener is outside limits.max_connections (a flood of clients must not fail the
+// orchestrator's probes) but not unbounded: silent connections to it held a descriptor each for
+// its 30 s read deadline, as many as a client opened.
+describe("the admin listener", () => {
+  let gw;
+  before(async () => { gw = await start("max_connections: 5, max_connections_per_address: 2"); });
+  after(async () => { await gw.stop(); });
+
+  test("holds at most 64 connections; those over are refused at once; probes work again when they close", async () => {
+    const held = [];
+    try {
+      for (let i = 0; i < 80; i++) held.push(await silent(gw.adminPort));
+      const closed = await waitFor(() => { const n = held.filter((c) => c.closedAt).length; return n >= 16 ? n : 0; }, { ms: 3000 });
+      assert.equal(closed, 16, "16 of 80 closed at once (the admin read deadline is 30 s)");
+      for (const c of held.filter((c) => c.closedAt)) assert.match(c.data, /^HTTP\/1\.1 503 [^]*too_many_connections/);
+      // The data listener's limits are apart: its connections are still admitted.
+      assert.equal((await fetch(`http://127.0.0.1:${gw.port}/x`)).status, 200);
+    } finally {
+      for (const c of held) c.socket.destroy();
+    }
+    const healthy = await waitFor(async () => (await fetch(gw.admin("/healthz"))).status === 200, { ms: 3000 });
+    assert.ok(healthy);
+    assert.equal(await breaches(gw, "admin_connections"), 16);
+  });
+});
+
+// limits.max_connections (10,000 by default) above what the process's descriptor limit allows
+// bounded nothing: silent connections took every descriptor first, after which accept failed
+// (EMFILE, logged every 100 ms), a fresh client got no answer at all and in-flight requests could
+// not reach their upstream. The gateway caps client connections at what its descriptors allow.
+describe("a descriptor limit below limits.max_connections", () => {
+  let gw;
+  before(async () => {
+    const { GATEWAY_BIN } = await import("../support/gateway.mjs");
+    fs.writeFileSync(`${dir}/low-nofile.sh`, `#!/bin/sh\nulimit -n 160\nexec "${GATEWAY_BIN}" "$@"\n`, { mode: 0o755 });
+    gw = await startGateway(`listen: "127.0.0.1:0"
+admin_listen: "127.0.0.1:0"
+threads: 2
+limits: { challenges_per_second: 0 }
+upstreams:
+  api: { url: "${upstream.url}" }
+payment:
+  pay_to: "${PAY_TO}"
+  network: base-sepolia
+routes:
+  - { match: "/*" }
+`, { bin: `${dir}/low-nofile.sh` });
+  });
+  after(async () => { await gw.stop(); });
+
+  test("silent connections are refused with a 503 before descriptors run out; a fresh client is answered", async () => {
+    const held = [];
+    try {
+      for (let i = 0; i < 200; i++) held.push(await silent(gw.port));
+      await sleep(500);
+      const refused = held.filter((c) => c.closedAt);
+      assert.ok(refused.length > 0, "some were refused at accept");
+      for (const c of refused) assert.match(c.data, /^HTTP\/1\.1 503 [^]*too_many_connections/);
+      assert.doesNotMatch(gw.stderr(), /accept failed/, "accept never ran out of descriptors");
+      const fresh = await silent(gw.port);
+      await waitFor(() => fresh.closedAt, { ms: 3000 });
+      assert.match(fresh.data, /^HTTP\/1\.1 503 /, "a fresh client over the cap is told so");
+    } finally {
+      for (const c of held) c.socket.destroy();
+    }
+    await sleep(300);
+    assert.equal((await fetch(`http://127.0.0.1:${gw.port}/x`)).status, 200, "served again once they close");
+  });
+});

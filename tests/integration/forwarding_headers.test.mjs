@@ -37,6 +37,17 @@ const FORGED = {
   "X-Forwarded": "for=6.6.6.6",
   "X-Forwarded-Client-Cert": "Hash=forged;Subject=\"CN=admin\"",
   "Client-Cert": ":Zm9yZ2Vk:",
+  // Believed by WebLogic (and the ubiquitous Java getIpAddr helpers), IIS ARR, Azure, Fly, CloudFront, Fastly.
+  "WL-Proxy-Client-IP": "6.6.6.6",
+  "WL-Proxy-SSL": "true",
+  "Proxy-Client-IP": "6.6.6.6",
+  "X-ARR-ClientIP": "6.6.6.6",
+  "X-ARR-SSL": "forged",
+  "X-Original-Host": "evil.example",
+  "Fly-Client-IP": "6.6.6.6",
+  "CloudFront-Viewer-Address": "6.6.6.6:443",
+  "CloudFront-Forwarded-Proto": "https",
+  "Fastly-SSL": "1",
 };
 
 const routes = `  - { match: "/*" }`;
@@ -81,5 +92,39 @@ describe("a trusted proxy", () => {
     for (const name of ["X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port", "X-Forwarded-Prefix", "True-Client-IP", "X-Forwarded-Client-Cert"])
       assert.equal(h[name.toLowerCase()], FORGED[name], name);
     for (const name of ["x-original-uri", "x-original-url", "x-rewrite-url"]) assert.equal(h[name], undefined, name);
+  });
+});
+
+// CGI-style upstreams (PHP, WSGI and Rack servers that build HTTP_X_FORWARDED_FOR from a header
+// name) read `X_Forwarded_For` as `X-Forwarded-For`: an underscore spelling of a header the
+// gateway removes or sets must not pass either, or it collides with (or replaces) the real one.
+describe("underscore spellings of protected headers", () => {
+  let gw;
+  before(async () => { gw = await start(["10.0.0.0/8"]); });
+  after(async () => { await gw.stop(); });
+
+  test("from a client that is not a trusted proxy, none reaches the upstream", async () => {
+    const spelled = {
+      "X_Forwarded_For": "6.6.6.6", "x_real_ip": "6.6.6.6", "X_FORWARDED_PROTO": "https", "X_Forwarded_Host": "evil.example",
+      "X-Forwarded_Prefix": "/admin", "True_Client_IP": "6.6.6.6", "X_Original_URL": "/priced",
+      "X_HTTP_Method_Override": "DELETE", "X_Payment_Payer": "0x000000000000000000000000000000000000dEaD",
+    };
+    const fields = Object.entries(spelled).map(([k, v]) => `${k}: ${v}\r\n`).join("");
+    const res = await request(gw.port, `GET /underscores HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\n${fields}X_Unrelated_Thing: kept\r\n\r\n`);
+    assert.equal(res.status, 200);
+    const seen = await waitFor(() => upstream.requests.find((r) => r.url === "/underscores"));
+    for (const name of Object.keys(spelled)) assert.equal(seen.headers[name.toLowerCase()], undefined, `${name} reached the upstream`);
+    assert.equal(seen.headers["x_unrelated_thing"], "kept", "an unrelated underscore header is not touched");
+    assert.equal(seen.headers["x-forwarded-for"], "127.0.0.1");
+    assert.equal(seen.headers["x-payment-payer"], undefined);
+  });
+
+  // httpoxy: a CGI-style server turns `Proxy` into HTTP_PROXY, which HTTP client libraries in the
+  // upstream take as the proxy for their own outgoing calls.
+  test("Proxy (httpoxy) never reaches the upstream, in either spelling", async () => {
+    const res = await request(gw.port, `GET /httpoxy HTTP/1.1\r\nHost: gw.test\r\nConnection: close\r\nProxy: http://6.6.6.6:8080\r\n\r\n`);
+    assert.equal(res.status, 200);
+    const seen = await waitFor(() => upstream.requests.find((r) => r.url === "/httpoxy"));
+    assert.equal(seen.headers["proxy"], undefined);
   });
 });

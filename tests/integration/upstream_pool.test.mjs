@@ -11,6 +11,7 @@ const STRAY = "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nnot yours";
 
 before(async () => {
   upstream = await startRawUpstream((req, socket) => {
+    if (req.target.startsWith("/switch")) return socket.write("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
     const body = `own ${req.target}`;
     socket.write(`HTTP/1.1 200 OK\r\nX-Target: ${req.target}\r\nContent-Length: ${body.length}\r\n\r\n${req.method === "HEAD" ? "" : body}`);
     // A broken upstream: a little later (after the gateway has put the connection back in its
@@ -42,6 +43,22 @@ for (const method of ["GET", "HEAD", "DELETE"]) {
     assert.ok(upstream.requests.some((r) => r.target === `/next-${method}`), "its own request reached the upstream");
   });
 }
+
+// The gateway never forwards Upgrade (hop-by-hop), so an upstream's 101 switches nothing. Relayed,
+// it told the client (and any proxy in front, which may turn the connection into a blind tunnel
+// on a 101) that the protocol had switched, while the gateway went on reading HTTP requests from
+// it: requests smuggled past the front proxy's checks.
+test("an upstream's 101 Switching Protocols is not relayed: 502, and nothing switches", async () => {
+  const s = (await import("node:net")).connect({ port: gw.port, host: "127.0.0.1" });
+  let out = "";
+  s.on("data", (d) => (out += d));
+  s.on("error", () => {});
+  s.write("GET /switch HTTP/1.1\r\nHost: gw.test\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+  await sleep(300);
+  s.destroy();
+  assert.doesNotMatch(out, /^HTTP\/1\.1 101/, "no 101 reached the client");
+  assert.match(out, /^HTTP\/1\.1 502 /);
+});
 
 test("a pooled connection the upstream closed is not used", async () => {
   const first = await request(gw.port, get("/eof"));

@@ -39,9 +39,9 @@ export function writeConfig(yaml) {
  * Starts the gateway with a YAML text. Resolves to { port, adminPort, url(path), access (parsed
  * access log lines), stderr(), pid, signal(name), stop() }.
  */
-export async function startGateway(yaml, { env = {} } = {}) {
+export async function startGateway(yaml, { env = {}, bin = GATEWAY_BIN } = {}) {
   const file = writeConfig(yaml);
-  const child = spawn(GATEWAY_BIN, ["--config", file], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
+  const child = spawn(bin, ["--config", file], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   const access = [];
   let stderr = "";
   let partial = "";

@@ -87,3 +87,14 @@ TEST(ConnectionGate, TheFirstLimitReachedIsTheOneReported) {
   EXPECT_EQ(gate.admit(ip("192.0.2.2"), false, true, GateLimits{5, 1, 1}).refused, Refusal::tls_handshakes);
   EXPECT_EQ(refusal_label(Refusal::per_address), "connections_per_address");
 }
+
+TEST(ConnectionBudget, KeepsADescriptorPerClientForItsUpstreamAndAReserve) {
+  EXPECT_EQ(connection_budget(1024), (1024 - kReservedDescriptors) / 2);
+  EXPECT_EQ(connection_budget(65536), (65536 - kReservedDescriptors) / 2);
+  // Every client with its upstream connection, plus the reserve, fits in the limit.
+  for (uint64_t d : {400u, 1024u, 4096u, 1048576u}) EXPECT_LE(2 * connection_budget(d) + kReservedDescriptors, d);
+  // Tiny limits still admit someone.
+  EXPECT_EQ(connection_budget(160), 40u);
+  EXPECT_EQ(connection_budget(2), 1u);
+  EXPECT_EQ(refusal_label(Refusal::admin_connections), "admin_connections");
+}
