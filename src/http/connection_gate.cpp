@@ -48,7 +48,10 @@ void ConnectionSlot::release() {
 }
 
 uint64_t connection_budget(uint64_t descriptors) {
-  if (descriptors > 2 * kReservedDescriptors) return (descriptors - kReservedDescriptors) / 2;
+  if (descriptors > 2 * kReservedDescriptors) {
+    const uint64_t shared = descriptors - kReservedDescriptors;
+    return shared - shared / 4;
+  }
   return std::max<uint64_t>(descriptors / 4, 1);
 }
 

@@ -26,9 +26,12 @@ struct GateLimits {
 inline constexpr uint64_t kReservedDescriptors = 192;
 
 /// The client connections a process with `descriptors` open files (RLIMIT_NOFILE) can hold
-/// without running out: each may need a second descriptor (its upstream or facilitator
-/// connection), and kReservedDescriptors are kept. Past this, accept fails for everyone, in-flight
-/// requests cannot reach their upstream, and a refused client is not even told so.
+/// without running out: kReservedDescriptors are kept, and of the rest a quarter is left for the
+/// upstream, facilitator and chain connections of requests in flight. Not a half: an idle
+/// keep-alive client (the common case) holds no second descriptor, and upstream connections are
+/// bounded by the requests actually in flight, whose connect fails alone (502) if they ever run
+/// out. Past the budget, accept itself would fail for everyone and a refused client would not
+/// even be told so.
 uint64_t connection_budget(uint64_t descriptors);
 
 /// Why a connection was refused; its label is the `limit` of x402gw_limit_breaches_total.

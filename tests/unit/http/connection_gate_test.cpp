@@ -88,11 +88,14 @@ TEST(ConnectionGate, TheFirstLimitReachedIsTheOneReported) {
   EXPECT_EQ(refusal_label(Refusal::per_address), "connections_per_address");
 }
 
-TEST(ConnectionBudget, KeepsADescriptorPerClientForItsUpstreamAndAReserve) {
-  EXPECT_EQ(connection_budget(1024), (1024 - kReservedDescriptors) / 2);
-  EXPECT_EQ(connection_budget(65536), (65536 - kReservedDescriptors) / 2);
-  // Every client with its upstream connection, plus the reserve, fits in the limit.
-  for (uint64_t d : {400u, 1024u, 4096u, 1048576u}) EXPECT_LE(2 * connection_budget(d) + kReservedDescriptors, d);
+TEST(ConnectionBudget, KeepsAReserveAndAQuarterForUpstreamConnections) {
+  EXPECT_EQ(connection_budget(1024), (1024 - kReservedDescriptors) - (1024 - kReservedDescriptors) / 4);
+  EXPECT_EQ(connection_budget(20000), 14856u);  // 10,000 idle keep-alive clients fit under the usual 20,000
+  // The clients, the reserve and a quarter of the rest for upstream connections fit in the limit.
+  for (uint64_t d : {400u, 1024u, 4096u, 1048576u}) {
+    EXPECT_LE(connection_budget(d) + kReservedDescriptors + (d - kReservedDescriptors) / 4, d);
+    EXPECT_GE(connection_budget(d), (d - kReservedDescriptors) / 2) << "at least what one upstream connection per client would leave";
+  }
   // Tiny limits still admit someone.
   EXPECT_EQ(connection_budget(160), 40u);
   EXPECT_EQ(connection_budget(2), 1u);
