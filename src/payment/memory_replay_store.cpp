@@ -1,58 +1,144 @@
 #include "payment/memory_replay_store.hpp"
 
 #include <algorithm>
+#include <random>
 
 namespace x402gw::payment {
+
+std::string new_claim_token() {
+  thread_local std::mt19937_64 random{std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32)};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    uint64_t bits = random();
+    for (int i = 0; i < 16; ++i, bits >>= 4) token[half * 16 + i] = kHex[bits & 15];
+  }
+  return token;
+}
 
 ClaimResult MemoryReplayStore::claim_now(const std::string& identity, std::chrono::milliseconds lease, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   forget_old(now);
-  auto [it, inserted] = entries_.try_emplace(identity, Entry{State::in_flight, now + lease, {}});
-  if (inserted) return {Claim::applied, {}};
+  auto take = [&](Entry& e) {
+    e.token = new_claim_token();
+    e.lease_until = now + lease;
+    e.lease = lease;
+  };
+  auto [it, inserted] = entries_.try_emplace(identity);
   Entry& e = it->second;
-  switch (e.state) {
-    case State::settled: return {Claim::already_settled, e.receipt};
-    case State::unknown: return {Claim::outcome_unknown, {}};
-    case State::in_flight:
-      if (now < e.until) return {Claim::in_flight, {}};
-      e = Entry{State::in_flight, now + lease, {}};  // an abandoned claim whose lease ran out
-      return {Claim::applied, {}};
+  if (inserted) {
+    e.state = State::in_flight;
+    take(e);
+    return {Claim::applied, {}, e.token, lease};
   }
-  return {Claim::in_flight, {}};
+  switch (e.state) {
+    case State::delivered: return {Claim::delivered, e.receipt, {}, {}};
+    case State::unknown: return {Claim::outcome_unknown, {}, {}, {}};
+    case State::landed:
+      if (held(e, now)) return {Claim::in_flight, {}, {}, {}};
+      take(e);  // its answer was never delivered: this request delivers it (R2)
+      return {Claim::landed, e.receipt, e.token, lease};
+    case State::in_flight:
+      if (held(e, now)) return {Claim::in_flight, {}, {}, {}};
+      take(e);  // an abandoned claim whose lease ran out
+      return {Claim::applied, {}, e.token, lease};
+  }
+  return {Claim::in_flight, {}, {}, {}};
+}
+
+Renewal MemoryReplayStore::renew_now(const std::string& identity, const std::string& token, std::chrono::milliseconds lease,
+                                     Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(identity);
+  if (token.empty() || it == entries_.end() || it->second.token != token) return Renewal::lost;
+  Entry& e = it->second;
+  if (e.state != State::in_flight && e.state != State::landed) return Renewal::lost;
+  // A lease that ran out while nobody else claimed the payment is still this request's to renew.
+  e.lease_until = now + lease;
+  e.lease = lease;
+  return Renewal::held;
 }
 
 bool MemoryReplayStore::finish_now(const std::string& identity, const Ending& ending, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(identity);
-  if (it == entries_.end() || it->second.state != State::in_flight) return false;
-  end(it, ending, now);
-  return true;
+  const bool mine = it != entries_.end() && (ending.token.empty() ? held(it->second, now) || it->second.state == State::in_flight
+                                                                   : it->second.token == ending.token);
+  switch (ending.how) {
+    case Finish::released:
+      if (!mine) return false;
+      if (it->second.state == State::in_flight) {
+        entries_.erase(it);  // its expiry_ record, if any, finds nothing or a newer entry and is skipped
+        return true;
+      }
+      if (it->second.state == State::landed) {  // a landed payment is given back, never forgotten
+        it->second.token.clear();
+        return true;
+      }
+      return false;
+    case Finish::delivered:
+      if (it == entries_.end()) it = entries_.try_emplace(identity).first;
+      else if (it->second.state == State::delivered) return true;
+      record(it, ending, now);
+      return true;
+    case Finish::settled:
+      if (it == entries_.end()) it = entries_.try_emplace(identity).first;
+      else if (it->second.state == State::delivered) return true;  // never back from delivered
+      else if (it->second.state == State::landed && !mine && held(it->second, now)) return true;  // known: another delivers it
+      record(it, ending, now);
+      return true;
+    case Finish::unknown:
+      if (it == entries_.end()) it = entries_.try_emplace(identity).first;
+      else if (it->second.state != State::in_flight) return true;  // its settlement is known already
+      record(it, ending, now);
+      return true;
+  }
+  return false;
 }
 
 bool MemoryReplayStore::resolve_now(const std::string& identity, const Ending& ending, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(identity);
   if (it == entries_.end() || it->second.state != State::unknown) return false;
-  end(it, ending, now);
+  if (ending.how == Finish::released) {
+    entries_.erase(it);
+    return true;
+  }
+  if (ending.how == Finish::unknown) return false;
+  Ending free = ending;
+  free.hold = false;  // reconciled: nobody holds it, the next presentation gets its answer
+  free.token.clear();
+  record(it, free, now);
   return true;
 }
 
-void MemoryReplayStore::end(std::unordered_map<std::string, Entry>::iterator it, const Ending& ending, Clock::time_point now) {
-  if (it->second.state == State::settled) --settled_;
-  if (ending.how == Finish::released) {
-    entries_.erase(it);  // its expiry_ record, if any, finds nothing or a newer entry and is skipped
-    return;
-  }
+void MemoryReplayStore::record(std::unordered_map<std::string, Entry>::iterator it, const Ending& ending, Clock::time_point now) {
+  Entry& e = it->second;
+  if (settled_state(e.state)) --settled_;
   const Clock::time_point until = now + std::max<std::chrono::seconds>(remember_, ending.keep);
-  const State state = ending.how == Finish::settled ? State::settled : State::unknown;
-  it->second = Entry{state, until, state == State::settled ? ending.receipt : std::string()};
-  if (state == State::settled) ++settled_;
+  const std::chrono::milliseconds lease = e.lease.count() > 0 ? e.lease : std::chrono::milliseconds(std::chrono::minutes(1));
+  const State state = ending.how == Finish::delivered ? State::delivered : ending.how == Finish::settled ? State::landed : State::unknown;
+  e.state = state;
+  e.until = until;
+  e.receipt = settled_state(state) ? ending.receipt : std::string();
+  if (state == State::landed && ending.hold) {
+    e.token = ending.token;
+    e.lease_until = now + lease;
+    e.lease = lease;
+  } else {
+    e.token.clear();
+  }
+  if (settled_state(state)) ++settled_;
   expiry_.emplace(until, it->first);
   forget_old(now);
 }
 
 awaitable<ClaimResult> MemoryReplayStore::claim(const std::string& identity, std::chrono::milliseconds lease) {
   co_return claim_now(identity, lease);
+}
+
+awaitable<Renewal> MemoryReplayStore::renew(const std::string& identity, const std::string& token, std::chrono::milliseconds lease) {
+  co_return renew_now(identity, token, lease);
 }
 
 awaitable<bool> MemoryReplayStore::finish(const std::string& identity, Ending ending) {
@@ -66,7 +152,7 @@ awaitable<bool> MemoryReplayStore::resolve(const std::string& identity, Ending e
 size_t MemoryReplayStore::in_flight(Clock::time_point now) const {
   std::lock_guard lock(mutex_);
   return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [&](const auto& e) {
-    return e.second.state == State::in_flight && now < e.second.until;
+    return (e.second.state == State::in_flight || e.second.state == State::landed) && held(e.second, now);
   }));
 }
 
@@ -81,13 +167,13 @@ void MemoryReplayStore::forget_old(Clock::time_point now) {
       continue;
     }
     const bool expired = next->first <= now;
-    const bool over = settled_ > max_settled_ && it->second.state == State::settled;
+    const bool over = settled_ > max_settled_ && settled_state(it->second.state);
     if (!expired && !over) {
       if (settled_ <= max_settled_) break;
       ++next;
       continue;
     }
-    if (it->second.state == State::settled) --settled_;
+    if (settled_state(it->second.state)) --settled_;
     entries_.erase(it);
     next = expiry_.erase(next);
   }

@@ -82,7 +82,7 @@ class ProofDriver {
   ProofDriver& operator=(const ProofDriver&) = delete;
   // An exception unwinding through the flow must not leave the hash claimed until its lease ends.
   ~ProofDriver() {
-    if (claim_open_) services_.replay->abandon(identity_);
+    if (claim_open_) services_.replay->abandon(identity_, token_);
   }
 
   awaitable<std::optional<core::Reply>> run();
@@ -105,6 +105,7 @@ class ProofDriver {
   const x402::ResourceInfo& resource_;
   const x402::Requirement* requirement_ = nullptr;
   std::string identity_;
+  std::string token_;  // the claim's (ClaimResult::token): only this request's claim is ended
   bool claim_open_ = false;
   std::string payer_;
   std::string kept_;  // what a settled claim keeps: "accepted", or "refused:<reason>\n<message>"
@@ -129,7 +130,8 @@ awaitable<void> ProofDriver::finish(Finish how) {
   claim_open_ = false;
   Ending ending;
   ending.how = how;
-  if (how == Finish::settled) {
+  ending.token = token_;
+  if (how == Finish::delivered) {
     ending.receipt = std::move(kept_);
     ending.keep = kKeepHash;
   }
@@ -161,7 +163,8 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
     case Claim::applied: break;
     case Claim::unavailable: co_return fail(Error::state_unavailable, "the payment state store is unavailable; try again shortly");
     case Claim::in_flight: co_return refuse("proof_in_flight", "this transaction is being checked for another request");
-    case Claim::already_settled:
+    case Claim::landed:  // never for a proof (it is never settled as landed): refused as used
+    case Claim::delivered:
     case Claim::outcome_unknown: {
       const std::string_view kept = claim.receipt;
       if (kept.substr(0, kRefusedPrefix.size()) == kRefusedPrefix) {
@@ -173,6 +176,7 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
     }
   }
   claim_open_ = true;
+  token_ = claim.token;
   core::ExchangeRecord& r = ctx_.record;
   r.network = requirement_->network;
   r.asset = requirement_->asset_symbol.empty() ? requirement_->asset : requirement_->asset_symbol;
@@ -201,7 +205,7 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
     co_return fail(*forwarded.error, std::move(forwarded.detail));
   }
   kept_ = "accepted";
-  co_await finish(Finish::settled);
+  co_await finish(Finish::delivered);
   r.payment = core::PaymentOutcome::settled;
   count("accepted");
   co_return std::nullopt;  // streamed (or, failed midway, the connection is closed)
@@ -248,7 +252,7 @@ awaitable<std::optional<core::Reply>> ProofDriver::check(const config::Chain& ch
   if (final_refusal(verdict.refusal)) {
     // Mined and not paying: no later block changes that, so it stays refused.
     kept_ = std::string(kRefusedPrefix) + reason + "\n" + verdict.message;
-    co_await finish(Finish::settled);
+    co_await finish(Finish::delivered);
   } else {
     co_await finish(Finish::released);  // not mined or not confirmed yet: present it again later
   }

@@ -3,7 +3,12 @@
 // value, and the lease arithmetic. Pure, so that the layout is tested without a server.
 //
 //   <prefix>claim:<identity>   "F:<token>"   in flight, held by the request that drew <token>; PX lease
-//                              "S:<receipt>" settled (x402 SettleResult JSON, may be empty); PX remember
+//                              "S:<receipt>" landed: settled, its answer not delivered (the settled
+//                                            marker, may be empty); PX remember
+//                              "H:<lease end ms>:<token>:<receipt>"  landed, being delivered by the
+//                                            request that drew <token> until the lease end (Redis's
+//                                            clock; renewed); past it, landed again; PX remember
+//                              "D:<receipt>" delivered: the answer's head went out; PX remember
 //                              "U:"          settlement sent, outcome unknown; PX remember
 //   <prefix>limit:<client>     GCRA theoretical arrival time (µs, Redis's clock); PX until it is moot
 #include <chrono>
@@ -21,7 +26,7 @@ std::string limit_key(std::string_view prefix, std::string_view client);
 
 /// The value of a claim in flight, held by `token`.
 std::string in_flight_value(std::string_view token);
-/// The one-letter state the finish/resolve scripts write ("S", "U" or "R" for released).
+/// The one-letter state the finish/resolve scripts write ("S", "D", "U" or "R" for released).
 std::string_view ending_code(payment::Finish how);
 
 /// What a claim found, from the value that was there (a value the gateway did not write: unavailable).

@@ -13,14 +13,14 @@ using payment::Finish;
 using payment::MemoryReplayStore;
 using namespace std::chrono_literals;
 
-TEST(MemoryReplayStore, ClaimsAreExclusiveUntilReleasedOrSettled) {
+TEST(MemoryReplayStore, ClaimsAreExclusiveUntilReleasedOrDelivered) {
   MemoryReplayStore store;
   EXPECT_EQ(store.claim_now("k", 1min).status, Claim::applied);
   EXPECT_EQ(store.claim_now("k", 1min).status, Claim::in_flight);
   store.finish_now("k", Ending{Finish::released, {}, {}});  // not settled: may be presented again
   EXPECT_EQ(store.claim_now("k", 1min).status, Claim::applied);
-  store.finish_now("k", Ending{Finish::settled, {}, {}});
-  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::already_settled);
+  store.finish_now("k", Ending{Finish::delivered, {}, {}});
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::delivered);
   EXPECT_EQ(store.in_flight(), 0u);
 }
 
@@ -66,29 +66,29 @@ TEST(MemoryReplayStore, ForgetsTheOldestSettledPaymentsBeyondItsCapacity) {
   MemoryReplayStore store(2);
   for (const char* k : {"a", "b", "c"}) {
     store.claim_now(k, 1min);
-    store.finish_now(k, Ending{Finish::settled, {}, {}});
+    store.finish_now(k, Ending{Finish::delivered, {}, {}});
   }
   EXPECT_EQ(store.claim_now("a", 1min).status, Claim::applied);  // forgotten: the facilitator's nonce check still applies
-  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::delivered);
 }
 
 TEST(MemoryReplayStore, ForgetsSettledPaymentsAfterTheirWindow) {
   MemoryReplayStore store(100, std::chrono::seconds(60));
   const auto t0 = MemoryReplayStore::Clock::now();
   store.claim_now("a", 1min, t0);
-  store.finish_now("a", Ending{Finish::settled, {}, {}}, t0);
-  EXPECT_EQ(store.claim_now("a", 1min, t0 + 30s).status, Claim::already_settled);
+  store.finish_now("a", Ending{Finish::delivered, {}, {}}, t0);
+  EXPECT_EQ(store.claim_now("a", 1min, t0 + 30s).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("a", 1min, t0 + 61s).status, Claim::applied);
 }
 
 TEST(MemoryReplayStore, ASettledPaymentKeepsItsReceiptForRePresentations) {
   MemoryReplayStore store;
   ASSERT_EQ(store.claim_now("k", 1min).status, Claim::applied);
-  EXPECT_TRUE(store.finish_now("k", Ending{Finish::settled, R"({"transaction":"0xabc"})", {}}));
+  EXPECT_TRUE(store.finish_now("k", Ending{Finish::delivered, R"({"transaction":"0xabc"})", {}}));
   const payment::ClaimResult again = store.claim_now("k", 1min);
-  EXPECT_EQ(again.status, Claim::already_settled);
+  EXPECT_EQ(again.status, Claim::delivered);
   EXPECT_EQ(again.receipt, R"({"transaction":"0xabc"})");
-  EXPECT_FALSE(store.finish_now("k", Ending{}));  // only an in-flight claim can be finished
+  EXPECT_FALSE(store.finish_now("k", Ending{}));  // a delivered payment is never released
 }
 
 TEST(MemoryReplayStore, AnUnknownOutcomeIsResolvedOnceKnown) {
@@ -98,9 +98,10 @@ TEST(MemoryReplayStore, AnUnknownOutcomeIsResolvedOnceKnown) {
   EXPECT_FALSE(store.resolve_now("landed", Ending{Finish::settled, "r", {}}));  // still in flight: not unknown
   store.finish_now("landed", Ending{Finish::unknown, {}, {}});
   store.finish_now("lost", Ending{Finish::unknown, {}, {}});
+  EXPECT_FALSE(store.resolve_now("landed", Ending{Finish::delivered, "r", {}}));  // a reconciled answer was never delivered
   EXPECT_TRUE(store.resolve_now("landed", Ending{Finish::settled, "r", {}}));
   EXPECT_TRUE(store.resolve_now("lost", Ending{}));
-  EXPECT_EQ(store.claim_now("landed", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("landed", 1min).status, Claim::landed);  // R2: the next presentation delivers it
   EXPECT_EQ(store.claim_now("lost", 1min).status, Claim::applied);  // never settled: may be presented again
   EXPECT_FALSE(store.resolve_now("landed", Ending{}));               // settled is final
 }
@@ -109,8 +110,8 @@ TEST(MemoryReplayStore, AnEndingMayAskToBeRememberedLonger) {
   MemoryReplayStore store(100, std::chrono::seconds(60));
   const auto t0 = MemoryReplayStore::Clock::now();
   store.claim_now("a", 1min, t0);
-  store.finish_now("a", Ending{Finish::settled, {}, std::chrono::seconds(3600)}, t0);
-  EXPECT_EQ(store.claim_now("a", 1min, t0 + 30min).status, Claim::already_settled);
+  store.finish_now("a", Ending{Finish::delivered, {}, std::chrono::seconds(3600)}, t0);
+  EXPECT_EQ(store.claim_now("a", 1min, t0 + 30min).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("a", 1min, t0 + 61min).status, Claim::applied);
 }
 
@@ -120,9 +121,125 @@ TEST(MemoryReplayStore, UnknownOutcomesAreNotEvictedByCapacity) {
   store.finish_now("u", Ending{Finish::unknown, {}, {}});
   for (const char* k : {"a", "b", "c"}) {
     store.claim_now(k, 1min);
-    store.finish_now(k, Ending{Finish::settled, {}, {}});
+    store.finish_now(k, Ending{Finish::delivered, {}, {}});
   }
   EXPECT_EQ(store.claim_now("u", 1min).status, Claim::outcome_unknown);
-  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("a", 1min).status, Claim::applied);
+}
+
+// ---- R2 and R3: landed (settled, not delivered) and delivered -----------------------------------
+
+Ending settled_holding(const std::string& token, std::string receipt = "r") {
+  Ending e{Finish::settled, std::move(receipt), {}};
+  e.token = token;
+  e.hold = true;
+  return e;
+}
+
+Ending ending(Finish how, const std::string& token, std::string receipt = "r") {
+  Ending e{how, std::move(receipt), {}};
+  e.token = token;
+  return e;
+}
+
+TEST(MemoryReplayStore, ASettledClaimStaysHeldUntilItsAnswerIsDelivered) {
+  MemoryReplayStore store;
+  const payment::ClaimResult c = store.claim_now("k", 1min);
+  ASSERT_EQ(c.status, Claim::applied);
+  ASSERT_FALSE(c.token.empty());
+  EXPECT_EQ(c.lease, 1min);
+  EXPECT_TRUE(store.finish_now("k", settled_holding(c.token)));
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::in_flight);  // being delivered
+  EXPECT_EQ(store.in_flight(), 1u);
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::delivered, c.token)));
+  const payment::ClaimResult again = store.claim_now("k", 1min);
+  EXPECT_EQ(again.status, Claim::delivered);  // R3
+  EXPECT_EQ(again.receipt, "r");
+  EXPECT_TRUE(again.token.empty());
+  EXPECT_EQ(store.in_flight(), 0u);
+}
+
+TEST(MemoryReplayStore, ALandedPaymentIsDeliveredOnceOnItsNextPresentation) {
+  MemoryReplayStore store;
+  const payment::ClaimResult c = store.claim_now("k", 1min);
+  ASSERT_TRUE(store.finish_now("k", settled_holding(c.token)));
+  // Nothing of the answer went out: given back, landed.
+  ASSERT_TRUE(store.finish_now("k", ending(Finish::settled, c.token)));
+  const payment::ClaimResult next = store.claim_now("k", 1min);
+  EXPECT_EQ(next.status, Claim::landed);  // R2: served, no second settlement
+  EXPECT_EQ(next.receipt, "r");
+  EXPECT_FALSE(next.token.empty());
+  EXPECT_NE(next.token, c.token);
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::in_flight);  // one delivery at a time
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::delivered, next.token)));
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::delivered);
+}
+
+TEST(MemoryReplayStore, ALandedPaymentWhoseDelivererVanishedIsLandedAgainAfterItsLease) {
+  MemoryReplayStore store;
+  const auto t0 = MemoryReplayStore::Clock::now();
+  const payment::ClaimResult c = store.claim_now("k", 10s, t0);
+  ASSERT_TRUE(store.finish_now("k", settled_holding(c.token), t0));
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 9s).status, Claim::in_flight);
+  const payment::ClaimResult later = store.claim_now("k", 10s, t0 + 11s);
+  EXPECT_EQ(later.status, Claim::landed);  // never forgotten, never released: settled
+  // The stale holder can no longer end it, nor renew it.
+  EXPECT_EQ(store.renew_now("k", c.token, 10s, t0 + 12s), payment::Renewal::lost);
+  EXPECT_FALSE(store.finish_now("k", ending(Finish::released, c.token), t0 + 12s));
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 12s).status, Claim::in_flight);
+}
+
+TEST(MemoryReplayStore, AReleaseOrGiveBackOfALandedPaymentNeverForgetsIt) {
+  MemoryReplayStore store;
+  const payment::ClaimResult c = store.claim_now("k", 1min);
+  ASSERT_TRUE(store.finish_now("k", settled_holding(c.token)));
+  store.abandon("k", c.token);  // an exception unwound the delivering request
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::landed);
+}
+
+TEST(MemoryReplayStore, DeliveredIsFinal) {
+  MemoryReplayStore store;
+  const payment::ClaimResult c = store.claim_now("k", 1min);
+  ASSERT_TRUE(store.finish_now("k", ending(Finish::delivered, c.token)));
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::settled, c.token)));  // known already: nothing changes
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::unknown, c.token)));
+  EXPECT_FALSE(store.resolve_now("k", Ending{Finish::released, {}, {}}));
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::delivered);
+}
+
+// ---- tokens and renewal -----------------------------------------------------------------------
+
+TEST(MemoryReplayStore, AStaleRequestCannotEndANewerHoldersClaim) {
+  MemoryReplayStore store;
+  const auto t0 = MemoryReplayStore::Clock::now();
+  const payment::ClaimResult stale = store.claim_now("k", 10s, t0);
+  const payment::ClaimResult newer = store.claim_now("k", 10s, t0 + 11s);  // the stale one's lease lapsed
+  ASSERT_EQ(newer.status, Claim::applied);
+  ASSERT_NE(newer.token, stale.token);
+  EXPECT_FALSE(store.finish_now("k", ending(Finish::released, stale.token), t0 + 12s));
+  store.abandon("k", stale.token);
+  EXPECT_EQ(store.renew_now("k", stale.token, 10s, t0 + 12s), payment::Renewal::lost);
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 12s).status, Claim::in_flight);  // still the newer holder's
+  EXPECT_EQ(store.renew_now("k", newer.token, 10s, t0 + 12s), payment::Renewal::held);
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::released, newer.token), t0 + 13s));
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 13s).status, Claim::applied);
+}
+
+TEST(MemoryReplayStore, ARenewedClaimOutlivesItsFirstLease) {
+  MemoryReplayStore store;
+  const auto t0 = MemoryReplayStore::Clock::now();
+  const payment::ClaimResult c = store.claim_now("k", 10s, t0);
+  for (int i = 1; i <= 10; ++i) EXPECT_EQ(store.renew_now("k", c.token, 10s, t0 + i * 5s), payment::Renewal::held);
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 59s).status, Claim::in_flight);  // a long answer keeps its claim
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 61s).status, Claim::applied);    // renewals stopped: it lapses
+}
+
+TEST(MemoryReplayStore, ASettlementIsRecordedEvenAfterTheLeaseWentToAnother) {
+  MemoryReplayStore store;
+  const auto t0 = MemoryReplayStore::Clock::now();
+  const payment::ClaimResult first = store.claim_now("k", 10s, t0);
+  ASSERT_EQ(store.claim_now("k", 10s, t0 + 11s).status, Claim::applied);
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::delivered, first.token), t0 + 12s));  // what went to the chain is kept
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 12s).status, Claim::delivered);
 }
