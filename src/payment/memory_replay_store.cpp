@@ -104,7 +104,7 @@ bool MemoryReplayStore::resolve_now(const std::string& identity, const Ending& e
     entries_.erase(it);
     return true;
   }
-  if (ending.how == Finish::unknown) return false;
+  if (ending.how != Finish::settled) return false;  // a reconciled payment's answer was never delivered
   Ending free = ending;
   free.hold = false;  // reconciled: nobody holds it, the next presentation gets its answer
   free.token.clear();

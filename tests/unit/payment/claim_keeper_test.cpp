@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/asio/io_context.hpp>
+#include <thread>
 
 #include "payment/memory_replay_store.hpp"
 
@@ -60,7 +61,8 @@ TEST(ClaimKeeper, KeepsAMemoryClaimPastItsLeaseWhileItRuns) {
   EXPECT_EQ(store.claim_now("k", 300ms).status, Claim::in_flight);
   keeper.reset();  // the request ended without finishing: renewals stop, the lease runs out
   ioc.restart();
-  ioc.run_for(500ms);
+  ioc.run_for(100ms);  // the renewal loop sees it stopped (and the context runs out of work)
+  std::this_thread::sleep_for(400ms);
   EXPECT_EQ(store.claim_now("k", 300ms).status, Claim::applied);
 }
 
