@@ -71,7 +71,7 @@ awaitable<void> ClaimKeeper::renew_loop(std::shared_ptr<Shared> s) {
       case Renewal::lost:
         s->lost = true;
         if (s->metrics) s->metrics->claim_lease_event("lease_lost");
-        core::log_event("error", "a payment claim was lost while its request ran; the request will not settle it");
+        core::log_event("error", "a payment claim was lost while its request ran; a request that has not settled it yet will not");
         co_return;
     }
   }
