@@ -26,6 +26,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_facilitator_skipped_total", "Calls not sent to a facilitator because its breaker was open, by facilitator and endpoint.", Type::counter, {}});
   registry_.add({"x402gw_upstream_request_duration_seconds", "Upstream latency (request sent to response complete), by upstream.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_state_store_calls_total", "Calls to the shared payment state store (Redis), by operation and outcome (ok, error, timeout, unavailable).", Type::counter, {}});
+  registry_.add({"x402gw_claim_lease_events_total", "Trouble with payment claims, by event: renew_failed (a lease renewal got no answer; the lease runs on), lease_lost (a request found its claim gone), record_retried, record_failed (a payment's outcome could not be written to the store).", Type::counter, {}});
   registry_.add({"x402gw_state_store_duration_seconds", "Shared payment state store (Redis) call latency, by operation.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_limit_breaches_total", "Requests refused by a limit, by limit.", Type::counter, {}});
   registry_.add({"x402gw_proxy_protocol_errors_total", "Connections closed because their PROXY protocol header was missing, malformed, late or from an untrusted peer, by reason.", Type::counter, {}});
@@ -130,6 +131,10 @@ void GatewayMetrics::facilitator_skipped(std::string_view facilitator, std::stri
 void GatewayMetrics::state_store_call(std::string_view operation, std::string_view outcome, double seconds) {
   registry_.inc("x402gw_state_store_calls_total", {{"operation", operation}, {"outcome", outcome}});
   registry_.observe("x402gw_state_store_duration_seconds", {{"operation", operation}}, seconds);
+}
+
+void GatewayMetrics::claim_lease_event(std::string_view event) {
+  registry_.inc("x402gw_claim_lease_events_total", {{"event", event}});
 }
 
 void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }

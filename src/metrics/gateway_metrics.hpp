@@ -34,6 +34,8 @@ class GatewayMetrics {
   /// One call to the shared state store: operation "claim" | "finish" | "resolve" | "renew" | "limit",
   /// outcome "ok" | "error" | "timeout" | "unavailable".
   void state_store_call(std::string_view operation, std::string_view outcome, double seconds);
+  /// Trouble with a payment claim: "renew_failed" | "lease_lost" | "record_retried" | "record_failed".
+  void claim_lease_event(std::string_view event);
   /// A configuration reload attempt.
   void reload(bool ok);
   /// An unknown settlement outcome reconciled: result "settled" | "released" | "abandoned".

@@ -105,7 +105,7 @@ class ProofDriver {
   ProofDriver& operator=(const ProofDriver&) = delete;
   // An exception unwinding through the flow must not leave the hash claimed until its lease ends.
   ~ProofDriver() {
-    if (claim_open_) services_.replay->abandon(identity_);
+    if (claim_open_) services_.replay->abandon(identity_, token_);
   }
 
   awaitable<std::optional<core::Reply>> run();
@@ -129,6 +129,7 @@ class ProofDriver {
   std::vector<const x402::Requirement*> requirements_;  // the route's, on the proof's network
   const x402::Requirement* requirement_ = nullptr;     // the one paid (or, refused, the first)
   std::string identity_;
+  std::string token_;  // the claim's (ClaimResult::token): only this request's claim is ended
   bool claim_open_ = false;
   std::string payer_;
 };
@@ -150,6 +151,7 @@ core::Reply ProofDriver::fail(Error error, std::string message, core::Headers he
 awaitable<bool> ProofDriver::finish(Ending ending) {
   if (!claim_open_) co_return false;
   claim_open_ = false;
+  ending.token = token_;  // only this request's claim is ended
   co_return co_await services_.replay->finish(identity_, std::move(ending));
 }
 
@@ -202,7 +204,8 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
     case Claim::applied: break;
     case Claim::unavailable: co_return fail(Error::state_unavailable, "the payment state store is unavailable; try again shortly");
     case Claim::in_flight: co_return refuse("proof_in_flight", "this transaction is being checked for another request");
-    case Claim::already_settled:
+    case Claim::landed:  // never for a proof (it is never settled as landed): refused as used
+    case Claim::delivered:
     case Claim::outcome_unknown: {
       const std::string_view kept = claim.receipt;
       if (kept.substr(0, kRefusedPrefix.size()) == kRefusedPrefix) {
@@ -214,6 +217,7 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
     }
   }
   claim_open_ = true;
+  token_ = claim.token;
   core::ExchangeRecord& r = ctx_.record;
   record_requirement(r, *first);
 
@@ -224,7 +228,7 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   // is refused however long the answer streams, whatever became of this claim's lease.
   const std::string accepted = std::string(kAcceptedPrefix) + request_token();
   Ending used;
-  used.how = Finish::settled;
+  used.how = Finish::delivered;  // used up: a proof has no "landed, answer owed" state
   used.receipt = accepted;
   const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(chain.max_age);
   used.keep = max_age.count() > 0 ? max_age + kAgeMargin : kKeepForever;
@@ -303,9 +307,10 @@ awaitable<std::optional<core::Reply>> ProofDriver::check(const config::Chain& ch
   const std::string reason(chain::refusal_code(verdict.refusal));
   if (chain::holds_for_every_route(verdict.refusal)) {
     // Reverted or too old: no route and no later block changes that. Remembered briefly, with its
-    // reason, to spare the chain; not for long, so that refusals cannot fill the store.
+    // reason, to spare the chain; not for long, so that refusals cannot fill the store. Kept as
+    // delivered (used up), never as landed: a landed entry would be handed to the next presenter.
     Ending refused;
-    refused.how = Finish::settled;
+    refused.how = Finish::delivered;
     refused.receipt = std::string(kRefusedPrefix) + reason + "\n" + verdict.message;
     refused.keep = kKeepRefusal;
     refused.retention = Retention::brief;

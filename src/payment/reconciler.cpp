@@ -89,6 +89,11 @@ awaitable<void> Reconciler::restore(std::vector<UnknownSettlement> open) {
     if (claim.status == Claim::applied) {
       Ending ending{Finish::unknown, {}, keep_for(u.expires_at + kAskAfterExpirySeconds, now, std::chrono::seconds(0))};
       co_await store_.finish(u.identity, std::move(ending));
+    } else if (claim.status == Claim::landed) {
+      // Known to have landed already (a shared store): give the claim back for its next presentation.
+      Ending back;
+      back.token = claim.token;
+      co_await store_.finish(u.identity, std::move(back));
     } else if (claim.status == Claim::unavailable) {
       core::log_event("warn", "settlement journal: the replay store cannot take back an unknown outcome",
                       {{"identity", u.identity}});

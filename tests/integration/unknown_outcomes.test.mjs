@@ -220,7 +220,7 @@ test("payment-identifier: advertised; required and missing -> 400; same id and p
   }
 });
 
-test("payment-identifier fresh_call: same id and payload -> the upstream again, no second settlement; optional id may be left out", async () => {
+test("payment-identifier fresh_call: same id and payload after the answer was delivered -> 402 payment_already_used (R3), no second settlement; optional id may be left out", async () => {
   const gw = await startGateway(config());
   try {
     facilitator.calls.length = 0;
@@ -230,8 +230,10 @@ test("payment-identifier fresh_call: same id and payload -> the upstream again, 
     assert.equal((await fetch(gw.url("/fresh"), { headers: { "PAYMENT-SIGNATURE": paymentHeader(2, c.v2) } })).status, 200);
     const header = withId(c.v2, "pay_" + "2".repeat(32));
     assert.equal((await fetch(gw.url("/fresh"), { headers: { "PAYMENT-SIGNATURE": header } })).status, 200);
-    assert.equal((await fetch(gw.url("/fresh"), { headers: { "PAYMENT-SIGNATURE": header } })).status, 200);
-    assert.equal(upstream.requests.length, 3);
+    const again = await fetch(gw.url("/fresh"), { headers: { "PAYMENT-SIGNATURE": header } });
+    assert.equal(again.status, 402);
+    assert.equal((await again.json()).error, "payment_already_used");
+    assert.equal(upstream.requests.length, 2);
     assert.equal(settles().length, 2);
   } finally {
     await gw.stop();

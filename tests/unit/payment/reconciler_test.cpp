@@ -89,7 +89,7 @@ TEST(Reconciler, AUsedNonceSettlesTheUnknownClaimWithItsMarker) {
   ASSERT_EQ(f->bodies.size(), 2u);
   EXPECT_EQ(f->bodies[0], u.body);  // the very same /settle body, every time
   const ClaimResult after = store.claim_now(u.identity, std::chrono::minutes(1));
-  EXPECT_EQ(after.status, Claim::already_settled);
+  EXPECT_EQ(after.status, Claim::landed);  // reconciled: its answer was never delivered (R2)
   const auto marker = decode_marker(after.receipt);
   ASSERT_TRUE(marker);
   EXPECT_EQ(marker->payload_digest, "digest-id-1");
@@ -132,7 +132,7 @@ TEST(Reconciler, ARestartPutsJournaledOutcomesBackAsUnknown) {
   asio::io_context ioc2;
   run_until(ioc2, reconciler, f, [&] { return reconciler.pending() == 0; });
   const ClaimResult after = store.claim_now(u.identity, std::chrono::minutes(1));
-  EXPECT_EQ(after.status, Claim::already_settled);
+  EXPECT_EQ(after.status, Claim::landed);  // reconciled: its answer was never delivered (R2)
   const auto marker = decode_marker(after.receipt);
   ASSERT_TRUE(marker);
   EXPECT_EQ(marker->settlement["transaction"], "0xtx");
