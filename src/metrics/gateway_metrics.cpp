@@ -34,6 +34,8 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_config_reloads_total", "Configuration reloads, by result (ok, failed).", Type::counter, {}});
   registry_.add({"x402gw_unknown_settlements", "Settlements sent without an answer, awaiting reconciliation (journaled).", Type::gauge, {}});
   registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
+  registry_.add({"x402gw_settlements_unresolvable", "Unknown settlement outcomes given up on since start: no evidence either way; kept unknown, never served; they need the operator.", Type::gauge, {}});
+  registry_.add({"x402gw_reconciliation_evidence_total", "Chain readings of reconciliation, by family and finding (landed, not_paid, none).", Type::counter, {}});
   registry_.add({"x402gw_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshake_failures_total", "TLS handshakes that failed, by reason.", Type::counter, {}});
   registry_.add({"x402gw_tls_certificate_reloads_total", "Certificate reloads of TLS listeners, by result (ok, failed).", Type::counter, {}});
@@ -131,6 +133,14 @@ void GatewayMetrics::state_store_call(std::string_view operation, std::string_vi
 }
 
 void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }
+
+void GatewayMetrics::settlements_given_up(int64_t count) {
+  registry_.set("x402gw_settlements_unresolvable", {}, static_cast<double>(count));
+}
+
+void GatewayMetrics::reconciliation_evidence(std::string_view family, std::string_view finding) {
+  registry_.inc("x402gw_reconciliation_evidence_total", {{"family", family}, {"finding", finding}});
+}
 
 void GatewayMetrics::settlement_reconciled(std::string_view result) {
   registry_.inc("x402gw_settlements_reconciled_total", {{"result", result}});

@@ -61,8 +61,11 @@ class Driver {
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
   // Every machine exit finishes the claim; an exception unwinding through the flow must too.
+  // Destroyed while /settle is in flight (the drain's deadline, a shutdown), the payment may have
+  // settled: it is journaled as unknown, and its claim is left to its lease, never released.
   ~Driver() {
-    if (claim_open_) services_.replay->abandon(identity_);
+    if (claim_open_ && settle_in_flight_ && services_.reconciler) services_.reconciler->submit(unknown_settlement(unix_now()));
+    else if (claim_open_) services_.replay->abandon(identity_);
   }
 
   awaitable<std::optional<core::Reply>> run();
@@ -82,6 +85,11 @@ class Driver {
   awaitable<std::optional<core::Reply>> challenge(const Action& a);
   std::optional<core::Reply> error_reply(const Action& a);
   core::Headers receipt_headers() const;
+  /// The journal's record of this payment's /settle, whose outcome is unknown.
+  UnknownSettlement unknown_settlement(int64_t now) const {
+    return UnknownSettlement{identity_, settled_by_.empty() ? std::string(services_.facilitator.name()) : settled_by_, route_.name,
+                             ctx_.record.network, facilitator_body_, digest_, expires_at_, now};
+  }
   /// What a forwarded request carries: the verified payer in the route's payer header.
   upstream::ForwardOptions forward_options() const;
 
@@ -98,6 +106,7 @@ class Driver {
   std::string digest_;                   // payload_digest() of the route and the payment
   int64_t expires_at_ = 0;               // when the payment can no longer settle (unix seconds)
   bool claim_open_ = false;
+  bool settle_in_flight_ = false;        // /settle was called and has not returned
   std::string id_key_;                   // the payment identifier bound by this request (route and id)
   std::optional<KeptAnswer> kept_;       // the identifier's kept first answer
   std::string facilitator_body_;
@@ -294,7 +303,10 @@ awaitable<Event> Driver::hold() {
 }
 
 awaitable<Event> Driver::settle() {
+  const SettleInFlight counted(services_.reconciler);
+  settle_in_flight_ = true;
   facilitator::SettleOutcome settled = co_await services_.facilitator.settle(facilitator_body_);
+  settle_in_flight_ = false;
   ctx_.record.facilitator_time += settled.elapsed;
   settled_by_ = settled.facilitator;
   if (settled.error) {
@@ -373,12 +385,8 @@ awaitable<void> Driver::apply(ClaimOp op) {
       break;
     case ClaimOp::unknown: {
       ending.how = Finish::unknown;
-      ending.keep = keep_for(expires_at_ + kAskAfterExpirySeconds, now, std::chrono::seconds(0));
-      if (services_.reconciler) {
-        UnknownSettlement unknown{identity_, settled_by_.empty() ? std::string(services_.facilitator.name()) : settled_by_, route_.name, ctx_.record.network,
-                                  facilitator_body_, digest_, expires_at_, now};
-        services_.reconciler->submit(std::move(unknown));
-      }
+      ending.keep = unknown_keep(ctx_.record.network, expires_at_, now);
+      if (services_.reconciler) services_.reconciler->submit(unknown_settlement(now));
       break;
     }
     default:
