@@ -64,7 +64,7 @@ class Driver {
   // Destroyed while /settle is in flight (the drain's deadline, a shutdown), the payment may have
   // settled: it is journaled as unknown, and its claim is left to its lease, never released.
   ~Driver() {
-    if (claim_open_ && settle_in_flight_ && services_.reconciler) services_.reconciler->submit(unknown_settlement(unix_now()));
+    if (claim_open_ && settle_in_flight_ && services_.reconciler) services_.reconciler->submit(unknown_settlement(unix_now()), true);
     else if (claim_open_) services_.replay->abandon(identity_);
   }
 

@@ -40,9 +40,9 @@ std::chrono::seconds keep_for(int64_t expires_at, int64_t now, std::chrono::seco
   return std::chrono::seconds(std::min(cap, core::saturating_add(left, margin.count())));
 }
 
-bool Reconciler::submit(UnknownSettlement unknown) {
+bool Reconciler::submit(UnknownSettlement unknown, bool claim_left_open) {
   const bool durable = !journal_ || journal_->append(unknown_line(unknown));
-  queue(std::move(unknown), backoff(0));
+  queue(std::move(unknown), backoff(0), claim_left_open);
   return durable;
 }
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "chain/authorization_evidence.hpp"
 #include "facilitator/facilitator.hpp"
 #include "net/asio.hpp"
 #include "payment/evm_rpc.hpp"
@@ -51,7 +52,9 @@ class Reconciler {
 
   /// Journals a new unknown outcome (durably, before returning) and queues it. Thread-safe.
   /// False when the journal could not record it: the claim is still kept unknown in the store.
-  bool submit(UnknownSettlement unknown);
+  /// `claim_left_open`: the request could not mark it unknown in the store (it was destroyed
+  /// mid-settle): the reconciler does, once the claim's lease ended.
+  bool submit(UnknownSettlement unknown, bool claim_left_open = false);
 
   /// After a restart: the journal's open entries become unknown claims again, and are queued.
   awaitable<void> restore(std::vector<UnknownSettlement> open);

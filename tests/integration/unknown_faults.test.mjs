@@ -44,6 +44,13 @@ function config(stateDir, { redisPrefix, drain, facilitatorTimeout = "1s" } = {}
   }).replace("timeout: 2s", `timeout: ${facilitatorTimeout}`);
 }
 
+// Starts a gateway and waits until it is ready (with Redis: every worker connected).
+async function start(yaml) {
+  const gw = await startGateway(yaml);
+  assert.ok(await waitFor(async () => (await fetch(gw.admin("/readyz"))).status === 200, { ms: 10000 }), gw.stderr());
+  return gw;
+}
+
 const settles = () => facilitator.calls.filter((c) => c.endpoint === "settle");
 const journalOf = (dir) => { try { return fs.readFileSync(path.join(dir, "unknown-settlements.jsonl"), "utf8"); } catch { return ""; } };
 const unknownLines = (dir) => journalOf(dir).split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === "unknown");
@@ -180,7 +187,7 @@ for (const validBefore of ["9223372036854775808", "18446744073709551615", "92233
 test("redis: settle times out, the facilitator later shows it landed -> the re-presentation is served, not pending", async () => {
   const dir = stateDir();
   const prefix = `unknown-${crypto.randomBytes(4).toString("hex")}:`;
-  const gw = await startGateway(config(dir, { redisPrefix: prefix }));
+  const gw = await start(config(dir, { redisPrefix: prefix }));
   try {
     reset();
     const c = await challenge(gw.url("/paid"));
@@ -199,7 +206,7 @@ test("redis: settle times out, the facilitator later shows it landed -> the re-p
 test("redis: an unknown outcome across a gateway restart is restored into Redis, reconciled there, then served", async () => {
   const dir = stateDir();
   const prefix = `restart-${crypto.randomBytes(4).toString("hex")}:`;
-  let gw = await startGateway(config(dir, { redisPrefix: prefix }));
+  let gw = await start(config(dir, { redisPrefix: prefix }));
   let header;
   try {
     reset();
@@ -212,7 +219,7 @@ test("redis: an unknown outcome across a gateway restart is restored into Redis,
   }
   // The next process on the same journal and Redis: the facilitator answers nothing useful yet.
   settleAnswer = (b) => ({ body: { success: false, errorReason: "settlement_pending", transaction: "", network: b.paymentRequirements.network } });
-  gw = await startGateway(config(dir, { redisPrefix: prefix }));
+  gw = await start(config(dir, { redisPrefix: prefix }));
   try {
     assert.match(gw.stderr(), /"msg":"settlement journal open".*"unknown_outcomes":1/);
     await assertPending(gw, "/paid", header);
@@ -230,7 +237,7 @@ for (const store of ["memory", "redis"])
   test(`${store}: SIGTERM drain ends while /settle hangs -> journaled as unknown; the next process reconciles and serves it`, async () => {
     const dir = stateDir();
     const redisPrefix = store === "redis" ? `drain-${crypto.randomBytes(4).toString("hex")}:` : undefined;
-    let gw = await startGateway(config(dir, { redisPrefix, drain: "300ms", facilitatorTimeout: "20s" }));
+    let gw = await start(config(dir, { redisPrefix, drain: "300ms", facilitatorTimeout: "3s" }));
     let header;
     try {
       reset();
@@ -248,7 +255,7 @@ for (const store of ["memory", "redis"])
       await gw.stop();
     }
     settleAnswer = () => ({ hang: true });
-    gw = await startGateway(config(dir, { redisPrefix }));
+    gw = await start(config(dir, { redisPrefix }));
     try {
       assert.match(gw.stderr(), /"msg":"settlement journal open".*"unknown_outcomes":1/);
       await assertPending(gw, "/paid", header);
@@ -263,7 +270,7 @@ for (const store of ["memory", "redis"])
 
 test("an idle drain with Redis ends cleanly", async () => {
   const dir = stateDir();
-  const gw = await startGateway(config(dir, { redisPrefix: `idle-${crypto.randomBytes(4).toString("hex")}:` }));
+  const gw = await start(config(dir, { redisPrefix: `idle-${crypto.randomBytes(4).toString("hex")}:` }));
   try {
     reset();
     const c = await challenge(gw.url("/paid"));
