@@ -77,8 +77,14 @@ for (const route of ["/paid", "/before"]) {
       assert.ok(Number(pending.headers.get("retry-after")) >= 1);
       assert.equal(upstream.requests.length, upstreamBefore, "a pending payment is not served");
 
-      // The reconciler asks again with the same body; now the facilitator says the nonce was used.
+      // The reconciler asks again with the same body; a used nonce alone proves nothing (no
+      // `chains:` here): it stays pending. Then the facilitator answers a settlement naming its
+      // transaction (as one that is idempotent itself does): it landed.
       settleMode = "used";
+      assert.ok(await waitFor(() => settles().length >= 2), gw.stderr());
+      assert.equal(await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}'), 0, "a used nonce is no proof of payment");
+      assert.equal((await fetch(gw.url(route), { headers: { "PAYMENT-SIGNATURE": header } })).status, 402);
+      settleMode = "ok";
       assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === 1), gw.stderr());
       assert.equal(await metric(gw, "x402gw_unknown_settlements"), 0);
       for (const s of settles()) assert.deepEqual(s.body, settles()[0].body);
@@ -132,7 +138,7 @@ test("kill -9 between the settlement and its answer (and a torn last journal lin
     const pending = await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
     assert.equal(pending.status, 402);
     assert.equal((await pending.json()).error, "payment_pending");
-    settleMode = "used";
+    settleMode = "ok";
     assert.ok(await waitFor(async () => (await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } })).status === 200), gw.stderr());
     assert.ok(await waitFor(async () => (await metric(gw, "x402gw_unknown_settlements")) === 0));
   } finally {
