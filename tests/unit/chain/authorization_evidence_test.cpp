@@ -28,9 +28,13 @@ EvmAuthorization auth() { return {kToken, kFrom, kNonce, kPayTo, "10000"}; }
 json settle_body(int version) {
   json requirements = {{"scheme", "exact"}, {"asset", "0x036CbD53842c5426634e7929541eC2318f3dCF7e"}, {"payTo", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"}};
   requirements[version == 2 ? "amount" : "maxAmountRequired"] = "10000";
-  return {{"x402Version", version},
-          {"paymentPayload", {{"payload", {{"signature", "0xaa"}, {"authorization", {{"from", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"}, {"nonce", kNonce}, {"value", "10000"}}}}}}}},
-          {"paymentRequirements", requirements}};
+  json authorization = {{"from", "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"}, {"nonce", kNonce}, {"value", "10000"}};
+  json payload = {{"signature", "0xaa"}, {"authorization", authorization}};
+  json body = json::object();
+  body["x402Version"] = version;
+  body["paymentPayload"] = {{"payload", payload}};
+  body["paymentRequirements"] = requirements;
+  return body;
 }
 
 EvmLog used_log() { return {kToken, {kUsed, pad(kFrom), kNonce}, "0x"}; }

@@ -94,7 +94,7 @@ TEST(Reconciler, ASuccessSettlesTheUnknownClaimWithItsMarker) {
   ASSERT_TRUE(marker);
   EXPECT_EQ(marker->payload_digest, "digest-id-1");
   EXPECT_EQ(marker->settlement["success"], true);
-  EXPECT_EQ(marker->settlement["payer"], "0xpayer");
+  EXPECT_EQ(marker->settlement["transaction"], "0xtx");  // the facilitator's own receipt
 
   // Resolved in the journal: a restart finds nothing open.
   JournalContents again;
