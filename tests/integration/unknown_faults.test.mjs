@@ -21,7 +21,12 @@ const TX = "0x" + "ab".repeat(32);
 const landed = (b) => ({ body: { success: true, transaction: TX, network: b.paymentRequirements.network, payer: BUYER } });
 
 before(async () => {
-  upstream = await startUpstream();
+  // GET /hang is never answered: a paid request holds its claim while it waits.
+  upstream = await startUpstream((req, res) => {
+    if (req.url.startsWith("/hang")) return;
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ ok: true, path: req.url }));
+  });
   facilitator = await startFacilitator({ settle: (b) => (settleAnswer ? settleAnswer(b) : landed(b)) });
   redis = await startRedis();
 });
@@ -40,13 +45,14 @@ function config(stateDir, { redisPrefix, drain, facilitatorTimeout = "1s" } = {}
     upstream: upstream.url, facilitator: facilitator.url,
     extra: state + (drain ? `\ntimeouts: { drain: ${drain} }` : ""),
     routes: `  - { match: "GET /paid", price: "$0.01" }
+  - { match: "GET /hang", price: "$0.01" }
   - { match: "GET /before", price: "$0.01", settlement: before }`,
   }).replace("timeout: 2s", `timeout: ${facilitatorTimeout}`);
 }
 
 // Starts a gateway and waits until it is ready (with Redis: every worker connected).
-async function start(yaml) {
-  const gw = await startGateway(yaml);
+async function start(yaml, options) {
+  const gw = await startGateway(yaml, options);
   assert.ok(await waitFor(async () => (await fetch(gw.admin("/readyz"))).status === 200, { ms: 10000 }), gw.stderr());
   return gw;
 }
@@ -267,6 +273,28 @@ for (const store of ["memory", "redis"])
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+test("redis: the drain's deadline ends a paid request holding its claim: the process exits cleanly (its claim ends while the Redis state exists)", async () => {
+  const dir = stateDir();
+  // Freed memory is filled with junk (jemalloc's junk:true), so that a use after free shows.
+  const gw = await start(config(dir, { redisPrefix: `hold-${crypto.randomBytes(4).toString("hex")}:`, drain: "300ms" }), { env: { MALLOC_CONF: "junk:true" } });
+  try {
+    reset();
+    const c = await challenge(gw.url("/hang"));
+    const inflight = pay(gw, "/hang", paymentHeader(2, c.v2)).catch(() => null);
+    assert.ok(await waitFor(() => upstream.requests.some((r) => r.url === "/hang"), { ms: 5000 }));
+    gw.signal("SIGTERM");
+    const exit = await gw.exited;
+    await inflight;
+    // Before the fix the claims were abandoned through the freed Redis state at exit (a
+    // use-after-free: a crash, or a report under the sanitizer build, which stop() fails on).
+    assert.equal(exit.code, 0, gw.stderr());
+    assert.equal(settles().length, 0);
+  } finally {
+    await gw.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 test("an idle drain with Redis ends cleanly", async () => {
   const dir = stateDir();
