@@ -106,7 +106,9 @@ class Driver {
   std::string digest_;                   // payload_digest() of the route and the payment
   int64_t expires_at_ = 0;               // when the payment can no longer settle (unix seconds)
   bool claim_open_ = false;
-  bool settle_in_flight_ = false;        // /settle was called and has not returned
+  // From the /settle call until the claim is finished: the outcome may be a payment that landed.
+  // Counted for the drain (which lets it end) and journaled if the Driver is destroyed meanwhile.
+  std::optional<SettleInFlight> settle_in_flight_;
   std::string id_key_;                   // the payment identifier bound by this request (route and id)
   std::optional<KeptAnswer> kept_;       // the identifier's kept first answer
   std::string facilitator_body_;
@@ -303,10 +305,8 @@ awaitable<Event> Driver::hold() {
 }
 
 awaitable<Event> Driver::settle() {
-  const SettleInFlight counted(services_.reconciler);
-  settle_in_flight_ = true;
+  settle_in_flight_.emplace(services_.reconciler);
   facilitator::SettleOutcome settled = co_await services_.facilitator.settle(facilitator_body_);
-  settle_in_flight_ = false;
   ctx_.record.facilitator_time += settled.elapsed;
   settled_by_ = settled.facilitator;
   if (settled.error) {
@@ -396,6 +396,7 @@ awaitable<void> Driver::apply(ClaimOp op) {
       break;
   }
   co_await services_.replay->finish(identity_, std::move(ending));
+  settle_in_flight_.reset();
 }
 
 upstream::ForwardOptions Driver::forward_options() const {
