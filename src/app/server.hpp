@@ -19,6 +19,7 @@
 #include "net/server_tls.hpp"
 #include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "payment/evm_rpc.hpp"
 #include "payment/memory_replay_store.hpp"
 #include "payment/payment_identifiers.hpp"
 #include "payment/reconciler.hpp"
@@ -43,8 +44,14 @@ class Server {
   int run();
 
  private:
+  /// An io_context whose services (and the handlers and coroutines they hold) can be shut down
+  /// before it is destroyed, so that what they hold ends while the objects it uses still exist.
+  struct Loop : asio::io_context {
+    using asio::io_context::io_context;
+    void shut_down() { shutdown(); }
+  };
   struct Worker {
-    asio::io_context ioc{1};
+    Loop ioc{1};
     net::WorkerContext context;
     std::thread thread;
   };

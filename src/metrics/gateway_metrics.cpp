@@ -36,6 +36,8 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_replay_store_evictions_total", "Entries the in-process payment state store dropped before their time to make room, by entry (refusal, settled); accepted pay-then-prove hashes never are.", Type::counter, {}});
   registry_.add({"x402gw_unknown_settlements", "Settlements sent without an answer, awaiting reconciliation (journaled).", Type::gauge, {}});
   registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
+  registry_.add({"x402gw_settlements_unresolvable", "Unknown settlement outcomes given up on since start: no evidence either way; kept unknown, never served; they need the operator.", Type::gauge, {}});
+  registry_.add({"x402gw_reconciliation_evidence_total", "Chain readings of reconciliation, by family and finding (landed, not_paid, none).", Type::counter, {}});
   registry_.add({"x402gw_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshake_failures_total", "TLS handshakes that failed, by reason.", Type::counter, {}});
   registry_.add({"x402gw_admin_refused_total", "Admin requests refused, by reason (unauthorized, cross_site_refused, admin_token_required).", Type::counter, {}});
@@ -138,6 +140,14 @@ void GatewayMetrics::claim_lease_event(std::string_view event) {
 }
 
 void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }
+
+void GatewayMetrics::settlements_given_up(int64_t count) {
+  registry_.set("x402gw_settlements_unresolvable", {}, static_cast<double>(count));
+}
+
+void GatewayMetrics::reconciliation_evidence(std::string_view family, std::string_view finding) {
+  registry_.inc("x402gw_reconciliation_evidence_total", {{"family", family}, {"finding", finding}});
+}
 
 void GatewayMetrics::settlement_reconciled(std::string_view result) {
   registry_.inc("x402gw_settlements_reconciled_total", {{"result", result}});

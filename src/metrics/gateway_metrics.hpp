@@ -40,6 +40,10 @@ class GatewayMetrics {
   void reload(bool ok);
   /// An unknown settlement outcome reconciled: result "settled" | "released" | "abandoned".
   void settlement_reconciled(std::string_view result);
+  /// Unknown outcomes given up on in this process (kept unknown, never served): a gauge.
+  void settlements_given_up(int64_t count);
+  /// What one chain reading of reconciliation proved: finding "landed" | "not_paid" | "none".
+  void reconciliation_evidence(std::string_view family, std::string_view finding);
   /// A completed TLS handshake, resumed from a ticket or full.
   void tls_handshake(bool resumed);
   /// A failed TLS handshake, by reason (timeout, closed, protocol_version, ...).

@@ -66,8 +66,11 @@ class Driver {
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
   // Every machine exit finishes the claim; an exception unwinding through the flow must too.
+  // Destroyed while /settle is in flight (the drain's deadline, a shutdown), the payment may have
+  // settled: it is journaled as unknown, and its claim is left to its lease, never released.
   ~Driver() {
-    if (claim_open_) services_.replay->abandon(identity_, token_);
+    if (claim_open_ && settle_in_flight_ && services_.reconciler) services_.reconciler->submit(unknown_settlement(unix_now()), true);
+    else if (claim_open_) services_.replay->abandon(identity_, token_);
   }
 
   awaitable<std::optional<core::Reply>> run();
@@ -98,6 +101,11 @@ class Driver {
   awaitable<std::optional<core::Reply>> challenge(const Action& a);
   std::optional<core::Reply> error_reply(const Action& a);
   core::Headers receipt_headers() const;
+  /// The journal's record of this payment's /settle, whose outcome is unknown.
+  UnknownSettlement unknown_settlement(int64_t now) const {
+    return UnknownSettlement{identity_, settled_by_.empty() ? std::string(services_.facilitator.name()) : settled_by_, route_.name,
+                             ctx_.record.network, facilitator_body_, digest_, expires_at_, now};
+  }
   /// What a forwarded request carries: the verified payer in the route's payer header.
   upstream::ForwardOptions forward_options() const;
 
@@ -119,6 +127,9 @@ class Driver {
   std::optional<ClaimKeeper> keeper_;    // renews the claim while this request holds it
   const uint64_t bytes_before_;          // io_.bytes_sent before this request's answer
   asio::any_io_executor executor_;       // this request's (its worker's), for the claim's renewals
+  // From the /settle call until the claim is finished: the outcome may be a payment that landed.
+  // Counted for the drain (which lets it end) and journaled if the Driver is destroyed meanwhile.
+  std::optional<SettleInFlight> settle_in_flight_;
   std::string id_key_;                   // the payment identifier bound by this request (route and id)
   std::optional<KeptAnswer> kept_;       // the identifier's kept first answer
   std::string facilitator_body_;
@@ -352,6 +363,7 @@ awaitable<Event> Driver::hold() {
 }
 
 awaitable<Event> Driver::settle() {
+  settle_in_flight_.emplace(services_.reconciler);
   facilitator::SettleOutcome settled = co_await services_.facilitator.settle(facilitator_body_);
   ctx_.record.facilitator_time += settled.elapsed;
   settled_by_ = settled.facilitator;
@@ -452,12 +464,8 @@ awaitable<void> Driver::apply(ClaimOp op) {
       break;
     case ClaimOp::unknown: {
       ending.how = Finish::unknown;
-      ending.keep = keep_for(expires_at_ + kAskAfterExpirySeconds, now, std::chrono::seconds(0));
-      if (services_.reconciler) {
-        UnknownSettlement unknown{identity_, settled_by_.empty() ? std::string(services_.facilitator.name()) : settled_by_, route_.name, ctx_.record.network,
-                                  facilitator_body_, digest_, expires_at_, now};
-        services_.reconciler->submit(std::move(unknown));
-      }
+      ending.keep = unknown_keep(ctx_.record.network, expires_at_, now);
+      if (services_.reconciler) services_.reconciler->submit(unknown_settlement(now));
       break;
     }
     default:
@@ -471,6 +479,7 @@ awaitable<void> Driver::apply(ClaimOp op) {
     if (keeper_) keeper_->stop();
   }
   const bool recorded = co_await record_ending(*services_.replay, services_.metrics, identity_, ending);
+  settle_in_flight_.reset();  // the outcome is recorded (or handed to record_in_background below)
   if (recorded || ending.how == Finish::released) co_return;
   if (ending.hold) {
     // The settlement is not recorded yet: the answer goes out anyway (it was paid for), and the

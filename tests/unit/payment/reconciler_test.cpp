@@ -68,7 +68,7 @@ std::filesystem::path temp_dir(const char* name) {
 
 }  // namespace
 
-TEST(Reconciler, AUsedNonceSettlesTheUnknownClaimWithItsMarker) {
+TEST(Reconciler, ASuccessSettlesTheUnknownClaimWithItsMarker) {
   const auto dir = temp_dir("landed");
   MemoryReplayStore store;
   JournalContents loaded;
@@ -81,7 +81,7 @@ TEST(Reconciler, AUsedNonceSettlesTheUnknownClaimWithItsMarker) {
   EXPECT_EQ(reconciler.pending(), 1u);
 
   auto f = std::make_shared<ScriptedFacilitator>();
-  f->script = {said(false, "settlement_pending"), said(false, "invalid_exact_evm_nonce_already_used")};
+  f->script = {said(false, "settlement_pending"), said(true, "")};
   asio::io_context ioc;
   run_until(ioc, reconciler, f, [&] { return reconciler.pending() == 0; });
 
@@ -94,7 +94,7 @@ TEST(Reconciler, AUsedNonceSettlesTheUnknownClaimWithItsMarker) {
   ASSERT_TRUE(marker);
   EXPECT_EQ(marker->payload_digest, "digest-id-1");
   EXPECT_EQ(marker->settlement["success"], true);
-  EXPECT_EQ(marker->settlement["payer"], "0xpayer");
+  EXPECT_EQ(marker->settlement["transaction"], "0xtx");  // the facilitator's own receipt
 
   // Resolved in the journal: a restart finds nothing open.
   JournalContents again;
@@ -150,4 +150,57 @@ TEST(Reconciler, BacklogWarningNamesCountAndAge) {
   ASSERT_TRUE(w);
   EXPECT_NE(w->find("1 settlement"), std::string::npos);
   EXPECT_NE(w->find("400s"), std::string::npos);
+}
+
+TEST(Reconciler, AUsedNonceAloneKeepsThePaymentUnknown) {
+  MemoryReplayStore store;
+  Reconciler reconciler(nullptr, store, nullptr);
+  const UnknownSettlement u = unknown("id-4");
+  ASSERT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::applied);
+  ASSERT_TRUE(store.finish_now(u.identity, Ending{Finish::unknown, {}, std::chrono::seconds(0)}));
+  reconciler.submit(u);
+  auto f = std::make_shared<ScriptedFacilitator>();
+  f->script = {said(false, "invalid_exact_evm_nonce_already_used")};
+  asio::io_context ioc;
+  run_until(ioc, reconciler, f, [&] { return f->bodies.size() >= 2; });
+  EXPECT_GE(f->bodies.size(), 2u);
+  EXPECT_EQ(reconciler.pending(), 1u) << "still asked about";
+  EXPECT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::outcome_unknown) << "never served on a used nonce alone";
+}
+
+TEST(Reconciler, AnOutcomeNothingCanProveIsGivenUpKeptUnknownAndShownToTheOperator) {
+  MemoryReplayStore store;
+  Reconciler reconciler(nullptr, store, nullptr);
+  UnknownSettlement u = unknown("id-5");
+  u.recorded_at = unix_now() - 3 * 24 * 3600;  // its window and the day after are over
+  u.expires_at = u.recorded_at + 60;
+  ASSERT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::applied);
+  ASSERT_TRUE(store.finish_now(u.identity, Ending{Finish::unknown, {}, std::chrono::hours(1)}));
+  reconciler.submit(u);
+  auto f = std::make_shared<ScriptedFacilitator>();
+  f->script = {said(false, "invalid_exact_evm_nonce_already_used")};
+  asio::io_context ioc;
+  run_until(ioc, reconciler, f, [&] { return reconciler.pending() == 0; });
+  EXPECT_EQ(reconciler.given_up(), 1u);
+  EXPECT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::outcome_unknown) << "never released as paid";
+  const auto w = reconciler.backlog_warning(unix_now());
+  ASSERT_TRUE(w);
+  EXPECT_NE(w->find("could not be proven"), std::string::npos);
+}
+
+TEST(Reconciler, ARestoredOutcomeWhoseClaimAStoppedProcessHeldIsMarkedOnceTheLeaseEnds) {
+  MemoryReplayStore store;
+  const UnknownSettlement u = unknown("id-6");
+  // The stopped process's claim, with a short lease left.
+  ASSERT_EQ(store.claim_now(u.identity, std::chrono::milliseconds(300)).status, Claim::applied);
+  Reconciler reconciler(nullptr, store, nullptr);
+  asio::io_context ioc;
+  asio::co_spawn(ioc, reconciler.restore({u}), asio::detached);
+  ioc.run();
+  auto f = std::make_shared<ScriptedFacilitator>();
+  f->script = {said(false, "settlement_pending")};
+  asio::io_context ioc2;
+  run_until(ioc2, reconciler, f, [&] { return f->bodies.size() >= 3; });
+  EXPECT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::outcome_unknown)
+      << "kept unknown once the stopped process's lease ended: no one may settle it again";
 }
