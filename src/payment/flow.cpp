@@ -77,6 +77,8 @@ class Driver {
   awaitable<void> release_held(const Action& a);
   awaitable<void> replay_answer();
   awaitable<void> apply(ClaimOp op);
+  /// The /settle's write-ahead intent is no longer needed: its answer was dealt with.
+  void intent_done();
   /// The payment-identifier checks; nullopt when the request goes on to its claim.
   std::optional<Event> check_identifier();
   awaitable<std::optional<core::Reply>> challenge(const Action& a);
@@ -106,6 +108,7 @@ class Driver {
   bool had_body_ = false;                // the request carried a body (read into request_body_)
   upstream::HeldResponse held_;          // settle-after: the upstream's answer
   std::optional<x402::SettleResult> settlement_;
+  SettleIntent intent_;                  // the /settle in flight, recorded before it went out
   // What the next reply says: a reason code for challenges, an error for error replies.
   std::string reason_ = "payment_required";
   std::string message_ = kPlainMessage;
@@ -294,16 +297,24 @@ awaitable<Event> Driver::hold() {
 }
 
 awaitable<Event> Driver::settle() {
+  // Write-ahead: should the process die while the /settle is in flight, the next start finds the
+  // intent and reconciles it as an unknown outcome (settle_intents.hpp).
+  if (services_.intents)
+    intent_ = services_.intents->record(UnknownSettlement{identity_, std::string(services_.facilitator.name()), route_.name,
+                                                          ctx_.record.network, facilitator_body_, digest_, expires_at_, unix_now()});
   facilitator::SettleOutcome settled = co_await services_.facilitator.settle(facilitator_body_);
   ctx_.record.facilitator_time += settled.elapsed;
   settled_by_ = settled.facilitator;
   if (settled.error) {
     error_ = *settled.error;
     message_ = std::move(settled.detail);
+    // An unknown outcome keeps its intent until the journal holds it (apply, ClaimOp::unknown).
     if (error_ == Error::settlement_unknown || error_ == Error::settlement_timeout) co_return Event::settle_unknown;
+    intent_done();
     settlement_ = x402::failed_settlement(std::string(core::public_code(error_)), message_, ctx_.record.network, ctx_.record.payer);
     co_return Event::settle_failed;
   }
+  intent_done();
   settlement_ = std::move(settled.result);
   if (!settlement_->success) {
     reason_ = settlement_->error_reason;
@@ -377,7 +388,7 @@ awaitable<void> Driver::apply(ClaimOp op) {
       if (services_.reconciler) {
         UnknownSettlement unknown{identity_, settled_by_.empty() ? std::string(services_.facilitator.name()) : settled_by_, route_.name, ctx_.record.network,
                                   facilitator_body_, digest_, expires_at_, now};
-        services_.reconciler->submit(std::move(unknown));
+        if (services_.reconciler->submit(std::move(unknown))) intent_done();  // journaled durably: the intent is redundant
       }
       break;
     }
@@ -388,6 +399,12 @@ awaitable<void> Driver::apply(ClaimOp op) {
       break;
   }
   co_await services_.replay->finish(identity_, std::move(ending));
+}
+
+void Driver::intent_done() {
+  if (!intent_) return;
+  services_.intents->done(intent_);
+  intent_ = SettleIntent{};
 }
 
 upstream::ForwardOptions Driver::forward_options() const {
