@@ -38,8 +38,44 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
+// Appends `s` as a JSON string, byte for byte as nlohmann's dump(-1, ' ', false, replace) writes
+// it. False at the first byte >= 0x80: such a string is left to nlohmann, which checks its UTF-8.
+bool append_ascii_string(std::string& out, std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') continue;
+    if (c >= 0x80) return false;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default: out += "\\u00", out += kHex[c >> 4], out += kHex[c & 15];
+    }
+  }
+  out.append(s.data() + run, s.size() - run);
+  out += '"';
+  return true;
+}
+
+void append_integer(std::string& out, int64_t n) {
+  char buffer[24];
+  const auto r = std::to_chars(buffer, buffer + sizeof buffer, n);
+  out.append(buffer, r.ptr);
+}
+
 // The done mark: a journal "resolved" line, so a segment reads like a journal (parse_journal).
 std::string done_line(const std::string& identity) {
+  std::string out = "{\"how\":\"answered\",\"id\":";
+  if (append_ascii_string(out, identity)) return out + ",\"type\":\"resolved\"}\n";
   return nlohmann::json{{"type", "resolved"}, {"id", identity}, {"how", "answered"}}.dump(
              -1, ' ', false, nlohmann::json::error_handler_t::replace) +
          "\n";
@@ -63,6 +99,32 @@ std::tuple<uint64_t, uint64_t, std::string> segment_order(const fs::path& p) {
 }  // namespace
 
 std::string intents_dir(const std::string& state_dir) { return (fs::path(state_dir) / "intents").string(); }
+
+// unknown_line(u), byte for byte (nlohmann sorts the keys), written without building a JSON value:
+// on the paid path the /settle body's escaping is most of the cost (see bench/micro).
+std::string intent_line(const UnknownSettlement& u) {
+  std::string out;
+  out.reserve(u.body.size() + u.identity.size() + u.facilitator.size() + u.route.size() + u.network.size() +
+              u.payload_digest.size() + 256);
+  out += "{\"body\":";
+  bool ascii = append_ascii_string(out, u.body);
+  out += ",\"expires_at\":";
+  append_integer(out, u.expires_at);
+  out += ",\"facilitator\":";
+  ascii = ascii && append_ascii_string(out, u.facilitator);
+  out += ",\"id\":";
+  ascii = ascii && append_ascii_string(out, u.identity);
+  out += ",\"network\":";
+  ascii = ascii && append_ascii_string(out, u.network);
+  out += ",\"payload_digest\":";
+  ascii = ascii && append_ascii_string(out, u.payload_digest);
+  out += ",\"recorded_at\":";
+  append_integer(out, u.recorded_at);
+  out += ",\"route\":";
+  ascii = ascii && append_ascii_string(out, u.route);
+  out += ",\"type\":\"unknown\"}\n";
+  return ascii ? out : unknown_line(u);
+}
 
 struct SettleIntents::Writer {
   struct Segment {
@@ -156,7 +218,7 @@ SettleIntents::Writer& SettleIntents::writer() {
 
 SettleIntent SettleIntents::record(const UnknownSettlement& u) {
   Writer& w = writer();
-  const std::string line = unknown_line(u);
+  const std::string line = intent_line(u);
   auto fail = [&](const char* what, const std::string& path) {
     if (!w.failing)
       core::log_event("error", "settle intents: cannot record a /settle before sending it (it goes out unrecorded)",

@@ -39,6 +39,10 @@ inline constexpr uint64_t kIntentSegmentBytes = 4 * 1024 * 1024;
 /// The folder of the segments under state.dir.
 std::string intents_dir(const std::string& state_dir);
 
+/// unknown_line(u), byte for byte (the journal's format), written without building a JSON value:
+/// on every paid request, escaping the /settle body is most of what recording costs.
+std::string intent_line(const UnknownSettlement& u);
+
 /// One recorded intent, to hand back to done(). Empty (not recorded) when the disk refused it.
 struct SettleIntent {
   void* writer = nullptr;  // the recording thread's writer (opaque)

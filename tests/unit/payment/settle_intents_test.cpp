@@ -72,6 +72,26 @@ struct Crashed {
 
 }  // namespace
 
+TEST(SettleIntents, TheIntentLineIsTheJournalsUnknownLineByteForByte) {
+  std::vector<UnknownSettlement> cases{sample("plain")};
+  UnknownSettlement odd = sample("odd");
+  odd.body = std::string("quote\" backslash\\ controls\b\f\n\r\t\x01\x1f\x7f slash/ end");
+  odd.facilitator = "fac \"one\"";
+  odd.expires_at = INT64_MAX;
+  odd.recorded_at = -1;
+  cases.push_back(odd);
+  UnknownSettlement utf8 = sample("utf8");
+  utf8.route = "GET /caf\xc3\xa9";  // valid UTF-8: left to nlohmann
+  cases.push_back(utf8);
+  UnknownSettlement invalid = sample("invalid");
+  invalid.body = "bad \xff byte";  // invalid UTF-8: replaced, as in the journal
+  cases.push_back(invalid);
+  UnknownSettlement empty;
+  cases.push_back(empty);
+  for (const auto& u : cases) EXPECT_EQ(intent_line(u), unknown_line(u));
+  EXPECT_EQ(parse_journal(intent_line(odd)).open, std::vector<UnknownSettlement>{odd});
+}
+
 TEST(SettleIntents, AnIntentWithoutItsDoneMarkIsRecoveredWithEverythingToAskAgain) {
   TempDir dir;
   Crashed crashed{std::make_unique<SettleIntents>(dir.str()), dir.str()};
