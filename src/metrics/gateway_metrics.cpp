@@ -34,6 +34,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_config_reloads_total", "Configuration reloads, by result (ok, failed).", Type::counter, {}});
   registry_.add({"x402gw_unknown_settlements", "Settlements sent without an answer, awaiting reconciliation (journaled).", Type::gauge, {}});
   registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
+  registry_.add({"x402gw_settle_intents_unrecorded_total", "Settlements sent without their write-ahead intent (state.dir refused the write): a crash while they are in flight would lose them.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshake_failures_total", "TLS handshakes that failed, by reason.", Type::counter, {}});
   registry_.add({"x402gw_tls_certificate_reloads_total", "Certificate reloads of TLS listeners, by result (ok, failed).", Type::counter, {}});
@@ -135,6 +136,8 @@ void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_tota
 void GatewayMetrics::settlement_reconciled(std::string_view result) {
   registry_.inc("x402gw_settlements_reconciled_total", {{"result", result}});
 }
+
+void GatewayMetrics::settle_intent_unrecorded() { registry_.inc("x402gw_settle_intents_unrecorded_total", {}); }
 
 void GatewayMetrics::payment_proof(std::string_view result) {
   registry_.inc("x402gw_payment_proofs_total", {{"result", bounded_reason(result)}});

@@ -38,6 +38,8 @@ class GatewayMetrics {
   void reload(bool ok);
   /// An unknown settlement outcome reconciled: result "settled" | "released" | "abandoned".
   void settlement_reconciled(std::string_view result);
+  /// A /settle sent without its write-ahead intent: the disk under state.dir refused it.
+  void settle_intent_unrecorded();
   /// A completed TLS handshake, resumed from a ticket or full.
   void tls_handshake(bool resumed);
   /// A failed TLS handshake, by reason (timeout, closed, protocol_version, ...).

@@ -2,6 +2,7 @@
 
 #include "core/strings.hpp"
 #include "core/json_text.hpp"
+#include "metrics/gateway_metrics.hpp"
 #include "net/request_body.hpp"
 #include "payment/challenge_cache.hpp"
 #include "payment/paid_flow.hpp"
@@ -299,9 +300,11 @@ awaitable<Event> Driver::hold() {
 awaitable<Event> Driver::settle() {
   // Write-ahead: should the process die while the /settle is in flight, the next start finds the
   // intent and reconciles it as an unknown outcome (settle_intents.hpp).
-  if (services_.intents)
+  if (services_.intents) {
     intent_ = services_.intents->record(UnknownSettlement{identity_, std::string(services_.facilitator.name()), route_.name,
                                                           ctx_.record.network, facilitator_body_, digest_, expires_at_, unix_now()});
+    if (!intent_ && services_.metrics) services_.metrics->settle_intent_unrecorded();
+  }
   facilitator::SettleOutcome settled = co_await services_.facilitator.settle(facilitator_body_);
   ctx_.record.facilitator_time += settled.elapsed;
   settled_by_ = settled.facilitator;

@@ -144,3 +144,19 @@ test("a clean run records and clears an intent for every /settle: nothing is rec
     await gw.stop();
   }
 });
+
+test("state.dir's intents folder gone: the payment is still served, the /settle goes out unrecorded, and the metric and the log say so", async () => {
+  const gw = await startGateway(config());
+  try {
+    fs.rmSync(path.join(stateDir, "intents"), { recursive: true, force: true });
+    assert.equal(await metric(gw, "x402gw_settle_intents_unrecorded_total"), 0);
+    const c = await challenge(gw.url("/before"));
+    const res = await fetch(gw.url("/before"), { headers: { "PAYMENT-SIGNATURE": paymentHeader(2, c.v2) } });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+    assert.equal(await metric(gw, "x402gw_settle_intents_unrecorded_total"), 1);
+    assert.match(gw.stderr(), /"msg":"settle intents: cannot record a \/settle before sending it/);
+  } finally {
+    await gw.stop();
+  }
+});
