@@ -278,8 +278,13 @@ void Server::start_reconciler() {
   payment::JournalContents loaded;
   if (!config->state.dir.empty()) {
     journal_ = std::make_unique<payment::SettlementJournal>(config->state.dir, loaded);
+    // A /settle in flight when the last process died: an unknown outcome now, reconciled below.
+    const size_t recovered = payment::recover_settle_intents(config->state.dir, *journal_, loaded);
+    intents_ = std::make_unique<payment::SettleIntents>(config->state.dir);
+    state_.intents = intents_.get();
     log_event("info", "settlement journal open",
-              {{"path", journal_->path()}, {"unknown_outcomes", loaded.open.size()}, {"unreadable_lines", loaded.bad_lines}});
+              {{"path", journal_->path()}, {"unknown_outcomes", loaded.open.size()}, {"unreadable_lines", loaded.bad_lines},
+               {"from_settle_intents", recovered}});
   } else {
     log_event("warn", "state.dir is not set: settlements with an unknown outcome are not journaled and a restart forgets them");
   }

@@ -24,6 +24,7 @@
 #include "payment/payment_identifiers.hpp"
 #include "payment/reconciler.hpp"
 #include "payment/settlement_journal.hpp"
+#include "payment/settle_intents.hpp"
 #include "payment/challenge_limiter.hpp"
 #include "state/redis_state.hpp"
 #include "net/asio.hpp"
@@ -82,6 +83,7 @@ class Server {
   SupportedCache supported_cache_;
   payment::PaymentIdentifiers identifiers_;
   std::unique_ptr<payment::SettlementJournal> journal_;  // null: state.dir is not set
+  std::unique_ptr<payment::SettleIntents> intents_;      // null: state.dir is not set
   std::unique_ptr<payment::Reconciler> reconciler_;
   std::unique_ptr<payment::ChallengeLimiter> challenge_limiter_;  // state: memory
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file

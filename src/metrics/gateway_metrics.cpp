@@ -38,6 +38,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
   registry_.add({"x402gw_settlements_unresolvable", "Unknown settlement outcomes given up on since start: no evidence either way; kept unknown, never served; they need the operator.", Type::gauge, {}});
   registry_.add({"x402gw_reconciliation_evidence_total", "Chain readings of reconciliation, by family and finding (landed, not_paid, none).", Type::counter, {}});
+  registry_.add({"x402gw_settle_intents_unrecorded_total", "Settlements sent without their write-ahead intent (state.dir refused the write): a crash while they are in flight would lose them.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshake_failures_total", "TLS handshakes that failed, by reason.", Type::counter, {}});
   registry_.add({"x402gw_admin_refused_total", "Admin requests refused, by reason (unauthorized, cross_site_refused, admin_token_required).", Type::counter, {}});
@@ -156,6 +157,8 @@ void GatewayMetrics::settlement_reconciled(std::string_view result) {
 void GatewayMetrics::replay_store_eviction(std::string_view entry) {
   registry_.inc("x402gw_replay_store_evictions_total", {{"entry", entry}});
 }
+
+void GatewayMetrics::settle_intent_unrecorded() { registry_.inc("x402gw_settle_intents_unrecorded_total", {}); }
 
 void GatewayMetrics::payment_proof(std::string_view result) {
   registry_.inc("x402gw_payment_proofs_total", {{"result", bounded_reason(result)}});

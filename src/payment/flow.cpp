@@ -1,8 +1,8 @@
 #include "payment/flow.hpp"
 
 #include "core/strings.hpp"
-#include "metrics/gateway_metrics.hpp"
 #include "core/json_text.hpp"
+#include "metrics/gateway_metrics.hpp"
 #include "net/request_body.hpp"
 #include "payment/challenge_cache.hpp"
 #include "payment/claim_keeper.hpp"
@@ -69,8 +69,13 @@ class Driver {
   // Destroyed while /settle is in flight (the drain's deadline, a shutdown), the payment may have
   // settled: it is journaled as unknown, and its claim is left to its lease, never released.
   ~Driver() {
-    if (claim_open_ && settle_in_flight_ && services_.reconciler) services_.reconciler->submit(unknown_settlement(unix_now()), true);
-    else if (claim_open_) services_.replay->abandon(identity_, token_);
+    // The settle intent agrees: done once the journal holds the unknown outcome, else left open
+    // for the next start to recover.
+    if (claim_open_ && settle_in_flight_ && services_.reconciler) {
+      if (services_.reconciler->submit(unknown_settlement(unix_now()), true)) intent_done();
+    } else if (claim_open_) {
+      services_.replay->abandon(identity_, token_);
+    }
   }
 
   awaitable<std::optional<core::Reply>> run();
@@ -96,6 +101,8 @@ class Driver {
   }
   /// Takes the claim the store granted: its token, and a keeper that renews its lease.
   void hold_claim(const ClaimResult& claim);
+  /// The /settle's write-ahead intent is no longer needed: its answer was dealt with.
+  void intent_done();
   /// The payment-identifier checks; nullopt when the request goes on to its claim.
   std::optional<Event> check_identifier();
   awaitable<std::optional<core::Reply>> challenge(const Action& a);
@@ -138,6 +145,7 @@ class Driver {
   bool had_body_ = false;                // the request carried a body (read into request_body_)
   upstream::HeldResponse held_;          // settle-after: the upstream's answer
   std::optional<x402::SettleResult> settlement_;
+  SettleIntent intent_;                  // the /settle in flight, recorded before it went out
   // What the next reply says: a reason code for challenges, an error for error replies.
   std::string reason_ = "payment_required";
   std::string message_ = kPlainMessage;
@@ -364,16 +372,25 @@ awaitable<Event> Driver::hold() {
 
 awaitable<Event> Driver::settle() {
   settle_in_flight_.emplace(services_.reconciler);
+  // Write-ahead: should the process die while the /settle is in flight, the next start finds the
+  // intent and reconciles it as an unknown outcome (settle_intents.hpp).
+  if (services_.intents) {
+    intent_ = services_.intents->record(unknown_settlement(unix_now()));
+    if (!intent_ && services_.metrics) services_.metrics->settle_intent_unrecorded();
+  }
   facilitator::SettleOutcome settled = co_await services_.facilitator.settle(facilitator_body_);
   ctx_.record.facilitator_time += settled.elapsed;
   settled_by_ = settled.facilitator;
   if (settled.error) {
     error_ = *settled.error;
     message_ = std::move(settled.detail);
+    // An unknown outcome keeps its intent until the journal holds it (apply, ClaimOp::unknown).
     if (error_ == Error::settlement_unknown || error_ == Error::settlement_timeout) co_return Event::settle_unknown;
+    intent_done();
     settlement_ = x402::failed_settlement(std::string(core::public_code(error_)), message_, ctx_.record.network, ctx_.record.payer);
     co_return Event::settle_failed;
   }
+  intent_done();
   settlement_ = std::move(settled.result);
   if (!settlement_->success) {
     reason_ = settlement_->error_reason;
@@ -465,7 +482,8 @@ awaitable<void> Driver::apply(ClaimOp op) {
     case ClaimOp::unknown: {
       ending.how = Finish::unknown;
       ending.keep = unknown_keep(ctx_.record.network, expires_at_, now);
-      if (services_.reconciler) services_.reconciler->submit(unknown_settlement(now));
+      // Journaled durably: the intent is redundant (kept, for recovery, when the journal failed).
+      if (services_.reconciler && services_.reconciler->submit(unknown_settlement(now))) intent_done();
       break;
     }
     default:
@@ -490,6 +508,12 @@ awaitable<void> Driver::apply(ClaimOp op) {
   // A settlement or an unknown outcome that the store could not take must not leave the payment
   // claimable again once the lease runs out: keep the claim and keep trying (defect: finish ignored).
   record_in_background(executor_, *services_.replay, services_.metrics, identity_, std::move(ending), lease_);
+}
+
+void Driver::intent_done() {
+  if (!intent_) return;
+  services_.intents->done(intent_);
+  intent_ = SettleIntent{};
 }
 
 upstream::ForwardOptions Driver::forward_options() const {

@@ -178,7 +178,9 @@ test("R2 whatever on_repeat says (on_repeat: refuse): an unknown outcome reconci
     const pending = await pay("/refuse", header);
     assert.equal(pending.status, 402);
     assert.equal((await pending.json()).error, "payment_pending");
-    settleMode = "used";
+    // The reconciler's next ask gets a settlement naming its transaction (a used nonce alone is no
+    // proof of payment without `chains:`): it landed.
+    settleMode = "ok";
     assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === reconciled + 1), gw.stderr());
   } finally {
     settleMode = "ok";

@@ -69,7 +69,8 @@ ${routeLines(refuseEverywhere)}
  *  limit the README documents, and say so there.
  *  - settleCutByKill: a kill -9 while a /settle is in flight leaves no record of it (the journal is
  *    written when an outcome is unknown, not before the /settle is sent); such payments are then not
- *    held to R2, R5 or R3's exact code. */
+ *    held to R2, R5 or R3's exact code. Settle intents (a write-ahead record of every /settle)
+ *    remove this limit; the flag is kept to run the checker against older binaries. */
 export const KNOWN_LIMITS = {
   settleCutByKill: process.env.X402GW_INVARIANT_ACCEPT_SETTLE_CUT_BY_KILL === "1",
 };
