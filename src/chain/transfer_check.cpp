@@ -95,6 +95,7 @@ std::variant<std::nullopt_t, EvmReceipt, std::string> parse_receipt(const nlohma
   if (result.is_null()) return std::nullopt;
   if (!result.is_object()) return std::string("the receipt is not an object");
   EvmReceipt r;
+  if (auto hash = result.find("transactionHash"); hash != result.end() && hash->is_string()) r.transaction_hash = lower(hash->get<std::string>());
   auto status = result.find("status");
   if (status == result.end()) return std::string("the receipt has no status (a pre-Byzantium chain?)");
   auto s = parse_quantity(*status);

@@ -21,6 +21,7 @@ struct EvmLog {
 
 /// The parts of a transaction receipt a payment check reads.
 struct EvmReceipt {
+  std::string transaction_hash;  // lowercase, as the node names it ("" when it names none)
   bool succeeded = false;
   uint64_t block_number = 0;
   std::vector<EvmLog> logs;

@@ -40,11 +40,15 @@ function startChain() {
     state,
     url: `http://127.0.0.1:${server.address().port}`,
     // Plants a mined transaction; resolves to its hash.
-    plant({ to = PAY_TO, amount = 10_000n, token = USDC, status = "0x1" } = {}) {
+    // `transfers` plants several Transfer logs ({from, to, amount, token}); `claims` is the
+    // transactionHash the node puts in the receipt (a lying or confused node).
+    plant({ to = PAY_TO, amount = 10_000n, token = USDC, status = "0x1", transfers = null, claims = null } = {}) {
       const hash = "0x" + crypto.randomBytes(32).toString("hex");
+      const log = ({ from = BUYER, to, amount, token = USDC }) =>
+        ({ address: token.toLowerCase(), topics: [TRANSFER_TOPIC, word(from), word(to)], data: word(amount.toString(16)) });
       receipts.set(hash, {
-        transactionHash: hash, status, blockNumber: "0x" + (HEAD - 5).toString(16),
-        logs: [{ address: token.toLowerCase(), topics: [TRANSFER_TOPIC, word(BUYER), word(to)], data: word(amount.toString(16)) }],
+        transactionHash: claims ?? hash, status, blockNumber: "0x" + (HEAD - 5).toString(16),
+        logs: (transfers ?? [{ to, amount, token }]).map(log),
       });
       return hash;
     },
@@ -213,4 +217,18 @@ test("Redis: a refusal for every route lives minutes, a route-specific one is no
   // The longer of state.remember (24 h) and max_age (1 h) with a margin: a hash older than max_age is refused anyway.
   assert.ok(kept > 23 * 3600 * 1000 && kept <= 25 * 3600 * 1000, `an accepted hash is kept about a day, not ${kept} ms`);
   assert.equal((await present(gw, "/dear", paid)).body.error, "proof_already_used");
+});
+
+test("a node answering with the receipt of another transaction fails closed (502), it pays nothing", async () => {
+  const gw = await gateway();
+  const before = served("/cheap");
+  const paid = chain.plant();
+  // The node answers for this hash with a receipt that names another transaction (a lying,
+  // confused or caching node): what was asked is not what was proven.
+  const bogus = chain.plant({ claims: paid });
+  const r = await present(gw, "/cheap", bogus);
+  assert.equal(r.status, 502, r.text);
+  assert.equal(r.body.error, "chain_unavailable");
+  assert.match(r.text, /another transaction/);
+  assert.equal(served("/cheap"), before);
 });

@@ -137,3 +137,13 @@ TEST(TransferCheck, OnlyReversionAndAgeHoldForEveryRoute) {
   EXPECT_EQ(verdict_of(receipt({transfer_log(kToken, kPayTo, word(1))}), {1, 60}, 100, 1000, 1061), ProofRefusal::too_old);
   EXPECT_EQ(verdict_of(receipt({transfer_log(kToken, kPayTo, word(1))}), {1, 60}, 100, 1000, 1060), ProofRefusal::too_small);
 }
+
+// The receipt's own transactionHash is read (lowercased), so the caller can check the node
+// answered for the transaction it was asked about.
+TEST(TransferCheck, ReadsTheTransactionTheReceiptNames) {
+  auto j = receipt(nlohmann::json::array());
+  j["transactionHash"] = "0xAB" + std::string(62, 'c');
+  EXPECT_EQ(parsed(j).transaction_hash, "0xab" + std::string(62, 'c'));
+  j.erase("transactionHash");
+  EXPECT_EQ(parsed(j).transaction_hash, "");
+}
