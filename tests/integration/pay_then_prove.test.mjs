@@ -232,3 +232,24 @@ test("a node answering with the receipt of another transaction fails closed (502
   assert.match(r.text, /another transaction/);
   assert.equal(served("/cheap"), before);
 });
+
+test("a transfer from pay_to, or one pay_to sends back in the same transaction, does not pay", async () => {
+  const gw = await gateway();
+  const before = served("/cheap");
+  // pay_to to itself: nothing was paid by anyone.
+  const self = chain.plant({ transfers: [{ from: PAY_TO, to: PAY_TO, amount: 10_000n }] });
+  let r = await present(gw, "/cheap", self);
+  assert.equal(r.status, 402, r.text);
+  assert.equal(r.body.error, "proof_amount_too_small");
+  // In and straight back out (a flash round trip through pay_to): pay_to is left with nothing.
+  const roundTrip = chain.plant({ transfers: [{ to: PAY_TO, amount: 10_000n }, { from: PAY_TO, to: BUYER, amount: 10_000n }] });
+  r = await present(gw, "/cheap", roundTrip);
+  assert.equal(r.status, 402, r.text);
+  assert.equal(r.body.error, "proof_amount_too_small");
+  assert.match(r.body.message ?? r.text, /sent back|net/);
+  // Another token going out of pay_to does not cancel a payment in the route's token.
+  const mixed = chain.plant({ transfers: [{ to: PAY_TO, amount: 10_000n }, { from: PAY_TO, to: BUYER, amount: 10_000n, token: OTHER_PAY_TO }] });
+  r = await present(gw, "/cheap", mixed);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(served("/cheap"), before + 1);
+});
