@@ -66,7 +66,9 @@ const routes = `  - { match: "GET /cheap", price: "$0.01", proof: tx_hash }
     accepts:
       - { network: base-sepolia, price: "$1.00" }
       - { network: base-sepolia, price: "$0.01", pay_to: "${OTHER_PAY_TO}" }
-  - { match: "GET /slow", price: "$0.01", proof: tx_hash }`;
+  - { match: "GET /slow", price: "$0.01", proof: tx_hash }
+  - { match: "GET /reset", price: "$0.01", proof: tx_hash }
+  - { match: "GET /half", price: "$0.01", proof: tx_hash }`;
 
 async function gateway({ limits = "", state = "", env = {} } = {}) {
   const extra = `chains:
@@ -82,6 +84,13 @@ before(async () => {
   // /slow streams its answer for ~10 s: longer than a proof's claim lease with these timeouts (~8 s).
   upstream = await startUpstream((req, res) => {
     res.setHeader("content-type", "text/plain");
+    // /reset drops the connection before any byte of an answer; /half after its head and a part.
+    if (req.url.startsWith("/reset")) return req.socket.destroy();
+    if (req.url.startsWith("/half")) {
+      res.writeHead(200, { "content-length": "100" });
+      res.write("part");
+      return setTimeout(() => req.socket.destroy(), 50);
+    }
     if (!req.url.startsWith("/slow")) return res.end("served " + req.url);
     res.write("first part\n");
     setTimeout(() => res.end("last part\n"), 10_000);
@@ -252,4 +261,29 @@ test("a transfer from pay_to, or one pay_to sends back in the same transaction, 
   r = await present(gw, "/cheap", mixed);
   assert.equal(r.status, 200, r.text);
   assert.equal(served("/cheap"), before + 1);
+});
+
+test("an upstream failing before any byte frees the hash (presented again, served once); after its first byte it stays used", async () => {
+  for (const state of ["", "redis"]) {
+    const gw = state ? await gateway({ state: `state: { store: redis, url: "${redis.url}", key_prefix: "free:" }` }) : await gateway();
+    if (state)
+      for (let i = 0; i < 100 && (await fetch(gw.admin("/readyz"))).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    const before = served("/cheap");
+    const hash = chain.plant();
+    let r = await present(gw, "/reset", hash);
+    assert.ok(r.status >= 502 && r.status <= 504, `${state}: ${r.status} ${r.text}`);
+    r = await present(gw, "/cheap", hash);
+    assert.equal(r.status, 200, `${state}: nothing was served, the hash pays again: ${r.text}`);
+    r = await present(gw, "/cheap", hash);
+    assert.equal(r.body?.error, "proof_already_used", state);
+    assert.equal(served("/cheap"), before + 1);
+
+    const half = chain.plant();
+    const res = await fetch(gw.url("/half"), { headers: { "X-Payment-Proof": half } });
+    assert.equal(res.status, 200);
+    await res.text().catch(() => {});
+    r = await present(gw, "/cheap", half);
+    assert.equal(r.body?.error, "proof_already_used", `${state}: an answer started is an answer: ${r.text}`);
+    assert.equal(served("/cheap"), before + 1);
+  }
 });
