@@ -1,5 +1,6 @@
 #include "payment/proof_flow.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <vector>
@@ -131,6 +132,7 @@ class ProofDriver {
   std::string identity_;
   bool claim_open_ = false;
   std::string payer_;
+  uint64_t block_time_ = 0;  // the paying block's timestamp, once checked
 };
 
 core::Reply ProofDriver::refuse(std::string reason, std::string message) {
@@ -227,7 +229,9 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   used.how = Finish::settled;
   used.receipt = accepted;
   const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(chain.max_age);
-  used.keep = max_age.count() > 0 ? max_age + kAgeMargin : kKeepForever;
+  // A block stamped ahead of this clock stays young that much longer here: kept until then too.
+  const std::chrono::seconds ahead(std::max<int64_t>(0, static_cast<int64_t>(block_time_) - unix_seconds()));
+  used.keep = max_age.count() > 0 ? max_age + ahead + kAgeMargin : kKeepForever;
   used.retention = Retention::pinned;
   if (!co_await finish(std::move(used))) {
     // Not recorded: serving now could serve twice. The claim lapses with its lease; the proof may come again.
@@ -297,6 +301,7 @@ awaitable<std::optional<core::Reply>> ProofDriver::check(const config::Chain& ch
   const chain::ProofVerdict verdict = chain::check_transfer(receipt.value, expected, policy, head, block_time, static_cast<uint64_t>(unix_seconds()));
   if (verdict.refusal == ProofRefusal::none) {
     payer_ = verdict.payer;
+    block_time_ = block_time;
     requirement_ = requirements_.at(verdict.matched);
     co_return std::nullopt;
   }

@@ -287,3 +287,20 @@ test("an upstream failing before any byte frees the hash (presented again, serve
     assert.equal(served("/cheap"), before + 1);
   }
 });
+
+test("a block stamped ahead of the gateway's clock: the accepted hash is kept until max_age would refuse it, not max_age from now", async () => {
+  // The chain's clock 2 h ahead of the gateway's (or the gateway's behind): the age check passes
+  // until the block is max_age old by the gateway's clock, 3 h from now; forgotten before that, the
+  // hash would pay again.
+  const gw = await gateway({ state: `state: { store: redis, url: "${redis.url}", key_prefix: "ahead:", remember: 1m }` });
+  for (let i = 0; i < 100 && (await fetch(gw.admin("/readyz"))).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  chain.state.blockTime = Math.floor(Date.now() / 1000) + 2 * 3600;
+  try {
+    const hash = chain.plant();
+    assert.equal((await present(gw, "/cheap", hash)).status, 200);
+    const kept = Number(redis.cli("PTTL", `ahead:claim:proof:eip155:84532:${hash}`).trim());
+    assert.ok(kept >= 3 * 3600 * 1000, `kept ${kept} ms, but the age check accepts it for 3 h`);
+  } finally {
+    chain.state.blockTime = null;
+  }
+});
