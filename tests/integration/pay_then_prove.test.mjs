@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import http from "node:http";
-import { startGateway, startUpstream, startFacilitator, baseConfig, PAY_TO, BUYER } from "../support/gateway.mjs";
+import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, PAY_TO, BUYER } from "../support/gateway.mjs";
 import { startRedis } from "../support/redis.mjs";
 
 const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";  // base-sepolia's USDC, "$" prices resolve to it
@@ -70,11 +70,11 @@ const routes = `  - { match: "GET /cheap", price: "$0.01", proof: tx_hash }
   - { match: "GET /reset", price: "$0.01", proof: tx_hash }
   - { match: "GET /half", price: "$0.01", proof: tx_hash }`;
 
-async function gateway({ limits = "", state = "", env = {} } = {}) {
+async function gateway({ limits = "", state = "", env = {}, facilitatorUrl = null } = {}) {
   const extra = `chains:
   base-sepolia: { rpc: "${chain.url}", timeout: 300ms, max_age: 1h }
 ${state}`;
-  const gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitator.url, routes, limits, extra }), { env });
+  const gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitatorUrl ?? facilitator.url, routes, limits, extra }), { env });
   gateways.push(gw);
   return gw;
 }
@@ -302,5 +302,28 @@ test("a block stamped ahead of the gateway's clock: the accepted hash is kept un
     assert.ok(kept >= 3 * 3600 * 1000, `kept ${kept} ms, but the age check accepts it for 3 h`);
   } finally {
     chain.state.blockTime = null;
+  }
+});
+
+test("an x402 payment's settlement transaction cannot be presented again as a proof (one transfer, one answer)", async () => {
+  // An exact EVM payment settles as a Transfer of the price to pay_to: its transaction hash, in the
+  // buyer's X-PAYMENT-RESPONSE and on chain, is what a pay-then-prove proof looks like.
+  const settlement = chain.plant();
+  const settling = await startFacilitator({ settle: (b) => ({ body: { success: true, transaction: settlement, network: b.paymentRequirements.network, payer: BUYER } }) });
+  try {
+    const gw = await gateway({ facilitatorUrl: settling.url });
+    const before = served("/cheap");
+    const c = await challenge(gw.url("/cheap"));
+    const paid = await fetch(gw.url("/cheap"), { headers: { "X-PAYMENT": paymentHeader(1, c.v1) } });
+    assert.equal(paid.status, 200, await paid.text());
+    assert.equal(JSON.parse(Buffer.from(paid.headers.get("x-payment-response"), "base64").toString()).transaction, settlement);
+    for (const path of ["/cheap", "/slow"]) {
+      const r = await present(gw, path, settlement.toUpperCase().replace("0X", "0x"));
+      assert.equal(r.status, 402, `${path}: ${r.text}`);
+      assert.equal(r.body.error, "proof_already_used");
+    }
+    assert.equal(served("/cheap"), before + 1);
+  } finally {
+    await settling.close();
   }
 });
