@@ -399,6 +399,8 @@ awaitable<Event> Driver::settle() {
   }
   ctx_.record.transaction = settlement_->transaction;
   if (plain_token(settlement_->payer)) ctx_.record.payer = settlement_->payer;
+  // The settlement is a token transfer to pay_to: its hash must not pay a `proof: tx_hash` route too.
+  if (services_.replay) co_await mark_settled_transfer(ctx_.config, *services_.replay, ctx_.record.network, settlement_->transaction);
   co_return Event::settled;
 }
 

@@ -1,5 +1,6 @@
 #include "payment/proof_flow.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <vector>
@@ -76,6 +77,16 @@ std::vector<const x402::Requirement*> requirements_on(const config::Route& route
   return out;
 }
 
+// The store's identity of a transaction hash (lowercase) on a network (CAIP-2): one for every route.
+std::string proof_identity(const std::string& network, const std::string& hash) { return "proof:" + network + ":" + core::to_lower(hash); }
+
+// How long an accepted hash is kept: until the chain check would refuse it as too old, however far
+// its block is stamped ahead of this clock (`ahead`), with a margin.
+std::chrono::seconds accepted_keep(const config::Chain& chain, std::chrono::seconds ahead) {
+  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(chain.max_age);
+  return max_age.count() > 0 ? max_age + ahead + kAgeMargin : kKeepForever;
+}
+
 // A token naming the request that accepted a hash: 64 random bits, hex.
 std::string request_token() {
   thread_local std::mt19937_64 random{(uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()};
@@ -132,6 +143,7 @@ class ProofDriver {
   std::string token_;  // the claim's (ClaimResult::token): only this request's claim is ended
   bool claim_open_ = false;
   std::string payer_;
+  uint64_t block_time_ = 0;  // the paying block's timestamp, once checked
 };
 
 core::Reply ProofDriver::refuse(std::string reason, std::string message) {
@@ -197,7 +209,7 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   }
 
   // The hash is claimed before the chain is asked: two presentations at once serve once.
-  identity_ = "proof:" + first->network + ":" + core::to_lower(proof.tx_hash);
+  identity_ = proof_identity(first->network, proof.tx_hash);
   const std::chrono::milliseconds lease = proof_lease(ctx_, chain);
   const ClaimResult claim = co_await services_.replay->claim(identity_, lease);
   switch (claim.status) {
@@ -230,8 +242,9 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   Ending used;
   used.how = Finish::delivered;  // used up: a proof has no "landed, answer owed" state
   used.receipt = accepted;
-  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(chain.max_age);
-  used.keep = max_age.count() > 0 ? max_age + kAgeMargin : kKeepForever;
+  // A block stamped ahead of this clock stays young that much longer here: kept until then too.
+  const std::chrono::seconds ahead(std::max<int64_t>(0, static_cast<int64_t>(block_time_) - unix_seconds()));
+  used.keep = accepted_keep(chain, ahead);
   used.retention = Retention::pinned;
   if (!co_await finish(std::move(used))) {
     // Not recorded: serving now could serve twice. The claim lapses with its lease; the proof may come again.
@@ -301,6 +314,7 @@ awaitable<std::optional<core::Reply>> ProofDriver::check(const config::Chain& ch
   const chain::ProofVerdict verdict = chain::check_transfer(receipt.value, expected, policy, head, block_time, static_cast<uint64_t>(unix_seconds()));
   if (verdict.refusal == ProofRefusal::none) {
     payer_ = verdict.payer;
+    block_time_ = block_time;
     requirement_ = requirements_.at(verdict.matched);
     co_return std::nullopt;
   }
@@ -330,6 +344,28 @@ std::string chain_id_of(std::string_view caip2) {
 }
 
 }  // namespace
+
+awaitable<bool> mark_settled_transfer(const config::Config& config, ReplayStore& store, const std::string& network,
+                                      const std::string& tx_hash) {
+  const config::Chain* chain = config.chain_for(network);
+  if (!chain || !chain::is_tx_hash(tx_hash)) co_return true;  // no proof can name it here
+  const std::string identity = proof_identity(network, tx_hash);
+  const std::chrono::milliseconds lease = 2 * config.state.timeout + std::chrono::seconds(5);
+  const ClaimResult claim = co_await store.claim(identity, lease);
+  if (claim.status != Claim::applied) {
+    core::log_event(claim.status == Claim::unavailable ? "error" : "warning",
+                    "an x402 settlement's transaction could not be marked used for pay-then-prove (a proof of it came first, or the store failed)",
+                    {{"network", network}, {"transaction", core::to_lower(tx_hash)}});
+    co_return false;
+  }
+  Ending used;
+  used.how = Finish::delivered;  // used up for pay-then-prove (never "landed": no answer is owed to a proof)
+  used.token = claim.token;
+  used.receipt = std::string(kAcceptedPrefix) + "x402:" + request_token();
+  used.keep = accepted_keep(*chain, std::chrono::seconds(0));
+  used.retention = Retention::pinned;
+  co_return co_await store.finish(identity, std::move(used));
+}
 
 bool has_proof_header(net::ClientIo& io) {
   return header(io, kJsonProof).has_value() || header(io, kHashProof).has_value();

@@ -94,22 +94,22 @@ TEST(AuthorizationEvidence, LogsOfTheAuthorization) {
 }
 
 TEST(AuthorizationEvidence, OnlyATransferOfThePriceToPayToUnderTheAuthorizationPays) {
-  EvmReceipt paid{true, 10, {used_log(), transfer_log(kPayTo, 10000)}};
+  EvmReceipt paid{kTx, true, 10, {used_log(), transfer_log(kPayTo, 10000)}};
   EXPECT_TRUE(receipt_pays(paid, auth()));
-  EvmReceipt more{true, 10, {used_log(), transfer_log(kPayTo, 20000)}};
+  EvmReceipt more{kTx, true, 10, {used_log(), transfer_log(kPayTo, 20000)}};
   EXPECT_TRUE(receipt_pays(more, auth()));
 
-  EvmReceipt self{true, 10, {used_log(), transfer_log(kFrom, 10000)}};
+  EvmReceipt self{kTx, true, 10, {used_log(), transfer_log(kFrom, 10000)}};
   EXPECT_FALSE(receipt_pays(self, auth())) << "the nonce spent on a transfer to the payer itself";
-  EvmReceipt small{true, 10, {used_log(), transfer_log(kPayTo, 9999)}};
+  EvmReceipt small{kTx, true, 10, {used_log(), transfer_log(kPayTo, 9999)}};
   EXPECT_FALSE(receipt_pays(small, auth()));
-  EvmReceipt other_token{true, 10, {used_log(), transfer_log(kPayTo, 10000, "0x" + std::string(40, '9'))}};
+  EvmReceipt other_token{kTx, true, 10, {used_log(), transfer_log(kPayTo, 10000, "0x" + std::string(40, '9'))}};
   EXPECT_FALSE(receipt_pays(other_token, auth()));
-  EvmReceipt no_authorization{true, 10, {transfer_log(kPayTo, 10000)}};
+  EvmReceipt no_authorization{kTx, true, 10, {transfer_log(kPayTo, 10000)}};
   EXPECT_FALSE(receipt_pays(no_authorization, auth())) << "a transfer that did not use this authorization";
-  EvmReceipt canceled{true, 10, {{kToken, {kCanceled, pad(kFrom), kNonce}, "0x"}}};
+  EvmReceipt canceled{kTx, true, 10, {{kToken, {kCanceled, pad(kFrom), kNonce}, "0x"}}};
   EXPECT_FALSE(receipt_pays(canceled, auth()));
-  EvmReceipt reverted{false, 10, {used_log(), transfer_log(kPayTo, 10000)}};
+  EvmReceipt reverted{kTx, false, 10, {used_log(), transfer_log(kPayTo, 10000)}};
   EXPECT_FALSE(receipt_pays(reverted, auth()));
 }
 
