@@ -193,22 +193,33 @@ awaitable<bool> Reconciler::write_ending(Item& item, Ending ending, bool& resolv
   const std::string identity = item.unknown.identity;
   Ending copy = ending;
   resolved = co_await store_.resolve(identity, std::move(copy));
-  if (resolved || !item.unmarked) co_return true;
-  // Restored while a stopped process's claim was in the store: once its lease ended, this claim
-  // writes the verdict itself.
+  if (resolved) co_return true;
+  // resolve() says false both when there is no unknown entry and when the store could not answer
+  // (Redis frozen or restarting): a claim tells them apart. A verdict the store did not take is
+  // never counted as written, or the entry would stay unknown for good (R2, R6).
   const ClaimResult claim = co_await store_.claim(identity, kRestoreLease);
-  if (claim.status == Claim::in_flight || claim.status == Claim::unavailable) co_return false;
-  item.unmarked = false;
-  if (claim.status == Claim::applied) {
-    ending.token = claim.token;
-    resolved = co_await store_.finish(identity, std::move(ending));
-  } else if (claim.status == Claim::landed) {
-    // Landed already (known elsewhere): give the claim back for its next presentation.
-    Ending back;
-    back.token = claim.token;
-    co_await store_.finish(identity, std::move(back));
+  switch (claim.status) {
+    case Claim::outcome_unknown:  // still unknown: the store did not take the verdict; asked again later
+    case Claim::unavailable:
+    case Claim::in_flight:        // a stopped process's claim (restored unmarked), or another request's
+      co_return false;
+    case Claim::applied:  // nothing there (forgotten, or restored unmarked and the lease ended): written here
+      item.unmarked = false;
+      ending.token = claim.token;
+      resolved = co_await store_.finish(identity, std::move(ending));
+      co_return true;
+    case Claim::landed: {  // landed already (known elsewhere): given back for its next presentation
+      item.unmarked = false;
+      Ending back;
+      back.token = claim.token;
+      co_await store_.finish(identity, std::move(back));
+      co_return true;
+    }
+    case Claim::delivered:
+      item.unmarked = false;
+      co_return true;
   }
-  co_return true;
+  co_return false;
 }
 
 awaitable<bool> Reconciler::ask(Item& item, const FacilitatorFor& facilitator_for, const ChainFor& chain_for) {

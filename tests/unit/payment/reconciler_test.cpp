@@ -204,3 +204,56 @@ TEST(Reconciler, ARestoredOutcomeWhoseClaimAStoppedProcessHeldIsMarkedOnceTheLea
   EXPECT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::outcome_unknown)
       << "kept unknown once the stopped process's lease ended: no one may settle it again";
 }
+
+namespace {
+// The memory store, with resolve() failing (as Redis frozen or restarting) while `failures` lasts:
+// the unknown entry is still there, the store just could not take the verdict.
+class UnansweringStore final : public ReplayStore {
+ public:
+  awaitable<ClaimResult> claim(const std::string& identity, std::chrono::milliseconds lease) override {
+    co_return inner.claim_now(identity, lease);
+  }
+  awaitable<Renewal> renew(const std::string& identity, const std::string& token, std::chrono::milliseconds lease) override {
+    co_return inner.renew_now(identity, token, lease);
+  }
+  awaitable<bool> finish(const std::string& identity, Ending ending) override { co_return inner.finish_now(identity, ending); }
+  awaitable<bool> resolve(const std::string& identity, Ending ending) override {
+    if (failures > 0) {
+      --failures;
+      co_return false;
+    }
+    co_return inner.resolve_now(identity, ending);
+  }
+  void abandon(const std::string& identity, const std::string& token) override { inner.abandon(identity, token); }
+  awaitable<bool> revoke(const std::string& identity, const std::string& receipt) override { co_return inner.revoke_now(identity, receipt); }
+
+  MemoryReplayStore inner;
+  int failures = 0;
+};
+}  // namespace
+
+// Found by the invariant checker (redis, seed 190002): a landed verdict that the store could not
+// take (Redis frozen at that moment) was counted as written; the entry stayed unknown for good and
+// every re-presentation got payment_pending (R2, R6). The verdict is written again until it holds.
+TEST(Reconciler, AVerdictTheStoreCouldNotTakeIsWrittenAgain) {
+  const auto dir = temp_dir("unanswered");
+  UnansweringStore store;
+  JournalContents loaded;
+  SettlementJournal journal(dir.string(), loaded);
+  Reconciler reconciler(&journal, store, nullptr);
+  const UnknownSettlement u = unknown("id-u");
+  ASSERT_EQ(store.inner.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::applied);
+  ASSERT_TRUE(store.inner.finish_now(u.identity, Ending{Finish::unknown, {}, std::chrono::seconds(0)}));
+  ASSERT_TRUE(reconciler.submit(u));
+  store.failures = 1;
+
+  auto f = std::make_shared<ScriptedFacilitator>();
+  f->script = {said(true, "")};
+  asio::io_context ioc;
+  run_until(ioc, reconciler, f, [&] { return reconciler.pending() == 0; });
+
+  EXPECT_EQ(reconciler.pending(), 0u);
+  EXPECT_EQ(store.failures, 0);
+  EXPECT_EQ(store.inner.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::landed);  // R2, not payment_pending
+  std::filesystem::remove_all(dir);
+}
