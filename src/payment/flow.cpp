@@ -401,19 +401,20 @@ bool kept_header(std::string_view name) {
 
 awaitable<void> Driver::release_held(const Action& a, bool send) {
   const core::Headers headers = a.with_receipt ? receipt_headers() : core::Headers{};
-  if (a.keep_answer && services_.identifiers && !id_key_.empty()) {
-    KeptAnswer answer;
-    answer.status = held_.result_int();
+  const uint64_t max = route_.payment_identifier.max_bytes;
+  std::optional<KeptAnswer> answer;
+  if (send && a.keep_answer && services_.identifiers && !id_key_.empty() && held_.body().size() <= max) {
+    answer.emplace();
+    answer->status = held_.result_int();
     for (const auto& field : held_)
-      if (kept_header(field.name_string())) answer.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    for (const auto& h : headers) answer.headers.push_back(h);
-    const uint64_t max = route_.payment_identifier.max_bytes;
-    if (held_.body().size() <= max) {
-      answer.body = held_.body();
-      services_.identifiers->keep(id_key_, std::move(answer), max);
-    }
+      if (kept_header(field.name_string())) answer->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    for (const auto& h : headers) answer->headers.push_back(h);
+    answer->body = held_.body();
   }
   if (send) co_await services_.delivery.release(ctx_, io_, held_, headers);
+  // Kept only once delivered: a kept answer is replayed without touching the claim, so one that
+  // never went out would leave the payment landed, to be served again once the id is forgotten (R2).
+  if (answer && delivered_now()) services_.identifiers->keep(id_key_, std::move(*answer), max);
 }
 
 awaitable<void> Driver::replay_answer() {

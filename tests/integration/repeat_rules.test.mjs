@@ -58,7 +58,8 @@ before(async () => {
   - { match: "GET /fc-pass", price: "$0.01", on_repeat: pass, payment_identifier: { mode: fresh_call } }
   - { match: "GET /ra-refuse", price: "$0.01", payment_identifier: { mode: replay_answer } }
   - { match: "GET /ra-pass", price: "$0.01", on_repeat: pass, payment_identifier: { mode: replay_answer } }
-  - { match: "GET /ra-small", price: "$0.01", payment_identifier: { mode: replay_answer, max_bytes: 1KiB } }`,
+  - { match: "GET /ra-small", price: "$0.01", payment_identifier: { mode: replay_answer, max_bytes: 1KiB } }
+  - { match: "GET /ra-left", price: "$0.01", payment_identifier: { mode: replay_answer, ttl: 3s } }`,
   }).replace(/timeout: 2s, timeout: 1s/, "timeout: 1s");
   gw = await startGateway(cfg);
 });
@@ -165,6 +166,29 @@ for (const p of ["/left", "/left-before"]) {
     await refusedAsUsed(p, header);
   });
 }
+
+// A kept answer is replayed without touching the claim: an answer kept though it never went out
+// (the client left after the settlement) left the payment landed after that replay, so once the
+// id's answer expired the same payment was served by the upstream a second time (R2/R3 broken).
+test("R2 then R3 with replay_answer: the client left after the settlement -> one delivered answer; after the id's ttl, payment_already_used", async () => {
+  const c = await challenge(gw.url("/ra-left"));
+  const header = withId(c.v2, "pay_" + Math.random().toString(36).slice(2).padEnd(24, "0"));
+  settleMode = "slow";
+  try {
+    await leaveDuringSettle("/ra-left", header);
+  } finally {
+    settleMode = "ok";
+  }
+  const settles = count("settle");
+  const served = await pay("/ra-left", header);
+  assert.equal(served.status, 200, await served.clone().text());
+  await served.text();
+  const delivered = hits("/ra-left");
+  await sleep(3500);  // the id's ttl (3 s) runs out
+  await refusedAsUsed("/ra-left", header);
+  assert.equal(hits("/ra-left"), delivered, "one payment, one delivered answer");
+  assert.equal(count("settle"), settles, "no second /settle");
+});
 
 test("R2 whatever on_repeat says (on_repeat: refuse): an unknown outcome reconciled as landed is served once, then R3", async () => {
   const c = await challenge(gw.url("/refuse"));
