@@ -358,7 +358,11 @@ awaitable<Event> Driver::settle() {
   if (settled.error) {
     error_ = *settled.error;
     message_ = std::move(settled.detail);
-    if (error_ == Error::settlement_unknown || error_ == Error::settlement_timeout) co_return Event::settle_unknown;
+    // A 5xx, or a 2xx that is no SettleResponse, came from a facilitator that had the settlement:
+    // it may have landed, so it is reconciled like an unanswered one, never "failed" (R5) nor
+    // released for a second /settle (R1).
+    const bool had_it = error_ == Error::facilitator_bad_response || (error_ == Error::facilitator_status && settled.status >= 500);
+    if (error_ == Error::settlement_unknown || error_ == Error::settlement_timeout || had_it) co_return Event::settle_unknown;
     settlement_ = x402::failed_settlement(std::string(core::public_code(error_)), message_, ctx_.record.network, ctx_.record.payer);
     co_return Event::settle_failed;
   }
