@@ -384,8 +384,13 @@ awaitable<Event> Driver::settle() {
   if (settled.error) {
     error_ = *settled.error;
     message_ = std::move(settled.detail);
+    // A 5xx, or a 2xx that is no SettleResponse, came from a facilitator that had the settlement:
+    // it may have landed, so it is reconciled like an unanswered one, never "failed" (R5) nor
+    // released for a second /settle (R1). (facilitator/settle_answer classifies most such answers
+    // as settlement_unknown already; this holds for any path that reports them otherwise.)
     // An unknown outcome keeps its intent until the journal holds it (apply, ClaimOp::unknown).
-    if (error_ == Error::settlement_unknown || error_ == Error::settlement_timeout) co_return Event::settle_unknown;
+    const bool had_it = error_ == Error::facilitator_bad_response || (error_ == Error::facilitator_status && settled.status >= 500);
+    if (error_ == Error::settlement_unknown || error_ == Error::settlement_timeout || had_it) co_return Event::settle_unknown;
     intent_done();
     settlement_ = x402::failed_settlement(std::string(core::public_code(error_)), message_, ctx_.record.network, ctx_.record.payer);
     co_return Event::settle_failed;
@@ -432,19 +437,20 @@ bool kept_header(std::string_view name) {
 
 awaitable<void> Driver::release_held(const Action& a, bool send) {
   const core::Headers headers = a.with_receipt ? receipt_headers() : core::Headers{};
-  if (a.keep_answer && services_.identifiers && !id_key_.empty()) {
-    KeptAnswer answer;
-    answer.status = held_.result_int();
+  const uint64_t max = route_.payment_identifier.max_bytes;
+  std::optional<KeptAnswer> answer;
+  if (send && a.keep_answer && services_.identifiers && !id_key_.empty() && held_.body().size() <= max) {
+    answer.emplace();
+    answer->status = held_.result_int();
     for (const auto& field : held_)
-      if (kept_header(field.name_string())) answer.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    for (const auto& h : headers) answer.headers.push_back(h);
-    const uint64_t max = route_.payment_identifier.max_bytes;
-    if (held_.body().size() <= max) {
-      answer.body = held_.body();
-      services_.identifiers->keep(id_key_, std::move(answer), max);
-    }
+      if (kept_header(field.name_string())) answer->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    for (const auto& h : headers) answer->headers.push_back(h);
+    answer->body = held_.body();
   }
   if (send) co_await services_.delivery.release(ctx_, io_, held_, headers);
+  // Kept only once delivered: a kept answer is replayed without touching the claim, so one that
+  // never went out would leave the payment landed, to be served again once the id is forgotten (R2).
+  if (answer && delivered_now()) services_.identifiers->keep(id_key_, std::move(*answer), max);
 }
 
 awaitable<void> Driver::replay_answer() {

@@ -19,7 +19,8 @@ import { metric, waitFor, sleep } from "../support/raw.mjs";
 let upstream, facilitator, gw, stateDir;
 // Upstream paths whose next requests are cut before any byte of an answer (the socket destroyed).
 const cutNext = new Map();
-// What /settle does now: "ok", "slow" (answers after 700 ms), "hang" (past the 1 s timeout), "used".
+// What /settle does now: "ok", "slow" (answers after 700 ms), "hang" (past the 1 s timeout), "used",
+// "5xx" (500 with no SettleResponse).
 let settleMode = "ok";
 
 before(async () => {
@@ -37,6 +38,7 @@ before(async () => {
       const ok = { body: { success: true, transaction: "0x" + "ab".repeat(32), network: b.paymentRequirements.network, payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" } };
       if (settleMode === "slow") return { ...ok, delayMs: 700 };
       if (settleMode === "hang") return { ...ok, delayMs: 2500 };
+      if (settleMode === "5xx") return { status: 500, raw: "internal error" };
       if (settleMode === "used")
         return { status: 400, body: { success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: "", network: b.paymentRequirements.network } };
       return ok;
@@ -58,7 +60,8 @@ before(async () => {
   - { match: "GET /fc-pass", price: "$0.01", on_repeat: pass, payment_identifier: { mode: fresh_call } }
   - { match: "GET /ra-refuse", price: "$0.01", payment_identifier: { mode: replay_answer } }
   - { match: "GET /ra-pass", price: "$0.01", on_repeat: pass, payment_identifier: { mode: replay_answer } }
-  - { match: "GET /ra-small", price: "$0.01", payment_identifier: { mode: replay_answer, max_bytes: 1KiB } }`,
+  - { match: "GET /ra-small", price: "$0.01", payment_identifier: { mode: replay_answer, max_bytes: 1KiB } }
+  - { match: "GET /ra-left", price: "$0.01", payment_identifier: { mode: replay_answer, ttl: 3s } }`,
   }).replace(/timeout: 2s, timeout: 1s/, "timeout: 1s");
   gw = await startGateway(cfg);
 });
@@ -166,6 +169,29 @@ for (const p of ["/left", "/left-before"]) {
   });
 }
 
+// A kept answer is replayed without touching the claim: an answer kept though it never went out
+// (the client left after the settlement) left the payment landed after that replay, so once the
+// id's answer expired the same payment was served by the upstream a second time (R2/R3 broken).
+test("R2 then R3 with replay_answer: the client left after the settlement -> one delivered answer; after the id's ttl, payment_already_used", async () => {
+  const c = await challenge(gw.url("/ra-left"));
+  const header = withId(c.v2, "pay_" + Math.random().toString(36).slice(2).padEnd(24, "0"));
+  settleMode = "slow";
+  try {
+    await leaveDuringSettle("/ra-left", header);
+  } finally {
+    settleMode = "ok";
+  }
+  const settles = count("settle");
+  const served = await pay("/ra-left", header);
+  assert.equal(served.status, 200, await served.clone().text());
+  await served.text();
+  const delivered = hits("/ra-left");
+  await sleep(3500);  // the id's ttl (3 s) runs out
+  await refusedAsUsed("/ra-left", header);
+  assert.equal(hits("/ra-left"), delivered, "one payment, one delivered answer");
+  assert.equal(count("settle"), settles, "no second /settle");
+});
+
 test("R2 whatever on_repeat says (on_repeat: refuse): an unknown outcome reconciled as landed is served once, then R3", async () => {
   const c = await challenge(gw.url("/refuse"));
   const header = paymentHeader(2, c.v2);
@@ -194,6 +220,35 @@ test("R2 whatever on_repeat says (on_repeat: refuse): an unknown outcome reconci
   assert.equal(count("verify"), verifies);
   await refusedAsUsed("/refuse", header);
   assert.equal(hits("/refuse"), upstreamHits + 1);
+});
+
+// A 5xx to /settle comes from a facilitator that had the settlement: it may have landed. It was
+// answered with a failed receipt and the claim released, so the same payment went to /settle again.
+test("R5 and R1: /settle answered 5xx -> no failed receipt, the claim is kept (payment_pending, no second /settle); reconciled, it is served once", async () => {
+  const c = await challenge(gw.url("/paid"));
+  const header = paymentHeader(2, c.v2);
+  settleMode = "5xx";
+  let reconciled = 0;
+  try {
+    reconciled = await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}');
+    const res = await pay("/paid", header);
+    assert.equal(res.status, 502, await res.clone().text());
+    assert.equal(res.headers.get("payment-response"), null, "never told it failed: it may have landed");
+    await res.text();
+    const settles = count("settle");
+    const again = await pay("/paid", header);
+    assert.equal(again.status, 402);
+    assert.equal((await again.json()).error, "payment_pending");
+    assert.ok(count("settle") <= settles + 1, "only the reconciler asks again");
+    settleMode = "used";
+    assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === reconciled + 1), gw.stderr());
+  } finally {
+    settleMode = "ok";
+  }
+  const served = await pay("/paid", header);
+  assert.equal(served.status, 200, await served.clone().text());
+  await served.text();
+  await refusedAsUsed("/paid", header);
 });
 
 // ---- on_repeat x payment_identifier.mode: the README's table, row by row ----------------------
