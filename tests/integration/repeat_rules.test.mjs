@@ -240,7 +240,9 @@ test("R5 and R1: /settle answered 5xx -> no failed receipt, the claim is kept (p
     assert.equal(again.status, 402);
     assert.equal((await again.json()).error, "payment_pending");
     assert.ok(count("settle") <= settles + 1, "only the reconciler asks again");
-    settleMode = "used";
+    // It landed: the reconciler's repeated /settle is answered with the settlement naming its
+    // transaction ("nonce used" alone would prove nothing).
+    settleMode = "ok";
     assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === reconciled + 1), gw.stderr());
   } finally {
     settleMode = "ok";
