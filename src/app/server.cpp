@@ -274,19 +274,31 @@ void Server::drain() {
     asio::post(w->ioc, [context = &w->context] {
       for (auto* client : context->idle_clients) client->cancel();
     });
-  auto grace = state_.current()->timeouts.drain;
+  auto config = state_.current();
+  auto grace = config->timeouts.drain;
+  // A /settle in flight at the deadline is let run to its own timeout: destroyed, its outcome would
+  // be lost; ended, an unanswered one is journaled and marked unknown in the store.
+  std::chrono::milliseconds settle_grace{1000};
+  for (const auto& f : config->facilitators) settle_grace += f.timeout;
   log_event("info", "draining", {{"in_flight", state_.in_flight.load()}, {"grace_ms", grace.count()}});
   Worker& main = *workers_.front();
   asio::co_spawn(
       main.ioc,
-      [this, grace]() -> awaitable<void> {
-        auto deadline = std::chrono::steady_clock::now() + grace;
+      [this, grace, settle_grace]() -> awaitable<void> {
+        const auto started = std::chrono::steady_clock::now();
+        auto deadline = started + grace;
         asio::steady_timer timer(co_await asio::this_coro::executor);
-        while (state_.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+        auto waiting = [&] {
+          if (state_.in_flight.load() == 0) return false;
+          const auto now = std::chrono::steady_clock::now();
+          return now < deadline || (reconciler_ && reconciler_->settling() > 0 && now < deadline + settle_grace);
+        };
+        while (waiting()) {
           timer.expires_after(std::chrono::milliseconds(20));
           co_await timer.async_wait(use_nothrow);
         }
-        log_event("info", "stopped", {{"unfinished", state_.in_flight.load()}});
+        log_event("info", "stopped", {{"unfinished", state_.in_flight.load()},
+                                      {"settling", reconciler_ ? reconciler_->settling() : size_t{0}}});
         for (auto& w : workers_) w->ioc.stop();
       },
       asio::detached);
@@ -297,12 +309,19 @@ void Server::start_reconciler() {
   payment::JournalContents loaded;
   if (!config->state.dir.empty()) {
     journal_ = std::make_unique<payment::SettlementJournal>(config->state.dir, loaded);
+    // A /settle in flight when the last process died: an unknown outcome now, reconciled below.
+    const size_t recovered = payment::recover_settle_intents(config->state.dir, *journal_, loaded);
+    intents_ = std::make_unique<payment::SettleIntents>(config->state.dir);
+    state_.intents = intents_.get();
     log_event("info", "settlement journal open",
-              {{"path", journal_->path()}, {"unknown_outcomes", loaded.open.size()}, {"unreadable_lines", loaded.bad_lines}});
+              {{"path", journal_->path()}, {"unknown_outcomes", loaded.open.size()}, {"unreadable_lines", loaded.bad_lines},
+               {"from_settle_intents", recovered}});
   } else {
     log_event("warn", "state.dir is not set: settlements with an unknown outcome are not journaled and a restart forgets them");
   }
-  reconciler_ = std::make_unique<payment::Reconciler>(journal_.get(), replay_store_, &metrics_);
+  // The store requests use (memory, or Redis with state.store: redis): resolutions and restored
+  // outcomes must reach the entries requests read.
+  reconciler_ = std::make_unique<payment::Reconciler>(journal_.get(), *state_.replay_store, &metrics_);
   state_.reconciler = reconciler_.get();
 
   // The journal's unknown outcomes are back in the replay store before the first request is read.
@@ -331,7 +350,20 @@ void Server::start_reconciler() {
       }
     return nullptr;
   };
-  asio::co_spawn(main.ioc, reconciler_->run(std::move(facilitator_for)), log_escape("reconciler"));
+  // The node `chains:` names for an EVM network: where a payment's landing is proven.
+  struct HeldChain {
+    config::ConfigPtr config;
+    payment::EvmRpc rpc;
+    HeldChain(config::ConfigPtr c, const config::Chain& chain, net::WorkerContext& w) : config(std::move(c)), rpc(chain, w) {}
+  };
+  payment::Reconciler::ChainFor chain_for = [this, &main](const std::string& network) -> std::shared_ptr<payment::EvmRpc> {
+    config::ConfigPtr live = state_.current();
+    const config::Chain* chain = live->chain_for(network);
+    if (!chain) return nullptr;
+    auto held = std::make_shared<HeldChain>(live, *chain, main.context);
+    return std::shared_ptr<payment::EvmRpc>(held, &held->rpc);
+  };
+  asio::co_spawn(main.ioc, reconciler_->run(std::move(facilitator_for), std::move(chain_for)), log_escape("reconciler"));
 }
 
 void Server::watch_signals() {
@@ -406,6 +438,9 @@ int Server::run() {
   readiness_wake_.reset();
   acceptors_.clear();
   state_.state_problem = nullptr;
+  // What the stopped loops still hold (sessions, paid flows and their claims) is destroyed now,
+  // while the Redis state their claims end through is alive; the loops themselves go last.
+  for (auto& w : workers_) w->ioc.shut_down();
   redis_state_.reset();
   return 0;
 }

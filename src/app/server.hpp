@@ -19,10 +19,12 @@
 #include "net/server_tls.hpp"
 #include "metrics/access_log.hpp"
 #include "metrics/gateway_metrics.hpp"
+#include "payment/evm_rpc.hpp"
 #include "payment/memory_replay_store.hpp"
 #include "payment/payment_identifiers.hpp"
 #include "payment/reconciler.hpp"
 #include "payment/settlement_journal.hpp"
+#include "payment/settle_intents.hpp"
 #include "payment/challenge_limiter.hpp"
 #include "state/redis_state.hpp"
 #include "net/asio.hpp"
@@ -43,8 +45,14 @@ class Server {
   int run();
 
  private:
+  /// An io_context whose services (and the handlers and coroutines they hold) can be shut down
+  /// before it is destroyed, so that what they hold ends while the objects it uses still exist.
+  struct Loop : asio::io_context {
+    using asio::io_context::io_context;
+    void shut_down() { shutdown(); }
+  };
   struct Worker {
-    asio::io_context ioc{1};
+    Loop ioc{1};
     net::WorkerContext context;
     std::thread thread;
   };
@@ -75,6 +83,7 @@ class Server {
   SupportedCache supported_cache_;
   payment::PaymentIdentifiers identifiers_;
   std::unique_ptr<payment::SettlementJournal> journal_;  // null: state.dir is not set
+  std::unique_ptr<payment::SettleIntents> intents_;      // null: state.dir is not set
   std::unique_ptr<payment::Reconciler> reconciler_;
   std::unique_ptr<payment::ChallengeLimiter> challenge_limiter_;  // state: memory
   std::FILE* access_file_ = nullptr;  // owned when access_log names a file

@@ -68,6 +68,29 @@ std::string u256_to_decimal(U256 v) {
   return digits;
 }
 
+// a += b, saturating at 2^256 - 1 (a sum no real token reaches).
+void add_saturating(U256& a, const U256& b) {
+  unsigned carry = 0;
+  for (size_t i = 32; i-- > 0;) {
+    unsigned x = a[i] + b[i] + carry;
+    a[i] = static_cast<uint8_t>(x & 0xff);
+    carry = x >> 8;
+  }
+  if (carry) a.fill(0xff);
+}
+
+// a - b, or zero when b >= a.
+U256 minus_or_zero(U256 a, const U256& b) {
+  if (b >= a) return U256{};
+  unsigned borrow = 0;
+  for (size_t i = 32; i-- > 0;) {
+    int x = int{a[i]} - int{b[i]} - static_cast<int>(borrow);
+    borrow = x < 0;
+    a[i] = static_cast<uint8_t>(x < 0 ? x + 256 : x);
+  }
+  return a;
+}
+
 // The address in a 32-byte topic (left-padded with zeros), or "" when the padding is not zero.
 std::string topic_address(std::string_view topic) {
   if (!is_hex(topic, 64) || topic.substr(2, 24) != std::string(24, '0')) return {};
@@ -75,6 +98,21 @@ std::string topic_address(std::string_view topic) {
 }
 
 ProofVerdict refuse(ProofRefusal refusal, std::string message) { return {refusal, std::move(message), {}, {}}; }
+
+// What `pay_to` kept of `token` in the transaction: what its Transfers brought in less what they
+// took out. A transfer pay_to made to itself nets zero; one sent straight back (a round trip through
+// pay_to, which a contract holding its allowance could make) takes away what came in.
+U256 net_received(const EvmReceipt& receipt, const std::string& token, const std::string& pay_to) {
+  U256 in{}, out{};
+  for (const auto& log : receipt.logs) {
+    if (log.address != token || log.topics.size() != 3 || log.topics[0] != kTransferTopic) continue;
+    auto value = u256_from_hex(log.data);
+    if (!value) continue;
+    if (topic_address(log.topics[2]) == pay_to) add_saturating(in, *value);
+    if (topic_address(log.topics[1]) == pay_to) add_saturating(out, *value);
+  }
+  return minus_or_zero(in, out);
+}
 
 }  // namespace
 
@@ -95,6 +133,7 @@ std::variant<std::nullopt_t, EvmReceipt, std::string> parse_receipt(const nlohma
   if (result.is_null()) return std::nullopt;
   if (!result.is_object()) return std::string("the receipt is not an object");
   EvmReceipt r;
+  if (auto hash = result.find("transactionHash"); hash != result.end() && hash->is_string()) r.transaction_hash = lower(hash->get<std::string>());
   auto status = result.find("status");
   if (status == result.end()) return std::string("the receipt has no status (a pre-Byzantium chain?)");
   auto s = parse_quantity(*status);
@@ -169,6 +208,7 @@ ProofVerdict check_transfer(const std::optional<EvmReceipt>& receipt, const std:
     const std::string pay_to = lower(expected[i].pay_to);
     auto min = u256_from_decimal(expected[i].min_amount);
     if (!min) continue;  // not an atomic amount: the configuration loader never lets one through
+    const U256 kept = net_received(*receipt, token, pay_to);
     for (const auto& log : receipt->logs) {
       if (log.topics.size() != 3 || log.topics[0] != kTransferTopic) continue;
       auto value = u256_from_hex(log.data);
@@ -190,6 +230,12 @@ ProofVerdict check_transfer(const std::optional<EvmReceipt>& receipt, const std:
           best = ProofRefusal::too_small;
           why = "the Transfer moves " + u256_to_decimal(*value) + " atomic units; the price is " + expected[i].min_amount;
         }
+        continue;
+      }
+      if (kept < *min) {  // pay_to sent (some of) it back in the same transaction, or paid itself
+        best = ProofRefusal::too_small;
+        why = "pay_to kept " + u256_to_decimal(kept) + " atomic units of this transaction (net of what it sent out); the price is " +
+              expected[i].min_amount;
         continue;
       }
       accepted = {ProofRefusal::none, {}, topic_address(log.topics[1]), u256_to_decimal(*value), i};

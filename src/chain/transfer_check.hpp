@@ -21,6 +21,7 @@ struct EvmLog {
 
 /// The parts of a transaction receipt a payment check reads.
 struct EvmReceipt {
+  std::string transaction_hash;  // lowercase, as the node names it ("" when it names none)
   bool succeeded = false;
   uint64_t block_number = 0;
   std::vector<EvmLog> logs;
@@ -67,7 +68,9 @@ bool holds_for_every_route(ProofRefusal refusal);
 /// The reason string of a refusal ("proof_not_found", ...).
 std::string_view refusal_code(ProofRefusal refusal);
 
-/// Checks `receipt` (nullopt: not found) against what is expected. `head` is the latest block
+/// Checks `receipt` (nullopt: not found) against what is expected: one Transfer of the token to
+/// pay_to of at least the price, and pay_to left with at least the price of it net of what it sent
+/// out in the same transaction. `head` is the latest block
 /// number; `block_timestamp` the receipt's block time and `now` the wall clock, both in seconds.
 ProofVerdict check_transfer(const std::optional<EvmReceipt>& receipt, const ExpectedTransfer& expected,
                             const ProofPolicy& policy, uint64_t head, uint64_t block_timestamp, uint64_t now);

@@ -90,10 +90,12 @@ enum class Settlement {
   before,  // verify, settle, then stream the upstream's answer
 };
 
-/// What a re-presentation of a payment that was settled before gets.
+/// What a re-presentation of a payment whose answer was delivered gets. (A payment that settled and
+/// whose answer was never delivered is served once more whatever this says: R2 in the README.)
 enum class OnRepeat {
-  serve,   // the resource again (the upstream is called again), with the stored receipt; no second charge
-  refuse,  // 402 payment_already_used
+  refuse,  // 402 payment_already_used (R3): one payment, one answer
+  pass,    // opt-in: the payment is a pass; the resource again (the upstream is called again), with
+           // the stored receipt and no second charge, until the payment expires (+10 min)
 };
 
 /// The x402 `payment-identifier` extension on a route (an idempotency key chosen by the client).
@@ -124,7 +126,7 @@ struct Route {
   std::string payer_header = "X-Payment-Payer";  // empty: not sent
   bool forward_payment_header = false;
   uint64_t max_request_body = 0;    // 0: the global limit
-  OnRepeat on_repeat = OnRepeat::serve;
+  OnRepeat on_repeat = OnRepeat::refuse;
   PaymentIdentifier payment_identifier;
   Proof proof = Proof::none;        // tx_hash: X-402-Payment-Proof / X-Payment-Proof accepted (EVM requirements)
   int line = 0;                     // where the route is in the file

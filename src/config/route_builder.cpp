@@ -215,12 +215,19 @@ nlohmann::json build_output_schema(YamlReader& reader, const YAML::Node& node, c
 static bool read_repeat_policy(YamlReader& reader, const YAML::Node& node, const std::string& path, Route& route) {
   bool ok = true;
   if (auto v = reader.string(node, "on_repeat", path)) {
-    if (*v == "serve") route.on_repeat = OnRepeat::serve;
-    else if (*v == "refuse") route.on_repeat = OnRepeat::refuse;
-    else {
+    if (*v == "refuse") route.on_repeat = OnRepeat::refuse;
+    else if (*v == "pass") route.on_repeat = OnRepeat::pass;
+    else if (*v == "serve") {
+      // The old default sold a pass without saying so: it is no longer accepted, so that nobody keeps it unaware.
       reader.error(node["on_repeat"], YamlReader::join(path, "on_repeat"),
-                   "on_repeat is 'serve' (a settled payment presented again gets the resource again, no second charge) "
-                   "or 'refuse' (402 payment_already_used), got '" + *v + "'");
+                   "on_repeat: serve is gone: it let one payment buy the resource again and again until it expired. "
+                   "Remove the key for the default (refuse: a payment buys one answer; one never delivered is still served), "
+                   "or write 'pass' to sell that on purpose");
+      ok = false;
+    } else {
+      reader.error(node["on_repeat"], YamlReader::join(path, "on_repeat"),
+                   "on_repeat is 'refuse' (default: a payment whose answer was delivered gets 402 payment_already_used) "
+                   "or 'pass' (it gets the resource again, no second charge, until it expires), got '" + *v + "'");
       ok = false;
     }
   }

@@ -1,8 +1,10 @@
 #include "facilitator/http_facilitator.hpp"
 
 #include <boost/beast/http/string_body.hpp>
+#include <type_traits>
 
 #include "core/log.hpp"
+#include "facilitator/settle_answer.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "net/whole_exchange.hpp"
 
@@ -11,6 +13,13 @@ namespace {
 
 using core::Error;
 using Clock = std::chrono::steady_clock;
+
+// Whether an answer to a written /settle is a settlement or a definite refusal (settle_answer.hpp).
+template <class Parsed>
+bool settle_is_definite(unsigned status, const std::optional<Parsed>& parsed) {
+  if constexpr (std::is_same_v<Parsed, x402::SettleResult>) return classify_settle_answer(status, parsed) != SettleMeaning::unknown;
+  else return true;
+}
 
 // A non-2xx status whose body was not understood.
 Error status_error(unsigned status) { return status == 429 ? Error::facilitator_rate_limited : Error::facilitator_status; }
@@ -112,7 +121,13 @@ awaitable<Outcome<Result>> HttpFacilitator::exchange(bhttp::verb method, const c
     out.error = Error::facilitator_auth;
     out.detail = "facilitator '" + config_.name + "' refused the gateway's credentials for " + path + " (HTTP " +
                  std::to_string(raw.status) + "); check facilitators." + config_.name + ".auth";
-  } else if (auto parsed = parse(raw.body)) {
+  } else if (auto parsed = parse(raw.body); is_settle && !settle_is_definite(raw.status, parsed)) {
+    // Written, and answered with neither a settlement nor a definite refusal: it may have settled.
+    out.error = Error::settlement_unknown;
+    out.detail = "facilitator '" + config_.name + "' answered the settlement with HTTP " + std::to_string(raw.status) +
+                 " and no definite result; the payment may have settled";
+    if (parsed) out.result = std::move(*parsed);
+  } else if (parsed) {
     out.result = std::move(*parsed);
   } else if (raw.status / 100 != 2) {
     out.error = status_error(raw.status);

@@ -26,6 +26,7 @@ namespace x402gw::payment {
 class ReplayStore;
 class ChallengeLimiter;
 class Reconciler;
+class SettleIntents;
 class PaymentIdentifiers;
 }  // namespace x402gw::payment
 
@@ -60,6 +61,7 @@ struct ServerState {
   payment::ChallengeLimiter* challenge_limiter = nullptr;
   facilitator::Breakers* breakers = nullptr;
   payment::Reconciler* reconciler = nullptr;          // unknown settlement outcomes (journaled)
+  payment::SettleIntents* intents = nullptr;          // write-ahead record of each /settle (null: no state.dir)
   payment::PaymentIdentifiers* identifiers = nullptr; // the payment-identifier extension's ids
   /// Why the payment state store cannot answer now (readiness), or "" when it can; unset: in-process store.
   std::function<std::string()> state_problem;

@@ -222,6 +222,7 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
     facilitator::RouteChain chain(ctx.config, *ctx.route(), *breakers, session.worker, session.state.metrics);
     payment::Services services{session.state.replay_store, session.state.challenge_limiter, chain.facilitator(), proxy};
     services.reconciler = session.state.reconciler;
+    services.intents = session.state.intents;
     services.identifiers = session.state.identifiers;
     services.worker = &session.worker;
     services.metrics = session.state.metrics;

@@ -26,6 +26,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_facilitator_skipped_total", "Calls not sent to a facilitator because its breaker was open, by facilitator and endpoint.", Type::counter, {}});
   registry_.add({"x402gw_upstream_request_duration_seconds", "Upstream latency (request sent to response complete), by upstream.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_state_store_calls_total", "Calls to the shared payment state store (Redis), by operation and outcome (ok, error, timeout, unavailable).", Type::counter, {}});
+  registry_.add({"x402gw_claim_lease_events_total", "Trouble with payment claims, by event: renew_failed (a lease renewal got no answer; the lease runs on), lease_lost (a request found its claim gone), record_retried, record_failed (a payment's outcome could not be written to the store).", Type::counter, {}});
   registry_.add({"x402gw_state_store_duration_seconds", "Shared payment state store (Redis) call latency, by operation.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_limit_breaches_total", "Requests refused by a limit, by limit.", Type::counter, {}});
   registry_.add({"x402gw_proxy_protocol_errors_total", "Connections closed because their PROXY protocol header was missing, malformed, late or from an untrusted peer, by reason.", Type::counter, {}});
@@ -35,6 +36,9 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_replay_store_evictions_total", "Entries the in-process payment state store dropped before their time to make room, by entry (refusal, settled); accepted pay-then-prove hashes never are.", Type::counter, {}});
   registry_.add({"x402gw_unknown_settlements", "Settlements sent without an answer, awaiting reconciliation (journaled).", Type::gauge, {}});
   registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
+  registry_.add({"x402gw_settlements_unresolvable", "Unknown settlement outcomes given up on since start: no evidence either way; kept unknown, never served; they need the operator.", Type::gauge, {}});
+  registry_.add({"x402gw_reconciliation_evidence_total", "Chain readings of reconciliation, by family and finding (landed, not_paid, none).", Type::counter, {}});
+  registry_.add({"x402gw_settle_intents_unrecorded_total", "Settlements sent without their write-ahead intent (state.dir refused the write): a crash while they are in flight would lose them.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshake_failures_total", "TLS handshakes that failed, by reason.", Type::counter, {}});
   registry_.add({"x402gw_admin_refused_total", "Admin requests refused, by reason (unauthorized, cross_site_refused, admin_token_required).", Type::counter, {}});
@@ -133,7 +137,19 @@ void GatewayMetrics::state_store_call(std::string_view operation, std::string_vi
   registry_.observe("x402gw_state_store_duration_seconds", {{"operation", operation}}, seconds);
 }
 
+void GatewayMetrics::claim_lease_event(std::string_view event) {
+  registry_.inc("x402gw_claim_lease_events_total", {{"event", event}});
+}
+
 void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }
+
+void GatewayMetrics::settlements_given_up(int64_t count) {
+  registry_.set("x402gw_settlements_unresolvable", {}, static_cast<double>(count));
+}
+
+void GatewayMetrics::reconciliation_evidence(std::string_view family, std::string_view finding) {
+  registry_.inc("x402gw_reconciliation_evidence_total", {{"family", family}, {"finding", finding}});
+}
 
 void GatewayMetrics::settlement_reconciled(std::string_view result) {
   registry_.inc("x402gw_settlements_reconciled_total", {{"result", result}});
@@ -142,6 +158,8 @@ void GatewayMetrics::settlement_reconciled(std::string_view result) {
 void GatewayMetrics::replay_store_eviction(std::string_view entry) {
   registry_.inc("x402gw_replay_store_evictions_total", {{"entry", entry}});
 }
+
+void GatewayMetrics::settle_intent_unrecorded() { registry_.inc("x402gw_settle_intents_unrecorded_total", {}); }
 
 void GatewayMetrics::payment_proof(std::string_view result) {
   registry_.inc("x402gw_payment_proofs_total", {{"result", bounded_reason(result)}});

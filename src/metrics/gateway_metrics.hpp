@@ -34,10 +34,18 @@ class GatewayMetrics {
   /// One call to the shared state store: operation "claim" | "finish" | "resolve" | "renew" | "limit",
   /// outcome "ok" | "error" | "timeout" | "unavailable".
   void state_store_call(std::string_view operation, std::string_view outcome, double seconds);
+  /// Trouble with a payment claim: "renew_failed" | "lease_lost" | "record_retried" | "record_failed".
+  void claim_lease_event(std::string_view event);
   /// A configuration reload attempt.
   void reload(bool ok);
   /// An unknown settlement outcome reconciled: result "settled" | "released" | "abandoned".
   void settlement_reconciled(std::string_view result);
+  /// Unknown outcomes given up on in this process (kept unknown, never served): a gauge.
+  void settlements_given_up(int64_t count);
+  /// What one chain reading of reconciliation proved: finding "landed" | "not_paid" | "none".
+  void reconciliation_evidence(std::string_view family, std::string_view finding);
+  /// A /settle sent without its write-ahead intent: the disk under state.dir refused it.
+  void settle_intent_unrecorded();
   /// A completed TLS handshake, resumed from a ticket or full.
   void tls_handshake(bool resumed);
   /// A failed TLS handshake, by reason (timeout, closed, protocol_version, ...).

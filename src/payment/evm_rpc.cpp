@@ -79,8 +79,16 @@ awaitable<RpcResult<std::optional<chain::EvmReceipt>>> EvmRpc::receipt(const std
   RpcResult<std::optional<chain::EvmReceipt>> out{raw.error, std::move(raw.detail), std::nullopt};
   if (raw.error) co_return out;
   auto parsed = chain::parse_receipt(raw.value);
-  if (auto* receipt = std::get_if<chain::EvmReceipt>(&parsed)) out.value = std::move(*receipt);
-  else if (auto* why = std::get_if<std::string>(&parsed)) out.error = core::Error::chain_unavailable, out.detail = "chain '" + chain_.name + "' sent a malformed receipt: " + *why;
+  if (auto* receipt = std::get_if<chain::EvmReceipt>(&parsed)) {
+    // A receipt proves only the transaction it names: one for another (a confused or lying node,
+    // a cache keyed wrongly) would let any hash borrow someone else's payment.
+    if (receipt->transaction_hash != tx_hash)
+      out.error = core::Error::chain_unavailable,
+      out.detail = "chain '" + chain_.name + "' answered with the receipt of another transaction (" +
+                   (receipt->transaction_hash.empty() ? std::string("none named") : receipt->transaction_hash.substr(0, 66)) + ")";
+    else
+      out.value = std::move(*receipt);
+  } else if (auto* why = std::get_if<std::string>(&parsed)) out.error = core::Error::chain_unavailable, out.detail = "chain '" + chain_.name + "' sent a malformed receipt: " + *why;
   co_return out;
 }
 

@@ -33,10 +33,10 @@ class EvmRpc {
   awaitable<RpcResult<uint64_t>> head();
   /// eth_getBlockByNumber(number, false).timestamp, in unix seconds.
   awaitable<RpcResult<uint64_t>> block_time(uint64_t number);
+  /// One call; its `result` member (JSON null allowed). Reconciliation reads eth_call and eth_getLogs.
+  awaitable<RpcResult<nlohmann::json>> call(const char* method, const nlohmann::json& params);
 
  private:
-  /// One call; its `result` member (JSON null allowed).
-  awaitable<RpcResult<nlohmann::json>> call(const char* method, const nlohmann::json& params);
 
   const config::Chain& chain_;
   net::WorkerContext& worker_;

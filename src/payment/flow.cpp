@@ -2,8 +2,10 @@
 
 #include "core/strings.hpp"
 #include "core/json_text.hpp"
+#include "metrics/gateway_metrics.hpp"
 #include "net/request_body.hpp"
 #include "payment/challenge_cache.hpp"
+#include "payment/claim_keeper.hpp"
 #include "payment/paid_flow.hpp"
 #include "payment/proof_flow.hpp"
 #include "payment/reconciliation.hpp"
@@ -57,12 +59,23 @@ std::chrono::milliseconds claim_lease(const routing::RequestContext& ctx) {
 class Driver {
  public:
   Driver(routing::RequestContext& ctx, net::ClientIo& io, Services& services)
-      : ctx_(ctx), io_(io), services_(services), route_(*ctx.route()), resource_(resource_of(ctx)) {}
+      : ctx_(ctx), io_(io), services_(services), route_(*ctx.route()), resource_(resource_of(ctx)),
+        bytes_before_(io.bytes_sent) {
+    if (services_.replay) keeper_.emplace(*services_.replay, services_.metrics);
+  }
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
   // Every machine exit finishes the claim; an exception unwinding through the flow must too.
+  // Destroyed while /settle is in flight (the drain's deadline, a shutdown), the payment may have
+  // settled: it is journaled as unknown, and its claim is left to its lease, never released.
   ~Driver() {
-    if (claim_open_) services_.replay->abandon(identity_);
+    // The settle intent agrees: done once the journal holds the unknown outcome, else left open
+    // for the next start to recover.
+    if (claim_open_ && settle_in_flight_ && services_.reconciler) {
+      if (services_.reconciler->submit(unknown_settlement(unix_now()), true)) intent_done();
+    } else if (claim_open_) {
+      services_.replay->abandon(identity_, token_);
+    }
   }
 
   awaitable<std::optional<core::Reply>> run();
@@ -74,14 +87,32 @@ class Driver {
   awaitable<Event> hold();
   awaitable<Event> settle();
   awaitable<Event> stream();
-  awaitable<void> release_held(const Action& a);
+  /// Sends the held answer (`send`), keeping it first for its payment identifier if the action says so.
+  awaitable<void> release_held(const Action& a, bool send = true);
   awaitable<void> replay_answer();
   awaitable<void> apply(ClaimOp op);
+  /// Whether this request's answer counts as delivered: the first bytes of its response head were
+  /// written to the client (the README's definition). After that the payment is used up.
+  bool delivered_now() const { return io_.response_started() && io_.bytes_sent > bytes_before_; }
+  /// What a forward that ended tells the machine: out, cut after the head, or failed before it.
+  Event forward_event(bool failed) const {
+    if (!failed) return delivered_now() ? Event::forwarded : Event::forward_failed;
+    return delivered_now() ? Event::forward_cut : Event::forward_failed;
+  }
+  /// Takes the claim the store granted: its token, and a keeper that renews its lease.
+  void hold_claim(const ClaimResult& claim);
+  /// The /settle's write-ahead intent is no longer needed: its answer was dealt with.
+  void intent_done();
   /// The payment-identifier checks; nullopt when the request goes on to its claim.
   std::optional<Event> check_identifier();
   awaitable<std::optional<core::Reply>> challenge(const Action& a);
   std::optional<core::Reply> error_reply(const Action& a);
   core::Headers receipt_headers() const;
+  /// The journal's record of this payment's /settle, whose outcome is unknown.
+  UnknownSettlement unknown_settlement(int64_t now) const {
+    return UnknownSettlement{identity_, settled_by_.empty() ? std::string(services_.facilitator.name()) : settled_by_, route_.name,
+                             ctx_.record.network, facilitator_body_, digest_, expires_at_, now};
+  }
   /// What a forwarded request carries: the verified payer in the route's payer header.
   upstream::ForwardOptions forward_options() const;
 
@@ -98,6 +129,14 @@ class Driver {
   std::string digest_;                   // payload_digest() of the route and the payment
   int64_t expires_at_ = 0;               // when the payment can no longer settle (unix seconds)
   bool claim_open_ = false;
+  std::string token_;                    // the claim's token (ClaimResult::token)
+  std::chrono::milliseconds lease_{0};   // the claim's lease, renewed by keeper_
+  std::optional<ClaimKeeper> keeper_;    // renews the claim while this request holds it
+  const uint64_t bytes_before_;          // io_.bytes_sent before this request's answer
+  asio::any_io_executor executor_;       // this request's (its worker's), for the claim's renewals
+  // From the /settle call until the claim is finished: the outcome may be a payment that landed.
+  // Counted for the drain (which lets it end) and journaled if the Driver is destroyed meanwhile.
+  std::optional<SettleInFlight> settle_in_flight_;
   std::string id_key_;                   // the payment identifier bound by this request (route and id)
   std::optional<KeptAnswer> kept_;       // the identifier's kept first answer
   std::string facilitator_body_;
@@ -106,6 +145,7 @@ class Driver {
   bool had_body_ = false;                // the request carried a body (read into request_body_)
   upstream::HeldResponse held_;          // settle-after: the upstream's answer
   std::optional<x402::SettleResult> settlement_;
+  SettleIntent intent_;                  // the /settle in flight, recorded before it went out
   // What the next reply says: a reason code for challenges, an error for error replies.
   std::string reason_ = "payment_required";
   std::string message_ = kPlainMessage;
@@ -113,6 +153,7 @@ class Driver {
 };
 
 awaitable<std::optional<core::Reply>> Driver::run() {
+  executor_ = co_await asio::this_coro::executor;
   Event event = co_await start();
   const bool keep_answers = services_.identifiers && !id_key_.empty() &&
                             route_.payment_identifier.mode == config::PaymentIdentifier::Mode::replay_answer;
@@ -126,11 +167,32 @@ awaitable<std::optional<core::Reply>> Driver::run() {
       case Step::verify: event = co_await verify(); break;
       case Step::read_body: event = co_await read_body(); break;
       case Step::hold: event = co_await hold(); break;
-      case Step::settle: event = io_.gone() ? Event::client_gone : co_await settle(); break;
+      case Step::settle:
+        if (io_.gone()) event = Event::client_gone;
+        else if (keeper_ && !keeper_->held()) {
+          // Renewals failed for a whole lease, or the store says the claim is another's now: another
+          // presentation of this payment may be in flight. Not settling here keeps it to one.
+          error_ = Error::state_unavailable;
+          message_ = "this payment's claim was lost (the payment state store did not answer); present it again shortly";
+          event = Event::lease_lost;
+        } else {
+          event = co_await settle();
+        }
+        break;
       case Step::stream: event = co_await stream(); break;
       case Step::challenge: co_return co_await challenge(a);
       case Step::reply_error: co_return error_reply(a);
-      case Step::release_held: co_await release_held(a); co_return std::nullopt;
+      case Step::release_held:
+        // Settled, and the client left meanwhile: nothing is written, the payment stays landed (R2).
+        if (!a.final && io_.gone()) {
+          co_await release_held(a, false);
+          event = Event::forward_failed;
+          break;
+        }
+        co_await release_held(a);
+        if (a.final) co_return std::nullopt;
+        event = forward_event(false);  // settled: delivered if its head went out
+        break;
       case Step::replay_answer: co_await replay_answer(); co_return std::nullopt;
       case Step::pending: {
         ctx_.record.challenged = true;
@@ -179,7 +241,7 @@ awaitable<Event> Driver::start() {
   if (services_.replay) {
     const ClaimResult claim = co_await services_.replay->claim(identity_, claim_lease(ctx_));
     switch (claim.status) {
-      case Claim::applied: break;
+      case Claim::applied: hold_claim(claim); break;
       case Claim::unavailable:
         // Nothing happened to this payment: its identifier must not stay bound to it.
         if (services_.identifiers && !id_key_.empty()) services_.identifiers->forget(id_key_);
@@ -189,21 +251,29 @@ awaitable<Event> Driver::start() {
       case Claim::in_flight:
         reason_ = "payment_in_flight", message_ = "this payment is being processed by another request";
         co_return Event::claim_refused;
-      case Claim::already_settled: {
+      case Claim::landed:
+      case Claim::delivered: {
         reason_ = "payment_already_used", message_ = "this payment was already used; sign a new one";
-        // Only the very payload that settled is served again: its identity alone is public on chain.
+        // Only the very payload that settled is served: its identity alone is public on chain.
         std::optional<SettledMarker> marker = decode_marker(claim.receipt);
-        if (!marker || marker->payload_digest != digest_) co_return Event::claim_refused;
+        const bool same = marker && marker->payload_digest == digest_;
+        if (claim.status == Claim::landed) {
+          hold_claim(claim);
+          if (!same) {  // not this payload's to deliver: given back untouched (a release of a landed claim keeps it landed)
+            co_await apply(ClaimOp::release);
+            co_return Event::claim_refused;
+          }
+        }
+        if (!same) co_return Event::claim_refused;
         settlement_ = settlement_of(*marker);
         if (plain_token(settlement_->payer)) ctx_.record.payer = settlement_->payer;
-        co_return Event::claim_settled;
+        co_return claim.status == Claim::landed ? Event::claim_landed : Event::claim_delivered;
       }
       case Claim::outcome_unknown:
         reason_ = "payment_pending";
         message_ = "this payment's settlement was sent and its outcome is being reconciled; present it again after Retry-After";
         co_return Event::claim_unknown;
     }
-    claim_open_ = true;
   }
   core::ExchangeRecord& r = ctx_.record;
   r.network = requirement_->network;
@@ -214,6 +284,13 @@ awaitable<Event> Driver::start() {
                                                       : requirement_forms.v2(generation, route_).v2_text[index];
   facilitator_body_ = x402::facilitator_request_body(version_, payload_text, requirement_text);
   co_return Event::claimed;
+}
+
+void Driver::hold_claim(const ClaimResult& claim) {
+  claim_open_ = true;
+  token_ = claim.token;
+  lease_ = claim.lease;
+  if (keeper_) keeper_->start(executor_, identity_, token_, lease_);
 }
 
 std::optional<Event> Driver::check_identifier() {
@@ -294,16 +371,31 @@ awaitable<Event> Driver::hold() {
 }
 
 awaitable<Event> Driver::settle() {
+  settle_in_flight_.emplace(services_.reconciler);
+  // Write-ahead: should the process die while the /settle is in flight, the next start finds the
+  // intent and reconciles it as an unknown outcome (settle_intents.hpp).
+  if (services_.intents) {
+    intent_ = services_.intents->record(unknown_settlement(unix_now()));
+    if (!intent_ && services_.metrics) services_.metrics->settle_intent_unrecorded();
+  }
   facilitator::SettleOutcome settled = co_await services_.facilitator.settle(facilitator_body_);
   ctx_.record.facilitator_time += settled.elapsed;
   settled_by_ = settled.facilitator;
   if (settled.error) {
     error_ = *settled.error;
     message_ = std::move(settled.detail);
-    if (error_ == Error::settlement_unknown || error_ == Error::settlement_timeout) co_return Event::settle_unknown;
+    // A 5xx, or a 2xx that is no SettleResponse, came from a facilitator that had the settlement:
+    // it may have landed, so it is reconciled like an unanswered one, never "failed" (R5) nor
+    // released for a second /settle (R1). (facilitator/settle_answer classifies most such answers
+    // as settlement_unknown already; this holds for any path that reports them otherwise.)
+    // An unknown outcome keeps its intent until the journal holds it (apply, ClaimOp::unknown).
+    const bool had_it = error_ == Error::facilitator_bad_response || (error_ == Error::facilitator_status && settled.status >= 500);
+    if (error_ == Error::settlement_unknown || error_ == Error::settlement_timeout || had_it) co_return Event::settle_unknown;
+    intent_done();
     settlement_ = x402::failed_settlement(std::string(core::public_code(error_)), message_, ctx_.record.network, ctx_.record.payer);
     co_return Event::settle_failed;
   }
+  intent_done();
   settlement_ = std::move(settled.result);
   if (!settlement_->success) {
     reason_ = settlement_->error_reason;
@@ -312,18 +404,27 @@ awaitable<Event> Driver::settle() {
   }
   ctx_.record.transaction = settlement_->transaction;
   if (plain_token(settlement_->payer)) ctx_.record.payer = settlement_->payer;
+  // The settlement is a token transfer to pay_to: its hash must not pay a `proof: tx_hash` route too.
+  if (services_.replay) co_await mark_settled_transfer(ctx_.config, *services_.replay, ctx_.record.network, settlement_->transaction);
   co_return Event::settled;
 }
 
 awaitable<Event> Driver::stream() {
+  // Paid already: a client that left gets nothing, and the payment stays landed for its next
+  // presentation (R2) rather than be counted delivered into a closed connection.
+  if (io_.gone()) {
+    error_ = Error::client_gone;
+    message_ = "the client closed its connection before the answer";
+    co_return Event::forward_failed;
+  }
   upstream::ForwardOptions options = forward_options();
   options.response_headers = receipt_headers();
   if (had_body_) options.body = &request_body_;
   upstream::ForwardResult result = co_await services_.delivery.stream(ctx_, io_, options);
-  if (!result.error) co_return Event::forwarded;
+  if (!result.error) co_return forward_event(false);
   error_ = *result.error;
   message_ = std::move(result.detail);
-  co_return Event::forward_failed;
+  co_return forward_event(true);
 }
 
 // Hop-by-hop and framing headers are the writer's, never part of a kept answer.
@@ -334,21 +435,22 @@ bool kept_header(std::string_view name) {
   return true;
 }
 
-awaitable<void> Driver::release_held(const Action& a) {
+awaitable<void> Driver::release_held(const Action& a, bool send) {
   const core::Headers headers = a.with_receipt ? receipt_headers() : core::Headers{};
-  if (a.keep_answer && services_.identifiers && !id_key_.empty()) {
-    KeptAnswer answer;
-    answer.status = held_.result_int();
+  const uint64_t max = route_.payment_identifier.max_bytes;
+  std::optional<KeptAnswer> answer;
+  if (send && a.keep_answer && services_.identifiers && !id_key_.empty() && held_.body().size() <= max) {
+    answer.emplace();
+    answer->status = held_.result_int();
     for (const auto& field : held_)
-      if (kept_header(field.name_string())) answer.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-    for (const auto& h : headers) answer.headers.push_back(h);
-    const uint64_t max = route_.payment_identifier.max_bytes;
-    if (held_.body().size() <= max) {
-      answer.body = held_.body();
-      services_.identifiers->keep(id_key_, std::move(answer), max);
-    }
+      if (kept_header(field.name_string())) answer->headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    for (const auto& h : headers) answer->headers.push_back(h);
+    answer->body = held_.body();
   }
-  co_await services_.delivery.release(ctx_, io_, held_, headers);
+  if (send) co_await services_.delivery.release(ctx_, io_, held_, headers);
+  // Kept only once delivered: a kept answer is replayed without touching the claim, so one that
+  // never went out would leave the payment landed, to be served again once the id is forgotten (R2).
+  if (answer && delivered_now()) services_.identifiers->keep(id_key_, std::move(*answer), max);
 }
 
 awaitable<void> Driver::replay_answer() {
@@ -361,24 +463,35 @@ awaitable<void> Driver::replay_answer() {
 
 awaitable<void> Driver::apply(ClaimOp op) {
   if (op == ClaimOp::keep || !claim_open_) co_return;
-  claim_open_ = false;
+  // "Delivered" is decided here, in one place: an answer whose head went out is never given back.
+  if (op == ClaimOp::give_back && delivered_now()) op = ClaimOp::deliver;
   const int64_t now = unix_now();
   Ending ending;
+  ending.token = token_;
+  // Remembered for longer than the payment could be presented: past its expiry, with a margin.
+  auto settled_marker = [&] {
+    if (settlement_) ending.receipt = encode_marker(SettledMarker{digest_, settlement_->document});
+    ending.keep = keep_for(expires_at_, now, std::chrono::minutes(10));
+  };
   switch (op) {
     case ClaimOp::settle:
       ending.how = Finish::settled;
-      if (settlement_) ending.receipt = encode_marker(SettledMarker{digest_, settlement_->document});
-      // Remembered for longer than the payment could be presented: past its expiry, with a margin.
-      ending.keep = keep_for(expires_at_, now, std::chrono::minutes(10));
+      ending.hold = true;  // this request goes on to deliver the answer
+      settled_marker();
+      break;
+    case ClaimOp::deliver:
+      ending.how = Finish::delivered;
+      settled_marker();
+      break;
+    case ClaimOp::give_back:
+      ending.how = Finish::settled;
+      settled_marker();
       break;
     case ClaimOp::unknown: {
       ending.how = Finish::unknown;
-      ending.keep = keep_for(expires_at_ + kAskAfterExpirySeconds, now, std::chrono::seconds(0));
-      if (services_.reconciler) {
-        UnknownSettlement unknown{identity_, settled_by_.empty() ? std::string(services_.facilitator.name()) : settled_by_, route_.name, ctx_.record.network,
-                                  facilitator_body_, digest_, expires_at_, now};
-        services_.reconciler->submit(std::move(unknown));
-      }
+      ending.keep = unknown_keep(ctx_.record.network, expires_at_, now);
+      // Journaled durably: the intent is redundant (kept, for recovery, when the journal failed).
+      if (services_.reconciler && services_.reconciler->submit(unknown_settlement(now))) intent_done();
       break;
     }
     default:
@@ -387,7 +500,28 @@ awaitable<void> Driver::apply(ClaimOp op) {
       if (services_.identifiers && !id_key_.empty()) services_.identifiers->forget(id_key_);
       break;
   }
-  co_await services_.replay->finish(identity_, std::move(ending));
+  if (!ending.hold) {  // the claim ends here: no more renewals
+    claim_open_ = false;
+    if (keeper_) keeper_->stop();
+  }
+  const bool recorded = co_await record_ending(*services_.replay, services_.metrics, identity_, ending);
+  settle_in_flight_.reset();  // the outcome is recorded (or handed to record_in_background below)
+  if (recorded || ending.how == Finish::released) co_return;
+  if (ending.hold) {
+    // The settlement is not recorded yet: the answer goes out anyway (it was paid for), and the
+    // final write after it (delivered or landed) records the settlement with it.
+    if (services_.metrics) services_.metrics->claim_lease_event("record_failed");
+    co_return;
+  }
+  // A settlement or an unknown outcome that the store could not take must not leave the payment
+  // claimable again once the lease runs out: keep the claim and keep trying (defect: finish ignored).
+  record_in_background(executor_, *services_.replay, services_.metrics, identity_, std::move(ending), lease_);
+}
+
+void Driver::intent_done() {
+  if (!intent_) return;
+  services_.intents->done(intent_);
+  intent_ = SettleIntent{};
 }
 
 upstream::ForwardOptions Driver::forward_options() const {

@@ -12,6 +12,7 @@
 #include "payment/challenge_limiter.hpp"
 #include "payment/reconciler.hpp"
 #include "payment/replay_store.hpp"
+#include "payment/settle_intents.hpp"
 #include "routing/request_context.hpp"
 #include "upstream/delivery.hpp"
 
@@ -28,6 +29,7 @@ struct Services {
   facilitator::Facilitator& facilitator;      // the route's facilitator
   upstream::Delivery& delivery;               // where the answer comes from
   Reconciler* reconciler = nullptr;           // null: unknown outcomes are kept in the store only
+  SettleIntents* intents = nullptr;           // null (no state.dir): a /settle is not recorded before it goes out
   PaymentIdentifiers* identifiers = nullptr;  // null: the payment-identifier extension is not served
   net::WorkerContext* worker = nullptr;       // pools for the chains' JSON-RPC (pay-then-prove); null: none
   metrics::GatewayMetrics* metrics = nullptr; // null: not counted

@@ -1,41 +1,116 @@
 #include "payment/memory_replay_store.hpp"
 
 #include <algorithm>
+#include <random>
 
 #include "metrics/gateway_metrics.hpp"
 
 namespace x402gw::payment {
 
+std::string new_claim_token() {
+  thread_local std::mt19937_64 random{std::random_device{}() ^ (uint64_t{std::random_device{}()} << 32)};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string token(32, '0');
+  for (int half = 0; half < 2; ++half) {
+    uint64_t bits = random();
+    for (int i = 0; i < 16; ++i, bits >>= 4) token[half * 16 + i] = kHex[bits & 15];
+  }
+  return token;
+}
+
 ClaimResult MemoryReplayStore::claim_now(const std::string& identity, std::chrono::milliseconds lease, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   forget_old(now);
-  auto [it, inserted] = entries_.try_emplace(identity, Entry{State::in_flight, now + lease, {}});
-  if (inserted) return {Claim::applied, {}};
+  auto take = [&](Entry& e) {
+    e.token = new_claim_token();
+    e.lease_until = now + lease;
+    e.lease = lease;
+  };
+  auto [it, inserted] = entries_.try_emplace(identity);
   Entry& e = it->second;
-  switch (e.state) {
-    case State::settled: return {Claim::already_settled, e.receipt};
-    case State::unknown: return {Claim::outcome_unknown, {}};
-    case State::in_flight:
-      if (now < e.until) return {Claim::in_flight, {}};
-      e = Entry{State::in_flight, now + lease, {}};  // an abandoned claim whose lease ran out
-      return {Claim::applied, {}};
+  if (inserted) {
+    e.state = State::in_flight;
+    take(e);
+    return {Claim::applied, {}, e.token, lease};
   }
-  return {Claim::in_flight, {}};
+  switch (e.state) {
+    case State::delivered: return {Claim::delivered, e.receipt, {}, {}};
+    case State::unknown: return {Claim::outcome_unknown, {}, {}, {}};
+    case State::landed:
+      if (held(e, now)) return {Claim::in_flight, {}, {}, {}};
+      take(e);  // its answer was never delivered: this request delivers it (R2)
+      return {Claim::landed, e.receipt, e.token, lease};
+    case State::in_flight:
+      if (held(e, now)) return {Claim::in_flight, {}, {}, {}};
+      take(e);  // an abandoned claim whose lease ran out
+      return {Claim::applied, {}, e.token, lease};
+  }
+  return {Claim::in_flight, {}, {}, {}};
+}
+
+Renewal MemoryReplayStore::renew_now(const std::string& identity, const std::string& token, std::chrono::milliseconds lease,
+                                     Clock::time_point now) {
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(identity);
+  if (token.empty() || it == entries_.end() || it->second.token != token) return Renewal::lost;
+  Entry& e = it->second;
+  if (e.state != State::in_flight && e.state != State::landed) return Renewal::lost;
+  // A lease that ran out while nobody else claimed the payment is still this request's to renew.
+  e.lease_until = now + lease;
+  e.lease = lease;
+  return Renewal::held;
 }
 
 bool MemoryReplayStore::finish_now(const std::string& identity, const Ending& ending, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(identity);
-  if (it == entries_.end() || it->second.state != State::in_flight) return false;
-  end(it, ending, now);
-  return true;
+  const bool mine = it != entries_.end() && (ending.token.empty() ? held(it->second, now) || it->second.state == State::in_flight
+                                                                   : it->second.token == ending.token);
+  switch (ending.how) {
+    case Finish::released:
+      if (!mine) return false;
+      if (it->second.state == State::in_flight) {
+        entries_.erase(it);  // its expiry_ record, if any, finds nothing or a newer entry and is skipped
+        return true;
+      }
+      if (it->second.state == State::landed) {  // a landed payment is given back, never forgotten
+        it->second.token.clear();
+        return true;
+      }
+      return false;
+    case Finish::delivered:
+      if (it == entries_.end()) it = entries_.try_emplace(identity).first;
+      else if (it->second.state == State::delivered) return true;
+      record(it, ending, now);
+      return true;
+    case Finish::settled:
+      if (it == entries_.end()) it = entries_.try_emplace(identity).first;
+      else if (it->second.state == State::delivered) return true;  // never back from delivered
+      else if (it->second.state == State::landed && !mine && held(it->second, now)) return true;  // known: another delivers it
+      record(it, ending, now);
+      return true;
+    case Finish::unknown:
+      if (it == entries_.end()) it = entries_.try_emplace(identity).first;
+      else if (it->second.state != State::in_flight) return true;  // its settlement is known already
+      record(it, ending, now);
+      return true;
+  }
+  return false;
 }
 
 bool MemoryReplayStore::resolve_now(const std::string& identity, const Ending& ending, Clock::time_point now) {
   std::lock_guard lock(mutex_);
   auto it = entries_.find(identity);
   if (it == entries_.end() || it->second.state != State::unknown) return false;
-  end(it, ending, now);
+  if (ending.how == Finish::released) {
+    entries_.erase(it);
+    return true;
+  }
+  if (ending.how != Finish::settled) return false;  // a reconciled payment's answer was never delivered
+  Ending free = ending;
+  free.hold = false;  // reconciled: nobody holds it, the next presentation gets its answer
+  free.token.clear();
+  record(it, free, now);
   return true;
 }
 
@@ -43,7 +118,7 @@ bool MemoryReplayStore::revoke_now(const std::string& identity, const std::strin
   std::lock_guard lock(mutex_);
   forget_old(now);
   auto it = entries_.find(identity);
-  if (it == entries_.end() || it->second.state != State::settled || it->second.receipt != receipt) return false;
+  if (it == entries_.end() || !settled_state(it->second.state) || it->second.receipt != receipt) return false;
   drop(it);  // its expiry_ record finds nothing, or a newer entry, and is skipped
   return true;
 }
@@ -59,36 +134,55 @@ size_t MemoryReplayStore::evictions() const {
   return evictions_;
 }
 
+void MemoryReplayStore::uncount(const Entry& e) {
+  if (!settled_state(e.state)) return;
+  --settled_;
+  if (e.queue == kPinned) --pinned_;
+}
+
 void MemoryReplayStore::drop(Iterator it) {
-  if (it->second.state == State::settled) {
-    --settled_;
-    if (it->second.queue == kPinned) --pinned_;
-  }
+  uncount(it->second);
   entries_.erase(it);
 }
 
-void MemoryReplayStore::end(Iterator it, const Ending& ending, Clock::time_point now) {
-  if (ending.how == Finish::released) {
-    entries_.erase(it);  // an in-flight or unknown entry: no counts; its expiry_ record is skipped later
-    return;
-  }
-  const bool settled = ending.how == Finish::settled;
-  const Retention retention = settled ? ending.retention : Retention::standard;
+void MemoryReplayStore::record(Iterator it, const Ending& ending, Clock::time_point now) {
+  Entry& e = it->second;
+  uncount(e);
+  const std::chrono::milliseconds lease = e.lease.count() > 0 ? e.lease : std::chrono::milliseconds(std::chrono::minutes(1));
+  const State state = ending.how == Finish::delivered ? State::delivered : ending.how == Finish::settled ? State::landed : State::unknown;
+  // Retention applies to what is used up: a landed payment's answer is owed (R2), so it is kept
+  // its full time and never dropped early, whatever the ending asked.
+  const Retention retention = state == State::delivered ? ending.retention : Retention::standard;
   // A brief refusal lives its own short time: `remember` is for payments, not for what was refused.
-  const Clock::time_point until = now + (retention == Retention::brief ? ending.keep : std::max<std::chrono::seconds>(remember_, ending.keep));
+  const std::chrono::seconds keep = retention == Retention::brief ? ending.keep : std::max<std::chrono::seconds>(remember_, ending.keep);
   Queue queue = kUnknown;
-  if (settled) queue = retention == Retention::brief ? kBrief : retention == Retention::pinned ? kPinned : kStandard;
-  it->second = Entry{settled ? State::settled : State::unknown, until, settled ? ending.receipt : std::string(), queue};
-  if (settled) {
+  if (state == State::landed) queue = kLanded;
+  else if (state == State::delivered) queue = retention == Retention::brief ? kBrief : retention == Retention::pinned ? kPinned : kStandard;
+  e.state = state;
+  e.until = now + keep;
+  e.queue = queue;
+  e.receipt = settled_state(state) ? ending.receipt : std::string();
+  if (state == State::landed && ending.hold) {
+    e.token = ending.token;
+    e.lease_until = now + lease;
+    e.lease = lease;
+  } else {
+    e.token.clear();
+  }
+  if (settled_state(state)) {
     ++settled_;
     if (queue == kPinned) ++pinned_;
   }
-  expiry_[queue].emplace(until, it->first);
+  expiry_[queue].emplace(e.until, it->first);
   forget_old(now);
 }
 
 awaitable<ClaimResult> MemoryReplayStore::claim(const std::string& identity, std::chrono::milliseconds lease) {
   co_return claim_now(identity, lease);
+}
+
+awaitable<Renewal> MemoryReplayStore::renew(const std::string& identity, const std::string& token, std::chrono::milliseconds lease) {
+  co_return renew_now(identity, token, lease);
 }
 
 awaitable<bool> MemoryReplayStore::finish(const std::string& identity, Ending ending) {
@@ -106,7 +200,7 @@ awaitable<bool> MemoryReplayStore::revoke(const std::string& identity, const std
 size_t MemoryReplayStore::in_flight(Clock::time_point now) const {
   std::lock_guard lock(mutex_);
   return static_cast<size_t>(std::count_if(entries_.begin(), entries_.end(), [&](const auto& e) {
-    return e.second.state == State::in_flight && now < e.second.until;
+    return (e.second.state == State::in_flight || e.second.state == State::landed) && held(e.second, now);
   }));
 }
 
@@ -126,8 +220,9 @@ bool MemoryReplayStore::evict_one(Queue queue) {
 }
 
 // Drops ended entries whose time is up, then, beyond capacity, brief refusals and then the
-// standard settled entries that expire soonest. Pinned entries (nothing else refuses their reuse)
-// and unknown outcomes (rare, and must not be lost to a flood) are kept until their time.
+// standard delivered entries that expire soonest. Pinned entries (nothing else refuses their
+// reuse), landed ones (their answer is owed) and unknown outcomes (rare, and must not be lost to a
+// flood) are kept until their time.
 void MemoryReplayStore::forget_old(Clock::time_point now) {
   for (auto& records : expiry_)
     while (!records.empty() && records.begin()->first <= now) {

@@ -29,9 +29,11 @@ Action PaidFlow::on(Event event) {
         case Event::claim_refused: return go(State::done, end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected));
         case Event::store_failed: return go(State::done, end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected));
         case Event::claimed: return go(State::verifying, next(Step::verify));
-        // Paid before and settled: served again with the stored receipt, never charged again.
-        case Event::claim_settled:
-          if (on_repeat_ == config::OnRepeat::serve) return go(State::serving_again, next(Step::stream, ClaimOp::keep, true));
+        // Paid before, never delivered: served now with the stored receipt, never charged again (R2).
+        case Event::claim_landed: return go(State::serving_again, next(Step::stream, ClaimOp::keep, true));
+        // Paid and delivered: nothing more (R3), unless the route sells a pass.
+        case Event::claim_delivered:
+          if (on_repeat_ == config::OnRepeat::pass) return go(State::passing, next(Step::stream, ClaimOp::keep, true));
           return go(State::done, end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected));
         case Event::claim_unknown: return go(State::done, end(Step::pending, ClaimOp::keep, PaymentOutcome::rejected));
         case Event::id_missing:
@@ -68,43 +70,65 @@ Action PaidFlow::on(Event event) {
     case State::settling:
       switch (event) {
         case Event::client_gone: return go(State::done, end(Step::finish, ClaimOp::release, PaymentOutcome::not_settled));
+        // Another request may hold the payment now: settling here could charge it twice over.
+        case Event::lease_lost: return go(State::done, end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled));
         case Event::settle_failed: return go(State::done, end(Step::reply_error, ClaimOp::release, PaymentOutcome::settle_error, true));
         case Event::settle_unknown: return go(State::done, end(Step::reply_error, ClaimOp::unknown, PaymentOutcome::outcome_unknown));
         case Event::settle_refused: return go(State::done, end(Step::challenge, ClaimOp::release, PaymentOutcome::settle_failed, true));
         case Event::settled:
-          if (before) return go(State::streaming, Action{Step::stream, ClaimOp::settle, false, true, false, PaymentOutcome::none});
+          if (before) return go(State::streaming, next(Step::stream, ClaimOp::settle, true));
           {
-            Action a = end(Step::release_held, ClaimOp::settle, PaymentOutcome::settled, true);
+            Action a = next(Step::release_held, ClaimOp::settle, true);
             a.keep_answer = keep_answers_;
-            return go(State::done, a);
+            return go(State::releasing, a);
           }
         default: break;
       }
       break;
     case State::streaming:
       switch (event) {
-        // Paid, but the upstream failed: the client still gets its receipt, as proof for a refund.
-        case Event::forward_failed: return go(State::done, end(Step::reply_error, ClaimOp::keep, PaymentOutcome::settled, true));
-        case Event::forwarded: return go(State::done, end(Step::finish, ClaimOp::keep, PaymentOutcome::settled));
+        // Paid, but nothing of the answer went out: the client gets its receipt, and the payment
+        // stays landed: presenting it again gets the answer (R2).
+        case Event::forward_failed: return go(State::done, end(Step::reply_error, ClaimOp::give_back, PaymentOutcome::settled, true));
+        // The head went out: delivered, however the body ended.
+        case Event::forward_cut: return go(State::done, end(Step::reply_error, ClaimOp::deliver, PaymentOutcome::settled));
+        case Event::forwarded: return go(State::done, end(Step::finish, ClaimOp::deliver, PaymentOutcome::settled));
+        default: break;
+      }
+      break;
+    case State::releasing:
+      switch (event) {
+        case Event::forward_failed: return go(State::done, end(Step::finish, ClaimOp::give_back, PaymentOutcome::settled));
+        case Event::forward_cut:
+        case Event::forwarded: return go(State::done, end(Step::finish, ClaimOp::deliver, PaymentOutcome::settled));
         default: break;
       }
       break;
     case State::serving_again:
       switch (event) {
+        case Event::forward_failed: return go(State::done, end(Step::reply_error, ClaimOp::give_back, PaymentOutcome::served_again, true));
+        case Event::forward_cut: return go(State::done, end(Step::reply_error, ClaimOp::deliver, PaymentOutcome::served_again));
+        case Event::forwarded: return go(State::done, end(Step::finish, ClaimOp::deliver, PaymentOutcome::served_again));
+        default: break;
+      }
+      break;
+    case State::passing:
+      switch (event) {
         case Event::forward_failed: return go(State::done, end(Step::reply_error, ClaimOp::keep, PaymentOutcome::served_again, true));
+        case Event::forward_cut: return go(State::done, end(Step::reply_error, ClaimOp::keep, PaymentOutcome::served_again));
         case Event::forwarded: return go(State::done, end(Step::finish, ClaimOp::keep, PaymentOutcome::served_again));
         default: break;
       }
       break;
     case State::done: break;
   }
-  // Fail closed: a settled claim stays settled (keep), anything else is released.
-  // A repeat holds no claim (it was settled before): nothing to release.
-  const bool settled = state_ == State::streaming || state_ == State::serving_again || state_ == State::done;
-  const ClaimOp claim = settled ? ClaimOp::keep : ClaimOp::release;
-  const PaymentOutcome outcome = state_ == State::streaming       ? PaymentOutcome::settled
-                                 : state_ == State::serving_again ? PaymentOutcome::served_again
-                                                                  : PaymentOutcome::none;
+  // Fail closed: a settled claim is never released. It is given back as landed (the driver records
+  // it delivered instead if the answer's head went out); a pass holds no claim; anything else is released.
+  const bool settled = state_ == State::streaming || state_ == State::releasing || state_ == State::serving_again;
+  const ClaimOp claim = settled ? ClaimOp::give_back : state_ == State::passing || state_ == State::done ? ClaimOp::keep : ClaimOp::release;
+  const PaymentOutcome outcome = state_ == State::streaming || state_ == State::releasing ? PaymentOutcome::settled
+                                 : state_ == State::serving_again || state_ == State::passing ? PaymentOutcome::served_again
+                                                                                              : PaymentOutcome::none;
   state_ = State::done;
   return Action{Step::reply_error, claim, false, false, true, outcome};
 }
@@ -116,7 +140,8 @@ std::string_view to_string(Event e) {
     case Event::claim_refused: return "claim_refused";
     case Event::store_failed: return "store_failed";
     case Event::claimed: return "claimed";
-    case Event::claim_settled: return "claim_settled";
+    case Event::claim_landed: return "claim_landed";
+    case Event::claim_delivered: return "claim_delivered";
     case Event::claim_unknown: return "claim_unknown";
     case Event::id_missing: return "id_missing";
     case Event::id_conflict: return "id_conflict";
@@ -130,11 +155,13 @@ std::string_view to_string(Event e) {
     case Event::upstream_refused: return "upstream_refused";
     case Event::upstream_answered: return "upstream_answered";
     case Event::client_gone: return "client_gone";
+    case Event::lease_lost: return "lease_lost";
     case Event::settle_failed: return "settle_failed";
     case Event::settle_unknown: return "settle_unknown";
     case Event::settle_refused: return "settle_refused";
     case Event::settled: return "settled";
     case Event::forward_failed: return "forward_failed";
+    case Event::forward_cut: return "forward_cut";
     case Event::forwarded: return "forwarded";
   }
   return "?";
@@ -148,7 +175,9 @@ std::string_view to_string(State s) {
     case State::holding: return "holding";
     case State::settling: return "settling";
     case State::streaming: return "streaming";
+    case State::releasing: return "releasing";
     case State::serving_again: return "serving_again";
+    case State::passing: return "passing";
     case State::done: return "done";
   }
   return "?";

@@ -4,13 +4,19 @@
 // driver, flow.cpp, keeps the payment, the facilitator's answers and the held response). Both
 // settlement modes are one machine:
 //
-//   start --claimed--> verifying --valid--> [before] reading_body --body_read--> settling --settled--> streaming
-//                                           [after]  holding --upstream_answered--> settling --settled--> done
+//   start --claimed--> verifying --valid--> [before] reading_body --body_read--> settling --settled--> streaming --forwarded--> done
+//                                           [after]  holding --upstream_answered--> settling --settled--> releasing --forwarded--> done
 //
-//   start --claim_settled--> [on_repeat: serve] serving_again --forwarded--> done   (no /verify, no /settle)
+//   start --claim_landed--> serving_again --forwarded--> done    (settled, never delivered: no /verify, no /settle; R2)
+//   start --claim_delivered--> [on_repeat: refuse] 402 payment_already_used (R3)
+//                              [on_repeat: pass]   passing --forwarded--> done   (the opt-in pass)
 //
 // Every other exit answers at once and ends the machine. The claim is always finished (released,
-// settled, or marked unknown) by the action that ends the machine, before the client is answered.
+// delivered, given back as landed, or marked unknown) by the action that ends the machine, before
+// the client is answered. A settled payment is "delivered" once the first bytes of its answer's
+// response head were written to the client (forwarded, forward_cut); until then (forward_failed: the
+// forward failed before any byte of the answer, or the client left) it stays landed and the next
+// presentation of it is served without a second settlement.
 // Unit-tested exit by exit in tests/unit/payment/paid_flow_test.cpp.
 #include <string_view>
 
@@ -26,7 +32,8 @@ enum class Event {
   claim_refused,      // the payment is in flight elsewhere or was used before
   store_failed,       // the replay store cannot answer
   claimed,            // the payment is claimed for this request
-  claim_settled,      // this very payload was settled before (its settled marker matches)
+  claim_landed,       // this very payload was settled before and its answer never delivered: claimed to deliver it
+  claim_delivered,    // this very payload was settled before and its answer delivered
   claim_unknown,      // this payment's settlement went out and its outcome is not known yet
   id_missing,         // the route requires a payment identifier and the payload has no valid one
   id_conflict,        // the payment identifier was used with a different payload
@@ -40,12 +47,14 @@ enum class Event {
   upstream_refused,   // settle-after: the upstream answered >= 400
   upstream_answered,  // settle-after: a complete answer < 400 is held
   client_gone,        // the client closed its connection before the settlement
+  lease_lost,         // the claim is no longer this request's (its lease lapsed): it must not settle
   settle_failed,      // /settle did not reach the facilitator
   settle_unknown,     // /settle went out and no answer came
   settle_refused,     // the facilitator says the settlement failed
   settled,
-  forward_failed,     // settle-before: the upstream failed after the settlement
-  forwarded,          // settle-before, or a repeat: the answer was streamed to the client
+  forward_failed,     // after the settlement: no byte of the answer went out (upstream failed, client gone)
+  forward_cut,        // after the settlement: the answer's head went out, then the forward failed
+  forwarded,          // after the settlement: the answer went out to the client
 };
 
 /// What the driver does next.
@@ -64,7 +73,14 @@ enum class Step {
 };
 
 /// What becomes of the payment's claim, before the step.
-enum class ClaimOp { keep, release, settle, unknown };
+enum class ClaimOp {
+  keep,       // nothing
+  release,    // not settled: forgotten
+  settle,     // settled: recorded, and still held by this request to deliver its answer
+  deliver,    // the answer's head went out: delivered, used up (R3)
+  give_back,  // settled, answer not delivered: landed, the next presentation gets it (R2)
+  unknown,    // the settlement's outcome is unknown: kept until reconciled
+};
 
 /// One action.
 struct Action {
@@ -79,14 +95,14 @@ struct Action {
 };
 
 /// Where the machine is.
-enum class State { start, verifying, reading_body, holding, settling, streaming, serving_again, done };
+enum class State { start, verifying, reading_body, holding, settling, streaming, releasing, serving_again, passing, done };
 
 /// One paid request.
 class PaidFlow {
  public:
-  /// `on_repeat`: what a re-presentation of a settled payment gets; `keep_answers`: settle-after
+  /// `on_repeat`: what a re-presentation of a delivered payment gets; `keep_answers`: settle-after
   /// answers are kept for the payment identifier (payment_identifier.mode: replay_answer).
-  explicit PaidFlow(config::Settlement mode, config::OnRepeat on_repeat = config::OnRepeat::serve, bool keep_answers = false)
+  explicit PaidFlow(config::Settlement mode, config::OnRepeat on_repeat = config::OnRepeat::refuse, bool keep_answers = false)
       : mode_(mode), on_repeat_(on_repeat), keep_answers_(keep_answers) {}
 
   /// Feeds an event; returns what to do. An event that does not fit the state is a bug in the

@@ -1,5 +1,6 @@
 #include "payment/proof_flow.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <vector>
@@ -76,6 +77,16 @@ std::vector<const x402::Requirement*> requirements_on(const config::Route& route
   return out;
 }
 
+// The store's identity of a transaction hash (lowercase) on a network (CAIP-2): one for every route.
+std::string proof_identity(const std::string& network, const std::string& hash) { return "proof:" + network + ":" + core::to_lower(hash); }
+
+// How long an accepted hash is kept: until the chain check would refuse it as too old, however far
+// its block is stamped ahead of this clock (`ahead`), with a margin.
+std::chrono::seconds accepted_keep(const config::Chain& chain, std::chrono::seconds ahead) {
+  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(chain.max_age);
+  return max_age.count() > 0 ? max_age + ahead + kAgeMargin : kKeepForever;
+}
+
 // A token naming the request that accepted a hash: 64 random bits, hex.
 std::string request_token() {
   thread_local std::mt19937_64 random{(uint64_t{std::random_device{}()} << 32) ^ std::random_device{}()};
@@ -105,7 +116,7 @@ class ProofDriver {
   ProofDriver& operator=(const ProofDriver&) = delete;
   // An exception unwinding through the flow must not leave the hash claimed until its lease ends.
   ~ProofDriver() {
-    if (claim_open_) services_.replay->abandon(identity_);
+    if (claim_open_) services_.replay->abandon(identity_, token_);
   }
 
   awaitable<std::optional<core::Reply>> run();
@@ -129,8 +140,10 @@ class ProofDriver {
   std::vector<const x402::Requirement*> requirements_;  // the route's, on the proof's network
   const x402::Requirement* requirement_ = nullptr;     // the one paid (or, refused, the first)
   std::string identity_;
+  std::string token_;  // the claim's (ClaimResult::token): only this request's claim is ended
   bool claim_open_ = false;
   std::string payer_;
+  uint64_t block_time_ = 0;  // the paying block's timestamp, once checked
 };
 
 core::Reply ProofDriver::refuse(std::string reason, std::string message) {
@@ -150,6 +163,7 @@ core::Reply ProofDriver::fail(Error error, std::string message, core::Headers he
 awaitable<bool> ProofDriver::finish(Ending ending) {
   if (!claim_open_) co_return false;
   claim_open_ = false;
+  ending.token = token_;  // only this request's claim is ended
   co_return co_await services_.replay->finish(identity_, std::move(ending));
 }
 
@@ -195,14 +209,15 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   }
 
   // The hash is claimed before the chain is asked: two presentations at once serve once.
-  identity_ = "proof:" + first->network + ":" + core::to_lower(proof.tx_hash);
+  identity_ = proof_identity(first->network, proof.tx_hash);
   const std::chrono::milliseconds lease = proof_lease(ctx_, chain);
   const ClaimResult claim = co_await services_.replay->claim(identity_, lease);
   switch (claim.status) {
     case Claim::applied: break;
     case Claim::unavailable: co_return fail(Error::state_unavailable, "the payment state store is unavailable; try again shortly");
     case Claim::in_flight: co_return refuse("proof_in_flight", "this transaction is being checked for another request");
-    case Claim::already_settled:
+    case Claim::landed:  // never for a proof (it is never settled as landed): refused as used
+    case Claim::delivered:
     case Claim::outcome_unknown: {
       const std::string_view kept = claim.receipt;
       if (kept.substr(0, kRefusedPrefix.size()) == kRefusedPrefix) {
@@ -214,6 +229,7 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
     }
   }
   claim_open_ = true;
+  token_ = claim.token;
   core::ExchangeRecord& r = ctx_.record;
   record_requirement(r, *first);
 
@@ -224,10 +240,11 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   // is refused however long the answer streams, whatever became of this claim's lease.
   const std::string accepted = std::string(kAcceptedPrefix) + request_token();
   Ending used;
-  used.how = Finish::settled;
+  used.how = Finish::delivered;  // used up: a proof has no "landed, answer owed" state
   used.receipt = accepted;
-  const auto max_age = std::chrono::duration_cast<std::chrono::seconds>(chain.max_age);
-  used.keep = max_age.count() > 0 ? max_age + kAgeMargin : kKeepForever;
+  // A block stamped ahead of this clock stays young that much longer here: kept until then too.
+  const std::chrono::seconds ahead(std::max<int64_t>(0, static_cast<int64_t>(block_time_) - unix_seconds()));
+  used.keep = accepted_keep(chain, ahead);
   used.retention = Retention::pinned;
   if (!co_await finish(std::move(used))) {
     // Not recorded: serving now could serve twice. The claim lapses with its lease; the proof may come again.
@@ -297,15 +314,17 @@ awaitable<std::optional<core::Reply>> ProofDriver::check(const config::Chain& ch
   const chain::ProofVerdict verdict = chain::check_transfer(receipt.value, expected, policy, head, block_time, static_cast<uint64_t>(unix_seconds()));
   if (verdict.refusal == ProofRefusal::none) {
     payer_ = verdict.payer;
+    block_time_ = block_time;
     requirement_ = requirements_.at(verdict.matched);
     co_return std::nullopt;
   }
   const std::string reason(chain::refusal_code(verdict.refusal));
   if (chain::holds_for_every_route(verdict.refusal)) {
     // Reverted or too old: no route and no later block changes that. Remembered briefly, with its
-    // reason, to spare the chain; not for long, so that refusals cannot fill the store.
+    // reason, to spare the chain; not for long, so that refusals cannot fill the store. Kept as
+    // delivered (used up), never as landed: a landed entry would be handed to the next presenter.
     Ending refused;
-    refused.how = Finish::settled;
+    refused.how = Finish::delivered;
     refused.receipt = std::string(kRefusedPrefix) + reason + "\n" + verdict.message;
     refused.keep = kKeepRefusal;
     refused.retention = Retention::brief;
@@ -325,6 +344,28 @@ std::string chain_id_of(std::string_view caip2) {
 }
 
 }  // namespace
+
+awaitable<bool> mark_settled_transfer(const config::Config& config, ReplayStore& store, const std::string& network,
+                                      const std::string& tx_hash) {
+  const config::Chain* chain = config.chain_for(network);
+  if (!chain || !chain::is_tx_hash(tx_hash)) co_return true;  // no proof can name it here
+  const std::string identity = proof_identity(network, tx_hash);
+  const std::chrono::milliseconds lease = 2 * config.state.timeout + std::chrono::seconds(5);
+  const ClaimResult claim = co_await store.claim(identity, lease);
+  if (claim.status != Claim::applied) {
+    core::log_event(claim.status == Claim::unavailable ? "error" : "warning",
+                    "an x402 settlement's transaction could not be marked used for pay-then-prove (a proof of it came first, or the store failed)",
+                    {{"network", network}, {"transaction", core::to_lower(tx_hash)}});
+    co_return false;
+  }
+  Ending used;
+  used.how = Finish::delivered;  // used up for pay-then-prove (never "landed": no answer is owed to a proof)
+  used.token = claim.token;
+  used.receipt = std::string(kAcceptedPrefix) + "x402:" + request_token();
+  used.keep = accepted_keep(*chain, std::chrono::seconds(0));
+  used.retention = Retention::pinned;
+  co_return co_await store.finish(identity, std::move(used));
+}
 
 bool has_proof_header(net::ClientIo& io) {
   return header(io, kJsonProof).has_value() || header(io, kHashProof).has_value();

@@ -22,6 +22,14 @@ bool has_proof_header(net::ClientIo& io);
 /// its first EVM requirement with a chain entry; empty if there is none.
 core::Headers proof_hints(const config::Config& config, const config::Route& route);
 
+/// An x402 payment settled on an EVM network moved its price to pay_to in the transaction
+/// `tx_hash`, which a `proof: tx_hash` route would take as proof: when the network has a chain
+/// entry, the hash is marked used as an accepted proof is, so that one transfer buys one answer.
+/// False when it could not be (a proof of it was accepted, or is being checked, first; the store
+/// failed); nothing to do is true.
+awaitable<bool> mark_settled_transfer(const config::Config& config, ReplayStore& store, const std::string& network,
+                                      const std::string& tx_hash);
+
 /// Serves a request of a `proof: tx_hash` route that carries a proof: the reply to write, or
 /// nullopt when the upstream's answer was streamed.
 awaitable<std::optional<core::Reply>> run_proof_flow(routing::RequestContext& ctx, net::ClientIo& io, Services& services,

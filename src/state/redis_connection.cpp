@@ -210,9 +210,13 @@ awaitable<RedisResult> RedisConnection::eval(Script script, const std::vector<st
   co_return result;
 }
 
-void RedisConnection::eval_detached(Script script, const std::vector<std::string>& keys_and_args) {
+void RedisConnection::eval_detached(Script script, std::vector<std::string> keys_and_args, const char* operation) {
   if (!ready_) return;
-  (void)send(script_args(script, keys_and_args, true), nullptr);
+  asio::co_spawn(ioc_, eval_in_background(script, std::move(keys_and_args), operation), asio::detached);
+}
+
+awaitable<void> RedisConnection::eval_in_background(Script script, std::vector<std::string> keys_and_args, const char* operation) {
+  (void)co_await eval(script, keys_and_args, operation);
 }
 
 void RedisConnection::drop(const std::string& why) {

@@ -43,8 +43,9 @@ class RedisConnection {
   /// Runs a script with its keys and arguments, by its SHA1 (loaded on connect), within the
   /// command deadline. `operation` labels the metrics.
   awaitable<RedisResult> eval(Script script, const std::vector<std::string>& keys_and_args, const char* operation);
-  /// Sends a script call without waiting for its answer (from paths that cannot co_await).
-  void eval_detached(Script script, const std::vector<std::string>& keys_and_args);
+  /// Runs a script call in the background (from paths that cannot co_await): as eval(), with its
+  /// NOSCRIPT fallback, deadline, metrics and log; nobody waits for its answer.
+  void eval_detached(Script script, std::vector<std::string> keys_and_args, const char* operation);
   /// Whether commands can be sent now.
   bool ready() const { return ready_; }
   /// Why the connection is not ready, or "" when it is. Thread-safe.
@@ -55,6 +56,7 @@ class RedisConnection {
   struct Watcher;
   awaitable<void> maintain();
   awaitable<bool> connect_once();
+  awaitable<void> eval_in_background(Script script, std::vector<std::string> keys_and_args, const char* operation);
   awaitable<RedisResult> command(const std::vector<std::string>& args, std::chrono::milliseconds deadline);
   bool send(const std::vector<std::string>& args, void* privdata);
   std::vector<std::string> script_args(Script script, const std::vector<std::string>& keys_and_args, bool by_sha) const;

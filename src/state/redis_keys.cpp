@@ -28,6 +28,7 @@ std::string in_flight_value(std::string_view token) { return "F:" + std::string(
 std::string_view ending_code(payment::Finish how) {
   switch (how) {
     case payment::Finish::settled: return "S";
+    case payment::Finish::delivered: return "D";
     case payment::Finish::unknown: return "U";
     case payment::Finish::released: return "R";
   }
@@ -38,7 +39,8 @@ ClaimResult decode_claim(std::string_view value) {
   if (value.size() < 2 || value[1] != ':') return {Claim::unavailable, {}};
   switch (value[0]) {
     case 'F': return {Claim::in_flight, {}};
-    case 'S': return {Claim::already_settled, std::string(value.substr(2))};
+    case 'S': return {Claim::landed, std::string(value.substr(2))};  // the claim script took it: see kClaimScript
+    case 'D': return {Claim::delivered, std::string(value.substr(2))};
     case 'U': return {Claim::outcome_unknown, {}};
     default: return {Claim::unavailable, {}};
   }
@@ -52,7 +54,8 @@ std::chrono::milliseconds renew_interval(std::chrono::milliseconds lease) { retu
 
 std::chrono::milliseconds keep_for(const payment::Ending& ending, std::chrono::seconds remember) {
   // A brief refusal lives its own short time (PX must be positive): `remember` is for payments.
-  if (ending.how == payment::Finish::settled && ending.retention == payment::Retention::brief)
+  // Only a used-up (delivered) entry may be brief: a landed one's answer is owed (R2).
+  if (ending.how == payment::Finish::delivered && ending.retention == payment::Retention::brief)
     return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(ending.keep, std::chrono::seconds(1)));
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::max(ending.keep, remember));
 }

@@ -3,7 +3,12 @@
 // value, and the lease arithmetic. Pure, so that the layout is tested without a server.
 //
 //   <prefix>claim:<identity>   "F:<token>"   in flight, held by the request that drew <token>; PX lease
-//                              "S:<receipt>" settled (x402 SettleResult JSON, may be empty); PX remember
+//                              "S:<receipt>" landed: settled, its answer not delivered (the settled
+//                                            marker, may be empty); PX remember
+//                              "H:<lease end ms>:<token>:<receipt>"  landed, being delivered by the
+//                                            request that drew <token> until the lease end (Redis's
+//                                            clock; renewed); past it, landed again; PX remember
+//                              "D:<receipt>" delivered: the answer's head went out; PX remember
 //                              "U:"          settlement sent, outcome unknown; PX remember
 //                              (pay-then-prove: <identity> is proof:<network>:<hash>; an accepted hash is
 //                              "S:accepted:<token>" for max(remember, max_age + 10 min), a refusal for every
@@ -24,7 +29,7 @@ std::string limit_key(std::string_view prefix, std::string_view client);
 
 /// The value of a claim in flight, held by `token`.
 std::string in_flight_value(std::string_view token);
-/// The one-letter state the finish/resolve scripts write ("S", "U" or "R" for released).
+/// The one-letter state the finish/resolve scripts write ("S", "D", "U" or "R" for released).
 std::string_view ending_code(payment::Finish how);
 
 /// What a claim found, from the value that was there (a value the gateway did not write: unavailable).
@@ -36,7 +41,7 @@ std::chrono::milliseconds redis_lease(std::chrono::milliseconds requested, std::
 /// How often the claims held are renewed: three times per lease, so that two renewals can be lost.
 std::chrono::milliseconds renew_interval(std::chrono::milliseconds lease);
 /// How long a settled or unknown claim is kept: the longer of the ending's own `keep` and `remember`;
-/// a brief refusal (Retention::brief) its own `keep` alone, at least 1 s.
+/// a brief refusal (delivered, Retention::brief) its own `keep` alone, at least 1 s.
 std::chrono::milliseconds keep_for(const payment::Ending& ending, std::chrono::seconds remember);
 
 /// A fresh claim token: 128 random bits, hex.

@@ -24,15 +24,15 @@ std::vector<std::string> arguments(std::initializer_list<std::string_view> parts
   return out;
 }
 
-std::vector<std::string> claim_args(const config::State& s, const std::string& identity, const std::string& value,
+std::vector<std::string> claim_args(const config::State& s, const std::string& identity, const std::string& token,
                                     std::chrono::milliseconds lease) {
-  return arguments({claim_key(s.key_prefix, identity), value, std::to_string(redis_lease(lease, s.claim_lease).count())});
+  return arguments({claim_key(s.key_prefix, identity), token, std::to_string(lease.count())});
 }
 
-std::vector<std::string> finish_args(const config::State& s, const std::string& identity, const std::string& held,
-                                     const payment::Ending& ending) {
-  return arguments({claim_key(s.key_prefix, identity), held, ending_code(ending.how), ending.receipt,
-                    std::to_string(keep_for(ending, s.remember).count())});
+std::vector<std::string> finish_args(const config::State& s, const std::string& identity, const payment::Ending& ending) {
+  const std::chrono::milliseconds hold = ending.hold ? redis_lease(s.claim_lease, s.claim_lease) : std::chrono::milliseconds(0);
+  return arguments({claim_key(s.key_prefix, identity), ending.token, ending_code(ending.how), ending.receipt,
+                    std::to_string(keep_for(ending, s.remember).count()), std::to_string(hold.count())});
 }
 
 std::vector<std::string> resolve_args(const config::State& s, const std::string& identity, const payment::Ending& ending) {
@@ -49,35 +49,41 @@ RedisSlot* RedisState::here() { return current_slot; }
 
 awaitable<ClaimResult> RedisReplayStore::claim(const std::string& identity, std::chrono::milliseconds lease) {
   RedisSlot* slot = RedisState::here();
-  if (!slot) co_return ClaimResult{Claim::unavailable, {}};
+  if (!slot) co_return ClaimResult{Claim::unavailable, {}, {}, {}};
   const std::string token = new_token();
-  const std::string value = in_flight_value(token);
-  const std::vector<std::string> args = claim_args(settings_, identity, value, lease);
+  const std::chrono::milliseconds granted = redis_lease(lease, settings_.claim_lease);
+  const std::vector<std::string> args = claim_args(settings_, identity, token, granted);
   RedisResult r = co_await slot->connection.eval(kClaim, args, "claim");
-  if (!r.ok()) co_return ClaimResult{Claim::unavailable, {}};
-  if (r.value.is_nil()) {
-    slot->claims[identity] = value;
-    co_return ClaimResult{Claim::applied, {}};
-  }
+  if (!r.ok()) co_return ClaimResult{Claim::unavailable, {}, {}, {}};
+  if (r.value.is_nil()) co_return ClaimResult{Claim::applied, {}, token, granted};
   ClaimResult found = decode_claim(r.value.text);
+  if (found.status == Claim::landed) {  // the script handed it to this request to deliver
+    found.token = token;
+    found.lease = granted;
+  }
   if (found.status == Claim::unavailable)
     core::log_event("error", "a Redis claim key holds a value the gateway did not write", {{"key_prefix", settings_.key_prefix}});
   co_return found;
 }
 
+awaitable<payment::Renewal> RedisReplayStore::renew(const std::string& identity, const std::string& token, std::chrono::milliseconds lease) {
+  RedisSlot* slot = RedisState::here();
+  if (!slot) co_return payment::Renewal::failed;
+  const std::vector<std::string> args =
+      arguments({claim_key(settings_.key_prefix, identity), token, std::to_string(redis_lease(lease, settings_.claim_lease).count())});
+  RedisResult r = co_await slot->connection.eval(kRenew, args, "renew");
+  if (!r.ok()) co_return payment::Renewal::failed;
+  co_return r.value.integer == 1 ? payment::Renewal::held : payment::Renewal::lost;
+}
+
 awaitable<bool> RedisReplayStore::finish(const std::string& identity, payment::Ending ending) {
   RedisSlot* slot = RedisState::here();
   if (!slot) co_return false;
-  std::string held;
-  if (auto it = slot->claims.find(identity); it != slot->claims.end()) {
-    held = std::move(it->second);
-    slot->claims.erase(it);
-  }
-  const std::vector<std::string> args = finish_args(settings_, identity, held, ending);
+  const std::vector<std::string> args = finish_args(settings_, identity, ending);
   RedisResult r = co_await slot->connection.eval(kFinish, args, "finish");
   if (!r.ok()) {
     if (ending.how != payment::Finish::released)
-      core::log_event("error", "a settled payment could not be recorded in Redis; its claim expires with its lease",
+      core::log_event("error", "a payment's outcome could not be recorded in Redis",
                       {{"outcome", std::string(ending_code(ending.how))}});
     co_return false;
   }
@@ -86,7 +92,7 @@ awaitable<bool> RedisReplayStore::finish(const std::string& identity, payment::E
 
 awaitable<bool> RedisReplayStore::resolve(const std::string& identity, payment::Ending ending) {
   RedisSlot* slot = RedisState::here();
-  if (!slot || ending.how == payment::Finish::unknown) co_return false;
+  if (!slot || ending.how == payment::Finish::unknown || ending.how == payment::Finish::delivered) co_return false;
   const std::vector<std::string> args = resolve_args(settings_, identity, ending);
   RedisResult r = co_await slot->connection.eval(kResolve, args, "resolve");
   co_return r.ok() && r.value.integer == 1;
@@ -100,14 +106,14 @@ awaitable<bool> RedisReplayStore::revoke(const std::string& identity, const std:
   co_return r.ok() && r.value.integer == 1;
 }
 
-void RedisReplayStore::abandon(const std::string& identity) {
+void RedisReplayStore::abandon(const std::string& identity, const std::string& token) {
   RedisSlot* slot = RedisState::here();
-  if (!slot) return;
-  auto it = slot->claims.find(identity);
-  if (it == slot->claims.end()) return;
-  const std::vector<std::string> args = finish_args(settings_, identity, it->second, payment::Ending{});
-  slot->claims.erase(it);
-  slot->connection.eval_detached(kFinish, args);  // if it cannot be sent, the lease runs out
+  if (!slot || token.empty()) return;  // no claim of this request's to name: the lease runs out
+  payment::Ending ending;
+  ending.token = token;
+  // Sent in the background, with the NOSCRIPT fallback of every script call; if it cannot be
+  // sent, the lease runs out.
+  slot->connection.eval_detached(kFinish, finish_args(settings_, identity, ending), "abandon");
 }
 
 void RedisChallengeLimiter::configure(double rate, double burst) {
@@ -138,30 +144,12 @@ void RedisState::attach(asio::io_context& ioc) {
   RedisSlot* slot = slots_.back().get();
   asio::post(ioc, [slot] { current_slot = slot; });
   slot->connection.start();
-  asio::co_spawn(ioc, renew_loop(*slot), asio::detached);
 }
 
 std::string RedisState::problem() const {
   for (const auto& slot : slots_)
     if (std::string p = slot->connection.problem(); !p.empty()) return "state store " + settings_.redis.to_string() + ": " + p;
   return {};
-}
-
-awaitable<void> RedisState::renew_loop(RedisSlot& slot) {
-  // Claims are leased for claim_lease and renewed while their requests run: a replica that dies
-  // frees its claims within one lease, one that lives keeps them as long as it needs.
-  const auto lease = redis_lease(settings_.claim_lease, settings_.claim_lease);
-  for (;;) {
-    slot.renew_timer.expires_after(renew_interval(lease));
-    auto [ec] = co_await slot.renew_timer.async_wait(use_nothrow);
-    if (ec) co_return;
-    const std::string ms = std::to_string(lease.count());
-    for (const auto& [identity, value] : slot.claims) {
-      const std::string key = claim_key(settings_.key_prefix, identity);
-      const std::vector<std::string> args = arguments({key, value, ms});
-      slot.connection.eval_detached(kRenew, args);
-    }
-  }
 }
 
 }  // namespace x402gw::state

@@ -17,13 +17,12 @@
 
 namespace x402gw::state {
 
-/// What one worker thread holds: its connection and the claims its requests hold (for renewal).
+/// What one worker thread holds: its connection. Claims are held by their requests, by token; each
+/// request renews its own (payment/claim_keeper.hpp).
 struct RedisSlot {
   RedisSlot(asio::io_context& ioc, const config::State& settings, metrics::GatewayMetrics* metrics)
-      : connection(ioc, settings, metrics), renew_timer(ioc) {}
+      : connection(ioc, settings, metrics) {}
   RedisConnection connection;
-  std::unordered_map<std::string, std::string> claims;  // identity -> in-flight value held here
-  asio::steady_timer renew_timer;
 };
 
 /// The replay store in Redis (see redis_keys.hpp for what is stored).
@@ -31,9 +30,10 @@ class RedisReplayStore final : public payment::ReplayStore {
  public:
   explicit RedisReplayStore(const config::State& settings) : settings_(settings) {}
   awaitable<payment::ClaimResult> claim(const std::string& identity, std::chrono::milliseconds lease) override;
+  awaitable<payment::Renewal> renew(const std::string& identity, const std::string& token, std::chrono::milliseconds lease) override;
   awaitable<bool> finish(const std::string& identity, payment::Ending ending) override;
   awaitable<bool> resolve(const std::string& identity, payment::Ending ending) override;
-  void abandon(const std::string& identity) override;
+  void abandon(const std::string& identity, const std::string& token = {}) override;
   awaitable<bool> revoke(const std::string& identity, const std::string& receipt) override;
 
  private:
@@ -70,8 +70,6 @@ class RedisState {
   static RedisSlot* here();
 
  private:
-  awaitable<void> renew_loop(RedisSlot& slot);
-
   const config::State settings_;
   metrics::GatewayMetrics* metrics_;
   RedisReplayStore store_;

@@ -72,14 +72,14 @@ for (const version of ["v2", "v1"]) {
       assert.equal((api.served[pathname] || 0) - servedBefore, 1, "the upstream served exactly one request for one payment");
       if (pathname === "/api/weather") assert.equal(body.paid_by, ACCOUNTS.buyer.address);
 
-      // Presenting the same, already settled payment again is served again (on_repeat: serve) with
-      // the same receipt, and costs nothing.
+      // Presenting the same payment again once its answer was delivered buys nothing more (R3):
+      // 402 payment_already_used, no upstream call, no charge.
       assert.equal(recorder.sent.length, 1);
       const settles = stack.facilitatorCalls.settle;
       const replay = await fetch(gw.url(path), { headers: { [paymentHeaderName[version]]: recorder.sent[0] } });
-      assert.equal(replay.status, 200);
-      assert.equal(decodePaymentResponseHeader(replay.headers.get(receiptHeader[version])).transaction, receipt.transaction);
-      assert.equal((api.served[pathname] || 0) - servedBefore, 2);
+      assert.equal(replay.status, 402);
+      assert.equal((await replay.json()).error, "payment_already_used");
+      assert.equal((api.served[pathname] || 0) - servedBefore, 1);
       assert.equal(stack.facilitatorCalls.settle, settles);
       assert.deepEqual(await balances(), end);
     });
@@ -114,15 +114,15 @@ for (const version of ["v2", "v1"]) {
 
     const results = await Promise.all(Array.from({ length: 50 }, () =>
       fetch(gw.url("/api/weather"), { headers: { [paymentHeaderName[version]]: header } }).then(async (r) => ({ status: r.status, text: await r.text() }))));
-    // One is settled; the others arrive while it is in flight (402 payment_in_flight) or after it
-    // settled (served again, on_repeat: serve): every serve is of that one settled payment.
+    // One is settled and served; the others arrive while it is in flight (402 payment_in_flight)
+    // or after its answer was delivered (402 payment_already_used).
     const ok = results.filter((r) => r.status === 200).length;
-    assert.ok(ok >= 1, JSON.stringify(results.map((r) => r.status)));
+    assert.equal(ok, 1, JSON.stringify(results.map((r) => r.status)));
     for (const r of results.filter((x) => x.status !== 200)) {
       assert.equal(r.status, 402);
-      assert.equal(JSON.parse(r.text).error, "payment_in_flight");
+      assert.ok(["payment_in_flight", "payment_already_used"].includes(JSON.parse(r.text).error), r.text);
     }
-    assert.equal((api.served["/api/weather"] || 0) - servedBefore, ok);
+    assert.equal((api.served["/api/weather"] || 0) - servedBefore, 1);
     assert.equal(stack.facilitatorCalls.settle - settlesBefore, 1, "one settlement");
     const end = await balances();
     assert.equal(start.buyer - end.buyer, PRICE);

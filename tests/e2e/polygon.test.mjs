@@ -22,8 +22,8 @@ upstreams: { api: "${api.url}" }
 facilitators: { local: { url: "${stack.facilitatorUrl}", timeout: 15s } }
 payment: { pay_to: "${ACCOUNTS.seller.address}", network: polygon }
 routes:
-  # on_repeat: refuse: a replay must be refused here; the default (a settled payment presented
-  # again is served with no second charge) is tested in paid.test.mjs and unknown_outcomes.test.mjs.
+  # on_repeat: refuse (the default, written out): a replay of a delivered payment is refused here;
+  # a landed payment whose answer was never delivered is served once (R2): repeat_rules.test.mjs.
   - { match: "GET /api/weather", price: "$0.01", description: "Current weather", on_repeat: refuse }
   - { match: "GET /api/joke", price: "$0.01", network: "eip155:137", on_repeat: refuse }
 `);

@@ -31,8 +31,8 @@ facilitators:
   relayer: { url: "${relayer.url}", timeout: 15s, headers: { Authorization: "Bearer \${STELLAR_RELAYER_KEY}" } }
 payment: { pay_to: "${seller.publicKey()}", network: "stellar:testnet" }
 routes:
-  # on_repeat: refuse: a replay must be refused here; the default (a settled payment presented
-  # again is served with no second charge) is tested in paid.test.mjs and unknown_outcomes.test.mjs.
+  # on_repeat: refuse (the default, written out): a replay of a delivered payment is refused here;
+  # a landed payment whose answer was never delivered is served once (R2): repeat_rules.test.mjs.
   - { match: "GET /api/weather", price: "$0.01", description: "Current weather", on_repeat: refuse }
 `, { env: { STELLAR_RELAYER_KEY: API_KEY } });
 });

@@ -3,7 +3,9 @@
 // /settle answer past the gateway's timeout), and one interrupted by kill -9. The journal keeps
 // them, the reconciler asks the facilitator again with the same /settle body and learns they
 // landed, and the re-presented payment is served without a second charge: the balance moves
-// exactly once. Then the payment-identifier extension with the v2 reference client.
+// exactly once. The reconciler proves the landing on chain (`chains:`), since "the nonce is used"
+// is no proof: a payer who spends the nonce on a transfer to itself while the outcome is unknown is
+// not served. Then the payment-identifier extension with the v2 reference client.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -21,6 +23,8 @@ let stack, api, proxy, stateDir;
 // What the proxy waits for before it passes on the next /settle answers the facilitator gave: a
 // delay (ms) or a promise (a gate the test opens).
 let holdSettles = [];
+// How many of the next /settle calls the proxy swallows: never forwarded (nothing lands), never answered.
+let swallowSettles = 0;
 
 // Forwards every call to the facilitator at once (so a settlement really happens) and holds the
 // answer of a /settle for the next `holdSettles` delay.
@@ -31,6 +35,11 @@ function startDelayingProxy(target) {
     req.on("data", (c) => chunks.push(c));
     req.on("end", async () => {
       const body = Buffer.concat(chunks);
+      if (req.url === "/settle" && swallowSettles > 0) {
+        swallowSettles--;
+        counts.swallowed = (counts.swallowed || 0) + 1;
+        return;  // silent until the gateway gives up
+      }
       try {
         const answer = await fetch(target + req.url, { method: req.method, headers: { "content-type": "application/json" }, body: req.method === "POST" ? body : undefined });
         const text = await answer.text();
@@ -77,6 +86,7 @@ state: { dir: "${stateDir}" }
 upstreams: { api: "${api.url}" }
 facilitators: { local: { url: "${proxy.url}", timeout: 2s } }
 payment: { pay_to: "${ACCOUNTS.seller.address}", network: base-sepolia }
+chains: { base-sepolia: { rpc: "${stack.rpcUrl}" } }
 routes:
   - { match: "GET /api/weather", price: "$0.01" }
   - { match: "GET /api/joke", price: "$0.01", payment_identifier: { required: true, mode: replay_answer } }
@@ -170,6 +180,55 @@ test("kill -9 between the settlement and its answer: the restarted gateway recon
     assert.equal((api.served["/api/weather"] || 0) - served, 2);
     assert.equal(stack.facilitatorCalls.settle - settles, 2);
   } finally {
+    await gw.stop();
+  }
+});
+
+const TRANSFER_WITH_AUTHORIZATION = [{
+  type: "function", name: "transferWithAuthorization", stateMutability: "nonpayable", outputs: [],
+  inputs: [{ name: "from", type: "address" }, { name: "to", type: "address" }, { name: "value", type: "uint256" }, { name: "validAfter", type: "uint256" },
+           { name: "validBefore", type: "uint256" }, { name: "nonce", type: "bytes32" }, { name: "signature", type: "bytes" }],
+}];
+
+test("the payer spends the nonce on a transfer to itself while the outcome is unknown: not served, nothing charged", async () => {
+  const gw = await startGateway(config());
+  try {
+    const start = await balances();
+    const served = api.served["/api/weather"] || 0;
+    const released = await metric(gw, 'x402gw_settlements_reconciled_total{result="released"}');
+    // The first /settle never reaches the facilitator and is never answered: its outcome is unknown.
+    swallowSettles = 1;
+    const recorder = recordingFetch();
+    const res = await buyer(recorder)(gw.url("/api/weather?city=Oslo"));
+    assert.equal(res.status, 504, await res.clone().text());
+    const header = recorder.sent[0];
+    const { payload } = JSON.parse(Buffer.from(header, "base64").toString());
+    const a = payload.authorization;
+
+    // Meanwhile the payer uses the very same nonce for a transfer to itself.
+    const wallet = stack.wallet(ACCOUNTS.buyer.key);
+    const signature = await wallet.signTypedData({
+      domain: { name: "USDC", version: "2", chainId: stack.chainId, verifyingContract: stack.token },
+      types: { TransferWithAuthorization: [
+        { name: "from", type: "address" }, { name: "to", type: "address" }, { name: "value", type: "uint256" },
+        { name: "validAfter", type: "uint256" }, { name: "validBefore", type: "uint256" }, { name: "nonce", type: "bytes32" }] },
+      primaryType: "TransferWithAuthorization",
+      message: { from: a.from, to: a.from, value: BigInt(a.value), validAfter: BigInt(a.validAfter), validBefore: BigInt(a.validBefore), nonce: a.nonce },
+    });
+    const hash = await wallet.writeContract({ address: stack.token, abi: TRANSFER_WITH_AUTHORIZATION, functionName: "transferWithAuthorization",
+      args: [a.from, a.from, BigInt(a.value), BigInt(a.validAfter), BigInt(a.validBefore), a.nonce, signature] });
+    assert.equal((await stack.publicClient.waitForTransactionReceipt({ hash })).status, "success");
+
+    // The facilitator now answers "nonce already used"; the chain shows it did not pay the seller.
+    assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="released"}')) === released + 1, { ms: 20000 }), gw.stderr());
+    assert.equal(await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}'), 0);
+    const again = await fetch(gw.url("/api/weather?city=Oslo"), { headers: { "PAYMENT-SIGNATURE": header } });
+    assert.equal(again.status, 402, "a payment whose nonce was spent elsewhere is not served");
+    const end = await balances();
+    assert.equal(end.seller, start.seller, "the seller got nothing");
+    assert.equal(api.served["/api/weather"] || 0, served + 1, "only the first (held, never delivered) request reached the upstream");
+  } finally {
+    swallowSettles = 0;
     await gw.stop();
   }
 });

@@ -1,6 +1,7 @@
 // No double charge, no double serve: one payment is settled at most once, however it is presented;
-// presented again after it settled, it is served again (on_repeat: serve, the default) without a
-// second /verify or /settle, or refused (on_repeat: refuse).
+// presented again after its answer was delivered, it is refused with 402 payment_already_used (R3,
+// the default), or served again without a second /verify or /settle where the route sells a pass
+// (on_repeat: pass). repeat_rules.test.mjs has the rest of R2 and R3.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader } from "../support/gateway.mjs";
@@ -16,7 +17,8 @@ before(async () => {
   gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitator.url, routes: `  - { match: "GET /paid", price: "$0.01" }
   - { match: "GET /before", price: "$0.01", settlement: before }
   - { match: "GET /teapot", price: "$0.01" }
-  - { match: "GET /once", price: "$0.01", on_repeat: refuse }` }));
+  - { match: "GET /once", price: "$0.01", on_repeat: refuse }
+  - { match: "GET /pass", price: "$0.01", on_repeat: pass }` }));
 });
 
 after(async () => {
@@ -47,17 +49,29 @@ for (const [path, version] of [["/paid", 2], ["/paid", 1], ["/before", 2]]) {
     assert.equal(upstream.requests.length, 1);
     assert.deepEqual(facilitator.calls.map((x) => x.endpoint), ["verify", "settle"]);
 
-    // Presented again once it settled: served again with the same receipt, never charged again.
+    // Presented again once its answer was delivered: it buys nothing more (R3), and is never charged again.
     const first = facilitator.calls.length;
     const again = await fetch(gw.url(path), { headers: { [name]: header } });
-    assert.equal(again.status, 200);
-    const receipt = again.headers.get(version === 2 ? "payment-response" : "x-payment-response");
-    assert.ok(receipt, "the stored receipt goes with the repeat");
-    assert.equal(JSON.parse(Buffer.from(receipt, "base64").toString()).transaction, "0x" + "ab".repeat(32));
-    assert.equal(upstream.requests.length, 2, "the upstream is called again");
+    assert.equal(again.status, 402);
+    assert.equal((await again.json()).error, "payment_already_used");
+    assert.equal(upstream.requests.length, 1, "the upstream is not called again");
     assert.equal(facilitator.calls.length, first, "no second /verify or /settle");
   });
 }
+
+test("on_repeat: pass -> a delivered payment presented again is served again with its stored receipt, never charged again", async () => {
+  reset();
+  const c = await challenge(gw.url("/pass"));
+  const header = paymentHeader(2, c.v2);
+  assert.equal((await fetch(gw.url("/pass"), { headers: { "PAYMENT-SIGNATURE": header } })).status, 200);
+  const again = await fetch(gw.url("/pass"), { headers: { "PAYMENT-SIGNATURE": header } });
+  assert.equal(again.status, 200);
+  const receipt = again.headers.get("payment-response");
+  assert.ok(receipt, "the stored receipt goes with the repeat");
+  assert.equal(JSON.parse(Buffer.from(receipt, "base64").toString()).transaction, "0x" + "ab".repeat(32));
+  assert.equal(upstream.requests.length, 2, "the upstream is called again");
+  assert.deepEqual(facilitator.calls.map((x) => x.endpoint), ["verify", "settle"], "no second /verify or /settle");
+});
 
 test("on_repeat: refuse -> a settled payment presented again is 402 payment_already_used", async () => {
   reset();

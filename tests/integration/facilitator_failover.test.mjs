@@ -111,10 +111,14 @@ test("hanging facilitator: verify fails over after its timeout; a settle sent to
 // probe closes it. /metrics and /readyz say so at each step.
 test("5xx facilitator: verify fails over, settle does not; the breaker opens, probes half-open, closes", async () => {
   forget();
+  // The 500 to /settle may have landed: the reconciler asks "broken" again, and learns it landed.
+  let settles = 0;
+  f.broken.script.settle = () => (++settles === 1 ? fail500() : { status: 400, body: { success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: "" } });
   let res = await pay("/broken");
   assert.equal(res.status, 502, "settle answered 500: the payment is not settled elsewhere");
   assert.deepEqual(seen("broken"), ["verify", "settle"]);
   assert.deepEqual(seen("good3"), ["verify"]);
+  assert.ok(await waitFor(() => settles === 2), "reconciled at the facilitator that had it");
 
   forget();
   res = await pay("/broken");  // the third failure (verify) opens it: settle skips it

@@ -8,7 +8,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import http from "node:http";
-import { startGateway, startUpstream, startFacilitator, baseConfig, PAY_TO, BUYER } from "../support/gateway.mjs";
+import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, PAY_TO, BUYER } from "../support/gateway.mjs";
 import { startRedis } from "../support/redis.mjs";
 
 const USDC = "0x036CbD53842c5426634e7929541eC2318f3dCF7e";  // base-sepolia's USDC, "$" prices resolve to it
@@ -40,11 +40,15 @@ function startChain() {
     state,
     url: `http://127.0.0.1:${server.address().port}`,
     // Plants a mined transaction; resolves to its hash.
-    plant({ to = PAY_TO, amount = 10_000n, token = USDC, status = "0x1" } = {}) {
+    // `transfers` plants several Transfer logs ({from, to, amount, token}); `claims` is the
+    // transactionHash the node puts in the receipt (a lying or confused node).
+    plant({ to = PAY_TO, amount = 10_000n, token = USDC, status = "0x1", transfers = null, claims = null } = {}) {
       const hash = "0x" + crypto.randomBytes(32).toString("hex");
+      const log = ({ from = BUYER, to, amount, token = USDC }) =>
+        ({ address: token.toLowerCase(), topics: [TRANSFER_TOPIC, word(from), word(to)], data: word(amount.toString(16)) });
       receipts.set(hash, {
-        transactionHash: hash, status, blockNumber: "0x" + (HEAD - 5).toString(16),
-        logs: [{ address: token.toLowerCase(), topics: [TRANSFER_TOPIC, word(BUYER), word(to)], data: word(amount.toString(16)) }],
+        transactionHash: claims ?? hash, status, blockNumber: "0x" + (HEAD - 5).toString(16),
+        logs: (transfers ?? [{ to, amount, token }]).map(log),
       });
       return hash;
     },
@@ -62,13 +66,15 @@ const routes = `  - { match: "GET /cheap", price: "$0.01", proof: tx_hash }
     accepts:
       - { network: base-sepolia, price: "$1.00" }
       - { network: base-sepolia, price: "$0.01", pay_to: "${OTHER_PAY_TO}" }
-  - { match: "GET /slow", price: "$0.01", proof: tx_hash }`;
+  - { match: "GET /slow", price: "$0.01", proof: tx_hash }
+  - { match: "GET /reset", price: "$0.01", proof: tx_hash }
+  - { match: "GET /half", price: "$0.01", proof: tx_hash }`;
 
-async function gateway({ limits = "", state = "", env = {} } = {}) {
+async function gateway({ limits = "", state = "", env = {}, facilitatorUrl = null } = {}) {
   const extra = `chains:
   base-sepolia: { rpc: "${chain.url}", timeout: 300ms, max_age: 1h }
 ${state}`;
-  const gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitator.url, routes, limits, extra }), { env });
+  const gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitatorUrl ?? facilitator.url, routes, limits, extra }), { env });
   gateways.push(gw);
   return gw;
 }
@@ -78,6 +84,13 @@ before(async () => {
   // /slow streams its answer for ~10 s: longer than a proof's claim lease with these timeouts (~8 s).
   upstream = await startUpstream((req, res) => {
     res.setHeader("content-type", "text/plain");
+    // /reset drops the connection before any byte of an answer; /half after its head and a part.
+    if (req.url.startsWith("/reset")) return req.socket.destroy();
+    if (req.url.startsWith("/half")) {
+      res.writeHead(200, { "content-length": "100" });
+      res.write("part");
+      return setTimeout(() => req.socket.destroy(), 50);
+    }
     if (!req.url.startsWith("/slow")) return res.end("served " + req.url);
     res.write("first part\n");
     setTimeout(() => res.end("last part\n"), 10_000);
@@ -213,4 +226,104 @@ test("Redis: a refusal for every route lives minutes, a route-specific one is no
   // The longer of state.remember (24 h) and max_age (1 h) with a margin: a hash older than max_age is refused anyway.
   assert.ok(kept > 23 * 3600 * 1000 && kept <= 25 * 3600 * 1000, `an accepted hash is kept about a day, not ${kept} ms`);
   assert.equal((await present(gw, "/dear", paid)).body.error, "proof_already_used");
+});
+
+test("a node answering with the receipt of another transaction fails closed (502), it pays nothing", async () => {
+  const gw = await gateway();
+  const before = served("/cheap");
+  const paid = chain.plant();
+  // The node answers for this hash with a receipt that names another transaction (a lying,
+  // confused or caching node): what was asked is not what was proven.
+  const bogus = chain.plant({ claims: paid });
+  const r = await present(gw, "/cheap", bogus);
+  assert.equal(r.status, 502, r.text);
+  assert.equal(r.body.error, "chain_unavailable");
+  assert.match(r.text, /another transaction/);
+  assert.equal(served("/cheap"), before);
+});
+
+test("a transfer from pay_to, or one pay_to sends back in the same transaction, does not pay", async () => {
+  const gw = await gateway();
+  const before = served("/cheap");
+  // pay_to to itself: nothing was paid by anyone.
+  const self = chain.plant({ transfers: [{ from: PAY_TO, to: PAY_TO, amount: 10_000n }] });
+  let r = await present(gw, "/cheap", self);
+  assert.equal(r.status, 402, r.text);
+  assert.equal(r.body.error, "proof_amount_too_small");
+  // In and straight back out (a flash round trip through pay_to): pay_to is left with nothing.
+  const roundTrip = chain.plant({ transfers: [{ to: PAY_TO, amount: 10_000n }, { from: PAY_TO, to: BUYER, amount: 10_000n }] });
+  r = await present(gw, "/cheap", roundTrip);
+  assert.equal(r.status, 402, r.text);
+  assert.equal(r.body.error, "proof_amount_too_small");
+  assert.match(r.body.message ?? r.text, /sent back|net/);
+  // Another token going out of pay_to does not cancel a payment in the route's token.
+  const mixed = chain.plant({ transfers: [{ to: PAY_TO, amount: 10_000n }, { from: PAY_TO, to: BUYER, amount: 10_000n, token: OTHER_PAY_TO }] });
+  r = await present(gw, "/cheap", mixed);
+  assert.equal(r.status, 200, r.text);
+  assert.equal(served("/cheap"), before + 1);
+});
+
+test("an upstream failing before any byte frees the hash (presented again, served once); after its first byte it stays used", async () => {
+  for (const state of ["", "redis"]) {
+    const gw = state ? await gateway({ state: `state: { store: redis, url: "${redis.url}", key_prefix: "free:" }` }) : await gateway();
+    if (state)
+      for (let i = 0; i < 100 && (await fetch(gw.admin("/readyz"))).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    const before = served("/cheap");
+    const hash = chain.plant();
+    let r = await present(gw, "/reset", hash);
+    assert.ok(r.status >= 502 && r.status <= 504, `${state}: ${r.status} ${r.text}`);
+    r = await present(gw, "/cheap", hash);
+    assert.equal(r.status, 200, `${state}: nothing was served, the hash pays again: ${r.text}`);
+    r = await present(gw, "/cheap", hash);
+    assert.equal(r.body?.error, "proof_already_used", state);
+    assert.equal(served("/cheap"), before + 1);
+
+    const half = chain.plant();
+    const res = await fetch(gw.url("/half"), { headers: { "X-Payment-Proof": half } });
+    assert.equal(res.status, 200);
+    await res.text().catch(() => {});
+    r = await present(gw, "/cheap", half);
+    assert.equal(r.body?.error, "proof_already_used", `${state}: an answer started is an answer: ${r.text}`);
+    assert.equal(served("/cheap"), before + 1);
+  }
+});
+
+test("a block stamped ahead of the gateway's clock: the accepted hash is kept until max_age would refuse it, not max_age from now", async () => {
+  // The chain's clock 2 h ahead of the gateway's (or the gateway's behind): the age check passes
+  // until the block is max_age old by the gateway's clock, 3 h from now; forgotten before that, the
+  // hash would pay again.
+  const gw = await gateway({ state: `state: { store: redis, url: "${redis.url}", key_prefix: "ahead:", remember: 1m }` });
+  for (let i = 0; i < 100 && (await fetch(gw.admin("/readyz"))).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+  chain.state.blockTime = Math.floor(Date.now() / 1000) + 2 * 3600;
+  try {
+    const hash = chain.plant();
+    assert.equal((await present(gw, "/cheap", hash)).status, 200);
+    const kept = Number(redis.cli("PTTL", `ahead:claim:proof:eip155:84532:${hash}`).trim());
+    assert.ok(kept >= 3 * 3600 * 1000, `kept ${kept} ms, but the age check accepts it for 3 h`);
+  } finally {
+    chain.state.blockTime = null;
+  }
+});
+
+test("an x402 payment's settlement transaction cannot be presented again as a proof (one transfer, one answer)", async () => {
+  // An exact EVM payment settles as a Transfer of the price to pay_to: its transaction hash, in the
+  // buyer's X-PAYMENT-RESPONSE and on chain, is what a pay-then-prove proof looks like.
+  const settlement = chain.plant();
+  const settling = await startFacilitator({ settle: (b) => ({ body: { success: true, transaction: settlement, network: b.paymentRequirements.network, payer: BUYER } }) });
+  try {
+    const gw = await gateway({ facilitatorUrl: settling.url });
+    const before = served("/cheap");
+    const c = await challenge(gw.url("/cheap"));
+    const paid = await fetch(gw.url("/cheap"), { headers: { "X-PAYMENT": paymentHeader(1, c.v1) } });
+    assert.equal(paid.status, 200, await paid.text());
+    assert.equal(JSON.parse(Buffer.from(paid.headers.get("x-payment-response"), "base64").toString()).transaction, settlement);
+    for (const path of ["/cheap", "/slow"]) {
+      const r = await present(gw, path, settlement.toUpperCase().replace("0X", "0x"));
+      assert.equal(r.status, 402, `${path}: ${r.text}`);
+      assert.equal(r.body.error, "proof_already_used");
+    }
+    assert.equal(served("/cheap"), before + 1);
+  } finally {
+    await settling.close();
+  }
 });

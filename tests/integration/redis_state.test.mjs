@@ -17,6 +17,7 @@ const stateSection = (url, prefix = "x402gw-test:") => `state:
   connect_timeout: 500ms`;
 
 const routes = `  - { match: "GET /paid", price: "$0.01" }
+  - { match: "GET /pass", price: "$0.01", on_repeat: pass }
   - { match: "GET /free" }`;
 
 async function startReplicas(n, { prefix, limits = "" } = {}) {
@@ -64,37 +65,47 @@ test("50 concurrent presentations of one payment over two replicas: one upstream
   const header = paymentHeader(2, c.v2, { nonce: "1".repeat(64) });
   const results = await Promise.all(Array.from({ length: 50 }, (_, i) =>
     fetch(replicas[i % 2].url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } }).then(async (r) => ({ status: r.status, body: await r.json() }))));
-  // One settles; the others arrive while it is in flight, or after it settled (served again, no charge).
+  // One settles; the others arrive while it is in flight, or after its answer went out (used).
   const ok = results.filter((r) => r.status === 200).length;
-  assert.ok(ok >= 1);
+  assert.equal(ok, 1);
   for (const r of results.filter((r) => r.status !== 200)) {
     assert.equal(r.status, 402);
-    assert.equal(r.body.error, "payment_in_flight");
+    assert.ok(["payment_in_flight", "payment_already_used"].includes(r.body.error), r.body.error);
   }
-  assert.equal(upstream.requests.length, ok);
+  assert.equal(upstream.requests.length, 1);
   assert.equal(settles(), 1);
   assert.equal(facilitator.calls.filter((x) => x.endpoint === "verify").length, 1);
 });
 
-test("a settled payment presented again at the other replica is served with its receipt from Redis, never settled twice", async () => {
+test("a delivered payment presented again at the other replica is 402 payment_already_used (R3); on a pass route it is served with its receipt from Redis; never settled twice", async () => {
   upstream.requests.length = 0;
   facilitator.calls.length = 0;
   const c = await challenge(replicas[0].url("/paid"));
   const header = paymentHeader(2, c.v2, { nonce: "2".repeat(64) });
   const first = await fetch(replicas[0].url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
   assert.equal(first.status, 200);
-  const receipt = first.headers.get("payment-response");
-  assert.ok(receipt);
+  assert.ok(first.headers.get("payment-response"));
   const again = await fetch(replicas[1].url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
-  assert.equal(again.status, 200);
-  assert.equal(again.headers.get("payment-response"), receipt);
-  assert.equal(upstream.requests.length, 2);
+  assert.equal(again.status, 402);
+  assert.equal((await again.json()).error, "payment_already_used");
+  assert.equal(upstream.requests.length, 1);
   assert.equal(settles(), 1);
-  assert.equal(facilitator.calls.filter((x) => x.endpoint === "verify").length, 1);
-  // The settled marker carries the settlement, so any replica can answer with it.
+
+  const p = await challenge(replicas[0].url("/pass"));
+  const passHeader = paymentHeader(2, p.v2, { nonce: "6".repeat(64) });
+  const bought = await fetch(replicas[0].url("/pass"), { headers: { "PAYMENT-SIGNATURE": passHeader } });
+  assert.equal(bought.status, 200);
+  const receipt = bought.headers.get("payment-response");
+  const passAgain = await fetch(replicas[1].url("/pass"), { headers: { "PAYMENT-SIGNATURE": passHeader } });
+  assert.equal(passAgain.status, 200);
+  assert.equal(passAgain.headers.get("payment-response"), receipt);
+  assert.equal(upstream.requests.length, 3);
+  assert.equal(settles(), 2);
+  assert.equal(facilitator.calls.filter((x) => x.endpoint === "verify").length, 2);
+  // The delivered marker carries the settlement, so any replica can answer with it.
   const keys = redis.cli("--scan", "--pattern", "x402gw-test:claim:*").trim().split("\n").filter(Boolean);
   const values = keys.map((k) => redis.cli("GET", k).trim());
-  assert.ok(values.every((v) => v.startsWith("S:")), values.join("\n"));
+  assert.ok(values.every((v) => v.startsWith("D:")), values.join("\n"));
   assert.ok(values.some((v) => v.includes("ab".repeat(32))), "the receipt's transaction is stored");
   const ttl = Number(redis.cli("PTTL", keys[0]).trim());
   assert.ok(ttl > 23 * 3600 * 1000, `settled markers are kept for a day by default (pttl ${ttl})`);

@@ -14,9 +14,10 @@ import { metric, waitFor } from "../support/raw.mjs";
 
 let upstream, facilitator, stateDir;
 // What /settle does now: "hang" (this settlement lands, but its answer comes past the gateway's 1s
-// timeout; so every later ask finds the nonce used), "used" (the nonce was used), "ok". A "used"
-// answer waits for `usedGate` (when set): the test opens it once it has seen the payment pending,
-// so that the reconciler's ask, whenever it comes, is answered once and the counts below are exact.
+// timeout), then "used" (the nonce was used: no proof of payment without `chains:`), then "ok". A
+// "used" answer waits for `usedGate` (when set): the test opens it once it has seen the payment
+// pending, so that the reconciler's asks, whenever they come, are answered once each and the counts
+// below are exact: the request's settle, one "used", one "ok".
 let settleMode = "ok";
 let usedGate = null;
 
@@ -28,8 +29,12 @@ before(async () => {
         settleMode = "used";
         return { delayMs: 2500, body: { success: true, transaction: "0x" + "cd".repeat(32), network: b.paymentRequirements.network } };
       }
-      if (settleMode === "used")
+      if (settleMode === "used") {
+        // Answered once (when the gate opens); the reconciler's next ask finds a settlement naming
+        // its transaction (as an idempotent facilitator answers): only that proves it landed.
+        settleMode = "ok";
         return { until: usedGate, status: 400, body: { success: false, errorReason: "invalid_exact_evm_nonce_already_used", transaction: "", network: b.paymentRequirements.network, payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" } };
+      }
       return { body: { success: true, transaction: "0x" + "ab".repeat(32), network: b.paymentRequirements.network, payer: "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" } };
     },
   });
@@ -89,11 +94,15 @@ for (const route of ["/paid", "/before"]) {
       assert.equal(upstream.requests.length, upstreamBefore, "a pending payment is not served");
       openGate();
 
-      // The reconciler asks again with the same body; the facilitator says the nonce was used.
-      assert.equal(settleMode, "used");
+      // The reconciler asks again with the same body; a used nonce alone proves nothing (no
+      // `chains:` here): it stays pending. Its next ask finds a settlement naming its transaction.
+      assert.notEqual(settleMode, "hang");
+      assert.ok(await waitFor(() => /nothing proves the payment landed/.test(gw.stderr())), gw.stderr());
+      assert.equal(await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}'), 0, "a used nonce is no proof of payment");
+      assert.equal((await fetch(gw.url(route), { headers: { "PAYMENT-SIGNATURE": header } })).status, 402);
       assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === 1), gw.stderr());
       assert.equal(await metric(gw, "x402gw_unknown_settlements"), 0);
-      assert.equal(settles().length, 2, "the request's settle and exactly one from the reconciler");
+      assert.equal(settles().length, 3, "the request's settle and exactly two from the reconciler (used, then ok)");
       for (const s of settles()) assert.deepEqual(s.body, settles()[0].body);
       const settleCount = settles().length;
       const verifyCount = facilitator.calls.filter((c) => c.endpoint === "verify").length;
@@ -149,13 +158,14 @@ test("kill -9 between the settlement and its answer (and a torn last journal lin
     const pending = await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
     assert.equal(pending.status, 402);
     assert.equal((await pending.json()).error, "payment_pending");
-    assert.equal(settleMode, "used");
+    assert.notEqual(settleMode, "hang");
     openGate();
     assert.ok(await waitFor(async () => (await fetch(gw.url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } })).status === 200), gw.stderr());
     assert.ok(await waitFor(async () => (await metric(gw, "x402gw_unknown_settlements")) === 0));
-    // Exactly: the killed request's settle and one from the restarted gateway's reconciler; the
-    // upstream once for the killed request (settled after the answer) and once for the one served.
-    assert.equal(settles().length, 2);
+    // Exactly: the killed request's settle and two from the restarted gateway's reconciler (used,
+    // then ok); the upstream once for the killed request (settled after the answer) and once for the
+    // one served.
+    assert.equal(settles().length, 3);
     assert.equal(upstream.requests.length, 2);
   } finally {
     settleMode = "ok";
@@ -220,7 +230,7 @@ test("payment-identifier: advertised; required and missing -> 400; same id and p
   }
 });
 
-test("payment-identifier fresh_call: same id and payload -> the upstream again, no second settlement; optional id may be left out", async () => {
+test("payment-identifier fresh_call: same id and payload after the answer was delivered -> 402 payment_already_used (R3), no second settlement; optional id may be left out", async () => {
   const gw = await startGateway(config());
   try {
     facilitator.calls.length = 0;
@@ -230,8 +240,10 @@ test("payment-identifier fresh_call: same id and payload -> the upstream again, 
     assert.equal((await fetch(gw.url("/fresh"), { headers: { "PAYMENT-SIGNATURE": paymentHeader(2, c.v2) } })).status, 200);
     const header = withId(c.v2, "pay_" + "2".repeat(32));
     assert.equal((await fetch(gw.url("/fresh"), { headers: { "PAYMENT-SIGNATURE": header } })).status, 200);
-    assert.equal((await fetch(gw.url("/fresh"), { headers: { "PAYMENT-SIGNATURE": header } })).status, 200);
-    assert.equal(upstream.requests.length, 3);
+    const again = await fetch(gw.url("/fresh"), { headers: { "PAYMENT-SIGNATURE": header } });
+    assert.equal(again.status, 402);
+    assert.equal((await again.json()).error, "payment_already_used");
+    assert.equal(upstream.requests.length, 2);
     assert.equal(settles().length, 2);
   } finally {
     await gw.stop();

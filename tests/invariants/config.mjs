@@ -69,7 +69,16 @@ ${routeLines(refuseEverywhere)}
  *  limit the README documents, and say so there.
  *  - settleCutByKill: a kill -9 while a /settle is in flight leaves no record of it (the journal is
  *    written when an outcome is unknown, not before the /settle is sent); such payments are then not
- *    held to R2, R5 or R3's exact code. */
+ *    held to R2, R5 or R3's exact code. Settle intents (a write-ahead record of every /settle)
+ *    remove this limit; the flag is kept to run the checker against older binaries. */
+ *  - deliveryCutByKill (on): a kill -9 in the instant between an answer's head going out and
+ *    "delivered" reaching the store (one store write, a Redis round trip) leaves the payment landed,
+ *    so after its lease it is served once more, without a second charge. README, security model,
+ *    "Delivered": no store can record delivery atomically with the write, and recording it before
+ *    the write would trade this for an R2 break (charged, nothing delivered). Accepted only for a
+ *    kill within deliveryCutWindowMs after the head, and for one extra answer at most. */
 export const KNOWN_LIMITS = {
   settleCutByKill: process.env.X402GW_INVARIANT_ACCEPT_SETTLE_CUT_BY_KILL === "1",
+  deliveryCutByKill: process.env.X402GW_INVARIANT_STRICT_DELIVERY !== "1",
+  deliveryCutWindowMs: 100,
 };

@@ -137,3 +137,32 @@ TEST(TransferCheck, OnlyReversionAndAgeHoldForEveryRoute) {
   EXPECT_EQ(verdict_of(receipt({transfer_log(kToken, kPayTo, word(1))}), {1, 60}, 100, 1000, 1061), ProofRefusal::too_old);
   EXPECT_EQ(verdict_of(receipt({transfer_log(kToken, kPayTo, word(1))}), {1, 60}, 100, 1000, 1060), ProofRefusal::too_small);
 }
+
+// What pay_to was paid is what it kept of the token in this transaction: a transfer it made to
+// itself paid nothing, and one it sent straight back (a round trip through pay_to) neither.
+TEST(TransferCheck, WhatPayToSendsOutOfTheSameTransactionDoesNotPay) {
+  auto from = [](const std::string& sender, const std::string& to, uint64_t v) {
+    return nlohmann::json{{"address", kToken}, {"topics", {kTransfer, topic(sender), topic(to)}}, {"data", word(v)}};
+  };
+  auto self = check_transfer(parsed(receipt({from(kPayTo, kPayTo, 10000)})), kExpected, {}, 100, 1000, 1010);
+  EXPECT_EQ(self.refusal, ProofRefusal::too_small) << self.message;
+  auto round_trip = check_transfer(parsed(receipt({from(kPayer, kPayTo, 10000), from(kPayTo, kPayer, 10000)})), kExpected, {}, 100, 1000, 1010);
+  EXPECT_EQ(round_trip.refusal, ProofRefusal::too_small) << round_trip.message;
+  // Part of it sent back: what is left must still cover the price.
+  EXPECT_EQ(verdict_of(receipt({from(kPayer, kPayTo, 15000), from(kPayTo, kPayer, 5001)})), ProofRefusal::too_small);
+  EXPECT_EQ(verdict_of(receipt({from(kPayer, kPayTo, 15000), from(kPayTo, kPayer, 5000)})), ProofRefusal::none);
+  // Another token leaving pay_to does not count against this one.
+  auto other_token = from(kPayTo, kPayer, 10000);
+  other_token["address"] = "0x036cbd53842c5426634e7929541ec2318f3dcf7e";
+  EXPECT_EQ(verdict_of(receipt({from(kPayer, kPayTo, 10000), other_token})), ProofRefusal::none);
+}
+
+// The receipt's own transactionHash is read (lowercased), so the caller can check the node
+// answered for the transaction it was asked about.
+TEST(TransferCheck, ReadsTheTransactionTheReceiptNames) {
+  auto j = receipt(nlohmann::json::array());
+  j["transactionHash"] = "0xAB" + std::string(62, 'c');
+  EXPECT_EQ(parsed(j).transaction_hash, "0xab" + std::string(62, 'c'));
+  j.erase("transactionHash");
+  EXPECT_EQ(parsed(j).transaction_hash, "");
+}

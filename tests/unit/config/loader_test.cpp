@@ -285,7 +285,8 @@ TEST(Loader, RepeatPolicyAndPaymentIdentifier) {
   auto r = load(with_route("  - match: /a\n    price: \"$0.01\"\n    on_repeat: refuse\n"
                            "    payment_identifier: { required: true, mode: replay_answer, ttl: 30s, max_bytes: 4KiB }\n"
                            "  - match: /b\n    price: \"$0.01\"\n"
-                           "  - match: /c\n    price: \"$0.01\"\n    payment_identifier: true\n"));
+                           "  - match: /c\n    price: \"$0.01\"\n    payment_identifier: true\n"
+                           "  - match: /d\n    price: \"$0.01\"\n    on_repeat: pass\n"));
   ASSERT_TRUE(r.config) << r.report();
   const Route& a = r.config->routes[0];
   EXPECT_EQ(a.on_repeat, OnRepeat::refuse);
@@ -295,12 +296,21 @@ TEST(Loader, RepeatPolicyAndPaymentIdentifier) {
   EXPECT_EQ(a.payment_identifier.ttl, std::chrono::seconds(30));
   EXPECT_EQ(a.payment_identifier.max_bytes, 4096u);
   const Route& b = r.config->routes[1];
-  EXPECT_EQ(b.on_repeat, OnRepeat::serve);  // the default: a settled payment presented again is served
+  EXPECT_EQ(b.on_repeat, OnRepeat::refuse);  // the default (R3): a delivered payment presented again buys nothing more
   EXPECT_FALSE(b.payment_identifier.enabled);
   const Route& c = r.config->routes[2];
   EXPECT_TRUE(c.payment_identifier.enabled);
   EXPECT_FALSE(c.payment_identifier.required);
   EXPECT_EQ(c.payment_identifier.mode, PaymentIdentifier::Mode::fresh_call);
+  EXPECT_EQ(r.config->routes[3].on_repeat, OnRepeat::pass);  // the opt-in pass
+}
+
+// The old default `serve` sold a pass without saying so: refused with its line, naming the way out.
+TEST(Loader, OnRepeatServeIsRefusedWithItsLine) {
+  const std::string e = only_error(with_route("  - match: /a\n    price: \"$0.01\"\n    on_repeat: serve\n"));
+  EXPECT_NE(e.find("routes[0].on_repeat"), std::string::npos) << e;
+  EXPECT_NE(e.find("gateway.yaml:"), std::string::npos) << e;
+  EXPECT_NE(e.find("'pass'"), std::string::npos) << e;
 }
 
 TEST(Loader, RepeatPolicyErrorsNameTheirLine) {
@@ -314,7 +324,7 @@ TEST(Loader, RepeatPolicyErrorsNameTheirLine) {
                                   "    payment_identifier: { mode: replay_answer }\n"))
                 .find("settlement: after"),
             std::string::npos);
-  EXPECT_NE(only_error(with_route("  - match: /a\n    on_repeat: serve\n")).find("no effect on a free route"), std::string::npos);
+  EXPECT_NE(only_error(with_route("  - match: /a\n    on_repeat: pass\n")).find("no effect on a free route"), std::string::npos);
 }
 
 TEST(Loader, StateDir) {

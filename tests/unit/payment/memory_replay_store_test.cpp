@@ -13,14 +13,14 @@ using payment::Finish;
 using payment::MemoryReplayStore;
 using namespace std::chrono_literals;
 
-TEST(MemoryReplayStore, ClaimsAreExclusiveUntilReleasedOrSettled) {
+TEST(MemoryReplayStore, ClaimsAreExclusiveUntilReleasedOrDelivered) {
   MemoryReplayStore store;
   EXPECT_EQ(store.claim_now("k", 1min).status, Claim::applied);
   EXPECT_EQ(store.claim_now("k", 1min).status, Claim::in_flight);
   store.finish_now("k", Ending{Finish::released, {}, {}});  // not settled: may be presented again
   EXPECT_EQ(store.claim_now("k", 1min).status, Claim::applied);
-  store.finish_now("k", Ending{Finish::settled, {}, {}});
-  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::already_settled);
+  store.finish_now("k", Ending{Finish::delivered, {}, {}});
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::delivered);
   EXPECT_EQ(store.in_flight(), 0u);
 }
 
@@ -66,29 +66,29 @@ TEST(MemoryReplayStore, ForgetsTheOldestSettledPaymentsBeyondItsCapacity) {
   MemoryReplayStore store(2);
   for (const char* k : {"a", "b", "c"}) {
     store.claim_now(k, 1min);
-    store.finish_now(k, Ending{Finish::settled, {}, {}});
+    store.finish_now(k, Ending{Finish::delivered, {}, {}});
   }
   EXPECT_EQ(store.claim_now("a", 1min).status, Claim::applied);  // forgotten: the facilitator's nonce check still applies
-  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::delivered);
 }
 
 TEST(MemoryReplayStore, ForgetsSettledPaymentsAfterTheirWindow) {
   MemoryReplayStore store(100, std::chrono::seconds(60));
   const auto t0 = MemoryReplayStore::Clock::now();
   store.claim_now("a", 1min, t0);
-  store.finish_now("a", Ending{Finish::settled, {}, {}}, t0);
-  EXPECT_EQ(store.claim_now("a", 1min, t0 + 30s).status, Claim::already_settled);
+  store.finish_now("a", Ending{Finish::delivered, {}, {}}, t0);
+  EXPECT_EQ(store.claim_now("a", 1min, t0 + 30s).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("a", 1min, t0 + 61s).status, Claim::applied);
 }
 
 TEST(MemoryReplayStore, ASettledPaymentKeepsItsReceiptForRePresentations) {
   MemoryReplayStore store;
   ASSERT_EQ(store.claim_now("k", 1min).status, Claim::applied);
-  EXPECT_TRUE(store.finish_now("k", Ending{Finish::settled, R"({"transaction":"0xabc"})", {}}));
+  EXPECT_TRUE(store.finish_now("k", Ending{Finish::delivered, R"({"transaction":"0xabc"})", {}}));
   const payment::ClaimResult again = store.claim_now("k", 1min);
-  EXPECT_EQ(again.status, Claim::already_settled);
+  EXPECT_EQ(again.status, Claim::delivered);
   EXPECT_EQ(again.receipt, R"({"transaction":"0xabc"})");
-  EXPECT_FALSE(store.finish_now("k", Ending{}));  // only an in-flight claim can be finished
+  EXPECT_FALSE(store.finish_now("k", Ending{}));  // a delivered payment is never released
 }
 
 TEST(MemoryReplayStore, AnUnknownOutcomeIsResolvedOnceKnown) {
@@ -98,9 +98,10 @@ TEST(MemoryReplayStore, AnUnknownOutcomeIsResolvedOnceKnown) {
   EXPECT_FALSE(store.resolve_now("landed", Ending{Finish::settled, "r", {}}));  // still in flight: not unknown
   store.finish_now("landed", Ending{Finish::unknown, {}, {}});
   store.finish_now("lost", Ending{Finish::unknown, {}, {}});
+  EXPECT_FALSE(store.resolve_now("landed", Ending{Finish::delivered, "r", {}}));  // a reconciled answer was never delivered
   EXPECT_TRUE(store.resolve_now("landed", Ending{Finish::settled, "r", {}}));
   EXPECT_TRUE(store.resolve_now("lost", Ending{}));
-  EXPECT_EQ(store.claim_now("landed", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("landed", 1min).status, Claim::landed);  // R2: the next presentation delivers it
   EXPECT_EQ(store.claim_now("lost", 1min).status, Claim::applied);  // never settled: may be presented again
   EXPECT_FALSE(store.resolve_now("landed", Ending{}));               // settled is final
 }
@@ -109,8 +110,8 @@ TEST(MemoryReplayStore, AnEndingMayAskToBeRememberedLonger) {
   MemoryReplayStore store(100, std::chrono::seconds(60));
   const auto t0 = MemoryReplayStore::Clock::now();
   store.claim_now("a", 1min, t0);
-  store.finish_now("a", Ending{Finish::settled, {}, std::chrono::seconds(3600)}, t0);
-  EXPECT_EQ(store.claim_now("a", 1min, t0 + 30min).status, Claim::already_settled);
+  store.finish_now("a", Ending{Finish::delivered, {}, std::chrono::seconds(3600)}, t0);
+  EXPECT_EQ(store.claim_now("a", 1min, t0 + 30min).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("a", 1min, t0 + 61min).status, Claim::applied);
 }
 
@@ -120,19 +121,19 @@ TEST(MemoryReplayStore, UnknownOutcomesAreNotEvictedByCapacity) {
   store.finish_now("u", Ending{Finish::unknown, {}, {}});
   for (const char* k : {"a", "b", "c"}) {
     store.claim_now(k, 1min);
-    store.finish_now(k, Ending{Finish::settled, {}, {}});
+    store.finish_now(k, Ending{Finish::delivered, {}, {}});
   }
   EXPECT_EQ(store.claim_now("u", 1min).status, Claim::outcome_unknown);
-  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("a", 1min).status, Claim::applied);
 }
 
 // Pay-then-prove: an accepted hash has nothing else refusing its reuse (no facilitator, no nonce),
 // so it is never dropped for room; refusals, kept only to spare the chain, are dropped first.
 namespace {
-const Ending kPinned{Finish::settled, "accepted", std::chrono::seconds(3600), payment::Retention::pinned};
-const Ending kRefusal{Finish::settled, "refused:proof_reverted", std::chrono::seconds(600), payment::Retention::brief};
-const Ending kSettled{Finish::settled, {}, {}};
+const Ending kPinned{Finish::delivered, "accepted", std::chrono::seconds(3600), payment::Retention::pinned};
+const Ending kRefusal{Finish::delivered, "refused:proof_reverted", std::chrono::seconds(600), payment::Retention::brief};
+const Ending kSettled{Finish::delivered, {}, {}};
 void keep(MemoryReplayStore& store, const std::string& k, const Ending& e, MemoryReplayStore::Clock::time_point t = MemoryReplayStore::Clock::now()) {
   ASSERT_EQ(store.claim_now(k, 1min, t).status, Claim::applied) << k;
   ASSERT_TRUE(store.finish_now(k, e, t)) << k;
@@ -147,28 +148,28 @@ TEST(MemoryReplayStore, APinnedEntryIsNeverEvictedAndAFullStoreSaysSo) {
   EXPECT_TRUE(store.pinned_full());  // new proofs are refused (503) rather than evicting one
   keep(store, "r", kRefusal);
   keep(store, "s", kSettled);
-  EXPECT_EQ(store.claim_now("p1", 1min).status, Claim::already_settled);
-  EXPECT_EQ(store.claim_now("p2", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("p1", 1min).status, Claim::delivered);
+  EXPECT_EQ(store.claim_now("p2", 1min).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("r", 1min).status, Claim::applied);  // dropped for room
   EXPECT_EQ(store.claim_now("s", 1min).status, Claim::applied);  // dropped for room
   EXPECT_EQ(store.evictions(), 2u);
 }
 
-TEST(MemoryReplayStore, RefusalsAreEvictedBeforeSettledPayments) {
+TEST(MemoryReplayStore, RefusalsAreEvictedBeforeDeliveredPayments) {
   MemoryReplayStore store(3);
   const auto t0 = MemoryReplayStore::Clock::now();
   keep(store, "s1", kSettled, t0);          // expires soonest (remember: 24 h)
   keep(store, "r1", kRefusal, t0 + 1s);     // refusals expire in 10 min, yet go first
   keep(store, "p1", kPinned, t0 + 2s);
   keep(store, "s2", kSettled, t0 + 3s);     // one too many: the refusal goes
-  EXPECT_EQ(store.claim_now("s1", 1min, t0 + 4s).status, Claim::already_settled);
-  EXPECT_EQ(store.claim_now("s2", 1min, t0 + 4s).status, Claim::already_settled);
-  EXPECT_EQ(store.claim_now("p1", 1min, t0 + 4s).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("s1", 1min, t0 + 4s).status, Claim::delivered);
+  EXPECT_EQ(store.claim_now("s2", 1min, t0 + 4s).status, Claim::delivered);
+  EXPECT_EQ(store.claim_now("p1", 1min, t0 + 4s).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("r1", 1min, t0 + 4s).status, Claim::applied);
   store.finish_now("r1", Ending{}, t0 + 4s);
   keep(store, "s3", kSettled, t0 + 5s);     // no refusal left: the oldest settled payment goes
   EXPECT_EQ(store.claim_now("s1", 1min, t0 + 6s).status, Claim::applied);
-  EXPECT_EQ(store.claim_now("p1", 1min, t0 + 6s).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("p1", 1min, t0 + 6s).status, Claim::delivered);
   EXPECT_EQ(store.evictions(), 2u);
 }
 
@@ -176,11 +177,11 @@ TEST(MemoryReplayStore, ARefusalLivesItsOwnShortTimeNotTheStoresRemember) {
   MemoryReplayStore store(100, std::chrono::seconds(24 * 3600));
   const auto t0 = MemoryReplayStore::Clock::now();
   keep(store, "r", kRefusal, t0);
-  EXPECT_EQ(store.claim_now("r", 1min, t0 + 599s).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("r", 1min, t0 + 599s).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("r", 1min, t0 + 601s).status, Claim::applied);
   // A pinned entry lives at least `remember`, like any settled one, and expires then.
   keep(store, "p", kPinned, t0);
-  EXPECT_EQ(store.claim_now("p", 1min, t0 + 23h).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("p", 1min, t0 + 23h).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("p", 1min, t0 + 25h).status, Claim::applied);
   EXPECT_EQ(store.evictions(), 0u);
 }
@@ -188,18 +189,146 @@ TEST(MemoryReplayStore, ARefusalLivesItsOwnShortTimeNotTheStoresRemember) {
 TEST(MemoryReplayStore, ExpiredPinnedEntriesMakeRoomAgain) {
   MemoryReplayStore store(1, std::chrono::seconds(60));
   const auto t0 = MemoryReplayStore::Clock::now();
-  keep(store, "p", Ending{Finish::settled, "accepted", std::chrono::seconds(60), payment::Retention::pinned}, t0);
+  keep(store, "p", Ending{Finish::delivered, "accepted", std::chrono::seconds(60), payment::Retention::pinned}, t0);
   EXPECT_TRUE(store.pinned_full(t0 + 59s));
   EXPECT_FALSE(store.pinned_full(t0 + 61s));
 }
 
-TEST(MemoryReplayStore, ASettledEntryIsRevokedOnlyWithItsOwnReceipt) {
+TEST(MemoryReplayStore, ADeliveredEntryIsRevokedOnlyWithItsOwnReceipt) {
   MemoryReplayStore store;
-  keep(store, "p", Ending{Finish::settled, "accepted:1", std::chrono::seconds(3600), payment::Retention::pinned});
+  keep(store, "p", Ending{Finish::delivered, "accepted:1", std::chrono::seconds(3600), payment::Retention::pinned});
   EXPECT_FALSE(store.revoke_now("p", "accepted:2"));
-  EXPECT_EQ(store.claim_now("p", 1min).status, Claim::already_settled);
+  EXPECT_EQ(store.claim_now("p", 1min).status, Claim::delivered);
   EXPECT_TRUE(store.revoke_now("p", "accepted:1"));
   EXPECT_FALSE(store.pinned_full());
   EXPECT_EQ(store.claim_now("p", 1min).status, Claim::applied);  // nothing was delivered: it may pay again
   EXPECT_FALSE(store.revoke_now("p", "accepted:1"));               // an in-flight claim is not revoked
+}
+
+// ---- R2 and R3: landed (settled, not delivered) and delivered -----------------------------------
+
+Ending settled_holding(const std::string& token, std::string receipt = "r") {
+  Ending e{Finish::settled, std::move(receipt), {}};
+  e.token = token;
+  e.hold = true;
+  return e;
+}
+
+Ending ending(Finish how, const std::string& token, std::string receipt = "r") {
+  Ending e{how, std::move(receipt), {}};
+  e.token = token;
+  return e;
+}
+
+TEST(MemoryReplayStore, ASettledClaimStaysHeldUntilItsAnswerIsDelivered) {
+  MemoryReplayStore store;
+  const payment::ClaimResult c = store.claim_now("k", 1min);
+  ASSERT_EQ(c.status, Claim::applied);
+  ASSERT_FALSE(c.token.empty());
+  EXPECT_EQ(c.lease, 1min);
+  EXPECT_TRUE(store.finish_now("k", settled_holding(c.token)));
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::in_flight);  // being delivered
+  EXPECT_EQ(store.in_flight(), 1u);
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::delivered, c.token)));
+  const payment::ClaimResult again = store.claim_now("k", 1min);
+  EXPECT_EQ(again.status, Claim::delivered);  // R3
+  EXPECT_EQ(again.receipt, "r");
+  EXPECT_TRUE(again.token.empty());
+  EXPECT_EQ(store.in_flight(), 0u);
+}
+
+TEST(MemoryReplayStore, ALandedPaymentIsDeliveredOnceOnItsNextPresentation) {
+  MemoryReplayStore store;
+  const payment::ClaimResult c = store.claim_now("k", 1min);
+  ASSERT_TRUE(store.finish_now("k", settled_holding(c.token)));
+  // Nothing of the answer went out: given back, landed.
+  ASSERT_TRUE(store.finish_now("k", ending(Finish::settled, c.token)));
+  const payment::ClaimResult next = store.claim_now("k", 1min);
+  EXPECT_EQ(next.status, Claim::landed);  // R2: served, no second settlement
+  EXPECT_EQ(next.receipt, "r");
+  EXPECT_FALSE(next.token.empty());
+  EXPECT_NE(next.token, c.token);
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::in_flight);  // one delivery at a time
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::delivered, next.token)));
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::delivered);
+}
+
+TEST(MemoryReplayStore, ALandedPaymentWhoseDelivererVanishedIsLandedAgainAfterItsLease) {
+  MemoryReplayStore store;
+  const auto t0 = MemoryReplayStore::Clock::now();
+  const payment::ClaimResult c = store.claim_now("k", 10s, t0);
+  ASSERT_TRUE(store.finish_now("k", settled_holding(c.token), t0));
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 9s).status, Claim::in_flight);
+  const payment::ClaimResult later = store.claim_now("k", 10s, t0 + 11s);
+  EXPECT_EQ(later.status, Claim::landed);  // never forgotten, never released: settled
+  // The stale holder can no longer end it, nor renew it.
+  EXPECT_EQ(store.renew_now("k", c.token, 10s, t0 + 12s), payment::Renewal::lost);
+  EXPECT_FALSE(store.finish_now("k", ending(Finish::released, c.token), t0 + 12s));
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 12s).status, Claim::in_flight);
+}
+
+TEST(MemoryReplayStore, AReleaseOrGiveBackOfALandedPaymentNeverForgetsIt) {
+  MemoryReplayStore store;
+  const payment::ClaimResult c = store.claim_now("k", 1min);
+  ASSERT_TRUE(store.finish_now("k", settled_holding(c.token)));
+  store.abandon("k", c.token);  // an exception unwound the delivering request
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::landed);
+}
+
+TEST(MemoryReplayStore, DeliveredIsFinal) {
+  MemoryReplayStore store;
+  const payment::ClaimResult c = store.claim_now("k", 1min);
+  ASSERT_TRUE(store.finish_now("k", ending(Finish::delivered, c.token)));
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::settled, c.token)));  // known already: nothing changes
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::unknown, c.token)));
+  EXPECT_FALSE(store.resolve_now("k", Ending{Finish::released, {}, {}}));
+  EXPECT_EQ(store.claim_now("k", 1min).status, Claim::delivered);
+}
+
+// ---- tokens and renewal -----------------------------------------------------------------------
+
+TEST(MemoryReplayStore, AStaleRequestCannotEndANewerHoldersClaim) {
+  MemoryReplayStore store;
+  const auto t0 = MemoryReplayStore::Clock::now();
+  const payment::ClaimResult stale = store.claim_now("k", 10s, t0);
+  const payment::ClaimResult newer = store.claim_now("k", 10s, t0 + 11s);  // the stale one's lease lapsed
+  ASSERT_EQ(newer.status, Claim::applied);
+  ASSERT_NE(newer.token, stale.token);
+  EXPECT_FALSE(store.finish_now("k", ending(Finish::released, stale.token), t0 + 12s));
+  store.abandon("k", stale.token);
+  EXPECT_EQ(store.renew_now("k", stale.token, 10s, t0 + 12s), payment::Renewal::lost);
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 12s).status, Claim::in_flight);  // still the newer holder's
+  EXPECT_EQ(store.renew_now("k", newer.token, 10s, t0 + 12s), payment::Renewal::held);
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::released, newer.token), t0 + 13s));
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 13s).status, Claim::applied);
+}
+
+TEST(MemoryReplayStore, ARenewedClaimOutlivesItsFirstLease) {
+  MemoryReplayStore store;
+  const auto t0 = MemoryReplayStore::Clock::now();
+  const payment::ClaimResult c = store.claim_now("k", 10s, t0);
+  for (int i = 1; i <= 10; ++i) EXPECT_EQ(store.renew_now("k", c.token, 10s, t0 + i * 5s), payment::Renewal::held);
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 59s).status, Claim::in_flight);  // a long answer keeps its claim
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 61s).status, Claim::applied);    // renewals stopped: it lapses
+}
+
+TEST(MemoryReplayStore, ASettlementIsRecordedEvenAfterTheLeaseWentToAnother) {
+  MemoryReplayStore store;
+  const auto t0 = MemoryReplayStore::Clock::now();
+  const payment::ClaimResult first = store.claim_now("k", 10s, t0);
+  ASSERT_EQ(store.claim_now("k", 10s, t0 + 11s).status, Claim::applied);
+  EXPECT_TRUE(store.finish_now("k", ending(Finish::delivered, first.token), t0 + 12s));  // what went to the chain is kept
+  EXPECT_EQ(store.claim_now("k", 10s, t0 + 12s).status, Claim::delivered);
+}
+
+// A landed payment's answer is owed (R2): a full store never drops it for room, and drops a
+// delivered one instead.
+TEST(MemoryReplayStore, ALandedPaymentIsNeverEvictedForRoom) {
+  MemoryReplayStore store(1);
+  const payment::ClaimResult c = store.claim_now("landed", 1min);
+  ASSERT_TRUE(store.finish_now("landed", ending(Finish::settled, c.token)));
+  keep(store, "d1", Ending{Finish::delivered, "r", {}});
+  keep(store, "d2", Ending{Finish::delivered, "r", {}});
+  EXPECT_EQ(store.claim_now("landed", 1min).status, Claim::landed);
+  EXPECT_GE(store.evictions(), 1u);
 }

@@ -14,6 +14,7 @@ using payment::Event;
 using payment::PaidFlow;
 using payment::State;
 using payment::Step;
+using config::OnRepeat;
 using config::Settlement;
 using core::PaymentOutcome;
 
@@ -24,7 +25,8 @@ const std::vector<Event> kAllEvents = {
     Event::verify_failed,   Event::verify_invalid,  Event::verify_valid,    Event::body_failed,    Event::body_read,
     Event::upstream_failed, Event::upstream_refused, Event::upstream_answered, Event::client_gone, Event::settle_failed,
     Event::settle_unknown,  Event::settle_refused,  Event::settled,         Event::forward_failed, Event::forwarded,
-    Event::claim_settled,   Event::claim_unknown,   Event::id_missing,      Event::id_conflict,    Event::id_answered,
+    Event::claim_landed,    Event::claim_unknown,   Event::id_missing,      Event::id_conflict,    Event::id_answered,
+    Event::claim_delivered, Event::lease_lost,      Event::forward_cut,
 };
 
 // The events that lead from start to each state.
@@ -39,14 +41,16 @@ std::vector<Event> path_to(State s, Settlement mode) {
       return before ? std::vector{Event::claimed, Event::verify_valid, Event::body_read}
                     : std::vector{Event::claimed, Event::verify_valid, Event::upstream_answered};
     case State::streaming: return {Event::claimed, Event::verify_valid, Event::body_read, Event::settled};
-    case State::serving_again: return {Event::claim_settled};
+    case State::releasing: return {Event::claimed, Event::verify_valid, Event::upstream_answered, Event::settled};
+    case State::serving_again: return {Event::claim_landed};
+    case State::passing: return {Event::claim_delivered};
     case State::done: return {Event::no_payment};
   }
   return {};
 }
 
-PaidFlow at(State s, Settlement mode) {
-  PaidFlow flow(mode);
+PaidFlow at(State s, Settlement mode, OnRepeat on_repeat) {
+  PaidFlow flow(mode, on_repeat);
   for (Event e : path_to(s, mode)) flow.on(e);
   EXPECT_EQ(flow.state(), s) << "setting up " << payment::to_string(s);
   return flow;
@@ -66,7 +70,7 @@ struct Row {
 using Table = std::map<std::pair<State, Event>, Row>;
 
 // The whole table. Anything not listed fails closed.
-Table table(Settlement mode) {
+Table table(Settlement mode, OnRepeat on_repeat = OnRepeat::refuse) {
   const bool before = mode == Settlement::before;
   Table t = {
       {{State::start, Event::no_payment}, {end(Step::challenge, ClaimOp::keep, PaymentOutcome::challenged, false, true), State::done}},
@@ -74,14 +78,18 @@ Table table(Settlement mode) {
       {{State::start, Event::claim_refused}, {end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
       {{State::start, Event::store_failed}, {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
       {{State::start, Event::claimed}, {next(Step::verify), State::verifying}},
-      // A re-presentation: served again with the stored receipt, no /verify, no /settle, no claim.
-      {{State::start, Event::claim_settled}, {next(Step::stream, ClaimOp::keep, true), State::serving_again}},
+      // R2: landed, never delivered: served with the stored receipt, no /verify, no /settle; the
+      // claim (taken from the store to deliver it) ends delivered, or is given back if nothing went out.
+      {{State::start, Event::claim_landed}, {next(Step::stream, ClaimOp::keep, true), State::serving_again}},
+      {{State::serving_again, Event::forward_failed}, {end(Step::reply_error, ClaimOp::give_back, PaymentOutcome::served_again, true), State::done}},
+      {{State::serving_again, Event::forward_cut}, {end(Step::reply_error, ClaimOp::deliver, PaymentOutcome::served_again), State::done}},
+      {{State::serving_again, Event::forwarded}, {end(Step::finish, ClaimOp::deliver, PaymentOutcome::served_again), State::done}},
+      // A lost claim never settles.
+      {{State::settling, Event::lease_lost}, {end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled), State::done}},
       {{State::start, Event::claim_unknown}, {end(Step::pending, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
       {{State::start, Event::id_missing}, {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
       {{State::start, Event::id_conflict}, {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::rejected), State::done}},
       {{State::start, Event::id_answered}, {end(Step::replay_answer, ClaimOp::keep, PaymentOutcome::served_again, true), State::done}},
-      {{State::serving_again, Event::forward_failed}, {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::served_again, true), State::done}},
-      {{State::serving_again, Event::forwarded}, {end(Step::finish, ClaimOp::keep, PaymentOutcome::served_again), State::done}},
       {{State::verifying, Event::verify_failed}, {end(Step::reply_error, ClaimOp::release, PaymentOutcome::verify_error), State::done}},
       {{State::verifying, Event::verify_invalid}, {end(Step::challenge, ClaimOp::release, PaymentOutcome::rejected), State::done}},
       {{State::settling, Event::client_gone}, {end(Step::finish, ClaimOp::release, PaymentOutcome::not_settled), State::done}},
@@ -94,29 +102,45 @@ Table table(Settlement mode) {
     t[{State::reading_body, Event::body_failed}] = {end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled), State::done};
     t[{State::reading_body, Event::body_read}] = {next(Step::settle), State::settling};
     t[{State::settling, Event::settled}] = {next(Step::stream, ClaimOp::settle, true), State::streaming};
-    t[{State::streaming, Event::forward_failed}] = {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::settled, true), State::done};
-    t[{State::streaming, Event::forwarded}] = {end(Step::finish, ClaimOp::keep, PaymentOutcome::settled), State::done};
+    t[{State::streaming, Event::forward_failed}] = {end(Step::reply_error, ClaimOp::give_back, PaymentOutcome::settled, true), State::done};
+    t[{State::streaming, Event::forward_cut}] = {end(Step::reply_error, ClaimOp::deliver, PaymentOutcome::settled), State::done};
+    t[{State::streaming, Event::forwarded}] = {end(Step::finish, ClaimOp::deliver, PaymentOutcome::settled), State::done};
   } else {
     t[{State::verifying, Event::verify_valid}] = {next(Step::hold), State::holding};
     t[{State::holding, Event::upstream_failed}] = {end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled), State::done};
     t[{State::holding, Event::upstream_refused}] = {end(Step::release_held, ClaimOp::release, PaymentOutcome::not_settled), State::done};
     t[{State::holding, Event::upstream_answered}] = {next(Step::settle), State::settling};
-    t[{State::settling, Event::settled}] = {end(Step::release_held, ClaimOp::settle, PaymentOutcome::settled, true), State::done};
+    t[{State::settling, Event::settled}] = {next(Step::release_held, ClaimOp::settle, true), State::releasing};
+    t[{State::releasing, Event::forward_failed}] = {end(Step::finish, ClaimOp::give_back, PaymentOutcome::settled), State::done};
+    t[{State::releasing, Event::forward_cut}] = {end(Step::finish, ClaimOp::deliver, PaymentOutcome::settled), State::done};
+    t[{State::releasing, Event::forwarded}] = {end(Step::finish, ClaimOp::deliver, PaymentOutcome::settled), State::done};
+  }
+  if (on_repeat == OnRepeat::pass) {
+    // The opt-in pass: a delivered payment is served again, holding no claim.
+    t[{State::start, Event::claim_delivered}] = {next(Step::stream, ClaimOp::keep, true), State::passing};
+    t[{State::passing, Event::forward_failed}] = {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::served_again, true), State::done};
+    t[{State::passing, Event::forward_cut}] = {end(Step::reply_error, ClaimOp::keep, PaymentOutcome::served_again), State::done};
+    t[{State::passing, Event::forwarded}] = {end(Step::finish, ClaimOp::keep, PaymentOutcome::served_again), State::done};
+  } else {
+    // R3: a delivered payment buys nothing more.
+    t[{State::start, Event::claim_delivered}] = {end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected), State::done};
   }
   return t;
 }
 
-std::vector<State> states(Settlement mode) {
-  if (mode == Settlement::before)
-    return {State::start, State::verifying, State::reading_body, State::settling, State::streaming, State::serving_again, State::done};
-  return {State::start, State::verifying, State::holding, State::settling, State::serving_again, State::done};
+std::vector<State> states(Settlement mode, OnRepeat on_repeat) {
+  std::vector<State> out = mode == Settlement::before
+                               ? std::vector{State::start, State::verifying, State::reading_body, State::settling, State::streaming, State::serving_again, State::done}
+                               : std::vector{State::start, State::verifying, State::holding, State::settling, State::releasing, State::serving_again, State::done};
+  if (on_repeat == OnRepeat::pass) out.push_back(State::passing);
+  return out;
 }
 
-void check_every_pair(Settlement mode) {
-  const Table t = table(mode);
-  for (State s : states(mode)) {
+void check_every_pair(Settlement mode, OnRepeat on_repeat) {
+  const Table t = table(mode, on_repeat);
+  for (State s : states(mode, on_repeat)) {
     for (Event e : kAllEvents) {
-      PaidFlow flow = at(s, mode);
+      PaidFlow flow = at(s, mode, on_repeat);
       const Action got = flow.on(e);
       const std::string where = std::string(payment::to_string(s)) + " + " + std::string(payment::to_string(e));
       auto row = t.find({s, e});
@@ -124,12 +148,15 @@ void check_every_pair(Settlement mode) {
         EXPECT_EQ(got, row->second.action) << where;
         EXPECT_EQ(flow.state(), row->second.then) << where;
       } else {
-        // Fail closed: an internal error, the machine ends, a claim that was not settled is released.
+        // Fail closed: an internal error, the machine ends, a claim that was not settled is released,
+        // a settled one is never released (given back as landed: the driver records it delivered if
+        // its head went out), and a pass or an ended machine holds none.
         EXPECT_EQ(got.step, Step::reply_error) << where;
         EXPECT_TRUE(got.final) << where;
         EXPECT_EQ(flow.state(), State::done) << where;
-        const bool settled_already = s == State::streaming || s == State::serving_again || s == State::done;
-        EXPECT_EQ(got.claim, settled_already ? ClaimOp::keep : ClaimOp::release) << where;
+        const bool settled = s == State::streaming || s == State::releasing || s == State::serving_again;
+        const bool none = s == State::passing || s == State::done;
+        EXPECT_EQ(got.claim, settled ? ClaimOp::give_back : none ? ClaimOp::keep : ClaimOp::release) << where;
       }
     }
   }
@@ -137,9 +164,14 @@ void check_every_pair(Settlement mode) {
 
 }  // namespace
 
-TEST(PaidFlow, SettleAfterTransitionTable) { check_every_pair(Settlement::after); }
+TEST(PaidFlow, SettleAfterTransitionTable) { check_every_pair(Settlement::after, OnRepeat::refuse); }
 
-TEST(PaidFlow, SettleBeforeTransitionTable) { check_every_pair(Settlement::before); }
+TEST(PaidFlow, SettleBeforeTransitionTable) { check_every_pair(Settlement::before, OnRepeat::refuse); }
+
+TEST(PaidFlow, PassTransitionTables) {
+  check_every_pair(Settlement::after, OnRepeat::pass);
+  check_every_pair(Settlement::before, OnRepeat::pass);
+}
 
 TEST(PaidFlow, EveryFinalActionFinishesAnOpenClaim) {
   // Once claimed, no exit may leave the claim open: each final action releases, settles, marks it
@@ -148,9 +180,10 @@ TEST(PaidFlow, EveryFinalActionFinishesAnOpenClaim) {
     const Table t = table(mode);
     for (const auto& [key, row] : t) {
       const auto [state, event] = key;
-      // start holds no claim yet; streaming and serving_again come after a settlement.
-      if (state == State::start || !row.action.final || state == State::streaming || state == State::serving_again) continue;
+      // start holds no claim yet; a pass holds none.
+      if (state == State::start || !row.action.final || state == State::passing) continue;
       EXPECT_NE(row.action.claim, ClaimOp::keep) << payment::to_string(state) << " + " << payment::to_string(event);
+      EXPECT_NE(row.action.claim, ClaimOp::settle) << "a final action must end the claim, not hold it";
     }
   }
 }
@@ -177,25 +210,29 @@ TEST(PaidFlow, AFullSettleAfterRun) {
   EXPECT_EQ(flow.on(Event::claimed).step, Step::verify);
   EXPECT_EQ(flow.on(Event::verify_valid).step, Step::hold);
   EXPECT_EQ(flow.on(Event::upstream_answered).step, Step::settle);
-  const Action last = flow.on(Event::settled);
-  EXPECT_EQ(last.step, Step::release_held);
-  EXPECT_EQ(last.claim, ClaimOp::settle);
-  EXPECT_TRUE(last.with_receipt);
+  const Action release = flow.on(Event::settled);
+  EXPECT_EQ(release.step, Step::release_held);
+  EXPECT_EQ(release.claim, ClaimOp::settle);  // recorded, still held until the answer's head went out
+  EXPECT_TRUE(release.with_receipt);
+  EXPECT_FALSE(flow.done());
+  const Action last = flow.on(Event::forwarded);
+  EXPECT_EQ(last.claim, ClaimOp::deliver);
+  EXPECT_EQ(last.outcome, PaymentOutcome::settled);
   EXPECT_TRUE(flow.done());
 }
 
-TEST(PaidFlow, ARepeatIsRefusedWhenTheRouteSaysSo) {
+// Defect: `on_repeat: serve` was the default, so one payment bought many answers.
+TEST(PaidFlow, ByDefaultADeliveredPaymentBuysNothingMore) {
   for (Settlement mode : {Settlement::before, Settlement::after}) {
-    PaidFlow flow(mode, config::OnRepeat::refuse);
-    const Action a = flow.on(Event::claim_settled);
-    EXPECT_EQ(a, end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected));
+    PaidFlow flow(mode);
+    EXPECT_EQ(flow.on(Event::claim_delivered), end(Step::challenge, ClaimOp::keep, PaymentOutcome::rejected));
     EXPECT_TRUE(flow.done());
   }
 }
 
-TEST(PaidFlow, ARepeatIsServedWithoutVerifyOrSettle) {
-  PaidFlow flow(Settlement::after);
-  const Action first = flow.on(Event::claim_settled);
+TEST(PaidFlow, APassServesADeliveredPaymentAgainWithoutVerifyOrSettle) {
+  PaidFlow flow(Settlement::after, OnRepeat::pass);
+  const Action first = flow.on(Event::claim_delivered);
   EXPECT_EQ(first.step, Step::stream);
   EXPECT_TRUE(first.with_receipt);
   EXPECT_EQ(first.claim, ClaimOp::keep);
@@ -205,12 +242,53 @@ TEST(PaidFlow, ARepeatIsServedWithoutVerifyOrSettle) {
   EXPECT_TRUE(flow.done());
 }
 
+// Defect: `on_repeat: refuse` refused a reconciled payment whose answer was never delivered.
+TEST(PaidFlow, ALandedPaymentIsServedOnceWhateverOnRepeatSays) {
+  for (OnRepeat on_repeat : {OnRepeat::refuse, OnRepeat::pass})
+    for (Settlement mode : {Settlement::before, Settlement::after}) {
+      PaidFlow flow(mode, on_repeat);
+      const Action first = flow.on(Event::claim_landed);
+      EXPECT_EQ(first.step, Step::stream);
+      EXPECT_TRUE(first.with_receipt);
+      EXPECT_EQ(flow.on(Event::forwarded).claim, ClaimOp::deliver);
+    }
+}
+
+TEST(PaidFlow, APaidAnswerThatNeverWentOutLeavesThePaymentLanded) {
+  PaidFlow before(Settlement::before);
+  for (Event e : {Event::claimed, Event::verify_valid, Event::body_read, Event::settled}) before.on(e);
+  const Action failed = before.on(Event::forward_failed);
+  EXPECT_EQ(failed.claim, ClaimOp::give_back);
+  EXPECT_TRUE(failed.with_receipt);  // the client learns it paid, and may present the payment again
+
+  PaidFlow cut(Settlement::before);
+  for (Event e : {Event::claimed, Event::verify_valid, Event::body_read, Event::settled}) cut.on(e);
+  EXPECT_EQ(cut.on(Event::forward_cut).claim, ClaimOp::deliver);  // the head went out: delivered
+
+  PaidFlow after(Settlement::after);
+  for (Event e : {Event::claimed, Event::verify_valid, Event::upstream_answered, Event::settled}) after.on(e);
+  EXPECT_EQ(after.on(Event::forward_failed).claim, ClaimOp::give_back);
+}
+
+TEST(PaidFlow, ALostClaimIsNeverSettled) {
+  for (Settlement mode : {Settlement::before, Settlement::after}) {
+    PaidFlow flow(mode);
+    flow.on(Event::claimed);
+    flow.on(Event::verify_valid);
+    flow.on(mode == Settlement::before ? Event::body_read : Event::upstream_answered);
+    const Action a = flow.on(Event::lease_lost);
+    EXPECT_EQ(a.step, Step::reply_error);
+    EXPECT_TRUE(a.final);
+    EXPECT_EQ(a.outcome, PaymentOutcome::not_settled);
+  }
+}
+
 TEST(PaidFlow, OnlySettledAfterAnswersAreKeptForAnIdentifier) {
-  PaidFlow keeps(Settlement::after, config::OnRepeat::serve, true);
+  PaidFlow keeps(Settlement::after, OnRepeat::refuse, true);
   for (Event e : {Event::claimed, Event::verify_valid, Event::upstream_answered}) keeps.on(e);
   EXPECT_TRUE(keeps.on(Event::settled).keep_answer);
 
-  PaidFlow refused(Settlement::after, config::OnRepeat::serve, true);
+  PaidFlow refused(Settlement::after, OnRepeat::refuse, true);
   for (Event e : {Event::claimed, Event::verify_valid}) refused.on(e);
   EXPECT_FALSE(refused.on(Event::upstream_refused).keep_answer);  // not settled: nothing to replay
 

@@ -68,7 +68,7 @@ std::filesystem::path temp_dir(const char* name) {
 
 }  // namespace
 
-TEST(Reconciler, AUsedNonceSettlesTheUnknownClaimWithItsMarker) {
+TEST(Reconciler, ASuccessSettlesTheUnknownClaimWithItsMarker) {
   const auto dir = temp_dir("landed");
   MemoryReplayStore store;
   JournalContents loaded;
@@ -81,7 +81,7 @@ TEST(Reconciler, AUsedNonceSettlesTheUnknownClaimWithItsMarker) {
   EXPECT_EQ(reconciler.pending(), 1u);
 
   auto f = std::make_shared<ScriptedFacilitator>();
-  f->script = {said(false, "settlement_pending"), said(false, "invalid_exact_evm_nonce_already_used")};
+  f->script = {said(false, "settlement_pending"), said(true, "")};
   asio::io_context ioc;
   run_until(ioc, reconciler, f, [&] { return reconciler.pending() == 0; });
 
@@ -89,12 +89,12 @@ TEST(Reconciler, AUsedNonceSettlesTheUnknownClaimWithItsMarker) {
   ASSERT_EQ(f->bodies.size(), 2u);
   EXPECT_EQ(f->bodies[0], u.body);  // the very same /settle body, every time
   const ClaimResult after = store.claim_now(u.identity, std::chrono::minutes(1));
-  EXPECT_EQ(after.status, Claim::already_settled);
+  EXPECT_EQ(after.status, Claim::landed);  // reconciled: its answer was never delivered (R2)
   const auto marker = decode_marker(after.receipt);
   ASSERT_TRUE(marker);
   EXPECT_EQ(marker->payload_digest, "digest-id-1");
   EXPECT_EQ(marker->settlement["success"], true);
-  EXPECT_EQ(marker->settlement["payer"], "0xpayer");
+  EXPECT_EQ(marker->settlement["transaction"], "0xtx");  // the facilitator's own receipt
 
   // Resolved in the journal: a restart finds nothing open.
   JournalContents again;
@@ -132,7 +132,7 @@ TEST(Reconciler, ARestartPutsJournaledOutcomesBackAsUnknown) {
   asio::io_context ioc2;
   run_until(ioc2, reconciler, f, [&] { return reconciler.pending() == 0; });
   const ClaimResult after = store.claim_now(u.identity, std::chrono::minutes(1));
-  EXPECT_EQ(after.status, Claim::already_settled);
+  EXPECT_EQ(after.status, Claim::landed);  // reconciled: its answer was never delivered (R2)
   const auto marker = decode_marker(after.receipt);
   ASSERT_TRUE(marker);
   EXPECT_EQ(marker->settlement["transaction"], "0xtx");
@@ -150,4 +150,110 @@ TEST(Reconciler, BacklogWarningNamesCountAndAge) {
   ASSERT_TRUE(w);
   EXPECT_NE(w->find("1 settlement"), std::string::npos);
   EXPECT_NE(w->find("400s"), std::string::npos);
+}
+
+TEST(Reconciler, AUsedNonceAloneKeepsThePaymentUnknown) {
+  MemoryReplayStore store;
+  Reconciler reconciler(nullptr, store, nullptr);
+  const UnknownSettlement u = unknown("id-4");
+  ASSERT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::applied);
+  ASSERT_TRUE(store.finish_now(u.identity, Ending{Finish::unknown, {}, std::chrono::seconds(0)}));
+  reconciler.submit(u);
+  auto f = std::make_shared<ScriptedFacilitator>();
+  f->script = {said(false, "invalid_exact_evm_nonce_already_used")};
+  asio::io_context ioc;
+  run_until(ioc, reconciler, f, [&] { return f->bodies.size() >= 2; });
+  EXPECT_GE(f->bodies.size(), 2u);
+  EXPECT_EQ(reconciler.pending(), 1u) << "still asked about";
+  EXPECT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::outcome_unknown) << "never served on a used nonce alone";
+}
+
+TEST(Reconciler, AnOutcomeNothingCanProveIsGivenUpKeptUnknownAndShownToTheOperator) {
+  MemoryReplayStore store;
+  Reconciler reconciler(nullptr, store, nullptr);
+  UnknownSettlement u = unknown("id-5");
+  u.recorded_at = unix_now() - 3 * 24 * 3600;  // its window and the day after are over
+  u.expires_at = u.recorded_at + 60;
+  ASSERT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::applied);
+  ASSERT_TRUE(store.finish_now(u.identity, Ending{Finish::unknown, {}, std::chrono::hours(1)}));
+  reconciler.submit(u);
+  auto f = std::make_shared<ScriptedFacilitator>();
+  f->script = {said(false, "invalid_exact_evm_nonce_already_used")};
+  asio::io_context ioc;
+  run_until(ioc, reconciler, f, [&] { return reconciler.pending() == 0; });
+  EXPECT_EQ(reconciler.given_up(), 1u);
+  EXPECT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::outcome_unknown) << "never released as paid";
+  const auto w = reconciler.backlog_warning(unix_now());
+  ASSERT_TRUE(w);
+  EXPECT_NE(w->find("could not be proven"), std::string::npos);
+}
+
+TEST(Reconciler, ARestoredOutcomeWhoseClaimAStoppedProcessHeldIsMarkedOnceTheLeaseEnds) {
+  MemoryReplayStore store;
+  const UnknownSettlement u = unknown("id-6");
+  // The stopped process's claim, with a short lease left.
+  ASSERT_EQ(store.claim_now(u.identity, std::chrono::milliseconds(300)).status, Claim::applied);
+  Reconciler reconciler(nullptr, store, nullptr);
+  asio::io_context ioc;
+  asio::co_spawn(ioc, reconciler.restore({u}), asio::detached);
+  ioc.run();
+  auto f = std::make_shared<ScriptedFacilitator>();
+  f->script = {said(false, "settlement_pending")};
+  asio::io_context ioc2;
+  run_until(ioc2, reconciler, f, [&] { return f->bodies.size() >= 3; });
+  EXPECT_EQ(store.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::outcome_unknown)
+      << "kept unknown once the stopped process's lease ended: no one may settle it again";
+}
+
+namespace {
+// The memory store, with resolve() failing (as Redis frozen or restarting) while `failures` lasts:
+// the unknown entry is still there, the store just could not take the verdict.
+class UnansweringStore final : public ReplayStore {
+ public:
+  awaitable<ClaimResult> claim(const std::string& identity, std::chrono::milliseconds lease) override {
+    co_return inner.claim_now(identity, lease);
+  }
+  awaitable<Renewal> renew(const std::string& identity, const std::string& token, std::chrono::milliseconds lease) override {
+    co_return inner.renew_now(identity, token, lease);
+  }
+  awaitable<bool> finish(const std::string& identity, Ending ending) override { co_return inner.finish_now(identity, ending); }
+  awaitable<bool> resolve(const std::string& identity, Ending ending) override {
+    if (failures > 0) {
+      --failures;
+      co_return false;
+    }
+    co_return inner.resolve_now(identity, ending);
+  }
+  void abandon(const std::string& identity, const std::string& token) override { inner.abandon(identity, token); }
+  awaitable<bool> revoke(const std::string& identity, const std::string& receipt) override { co_return inner.revoke_now(identity, receipt); }
+
+  MemoryReplayStore inner;
+  int failures = 0;
+};
+}  // namespace
+
+// Found by the invariant checker (redis, seed 190002): a landed verdict that the store could not
+// take (Redis frozen at that moment) was counted as written; the entry stayed unknown for good and
+// every re-presentation got payment_pending (R2, R6). The verdict is written again until it holds.
+TEST(Reconciler, AVerdictTheStoreCouldNotTakeIsWrittenAgain) {
+  const auto dir = temp_dir("unanswered");
+  UnansweringStore store;
+  JournalContents loaded;
+  SettlementJournal journal(dir.string(), loaded);
+  Reconciler reconciler(&journal, store, nullptr);
+  const UnknownSettlement u = unknown("id-u");
+  ASSERT_EQ(store.inner.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::applied);
+  ASSERT_TRUE(store.inner.finish_now(u.identity, Ending{Finish::unknown, {}, std::chrono::seconds(0)}));
+  ASSERT_TRUE(reconciler.submit(u));
+  store.failures = 1;
+
+  auto f = std::make_shared<ScriptedFacilitator>();
+  f->script = {said(true, "")};
+  asio::io_context ioc;
+  run_until(ioc, reconciler, f, [&] { return reconciler.pending() == 0; });
+
+  EXPECT_EQ(reconciler.pending(), 0u);
+  EXPECT_EQ(store.failures, 0);
+  EXPECT_EQ(store.inner.claim_now(u.identity, std::chrono::minutes(1)).status, Claim::landed);  // R2, not payment_pending
+  std::filesystem::remove_all(dir);
 }

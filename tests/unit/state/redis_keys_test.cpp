@@ -28,11 +28,14 @@ TEST(RedisKeys, BinaryIdentitiesAreKeptAsTheyAre) {
 TEST(RedisKeys, ClaimValuesDecodeToTheirOutcome) {
   EXPECT_EQ(decode_claim(in_flight_value("abc")).status, Claim::in_flight);
   auto settled = decode_claim("S:{\"success\":true,\"transaction\":\"0x01\"}");
-  EXPECT_EQ(settled.status, Claim::already_settled);
+  EXPECT_EQ(settled.status, Claim::landed);
   EXPECT_EQ(settled.receipt, "{\"success\":true,\"transaction\":\"0x01\"}");
   auto empty_receipt = decode_claim("S:");
-  EXPECT_EQ(empty_receipt.status, Claim::already_settled);
+  EXPECT_EQ(empty_receipt.status, Claim::landed);
   EXPECT_EQ(empty_receipt.receipt, "");
+  auto delivered = decode_claim("D:{\"transaction\":\"0x02\"}");
+  EXPECT_EQ(delivered.status, Claim::delivered);
+  EXPECT_EQ(delivered.receipt, "{\"transaction\":\"0x02\"}");
   EXPECT_EQ(decode_claim("U:").status, Claim::outcome_unknown);
 }
 
@@ -42,6 +45,7 @@ TEST(RedisKeys, ValuesTheGatewayDidNotWriteFailClosed) {
 
 TEST(RedisKeys, EndingCodesMatchTheScripts) {
   EXPECT_EQ(ending_code(Finish::settled), "S");
+  EXPECT_EQ(ending_code(Finish::delivered), "D");
   EXPECT_EQ(ending_code(Finish::unknown), "U");
   EXPECT_EQ(ending_code(Finish::released), "R");
 }
@@ -70,7 +74,7 @@ TEST(RedisLease, SettledClaimsAreKeptForTheLongerOfKeepAndRemember) {
 
 TEST(RedisLease, ABriefRefusalIsKeptItsOwnKeepNotRemember) {
   Ending e;
-  e.how = Finish::settled;
+  e.how = Finish::delivered;
   e.retention = x402gw::payment::Retention::brief;
   e.keep = std::chrono::minutes(10);
   EXPECT_EQ(keep_for(e, std::chrono::hours(24)), std::chrono::minutes(10));
@@ -78,6 +82,9 @@ TEST(RedisLease, ABriefRefusalIsKeptItsOwnKeepNotRemember) {
   EXPECT_EQ(keep_for(e, std::chrono::hours(24)), 1s);  // PX must be positive
   e.retention = x402gw::payment::Retention::pinned;
   e.keep = std::chrono::hours(2);
+  EXPECT_EQ(keep_for(e, std::chrono::hours(24)), std::chrono::hours(24));
+  e.how = Finish::settled;  // landed: its answer is owed, so never brief
+  e.retention = x402gw::payment::Retention::brief;
   EXPECT_EQ(keep_for(e, std::chrono::hours(24)), std::chrono::hours(24));
 }
 

@@ -53,10 +53,11 @@ TEST(ForwardingHeaders, FromAnUntrustedClientOnlyTheGatewaysOwnReachTheUpstream)
   bhttp::fields f = forged();
   set_forwarding(f, {"203.0.113.5"}, false, "http", "api.example:8080");
   const std::set<std::string> set_by_gateway = {"X-Forwarded-For", "X-Real-IP", "X-Forwarded-Proto", "X-Forwarded-Host", "Forwarded"};
-  for (auto name : forwarding_headers())
+  for (auto name : forwarding_headers()) {
     if (!set_by_gateway.count(std::string(name))) {
       EXPECT_EQ(f.count(name), 0u) << name;
     }
+  }
   EXPECT_EQ(f["X-Forwarded-For"], "203.0.113.5");
   EXPECT_EQ(f["X-Real-IP"], "203.0.113.5");
   EXPECT_EQ(f["X-Forwarded-Proto"], "http");
