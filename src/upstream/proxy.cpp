@@ -79,6 +79,13 @@ std::string transport_detail(const config::Upstream& up, Error e, const net::Tra
   }
 }
 
+// Whether `bytes` holds, at `from` or after, a line feed with no carriage return before it.
+bool bare_lf_from(std::string_view bytes, size_t from) {
+  for (size_t lf = bytes.find('\n', from); lf != std::string_view::npos; lf = bytes.find('\n', lf + 1))
+    if (lf == 0 || bytes[lf - 1] != '\r') return true;
+  return false;
+}
+
 // Reads an upstream's response head into `conn.buffer` (no more than Beast's default header limit)
 // and parses it in place. Returns the failure of the read, if any; `head` stays null when the
 // answer is not relayable from its bytes (Beast's parser then reads the same bytes).
@@ -98,6 +105,8 @@ awaitable<net::TransportFailure> read_relayable_head(net::Connection& conn, bool
       }
       co_return net::TransportFailure{};
     }
+    // A bare LF never ends in CRLF CRLF: Beast's parser refuses it now, not at the upstream's timeout.
+    if (bare_lf_from(bytes, scanned)) co_return net::TransportFailure{};
     const size_t room = conn.buffer.max_size() - std::min(conn.buffer.size(), conn.buffer.max_size());
     if (bytes.size() > kHeadLimit || room == 0) co_return net::TransportFailure{};  // Beast's parser reports it
     scanned = bytes.size();
