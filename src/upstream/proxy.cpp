@@ -147,9 +147,13 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
     const bool try_whole = buffering > 0 && (!declared || *declared <= buffering);
     auto& body = io.request().body();
     const net::TrailerGuard trailers(io.request());
+    // While trying for the whole body, the parser gets room for `buffering` bytes only: a chunked
+    // body of exactly that size is whole once its last chunk arrives (waited for), and one more
+    // byte of data is the parser's need_buffer, which streams the body.
+    const size_t room = try_whole ? buffering : io.chunk_size;
     for (;;) {
       body.data = io.chunk + preloaded;
-      body.size = io.chunk_size - preloaded;
+      body.size = room - preloaded;
       io.arm_read();
       auto [ec, n] = co_await net::read_some_bounded(io.stream(), io.buffer(), io.parser());
       io.end_read();
@@ -159,8 +163,8 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
         reply.result = fail(f.error, f.message);
         co_return reply;
       }
-      preloaded = io.chunk_size - body.size;
-      if (!try_whole || io.parser().is_done() || preloaded >= buffering) break;
+      preloaded = room - body.size;
+      if (!try_whole || io.parser().is_done() || ec == bhttp::error::need_buffer) break;
     }
     if (try_whole && io.parser().is_done()) {
       // The whole body is here: sent with a Content-Length, its trailers dropped.
