@@ -1,6 +1,7 @@
 #include "net/chunk_framing.hpp"
 
 #include <algorithm>
+#include <boost/asio/buffer.hpp>
 
 namespace x402gw::net {
 namespace {
@@ -46,19 +47,54 @@ boost::system::error_code chunk_framing_problem(std::string_view unconsumed) noe
   return {};
 }
 
+namespace {
+
+// How many bytes of a chunked body the parser is offered at once: room for the longest chunk-size
+// line, or for the longest trailer section when the bytes start with the last chunk (chunk data
+// that merely looks like one only gets a larger window).
+size_t framing_window(std::string_view unconsumed) noexcept {
+  std::string_view line = unconsumed.substr(0, std::min<size_t>(unconsumed.size(), kMaxChunkLine + 1));
+  if (line.starts_with("\r\n")) line.remove_prefix(2);
+  const size_t digits = std::find_if_not(line.begin(), line.end(), hex_digit) - line.begin();
+  const bool last_chunk = digits > 0 && line.find_first_not_of('0') >= digits;
+  return (last_chunk ? kMaxTrailerSection : kMaxChunkLine) + 1;
+}
+
+}  // namespace
+
 template <bool isRequest>
 boost::system::error_code parse_buffered(boost::beast::flat_buffer& buffer, boost::beast::http::basic_parser<isRequest>& parser,
                                          size_t& used) {
   namespace bhttp = boost::beast::http;
   if (buffer.size() == 0) return bhttp::error::need_more;
+  auto unconsumed = [&] { return std::string_view(static_cast<const char*>(buffer.data().data()), buffer.size()); };
   boost::system::error_code ec;
-  const size_t n = parser.put(buffer.data(), ec);
-  buffer.consume(n);
-  used += n;
+  if (!parser.is_header_done() || !parser.chunked()) {
+    const size_t n = parser.put(buffer.data(), ec);
+    buffer.consume(n);
+    used += n;
+  } else {
+    // A chunked body is offered to the parser at most one bounded chunk-size line (or trailer
+    // section) at a time: Beast parses any line that arrived whole, so without the window a line
+    // over the bound that came in one read would pass while the same line trickling in is
+    // refused. Chunk data is parsed on in windows until the bytes or the body buffer run out.
+    bool progressed = false;
+    for (;;) {
+      const size_t window = std::min(buffer.size(), framing_window(unconsumed()));
+      const size_t n = parser.put(boost::asio::buffer(buffer.data().data(), window), ec);
+      buffer.consume(n);
+      used += n;
+      if (n > 0) progressed = true;
+      if (ec || n == 0 || parser.is_done() || buffer.size() == 0) break;
+    }
+    if (ec == bhttp::error::need_more) {
+      if (auto problem = chunk_framing_problem(unconsumed())) return problem;
+      if (progressed) return {};
+    }
+  }
   if (ec != bhttp::error::need_more) return ec;
   if (parser.is_header_done()) {
-    const std::string_view rest(static_cast<const char*>(buffer.data().data()), buffer.size());
-    if (auto problem = chunk_framing_problem(rest)) return problem;
+    if (auto problem = chunk_framing_problem(unconsumed())) return problem;
   }
   if (buffer.size() >= buffer.max_size()) return FramingError::buffer_full;
   return ec;

@@ -46,7 +46,8 @@ boost::system::error_code chunk_framing_problem(std::string_view unconsumed) noe
 
 /// Parses what `buffer` holds with `parser` and consumes what it took (`used` adds it). Returns
 /// the parser's verdict, or a framing error when it asks for more than the bounds allow; an
-/// empty buffer is `need_more`. Never reads.
+/// empty buffer is `need_more`. A chunked body is offered to the parser in windows of one bounded
+/// line (or trailer section), so that the bounds hold however the bytes arrive. Never reads.
 template <bool isRequest>
 boost::system::error_code parse_buffered(boost::beast::flat_buffer& buffer, boost::beast::http::basic_parser<isRequest>& parser,
                                          size_t& used);

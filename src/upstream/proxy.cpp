@@ -79,6 +79,13 @@ std::string transport_detail(const config::Upstream& up, Error e, const net::Tra
   }
 }
 
+// Whether `bytes` holds, at `from` or after, a line feed with no carriage return before it.
+bool bare_lf_from(std::string_view bytes, size_t from) {
+  for (size_t lf = bytes.find('\n', from); lf != std::string_view::npos; lf = bytes.find('\n', lf + 1))
+    if (lf == 0 || bytes[lf - 1] != '\r') return true;
+  return false;
+}
+
 // Reads an upstream's response head into `conn.buffer` (no more than Beast's default header limit)
 // and parses it in place. Returns the failure of the read, if any; `head` stays null when the
 // answer is not relayable from its bytes (Beast's parser then reads the same bytes).
@@ -98,6 +105,8 @@ awaitable<net::TransportFailure> read_relayable_head(net::Connection& conn, bool
       }
       co_return net::TransportFailure{};
     }
+    // A bare LF never ends in CRLF CRLF: Beast's parser refuses it now, not at the upstream's timeout.
+    if (bare_lf_from(bytes, scanned)) co_return net::TransportFailure{};
     const size_t room = conn.buffer.max_size() - std::min(conn.buffer.size(), conn.buffer.max_size());
     if (bytes.size() > kHeadLimit || room == 0) co_return net::TransportFailure{};  // Beast's parser reports it
     scanned = bytes.size();
@@ -138,9 +147,13 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
     const bool try_whole = buffering > 0 && (!declared || *declared <= buffering);
     auto& body = io.request().body();
     const net::TrailerGuard trailers(io.request());
+    // While trying for the whole body, the parser gets room for `buffering` bytes only: a chunked
+    // body of exactly that size is whole once its last chunk arrives (waited for), and one more
+    // byte of data is the parser's need_buffer, which streams the body.
+    const size_t room = try_whole ? buffering : io.chunk_size;
     for (;;) {
       body.data = io.chunk + preloaded;
-      body.size = io.chunk_size - preloaded;
+      body.size = room - preloaded;
       io.arm_read();
       auto [ec, n] = co_await net::read_some_bounded(io.stream(), io.buffer(), io.parser());
       io.end_read();
@@ -150,8 +163,8 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
         reply.result = fail(f.error, f.message);
         co_return reply;
       }
-      preloaded = io.chunk_size - body.size;
-      if (!try_whole || io.parser().is_done() || preloaded >= buffering) break;
+      preloaded = room - body.size;
+      if (!try_whole || io.parser().is_done() || ec == bhttp::error::need_buffer) break;
     }
     if (try_whole && io.parser().is_done()) {
       // The whole body is here: sent with a Content-Length, its trailers dropped.

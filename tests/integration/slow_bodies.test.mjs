@@ -65,7 +65,7 @@ function drip(port, head, body, every, ms = 15000) {
   });
 }
 
-let upstream, gw, unbuffered;
+let upstream, gw, unbuffered, exact;
 
 before(async () => {
   upstream = await startRecordingUpstream();
@@ -74,11 +74,14 @@ before(async () => {
     extra: "timeouts: { body_io: 5s, request_body: 2s }" }));
   unbuffered = await startGateway(baseConfig({ upstream: upstream.url, facilitator: "http://127.0.0.1:9", routes,
     limits: "request_buffering: 0", extra: "timeouts: { body_io: 5s, request_body: 10s }" }));
+  exact = await startGateway(baseConfig({ upstream: upstream.url, facilitator: "http://127.0.0.1:9", routes,
+    limits: "request_buffering: 12", extra: "timeouts: { body_io: 5s, request_body: 10s }" }));
 });
 
 after(async () => {
   await gw.stop();
   await unbuffered.stop();
+  await exact.stop();
   await upstream.close();
 });
 
@@ -116,6 +119,18 @@ for (const [name, head, body] of [
     assert.ok(text.endsWith("\r\n\r\nhello world!"), text);
   });
 }
+
+// Proves: a chunked body of exactly limits.request_buffering bytes "fits" too: the gateway waits
+// for its last chunk before contacting the upstream (a client withholding it holds no upstream).
+test("request buffering: a chunked body of exactly request_buffering bytes is read whole", async () => {
+  upstream.connections.length = 0;
+  const head = "POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const { res, lastSentAt } = await drip(exact.port, head, Buffer.from("6\r\nhello \r\n6\r\nworld!\r\n0\r\n\r\n"), 60);
+  assert.equal(res?.status, 200);
+  const seen = upstream.connections[0];
+  assert.ok(seen.firstByteAt >= lastSentAt, `the upstream saw bytes ${lastSentAt - seen.firstByteAt} ms before the body was whole`);
+  assert.match(seen.data.toString(), /\r\ncontent-length: 12\r\n\r\nhello world!$/i);
+});
 
 // Proves: limits.request_buffering: 0 streams the body as it comes (the upstream sees the head
 // at once), still under timeouts.request_body.

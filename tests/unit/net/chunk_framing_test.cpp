@@ -91,6 +91,44 @@ TEST(ChunkFraming, FramingWithinTheBoundsPasses) {
   EXPECT_TRUE(parser.is_done());
 }
 
+// The bounds must not depend on how the bytes arrive: a chunk-size line or trailer section over
+// its bound that comes complete in one read is refused as when it trickles in.
+TEST(ChunkFraming, TheBoundsHoldWhenFramingArrivesInOneRead) {
+  const size_t one_read = 64 * 1024;
+  {
+    RequestParser parser;
+    boost::beast::flat_buffer buffer(net::read_buffer_cap(16 * 1024));
+    auto [ec, peak] = feed(parser, buffer, kChunkedHead + "1;" + std::string(10000, 'a') + "\r\na\r\n0\r\n\r\n", one_read);
+    EXPECT_EQ(ec, net::FramingError::chunk_line_too_long) << ec.message();
+  }
+  {
+    RequestParser parser;
+    boost::beast::flat_buffer buffer(net::read_buffer_cap(16 * 1024));
+    auto [ec, peak] = feed(parser, buffer, kChunkedHead + std::string(10000, '0') + "1\r\na\r\n0\r\n\r\n", one_read);
+    EXPECT_EQ(ec, net::FramingError::chunk_line_too_long) << ec.message();
+  }
+  {
+    std::string trailers;
+    while (trailers.size() < 12 * 1024) trailers += "X-T: 1234567890\r\n";
+    RequestParser parser;
+    boost::beast::flat_buffer buffer(net::read_buffer_cap(16 * 1024));
+    auto [ec, peak] = feed(parser, buffer, kChunkedHead + "1\r\na\r\n0\r\n" + trailers + "\r\n", one_read);
+    EXPECT_EQ(ec, net::FramingError::trailers_too_large) << ec.message();
+  }
+  {
+    // Within the bounds, in one read, with many chunks: parsed whole.
+    RequestParser parser;
+    boost::beast::flat_buffer buffer(net::read_buffer_cap(16 * 1024));
+    const std::string ext = ";" + std::string(net::kMaxChunkLine - 16, 'e');
+    const std::string trailers = "X-A: " + std::string(net::kMaxTrailerSection - 64, 't') + "\r\n";
+    std::string body;
+    for (int i = 0; i < 100; ++i) body += "3\r\nabc\r\n";
+    auto [ec, peak] = feed(parser, buffer, kChunkedHead + body + "3" + ext + "\r\nabc\r\n0\r\n" + trailers + "\r\n", one_read);
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_TRUE(parser.is_done());
+  }
+}
+
 TEST(ChunkFraming, AHeaderThatNeverEndsStopsAtTheBufferCap) {
   // Beast's own header limit is lifted here: the buffer's cap alone must stop the read.
   RequestParser parser;
