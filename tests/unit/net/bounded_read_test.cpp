@@ -100,7 +100,9 @@ TEST(BoundedRead, TheEndOfTheStreamReadsAsBeastSaysIt) {
     }, asio::detached);
     p.ioc.run();
     EXPECT_EQ(result, c.expected) << c.bytes;
-    if (!c.expected) EXPECT_EQ(parser.get().body(), "all of it");
+    if (!c.expected) {
+      EXPECT_EQ(parser.get().body(), "all of it");
+    }
   }
 }
 
