@@ -266,9 +266,14 @@ for (const row of rows) {
   test(`table row "${row.table}": the same id and payload again -> ${row.status}${row.upstreamAgain ? ", upstream called again" : ", upstream not called"}; never a second charge`, async () => {
     const c = await challenge(gw.url(row.route));
     const header = withId(c.v2, "pay_" + Math.random().toString(36).slice(2).padEnd(24, "0"));
+    const logged = () => gw.access.filter((l) => l.path === row.route && l.status === 200).length;
+    const loggedBefore = logged();
     const first = await pay(row.route, header);
     assert.equal(first.status, 200);
     const firstBody = await first.text();
+    // The delivery is recorded once the answer has gone out, an instant after the client read it
+    // (a presentation in that instant gets 402 payment_in_flight): the access log line comes after.
+    assert.ok(await waitFor(() => logged() > loggedBefore), "the first request ended");
     const [settles, upstreamHits] = [count("settle"), hits(row.route)];
     const again = await pay(row.route, header);
     assert.equal(again.status, row.status);

@@ -70,7 +70,7 @@ ${routeLines(refuseEverywhere)}
  *  - settleCutByKill: a kill -9 while a /settle is in flight leaves no record of it (the journal is
  *    written when an outcome is unknown, not before the /settle is sent); such payments are then not
  *    held to R2, R5 or R3's exact code. Settle intents (a write-ahead record of every /settle)
- *    remove this limit; the flag is kept to run the checker against older binaries. */
+ *    remove this limit; the flag is kept to run the checker against older binaries.
  *  - deliveryCutByKill (on): a kill -9 in the instant between an answer's head going out and
  *    "delivered" reaching the store (one store write, a Redis round trip) leaves the payment landed,
  *    so after its lease it is served once more, without a second charge. README, security model,
