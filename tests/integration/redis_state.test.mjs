@@ -4,6 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader } from "../support/gateway.mjs";
 import { startRedis } from "../support/redis.mjs";
+import { waitFor } from "../support/raw.mjs";
 
 const PASSWORD = "test-only-redis-password";
 let redis, upstream, facilitator, replicas;
@@ -82,9 +83,14 @@ test("a delivered payment presented again at the other replica is 402 payment_al
   facilitator.calls.length = 0;
   const c = await challenge(replicas[0].url("/paid"));
   const header = paymentHeader(2, c.v2, { nonce: "2".repeat(64) });
+  // The delivery is recorded once the answer's write ended, an instant after the client read it
+  // (a presentation in that instant gets 402 payment_in_flight): the access log line comes after.
+  const ended = async (replica, path, n) => assert.ok(await waitFor(() => replica.access.filter((l) => l.path === path && l.status === 200).length >= n), `${path} ended`);
   const first = await fetch(replicas[0].url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
   assert.equal(first.status, 200);
   assert.ok(first.headers.get("payment-response"));
+  await first.text();
+  await ended(replicas[0], "/paid", 1);
   const again = await fetch(replicas[1].url("/paid"), { headers: { "PAYMENT-SIGNATURE": header } });
   assert.equal(again.status, 402);
   assert.equal((await again.json()).error, "payment_already_used");
@@ -96,6 +102,8 @@ test("a delivered payment presented again at the other replica is 402 payment_al
   const bought = await fetch(replicas[0].url("/pass"), { headers: { "PAYMENT-SIGNATURE": passHeader } });
   assert.equal(bought.status, 200);
   const receipt = bought.headers.get("payment-response");
+  await bought.text();
+  await ended(replicas[0], "/pass", 1);
   const passAgain = await fetch(replicas[1].url("/pass"), { headers: { "PAYMENT-SIGNATURE": passHeader } });
   assert.equal(passAgain.status, 200);
   assert.equal(passAgain.headers.get("payment-response"), receipt);
