@@ -103,6 +103,10 @@ TEST(ClaimKeeper, AClaimIsNotHeldOnceNoRenewalSucceededForALease) {
   EXPECT_FALSE(keeper.held());
 }
 
+// record_ending() is a coroutine that keeps a reference to the identity: a named string that
+// outlives it, not a temporary (ASan: stack-use-after-scope).
+const std::string kIdentity = "k";
+
 // Defect: finish()'s result was ignored, so an unknown outcome the store missed left the payment
 // claimable again once its lease ran out.
 TEST(RecordEnding, RetriesAnOutcomeTheStoreCouldNotTake) {
@@ -113,7 +117,7 @@ TEST(RecordEnding, RetriesAnOutcomeTheStoreCouldNotTake) {
   Ending unknown{Finish::unknown, {}, {}};
   unknown.token = c.token;
   bool recorded = false;
-  asio::co_spawn(ioc, payment::record_ending(store, nullptr, "k", unknown), [&](std::exception_ptr, bool ok) { recorded = ok; });
+  asio::co_spawn(ioc, payment::record_ending(store, nullptr, kIdentity, unknown), [&](std::exception_ptr, bool ok) { recorded = ok; });
   ioc.run_for(2s);
   EXPECT_TRUE(recorded);
   EXPECT_EQ(store.finishes, 3);
@@ -128,7 +132,7 @@ TEST(RecordEnding, KeepsTheClaimAndRetriesInTheBackgroundUntilRecorded) {
   Ending unknown{Finish::unknown, {}, {}};
   unknown.token = c.token;
   bool recorded = true;
-  asio::co_spawn(ioc, payment::record_ending(store, nullptr, "k", unknown), [&](std::exception_ptr, bool ok) { recorded = ok; });
+  asio::co_spawn(ioc, payment::record_ending(store, nullptr, kIdentity, unknown), [&](std::exception_ptr, bool ok) { recorded = ok; });
   ioc.run_for(1500ms);
   ASSERT_FALSE(recorded);
   store.failures = 3;
