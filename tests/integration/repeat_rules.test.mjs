@@ -75,7 +75,16 @@ after(async () => {
 
 const count = (endpoint) => facilitator.calls.filter((c) => c.endpoint === endpoint).length;
 const hits = (p) => upstream.requests.filter((r) => r.url === p).length;
-const pay = (p, header) => fetch(gw.url(p), { headers: { "PAYMENT-SIGNATURE": header } });
+// A presentation, returned once the gateway has ended the request (its access log line is out):
+// the delivery is recorded an instant after the client has the answer, and a presentation in that
+// instant would get 402 payment_in_flight (slow builds, ASan, show it).
+const pay = async (p, header) => {
+  const logged = () => gw.access.filter((l) => l.path === p).length;
+  const before = logged();
+  const res = await fetch(gw.url(p), { headers: { "PAYMENT-SIGNATURE": header } });
+  await waitFor(() => logged() > before, { ms: 5000 });
+  return res;
+};
 
 function withId(accepted, id) {
   const doc = JSON.parse(Buffer.from(paymentHeader(2, accepted), "base64").toString());
