@@ -3,36 +3,21 @@
 // as when it trickles in (400 chunk_framing_too_large for a client, 502 for an upstream).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { startGateway, baseConfig } from "../support/gateway.mjs";
-import { request } from "../support/raw.mjs";
+import { request, startRawUpstream } from "../support/raw.mjs";
 
 let upstream, gw, answer = "";
-const sockets = new Set();
 
 before(async () => {
-  upstream = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => {});
-    let seen = "";
-    socket.on("data", (d) => {
-      seen += d.toString("latin1");
-      if (!seen.includes("\r\n\r\n")) return;
-      seen = "";
-      socket.write(answer);  // one write: the whole answer arrives together
-    });
-  });
-  await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
-  gw = await startGateway(baseConfig({ upstream: `http://127.0.0.1:${upstream.address().port}`, facilitator: "http://127.0.0.1:9",
+  upstream = await startRawUpstream((req, socket) => socket.write(answer));
+  gw = await startGateway(baseConfig({ upstream: `http://127.0.0.1:${upstream.port}`, facilitator: "http://127.0.0.1:9",
     routes: `  - { match: "/*" }` }));
   answer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
 });
 
 after(async () => {
   await gw.stop();
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => upstream.close(r));
+  await upstream.close();
 });
 
 const head = "POST /x HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n";

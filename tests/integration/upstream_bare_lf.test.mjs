@@ -3,35 +3,20 @@
 // that never comes until the upstream's timeout (then misreported as a 504 upstream_timeout).
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import { startGateway, baseConfig } from "../support/gateway.mjs";
-import { request } from "../support/raw.mjs";
+import { request, startRawUpstream } from "../support/raw.mjs";
 
 let upstream, gw;
-const sockets = new Set();
 
 before(async () => {
-  upstream = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => {});
-    let seen = "";
-    socket.on("data", (d) => {
-      seen += d.toString("latin1");
-      if (!seen.includes("\r\n\r\n")) return;
-      seen = "";
-      socket.write("HTTP/1.1 200 OK\nContent-Length: 2\n\nok");  // and the connection stays open
-    });
-  });
-  await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
-  gw = await startGateway(baseConfig({ upstream: `http://127.0.0.1:${upstream.address().port}`, facilitator: "http://127.0.0.1:9",
+  upstream = await startRawUpstream((req, socket) => socket.write("HTTP/1.1 200 OK\nContent-Length: 2\n\nok"));
+  gw = await startGateway(baseConfig({ upstream: `http://127.0.0.1:${upstream.port}`, facilitator: "http://127.0.0.1:9",
     routes: `  - { match: "/*" }`, upstreamExtra: ", timeout: 5s" }));
 });
 
 after(async () => {
   await gw.stop();
-  for (const s of sockets) s.destroy();
-  await new Promise((r) => upstream.close(r));
+  await upstream.close();
 });
 
 test("an upstream head with bare LF line ends gets 502 at once, not 504 at the upstream timeout", async () => {
