@@ -16,8 +16,10 @@ packages=(
   ca-certificates curl openssl
   lintian
   pebble iproute2
+  nginx-light caddy
+  chromium fonts-dejavu-core
 )
-[ "${X402GW_BENCH_DEPS:-0}" = 1 ] && packages+=(nginx-light wrk)
+[ "${X402GW_BENCH_DEPS:-0}" = 1 ] && packages+=(wrk)
 
 missing=()
 for p in "${packages[@]}"; do
