@@ -91,7 +91,7 @@ export async function startCaddy(caddyfile, env) {
     stdio: ["ignore", "pipe", "pipe"],
     cwd: dir,
     // Caddy keeps its state under HOME / XDG dirs: inside `dir`, never the user's.
-    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, ...env, CADDY_LISTEN: `127.0.0.1:${port}` },
+    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, ...env, CADDY_LISTEN: `http://127.0.0.1:${port}` },
   });
   let output = "";
   child.stdout.on("data", (d) => (output += d));
