@@ -41,8 +41,12 @@ std::string explain_lacking(const config::Config& c, const SupportedAnswers& ans
     testnets_only = testnets_only && why.testnets_only;
     out += (out.empty() ? "" : "; ") + ("facilitator '" + c.facilitators[i].name + "' " + why.text);
   }
-  if (testnets_only)
-    out += "; a mainnet route needs a facilitator that settles mainnet payments (e.g. CDP with auth: {type: cdp}, or PayAI)";
+  if (testnets_only) {
+    out += "; a mainnet route needs a facilitator that settles mainnet payments";
+    auto network = x402::resolve_network(r.network);
+    if (network && (network->family == x402::Family::evm || network->family == x402::Family::solana))
+      out += " (e.g. CDP with auth: {type: cdp}, or PayAI)";
+  }
   return out;
 }
 
