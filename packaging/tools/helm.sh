@@ -12,7 +12,7 @@ if [ ! -f "$zip" ]; then
   exit 127
 fi
 sum="$(sha256sum "$zip" | cut -c1-16)"
-dir="${HELM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/x402-gateway/helm}/$sum"
+dir="${HELM_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/x402-gateway/helm}/$sum"
 bin="$dir/helm"
 if [ ! -x "$bin" ]; then
   mkdir -p "$dir"
