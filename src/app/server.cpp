@@ -156,7 +156,7 @@ void Server::start_listeners() {
     for (size_t i = 0; i < config->listen.size(); ++i) {
       const http::ListenerInfo* info = listener_info_[i].get();
       if ((info->tls != nullptr) != (pass == 0)) continue;
-      const char* name = info->tls ? "tls" : info->redirect_https ? "redirect" : "main";
+      const char* name = info->forward_auth ? "auth" : info->tls ? "tls" : info->redirect_https ? "redirect" : "main";
       open(config->listen[i].address, name, false, info);
     }
   if (config->admin_listen) open(*config->admin_listen, "admin", true, nullptr);
@@ -180,7 +180,7 @@ void Server::load_certificates() {
       for (const auto& files : listener.tls->certificates) sources.push_back(net::CertificateSource{files, false});
       tls = std::make_unique<net::ServerTls>(*listener.tls, std::move(sources), &acme_challenges_);
     }
-    listener_info_.push_back(std::make_unique<http::ListenerInfo>(http::ListenerInfo{tls.get(), listener.redirect_https, listener.address.proxy_protocol}));
+    listener_info_.push_back(std::make_unique<http::ListenerInfo>(http::ListenerInfo{tls.get(), listener.redirect_https, listener.address.proxy_protocol, listener.forward_auth}));
     tls_.push_back(std::move(tls));
   }
 }

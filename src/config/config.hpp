@@ -12,6 +12,7 @@
 
 #include "auth/authenticator.hpp"
 #include "config/admin.hpp"
+#include "config/forward_auth.hpp"
 #include "config/state.hpp"
 #include "config/listener.hpp"
 #include "config/url.hpp"
@@ -186,6 +187,7 @@ struct Config {
   Timeouts timeouts;
   Duration supported_refresh = 30s;  // how often every facilitator's /supported is asked again
   State state;                      // where payment state lives (restart to change)
+  ForwardAuth forward_auth;         // who forward-auth listeners believe
   std::string source;               // file name
   std::string hash;                 // FNV-1a (64-bit, hex) of the file text, for logs and metrics: identifies, does not protect
   std::vector<std::string> reserved_headers;  // headers only the gateway sets for upstreams: the payer headers of all routes

@@ -108,7 +108,7 @@ std::optional<Listener> read_listener(YamlReader& r, const YAML::Node& node, con
     if (!a) return std::nullopt;
     return Listener{*a, std::nullopt, false};
   }
-  if (!r.expect_map(node, path, {"address", "tls", "redirect_https", "proxy_protocol"})) return std::nullopt;
+  if (!r.expect_map(node, path, {"address", "tls", "redirect_https", "proxy_protocol", "mode"})) return std::nullopt;
   if (!node["address"].IsDefined()) {
     r.error(node, path, "a listen entry needs an address, e.g. { address: \":8443\", tls: {...} }");
     return std::nullopt;
@@ -122,6 +122,13 @@ std::optional<Listener> read_listener(YamlReader& r, const YAML::Node& node, con
   }
   if (auto v = r.boolean(node, "redirect_https", path)) l.redirect_https = *v;
   if (auto v = r.boolean(node, "proxy_protocol", path)) l.address.proxy_protocol = *v;
+  if (auto v = r.string(node, "mode", path)) {
+    if (*v == "forward_auth") l.forward_auth = true;
+    else if (*v != "proxy")
+      r.error(node["mode"], YamlReader::join(path, "mode"), "mode is 'proxy' (the default: a reverse proxy) or 'forward_auth' (an auth service for nginx, Caddy, Traefik, Envoy)");
+  }
+  if (l.forward_auth && l.redirect_https)
+    r.error(node["mode"], YamlReader::join(path, "mode"), "a forward_auth listener answers its proxy; it cannot also redirect_https");
   if (l.redirect_https && l.tls) r.error(node["redirect_https"], YamlReader::join(path, "redirect_https"), "redirect_https is for a plain listener, not one with tls");
   return l;
 }

@@ -48,10 +48,11 @@ struct Listener {
   ListenAddress address;
   std::optional<ListenTls> tls;
   bool redirect_https = false;  // a plain listener that redirects every request to the https listener
+  bool forward_auth = false;    // mode: forward_auth: an auth service for a proxy in front, never forwards
   std::string to_string() const { return address.to_string(); }
 };
 
-/// Reads one `listen` entry: "host:port", or a map {address, tls, redirect_https, proxy_protocol}.
+/// Reads one `listen` entry: "host:port", or a map {address, tls, redirect_https, proxy_protocol, mode}.
 std::optional<Listener> read_listener(YamlReader& r, const YAML::Node& node, const std::string& path);
 
 }  // namespace x402gw::config

@@ -10,6 +10,7 @@
 
 #include "config/admin_reader.hpp"
 #include "config/auth_reader.hpp"
+#include "config/forward_auth_reader.hpp"
 #include "config/route_builder.hpp"
 #include "config/state_reader.hpp"
 #include "config/yaml_reader.hpp"
@@ -259,7 +260,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (!r.expect_map(root, "",
                     {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "admin", "threads",
                      "public_url", "unmatched", "default_upstream", "upstreams", "facilitators", "payment", "routes",
-                     "limits", "timeouts", "supported_refresh", "state", "trusted_proxies", "chains"}))
+                     "limits", "timeouts", "supported_refresh", "state", "trusted_proxies", "chains", "forward_auth"}))
     return;
 
   if (auto v = r.string(root, "name", "")) c.name = *v;
@@ -305,7 +306,9 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
     while (!c.public_url.empty() && c.public_url.back() == '/') c.public_url.pop_back();
   }
 
-  read_upstreams(r, root["upstreams"], c);
+  // A gateway that only answers auth subrequests forwards nothing: its routes need no upstream.
+  if (auth_only(c) && !root["upstreams"].IsDefined()) c.upstreams.push_back(Upstream{"none", *parse_url("http://127.0.0.1:9", nullptr)});
+  else read_upstreams(r, root["upstreams"], c);
   read_facilitators(r, root["facilitators"], c);
   read_chains(r, root["chains"], c);
   read_limits(r, root["limits"], c.limits);
@@ -351,6 +354,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
       c.routes.push_back(std::move(*route));
     }
   }
+  read_forward_auth(r, root, c);
 }
 
 }  // namespace

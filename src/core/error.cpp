@@ -61,6 +61,9 @@ Entry entry(Error e) noexcept {
     case Error::admin_cross_site: return {"admin_cross_site", "cross_site_refused", "the admin endpoints refuse cross-site requests"};
     case Error::admin_token_required: return {"admin_token_required", "admin_token_required", "control endpoints need admin.token here"};
     case Error::invalid_config: return {"invalid_config", "invalid_config", "the configuration is not valid"};
+    case Error::forward_auth_untrusted: return {"forward_auth_untrusted", "forward_auth_untrusted", "the caller is not a trusted proxy"};
+    case Error::forward_auth_incomplete: return {"forward_auth_incomplete", "forward_auth_incomplete", "the proxy did not name the request to authorize"};
+    case Error::forward_auth_not_found: return {"forward_auth_not_found", "not_found", "no such forward-auth endpoint"};
     case Error::internal: return {"internal", "internal_error", "internal error"};
   }
   return {"internal", "internal_error", "internal error"};

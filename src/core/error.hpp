@@ -64,6 +64,10 @@ enum class Error {
   admin_cross_site,           // a browser request from another site, or one a page could forge without a token
   admin_token_required,       // no admin.token and the admin listener is not loopback-only: control is off
   invalid_config,
+  // forward-auth listeners
+  forward_auth_untrusted,     // a caller that is neither in trusted_proxies nor sends the shared secret
+  forward_auth_incomplete,    // the proxy did not name the request to authorize (method, URI)
+  forward_auth_not_found,     // a path that no forward-auth endpoint serves
   // ourselves
   internal,
 };

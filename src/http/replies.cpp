@@ -98,6 +98,9 @@ unsigned status_of(Error e) {
     case Error::admin_cross_site: return 403;
     case Error::admin_token_required: return 403;
     case Error::invalid_config: return 422;
+    case Error::forward_auth_untrusted: return 403;
+    case Error::forward_auth_incomplete: return 400;
+    case Error::forward_auth_not_found: return 404;
     case Error::internal: return 500;
   }
   return 500;

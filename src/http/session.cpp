@@ -10,8 +10,9 @@
 #include "core/json_text.hpp"
 #include "core/log.hpp"
 #include "core/strings.hpp"
-#include "facilitator/route_chain.hpp"
+#include "http/forward_auth.hpp"
 #include "http/https_redirect.hpp"
+#include "http/paid_route.hpp"
 #include "http/listener.hpp"
 #include "http/proxy_header.hpp"
 #include "http/replies.hpp"
@@ -23,7 +24,6 @@
 #include "net/client_io.hpp"
 #include "net/server_tls.hpp"
 #include "payment/discovery.hpp"
-#include "payment/flow.hpp"
 #include "peer/forwarded_for.hpp"
 #include "routing/decision.hpp"
 #include "routing/request_context.hpp"
@@ -148,8 +148,18 @@ struct Session {
 // PROXY header did not name is "unknown": all such clients share one rate-limit bucket, and none
 // can name itself another with X-Forwarded-For.
 void identify_client(routing::RequestContext& ctx, const Session& session, const config::Config& config,
-                     const net::RequestParser::value_type& req) {
+                     const net::RequestParser::value_type& req, const ForwardAuthCall* call) {
   ctx.from_trusted_proxy = session.hop_known && config.trusted_proxies.contains(session.hop);
+  // A forward-auth proxy that proved itself with the shared secret is trusted like one in
+  // trusted_proxies, for this request.
+  peer::TrustedProxies with_hop;
+  const peer::TrustedProxies* trusted = &config.trusted_proxies;
+  if (call && call->trusted && session.hop_known && !ctx.from_trusted_proxy) {
+    with_hop = config.trusted_proxies;
+    with_hop.ranges.push_back(peer::Cidr{session.hop, session.hop.v4 ? 32u : 128u});
+    trusted = &with_hop;
+    ctx.from_trusted_proxy = true;
+  }
   if (!session.hop_known) {
     ctx.record.client = "unknown";
     return;
@@ -161,7 +171,7 @@ void identify_client(routing::RequestContext& ctx, const Session& session, const
   }
   std::vector<std::string_view> forwarded_for;
   for (const auto& field : boost::make_iterator_range(req.equal_range("X-Forwarded-For"))) forwarded_for.push_back(field.value());
-  for (const peer::IpAddress& a : peer::believed_chain(session.hop, forwarded_for, config.trusted_proxies))
+  for (const peer::IpAddress& a : peer::believed_chain(session.hop, forwarded_for, *trusted))
     ctx.forwarded_chain.push_back(a == session.hop ? session.hop_text : a.to_string());
   ctx.record.client = ctx.forwarded_chain.front();
 }
@@ -173,7 +183,12 @@ awaitable<void> reply_to(routing::RequestContext& ctx, net::ClientIo& io, const 
 }
 
 // Answers one request whose header has been read: forwards it, or returns the gateway's own reply.
-awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestContext& ctx, net::ClientIo& io) {
+awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestContext& ctx, net::ClientIo& io,
+                                             const ForwardAuthCall* call) {
+  if (call) {
+    co_await answer_forward_auth(*call, ctx, io, session.state, session.worker);
+    co_return std::nullopt;
+  }
   const Decision& d = ctx.decision;
   // ACME validations and https redirects come before routing: no route needs to match them. A
   // target that could not be parsed (empty path) is refused as routing says.
@@ -217,16 +232,7 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
       else reply = core::ErrorReply{*result.error, std::move(result.detail), {}};
     }
   } else {
-    // The route's facilitators in failover order, over breakers looked up once per configuration.
-    const std::shared_ptr<const facilitator::BreakerSet> breakers = session.state.breakers->for_config(ctx.config);
-    facilitator::RouteChain chain(ctx.config, *ctx.route(), *breakers, session.worker, session.state.metrics);
-    payment::Services services{session.state.replay_store, session.state.challenge_limiter, chain.facilitator(), proxy};
-    services.reconciler = session.state.reconciler;
-    services.intents = session.state.intents;
-    services.identifiers = session.state.identifiers;
-    services.worker = &session.worker;
-    services.metrics = session.state.metrics;
-    reply = co_await payment::run_paid_flow(ctx, io, services);
+    reply = co_await run_priced(session.state, session.worker, ctx, io, proxy);
   }
   co_return reply;
 }
@@ -287,13 +293,18 @@ awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast
   io.client_keep_alive = req.keep_alive();
   io.expects_continue = core::iequals(req[bhttp::field::expect], "100-continue");
   const routing::RequestHead head{req.method_string(), req.target(), req[bhttp::field::host], req.version()};
-  routing::RequestContext ctx{*config, routing::decide(head, *config), req.method() == bhttp::verb::head, {}, {}, client.is_tls()};
-  identify_client(ctx, session, *config, req);
+  // A forward-auth listener routes the request its proxy names, not the call itself.
+  std::optional<ForwardAuthCall> call;
+  if (session.listener.forward_auth)
+    call = forward_auth_call(*config, req, session.hop_known && config->trusted_proxies.contains(session.hop));
+  routing::RequestContext ctx{*config, call ? call->decision : routing::decide(head, *config), req.method() == bhttp::verb::head,
+                              {}, {}, call ? call->https : client.is_tls()};
+  identify_client(ctx, session, *config, req, call ? &*call : nullptr);
   ctx.record.method = std::string(req.method_string());
 
   std::exception_ptr failure;
   try {
-    std::optional<core::Reply> reply = co_await answer(session, ctx, io);
+    std::optional<core::Reply> reply = co_await answer(session, ctx, io, call ? &*call : nullptr);
     if (reply) co_await reply_to(ctx, io, *reply);
   } catch (...) {
     failure = std::current_exception();

@@ -18,6 +18,7 @@ struct ListenerInfo {
   net::ServerTls* tls = nullptr;  // TLS listener: its certificates and handshake deadline
   bool redirect_https = false;    // a plain listener that answers every request with a redirect
   bool proxy_protocol = false;    // every connection begins with a PROXY header from a trusted peer, which names the client
+  bool forward_auth = false;      // an auth service for the proxy in front: answers, never forwards (http/forward_auth)
 };
 
 /// Serves one accepted connection, admitted at accept under the connection limits (`slot` holds

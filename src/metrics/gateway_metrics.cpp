@@ -45,6 +45,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_tls_certificate_reloads_total", "Certificate reloads of TLS listeners, by result (ok, failed).", Type::counter, {}});
   registry_.add({"x402gw_acme_orders_total", "ACME certificate orders, by result (issued, failed).", Type::counter, {}});
   registry_.add({"x402gw_payment_proofs_total", "Pay-then-prove transaction hashes checked, by result (accepted or a refusal or error code).", Type::counter, {}});
+  registry_.add({"x402gw_forward_auth_total", "Calls to forward-auth endpoints, by endpoint (generic, nginx, nginx_reply, envoy, unknown) and outcome (allowed, paid, payment_required, refused, untrusted, incomplete, error).", Type::counter, {}});
   registry_.add({"x402gw_config_info", "The loaded configuration: its hash as a label, value 1.", Type::gauge, {}});
 }
 
@@ -108,6 +109,10 @@ void GatewayMetrics::record_exchange(const core::ExchangeRecord& r) {
   if (r.payment == PaymentOutcome::settled)
     registry_.inc("x402gw_revenue_atomic_units_total", {{"route", r.route}, {"network", r.network}, {"asset", r.asset}},
                   std::strtod(r.amount.c_str(), nullptr));
+}
+
+void GatewayMetrics::forward_auth(std::string_view endpoint, std::string_view outcome) {
+  registry_.inc("x402gw_forward_auth_total", {{"endpoint", endpoint}, {"outcome", outcome}});
 }
 
 void GatewayMetrics::facilitator_call(std::string_view facilitator, std::string_view endpoint, std::string_view outcome,

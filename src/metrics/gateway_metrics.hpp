@@ -64,6 +64,9 @@ class GatewayMetrics {
   void limit_breach(std::string_view limit);
   /// A connection closed because its PROXY protocol header was refused, by reason.
   void proxy_protocol_error(std::string_view reason);
+  /// One call to a forward-auth endpoint (generic, nginx, nginx_reply, envoy, unknown) and its
+  /// outcome (allowed, paid, payment_required, refused, untrusted, incomplete, error).
+  void forward_auth(std::string_view endpoint, std::string_view outcome);
 
   /// The current values of the gauges the exposition reports.
   struct Gauges {

@@ -62,7 +62,7 @@ export async function startGateway(yaml, { env = {}, bin = GATEWAY_BIN } = {}) {
     child.stderr.on("data", (d) => {
       stderr += d;
       for (const m of stderr.matchAll(/"listener":"(\w+)","msg":"listening","port":(\d+)/g)) found[m[1]] = Number(m[2]);
-      if ((found.main || found.tls) && /"msg":"started"/.test(stderr)) {
+      if ((found.main || found.tls || found.auth) && /"msg":"started"/.test(stderr)) {
         clearTimeout(timer);
         child.off("exit", early);
         resolve(found);
@@ -80,6 +80,8 @@ export async function startGateway(yaml, { env = {}, bin = GATEWAY_BIN } = {}) {
     exited,
     stderr: () => stderr,
     url: (p) => `http://127.0.0.1:${ports.main}${p}`,
+    authPort: ports.auth,
+    authUrl: (p) => `http://127.0.0.1:${ports.auth}${p}`,
     admin: (p) => `http://127.0.0.1:${ports.admin}${p}`,
     signal: (name) => child.kill(name),
     stop: async () => {

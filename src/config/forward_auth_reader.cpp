@@ -1,0 +1,119 @@
+#include "config/forward_auth_reader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+#include "config/yaml_reader.hpp"
+#include "core/strings.hpp"
+
+namespace x402gw::config {
+namespace {
+
+// Long enough that guessing is hopeless over a network (`openssl rand -hex 32` gives 64).
+constexpr size_t kMinSecretLength = 16;
+
+// Visible ASCII without spaces: the secret travels in a header value unchanged, in every proxy's
+// configuration syntax.
+std::optional<std::string> check_secret(const std::string& secret) {
+  if (secret.size() < kMinSecretLength)
+    return "the forward-auth secret must be at least " + std::to_string(kMinSecretLength) + " characters (e.g. `openssl rand -hex 32`)";
+  for (char c : secret)
+    if (c <= ' ' || c >= 127 || c == '"' || c == '\'' || c == '\\' || c == ';' || c == '{' || c == '}' || c == '$')
+      return std::string("the forward-auth secret may hold only letters, digits and punctuation other than quotes, \\ ; { } $");
+  return std::nullopt;
+}
+
+bool header_name(std::string_view name) {
+  if (name.empty()) return false;
+  for (char c : name)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-')) return false;
+  return true;
+}
+
+// The section itself.
+void read_section(YamlReader& r, const YAML::Node& node, ForwardAuth& f) {
+  f.line = node.Mark().is_null() ? 0 : node.Mark().line + 1;
+  if (node.IsNull()) return;
+  if (!r.expect_map(node, "forward_auth", {"secret", "secret_file", "secret_header"})) return;
+  if (node["secret"].IsDefined() && node["secret_file"].IsDefined())
+    r.error(node["secret_file"], "forward_auth.secret_file", "set forward_auth.secret or forward_auth.secret_file, not both");
+  // An empty secret ("${X:-}" unset) is none: trusted_proxies alone must then name the proxies.
+  if (auto v = r.string(node, "secret", "forward_auth"); v && !v->empty()) {
+    if (auto why = check_secret(*v)) r.error(node["secret"], "forward_auth.secret", *why);
+    else f.secret = *v;
+  }
+  if (auto v = r.string(node, "secret_file", "forward_auth")) {
+    std::ifstream in(*v, std::ios::binary);
+    std::ostringstream text;
+    if (in) text << in.rdbuf();
+    std::string secret = text.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' || secret.back() == ' ' || secret.back() == '\t'))
+      secret.pop_back();
+    if (!in) r.error(node["secret_file"], "forward_auth.secret_file", "cannot read the forward-auth secret file " + *v);
+    else if (auto why = check_secret(secret)) r.error(node["secret_file"], "forward_auth.secret_file", *why + " (in " + *v + ")");
+    else f.secret = std::move(secret);
+  }
+  if (auto v = r.string(node, "secret_header", "forward_auth")) {
+    if (!header_name(*v)) r.error(node["secret_header"], "forward_auth.secret_header", "secret_header is a header name (letters, digits, '-')");
+    else f.secret_header = *v;
+  }
+}
+
+// A route whose payment the auth service cannot take as configured: reported at the key's line.
+void check_routes(YamlReader& r, const YAML::Node& root, const Config& c) {
+  const std::string why_before =
+      "a forward-auth listener never sees the upstream's answer, so it settles before the request goes on; "
+      "settlement: after cannot be honoured (remove it: forward-auth routes settle before)";
+  if (const YAML::Node payment = root["payment"]; payment.IsMap() && payment["settlement"].IsDefined() &&
+                                                  payment["settlement"].IsScalar() && payment["settlement"].Scalar() == "after")
+    r.error(payment["settlement"], "payment.settlement", why_before);
+  const YAML::Node routes = root["routes"];
+  if (!routes.IsSequence()) return;
+  for (size_t i = 0; i < routes.size() && i < c.routes.size(); ++i) {
+    const YAML::Node node = routes[i];
+    const Route& route = c.routes[i];
+    if (!route.priced) continue;
+    const std::string path = YamlReader::index("routes", i);
+    if (node["settlement"].IsDefined() && route.settlement == Settlement::after)
+      r.error(node["settlement"], YamlReader::join(path, "settlement"), why_before);
+    if (route.payment_identifier.mode == PaymentIdentifier::Mode::replay_answer)
+      r.error(node["payment_identifier"], YamlReader::join(path, "payment_identifier.mode"),
+              "replay_answer keeps the upstream's first answer, which a forward-auth listener never sees; use mode: fresh_call");
+    if (route.proof == Proof::tx_hash)
+      r.error(node["proof"], YamlReader::join(path, "proof"), "proof: tx_hash is not served by forward-auth listeners");
+  }
+}
+
+}  // namespace
+
+bool auth_only(const Config& c) {
+  return !c.listen.empty() && std::all_of(c.listen.begin(), c.listen.end(), [](const Listener& l) { return l.forward_auth; });
+}
+
+void read_forward_auth(YamlReader& r, const YAML::Node& root, Config& c) {
+  const YAML::Node node = root["forward_auth"];
+  const bool has_listener = std::any_of(c.listen.begin(), c.listen.end(), [](const Listener& l) { return l.forward_auth; });
+  if (node.IsDefined()) read_section(r, node, c.forward_auth);
+  if (!has_listener) {
+    if (node.IsDefined() && !node.IsNull())
+      r.error(node, "forward_auth", "forward_auth: configures forward-auth listeners, and no listener has mode: forward_auth");
+    return;
+  }
+  // Without either, nobody could name the request to authorize, and every call would be refused.
+  if (c.forward_auth.secret.empty() && c.trusted_proxies.empty())
+    r.error(node.IsDefined() ? node : root["listen"], "forward_auth",
+            "a listener with mode: forward_auth believes only its proxies: list them in trusted_proxies, "
+            "or set forward_auth.secret (or secret_file) and have the proxy send it");
+  if (core::iequals(c.forward_auth.secret_header, "X-Payment-Payer"))
+    r.error(node["secret_header"], "forward_auth.secret_header", "secret_header must not be a header the gateway sets");
+  check_routes(r, root, c);
+  // The answer is never seen: every priced route settles first, on every listener of this
+  // gateway (one rule per route, whichever listener a request came through).
+  for (Route& route : c.routes)
+    if (route.priced) route.settlement = Settlement::before;
+}
+
+}  // namespace x402gw::config

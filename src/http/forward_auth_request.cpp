@@ -1,0 +1,135 @@
+#include "http/forward_auth_request.hpp"
+
+#include "core/strings.hpp"
+
+namespace x402gw::http {
+namespace {
+
+constexpr std::string_view kEnvoyPrefix = "/auth/envoy";
+
+// The value of a header sent exactly once; "" and `repeated` when sent more than once.
+std::string_view single(const boost::beast::http::fields& fields, std::string_view name, bool& repeated) {
+  auto range = fields.equal_range(name);
+  if (range.first == range.second) return {};
+  auto second = range.first;
+  if (++second != range.second) {
+    repeated = true;
+    return {};
+  }
+  return range.first->value();
+}
+
+// RFC 9110 token characters: what a method may be made of.
+bool token(std::string_view s) {
+  if (s.empty() || s.size() > 32) return false;
+  for (char c : s)
+    if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '!' || c == '#' ||
+          c == '$' || c == '%' || c == '&' || c == '\'' || c == '*' || c == '+' || c == '^' || c == '`' || c == '|' || c == '~'))
+      return false;
+  return true;
+}
+
+// The first element of a list header such as X-Forwarded-Proto ("https, http": the first proxy's).
+bool says_https(std::string_view proto) {
+  const size_t comma = proto.find(',');
+  std::string_view first = proto.substr(0, comma);
+  while (!first.empty() && (first.front() == ' ' || first.front() == '\t')) first.remove_prefix(1);
+  while (!first.empty() && (first.back() == ' ' || first.back() == '\t')) first.remove_suffix(1);
+  return core::iequals(first, "https");
+}
+
+std::string path_of(std::string_view target) {
+  const size_t q = target.find('?');
+  return std::string(q == std::string_view::npos ? target : target.substr(0, q));
+}
+
+}  // namespace
+
+std::string_view endpoint_label(AuthEndpoint e) {
+  switch (e) {
+    case AuthEndpoint::generic: return "generic";
+    case AuthEndpoint::nginx: return "nginx";
+    case AuthEndpoint::nginx_reply: return "nginx_reply";
+    case AuthEndpoint::envoy: return "envoy";
+    case AuthEndpoint::unknown: return "unknown";
+  }
+  return "unknown";
+}
+
+AuthEndpoint endpoint_of(std::string_view target) {
+  const std::string path = path_of(target);
+  if (path == "/auth") return AuthEndpoint::generic;
+  if (path == "/auth/nginx") return AuthEndpoint::nginx;
+  if (path == "/auth/nginx/reply") return AuthEndpoint::nginx_reply;
+  if (path.rfind(kEnvoyPrefix, 0) == 0 && path.size() > kEnvoyPrefix.size() && path[kEnvoyPrefix.size()] == '/')
+    return AuthEndpoint::envoy;
+  return AuthEndpoint::unknown;
+}
+
+std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, const boost::beast::http::fields& fields,
+                                                         std::string_view method, std::string_view target) {
+  OriginalRequest o;
+  bool repeated = false;
+  std::string_view uri, host, proto;
+  const char* method_name = "X-Forwarded-Method";
+  const char* uri_name = "X-Forwarded-Uri";
+  switch (endpoint) {
+    case AuthEndpoint::generic:
+      o.method = single(fields, "X-Forwarded-Method", repeated);
+      uri = single(fields, "X-Forwarded-Uri", repeated);
+      host = single(fields, "X-Forwarded-Host", repeated);
+      if (host.empty()) host = single(fields, "Host", repeated);
+      proto = single(fields, "X-Forwarded-Proto", repeated);
+      break;
+    case AuthEndpoint::nginx:
+    case AuthEndpoint::nginx_reply: {
+      method_name = "X-Original-Method";
+      uri_name = "X-Original-URI";
+      o.method = single(fields, "X-Original-Method", repeated);
+      uri = single(fields, "X-Original-URI", repeated);
+      host = single(fields, "X-Original-Host", repeated);
+      proto = single(fields, "X-Forwarded-Proto", repeated);
+      // ingress-nginx's auth-url sends the whole URL instead: scheme://host/path?query.
+      if (std::string_view url = single(fields, "X-Original-URL", repeated); uri.empty() && !url.empty()) {
+        const size_t scheme_end = url.find("://");
+        if (scheme_end == std::string_view::npos) return std::string("X-Original-URL is not an absolute URL");
+        const std::string_view scheme = url.substr(0, scheme_end);
+        const std::string_view rest = url.substr(scheme_end + 3);
+        const size_t slash = rest.find('/');
+        if (host.empty()) host = rest.substr(0, slash);
+        uri = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+        if (proto.empty()) proto = scheme;
+      }
+      if (host.empty()) host = single(fields, "Host", repeated);
+      break;
+    }
+    case AuthEndpoint::envoy:
+      // Envoy calls path_prefix + the original path, with the original method and Host.
+      o.method = std::string(method);
+      uri = target.substr(kEnvoyPrefix.size());
+      host = single(fields, "Host", repeated);
+      proto = single(fields, "X-Forwarded-Proto", repeated);
+      break;
+    case AuthEndpoint::unknown: return std::string("no forward-auth endpoint at this path");
+  }
+  if (repeated) return std::string("a header naming the original request was sent more than once");
+  if (o.method.empty()) return std::string(method_name) + " is missing: the proxy must name the original method";
+  if (!token(o.method)) return std::string(method_name) + " is not an upper-case method token";
+  if (uri.empty()) return std::string(uri_name) + " is missing: the proxy must name the original URI";
+  o.target = std::string(uri);
+  o.host = std::string(host);
+  o.https = says_https(proto);
+  return o;
+}
+
+bool secret_matches(const boost::beast::http::fields& fields, std::string_view header, std::string_view secret) {
+  if (secret.empty()) return false;
+  bool repeated = false;
+  const std::string_view sent = single(fields, header, repeated);
+  if (repeated || sent.size() != secret.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < secret.size(); ++i) diff |= static_cast<unsigned char>(sent[i] ^ secret[i]);
+  return diff == 0;
+}
+
+}  // namespace x402gw::http

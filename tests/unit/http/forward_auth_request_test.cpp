@@ -1,0 +1,95 @@
+#include "http/forward_auth_request.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace x402gw::http;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+bhttp::fields fields(std::initializer_list<std::pair<const char*, const char*>> list) {
+  bhttp::fields f;
+  for (const auto& [name, value] : list) f.insert(name, value);
+  return f;
+}
+
+}  // namespace
+
+TEST(ForwardAuthRequest, Endpoints) {
+  EXPECT_EQ(endpoint_of("/auth"), AuthEndpoint::generic);
+  EXPECT_EQ(endpoint_of("/auth?x=1"), AuthEndpoint::generic);
+  EXPECT_EQ(endpoint_of("/auth/nginx"), AuthEndpoint::nginx);
+  EXPECT_EQ(endpoint_of("/auth/nginx/reply"), AuthEndpoint::nginx_reply);
+  EXPECT_EQ(endpoint_of("/auth/envoy/api/x?q=1"), AuthEndpoint::envoy);
+  EXPECT_EQ(endpoint_of("/auth/envoy"), AuthEndpoint::unknown);
+  EXPECT_EQ(endpoint_of("/auth/envoyx/a"), AuthEndpoint::unknown);
+  EXPECT_EQ(endpoint_of("/api/weather"), AuthEndpoint::unknown);
+}
+
+TEST(ForwardAuthRequest, CaddyAndTraefikHeaders) {
+  auto r = read_original(AuthEndpoint::generic,
+                         fields({{"Host", "auth:8403"}, {"X-Forwarded-Method", "GET"}, {"X-Forwarded-Uri", "/api/w?city=Paris"},
+                                 {"X-Forwarded-Host", "api.example.com"}, {"X-Forwarded-Proto", "https"}}),
+                         "GET", "/auth");
+  ASSERT_TRUE(std::holds_alternative<OriginalRequest>(r)) << std::get<std::string>(r);
+  const auto& o = std::get<OriginalRequest>(r);
+  EXPECT_EQ(o.method, "GET");
+  EXPECT_EQ(o.target, "/api/w?city=Paris");
+  EXPECT_EQ(o.host, "api.example.com");
+  EXPECT_TRUE(o.https);
+}
+
+TEST(ForwardAuthRequest, EachEndpointReadsOnlyItsOwnFamily) {
+  // A client's X-Forwarded-Uri that nginx passed along is not what /auth/nginx reads.
+  auto r = read_original(AuthEndpoint::nginx,
+                         fields({{"X-Forwarded-Method", "GET"}, {"X-Forwarded-Uri", "/free"}, {"X-Original-Method", "POST"},
+                                 {"X-Original-URI", "/api/paid"}, {"X-Original-Host", "api.example.com"}}),
+                         "GET", "/auth/nginx");
+  ASSERT_TRUE(std::holds_alternative<OriginalRequest>(r));
+  EXPECT_EQ(std::get<OriginalRequest>(r).method, "POST");
+  EXPECT_EQ(std::get<OriginalRequest>(r).target, "/api/paid");
+  auto g = read_original(AuthEndpoint::generic, fields({{"X-Original-Method", "GET"}, {"X-Original-URI", "/api/paid"}}), "GET", "/auth");
+  ASSERT_TRUE(std::holds_alternative<std::string>(g));
+  EXPECT_NE(std::get<std::string>(g).find("X-Forwarded-Method"), std::string::npos);
+}
+
+TEST(ForwardAuthRequest, IngressNginxOriginalUrl) {
+  auto r = read_original(AuthEndpoint::nginx,
+                         fields({{"Host", "gateway.svc"}, {"X-Original-Method", "GET"}, {"X-Original-URL", "https://api.example.com/api/w?x=1"}}),
+                         "GET", "/auth/nginx");
+  ASSERT_TRUE(std::holds_alternative<OriginalRequest>(r)) << std::get<std::string>(r);
+  const auto& o = std::get<OriginalRequest>(r);
+  EXPECT_EQ(o.target, "/api/w?x=1");
+  EXPECT_EQ(o.host, "api.example.com");
+  EXPECT_TRUE(o.https);
+}
+
+TEST(ForwardAuthRequest, EnvoyPathAfterThePrefix) {
+  auto r = read_original(AuthEndpoint::envoy, fields({{"Host", "api.example.com"}, {"X-Forwarded-Proto", "http"}}), "POST",
+                         "/auth/envoy/api/w?x=1");
+  ASSERT_TRUE(std::holds_alternative<OriginalRequest>(r)) << std::get<std::string>(r);
+  const auto& o = std::get<OriginalRequest>(r);
+  EXPECT_EQ(o.method, "POST");
+  EXPECT_EQ(o.target, "/api/w?x=1");
+  EXPECT_EQ(o.host, "api.example.com");
+  EXPECT_FALSE(o.https);
+}
+
+TEST(ForwardAuthRequest, MissingRepeatedOrBadHeadersAreRefused) {
+  EXPECT_TRUE(std::holds_alternative<std::string>(read_original(AuthEndpoint::generic, fields({{"X-Forwarded-Method", "GET"}}), "GET", "/auth")));
+  EXPECT_TRUE(std::holds_alternative<std::string>(
+      read_original(AuthEndpoint::generic, fields({{"X-Forwarded-Method", "get"}, {"X-Forwarded-Uri", "/a"}}), "GET", "/auth")));
+  EXPECT_TRUE(std::holds_alternative<std::string>(read_original(
+      AuthEndpoint::generic, fields({{"X-Forwarded-Method", "GET"}, {"X-Forwarded-Uri", "/a"}, {"X-Forwarded-Uri", "/b"}}), "GET", "/auth")));
+  EXPECT_TRUE(std::holds_alternative<std::string>(
+      read_original(AuthEndpoint::nginx, fields({{"X-Original-Method", "GET"}, {"X-Original-URL", "not-a-url"}}), "GET", "/auth/nginx")));
+}
+
+TEST(ForwardAuthRequest, SecretComparison) {
+  EXPECT_TRUE(secret_matches(fields({{"X-Secret", "0123456789abcdef"}}), "X-Secret", "0123456789abcdef"));
+  EXPECT_FALSE(secret_matches(fields({{"X-Secret", "0123456789abcdeX"}}), "X-Secret", "0123456789abcdef"));
+  EXPECT_FALSE(secret_matches(fields({{"X-Secret", "0123456789abcde"}}), "X-Secret", "0123456789abcdef"));
+  EXPECT_FALSE(secret_matches(fields({{"X-Secret", "0123456789abcdef"}, {"X-Secret", "0123456789abcdef"}}), "X-Secret", "0123456789abcdef"));
+  EXPECT_FALSE(secret_matches(fields({}), "X-Secret", "0123456789abcdef"));
+  EXPECT_FALSE(secret_matches(fields({{"X-Secret", ""}}), "X-Secret", ""));
+}
