@@ -9,6 +9,7 @@
 // image's default configuration passes --check too.
 import { after, test } from "node:test";
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import os from "node:os";
@@ -64,7 +65,9 @@ let renderedDir;
 after(() => renderedDir && fs.rmSync(renderedDir, { recursive: true, force: true }));
 test("helm lint --strict passes for every mode, and packaging/kubernetes/ holds the chart's rendering of each", () => {
   assert.deepEqual(modes.filter((m) => ["standalone", "sidecar"].includes(m)), ["sidecar", "standalone"]);
-  for (const mode of modes) helm(["lint", "--strict", chart, "-f", path.join(chart, "ci", `${mode}-values.yaml`)]);
+  // forwardAuth.secret: the forward-auth examples need one given (the other modes ignore it).
+  const secret = crypto.randomBytes(24).toString("hex");
+  for (const mode of modes) helm(["lint", "--strict", chart, "-f", path.join(chart, "ci", `${mode}-values.yaml`), "--set", `forwardAuth.secret=${secret}`]);
   renderedDir = fs.mkdtempSync(path.join(os.tmpdir(), "x402gw-helm-"));
   const r = spawnSync("bash", [path.join(root, "packaging/tools/render-manifests.sh"), renderedDir], { encoding: "utf8", timeout: 300000 });
   assert.equal(r.status, 0, r.stderr);
@@ -93,11 +96,61 @@ test("helm template: the generated admin token is random, and the configuration 
   assert.equal(token(given), GENERATED_ADMIN_TOKEN);
 });
 
+// mode: forward-auth: the gateway listens as an auth service on the Service's target port, and the
+// ingress-nginx and Traefik examples call it there, with the shared secret the gateway expects, and
+// name the original request themselves (a client's own X-Original-URI must never reach the gateway).
+function checkForwardAuth(docs, config, secret, service, httpPort) {
+  const listeners = [config.listen].flat();
+  const auth = listeners.find((l) => typeof l === "object" && l.mode === "forward_auth");
+  assert.ok(auth, "a forward_auth listener");
+  assert.equal(portOf(auth.address), httpPort, "the auth listener is the Service's target");
+  assert.equal(config.forward_auth.secret, "${X402_FORWARD_AUTH_SECRET}");
+  assert.ok("X402_FORWARD_AUTH_SECRET" in secret.stringData, "the Secret carries the forward-auth secret");
+  const header = config.forward_auth.secret_header ?? "X-Forward-Auth-Secret";
+  const base = `http://${service.metadata.name}.default.svc.cluster.local:${service.spec.ports[0].port}`;
+
+  const ingress = one(docs, "Ingress");
+  const a = ingress.metadata.annotations;
+  const key = (k) => a[`nginx.ingress.kubernetes.io/${k}`];
+  assert.equal(key("auth-url"), `${base}/auth/nginx`);
+  assert.equal(key("auth-response-headers"), "X-Payment-Payer");
+  // The controller sets X-Original-Method itself: a second one would reach the gateway twice.
+  assert.doesNotMatch(key("auth-snippet"), /X-Original-Method/);
+  for (const line of ["proxy_set_header X-Original-URI $request_uri;", "proxy_set_header X-Original-Host $http_host;",
+    `proxy_set_header ${header} "${secret.stringData.X402_FORWARD_AUTH_SECRET}";`])
+    assert.ok(key("auth-snippet").includes(line), `auth-snippet: ${line}`);
+  assert.match(key("configuration-snippet"), /error_page 401 = @x402_reply;/);
+  assert.match(key("configuration-snippet"), /add_header PAYMENT-RESPONSE \$x402_receipt always;/);
+  assert.match(key("server-snippet"), new RegExp(`location @x402_reply \\{[^}]*proxy_pass ${base.replace(/[.]/g, "\\.")};`));
+  assert.match(key("server-snippet"), /rewrite \^ \/auth\/nginx\/reply\? break;/, "the reply endpoint, without the original query");
+
+  const middlewares = byKind(docs, "Middleware");
+  const pay = middlewares.find((m) => m.spec.forwardAuth).spec.forwardAuth;
+  const add = middlewares.find((m) => m.spec.headers).spec.headers.customRequestHeaders;
+  assert.equal(pay.address, `${base}/auth`);
+  assert.equal(pay.trustForwardHeader, false, "Traefik must name the original request itself");
+  assert.deepEqual(pay.authResponseHeaders, ["X-Payment-Payer", "PAYMENT-RESPONSE", "X-PAYMENT-RESPONSE", header]);
+  assert.deepEqual(Object.keys(add), [header]);
+}
+
+// A forward-auth release that could not work is refused by helm itself, with the reason.
+test("helm template refuses a forward-auth release without an auth listener, or examples without the secret", () => {
+  const run = (args) => spawnSync("bash", [path.join(root, "packaging/tools/helm.sh"), "template", "x", chart, ...args], { encoding: "utf8", timeout: 120000 });
+  let r = run(["--set", "mode=forward-auth"]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /mode: forward-auth needs a listener with mode: forward_auth in config.listen/);
+  r = run(["-f", path.join(chart, "ci/forward-auth-values.yaml")]);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /forwardAuth.secret is needed with the Ingress or Middleware examples/);
+  r = run(["--set", "mode=proxy"]);
+  assert.match(r.stderr, /mode is standalone, sidecar or forward-auth/);
+});
+
 for (const mode of modes) {
   const name = `${mode}.yaml`;
   test(`packaging/kubernetes/${name}: parses and hangs together (${mode})`, async () => {
     const docs = parseAll(path.join(root, "packaging/kubernetes", name));
-    const extra = { "forward-auth": ["Ingress", "Middleware"] }[mode] ?? [];
+    const extra = { "forward-auth": ["Ingress", "Middleware", "Middleware"] }[mode] ?? [];
     assert.deepEqual(docs.map((d) => d.kind).sort(), ["ConfigMap", "Deployment", "PodDisruptionBudget", "Secret", "Service", ...extra].sort());
     const deployment = one(docs, "Deployment"), service = one(docs, "Service"), pdb = one(docs, "PodDisruptionBudget");
     const configMap = one(docs, "ConfigMap"), secret = one(docs, "Secret");
@@ -134,24 +187,34 @@ for (const mode of modes) {
 
     // The embedded configuration: valid for the real binary, with the Secret's variables only.
     const text = configMap.data["gateway.yaml"];
-    const res = await check(text, secret.stringData);
+    const env = { ...secret.stringData };
+    if (mode === "forward-auth") {
+      // The copy's blank secret fails closed: the gateway will not start believing no one.
+      const blank = await check(text, env);
+      assert.equal(blank.code, 2, blank.stderr);
+      assert.match(blank.stderr, /forward_auth: a listener with mode: forward_auth believes only its proxies/);
+      env.X402_FORWARD_AUTH_SECRET = crypto.randomBytes(24).toString("hex");
+    }
+    const res = await check(text, env);
     assert.equal(res.code, 0, res.stderr);
     const config = YAML.parse(text);
-    assert.equal(portOf(config.listen), port("http"));
+    const first = [config.listen].flat()[0];
+    assert.equal(portOf(first.address ?? first), port("http"), "the gateway listens on the container's http port");
     assert.equal(portOf(config.admin_listen), port("admin"));
     assertAdminSafe(config, name);
     assert.ok("X402_ADMIN_TOKEN" in secret.stringData, "the Secret carries the admin token");
     // Off loopback without a token, reload is refused: the binary says so at --check.
     assert.match(res.stderr, /admin_listen is not on loopback and no admin\.token is set/);
-    const withToken = await check(text, { ...secret.stringData, X402_ADMIN_TOKEN: GENERATED_ADMIN_TOKEN });
+    const withToken = await check(text, { ...env, X402_ADMIN_TOKEN: GENERATED_ADMIN_TOKEN });
     assert.equal(withToken.code, 0, withToken.stderr);
     assert.doesNotMatch(withToken.stderr, /no admin\.token/);
     const drain = parseInt(config.timeouts.drain, 10);
     assert.ok(pod.spec.terminationGracePeriodSeconds > preStop + drain, "grace period > preStop + drain");
     // Without the Secret, the ${VAR} references fail the check: the config really depends on it.
-    const missing = await check(text, Object.fromEntries(Object.keys(secret.stringData).map((k) => [k, ""])));
+    const missing = await check(text, Object.fromEntries(Object.keys(env).map((k) => [k, ""])));
     assert.equal(missing.code, 2, missing.stderr);
 
+    if (mode === "forward-auth") checkForwardAuth(docs, config, secret, service, port("http"));
     if (mode === "sidecar") {
       const app = containers.find((c) => c.name !== "x402-gateway");
       // helm merges the chart's default upstream into the values' own: the sidecar must end with one.
