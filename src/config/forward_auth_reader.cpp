@@ -62,21 +62,56 @@ void read_section(YamlReader& r, const YAML::Node& node, ForwardAuth& f) {
   }
 }
 
+// A price read from the request body (`price: {from: {body: ...}}`, on the route or one of its
+// accepts). Read from the YAML, so that it holds whatever module prices requests.
+// (A missing key of a const node is a node that throws when asked anything but IsDefined().)
+bool body_price(const YAML::Node& price) {
+  if (!price.IsDefined() || !price.IsMap()) return false;
+  const YAML::Node from = price["from"];
+  return from.IsDefined() && from.IsMap() && from["body"].IsDefined();
+}
+
+// A pricer that is sent something of the body: `fields`, `body_digest: true`, or a cache key part
+// `body:<field>`.
+bool body_pricer(const YAML::Node& pricer) {
+  if (!pricer.IsDefined() || !pricer.IsMap()) return false;
+  if (const YAML::Node fields = pricer["fields"]; fields.IsDefined() && fields.IsSequence() && fields.size() > 0) return true;
+  if (const YAML::Node digest = pricer["body_digest"]; digest.IsDefined() && digest.IsScalar() && digest.Scalar() == "true")
+    return true;
+  const YAML::Node cache = pricer["cache"];
+  if (!cache.IsDefined() || !cache.IsMap()) return false;
+  if (const YAML::Node key = cache["key"]; key.IsDefined() && key.IsSequence())
+    for (const auto& part : key)
+      if (part.IsScalar() && part.Scalar().rfind("body:", 0) == 0) return true;
+  return false;
+}
+
 // A route whose payment the auth service cannot take as configured: reported at the key's line.
 void check_routes(YamlReader& r, const YAML::Node& root, const Config& c) {
+  // Routes that did not load were reported already, and c.routes no longer lines up with the list.
+  if (!r.ok()) return;
   const std::string why_before =
       "a forward-auth listener never sees the upstream's answer, so it settles before the request goes on; "
       "settlement: after cannot be honoured (remove it: forward-auth routes settle before)";
-  if (const YAML::Node payment = root["payment"]; payment.IsMap() && payment["settlement"].IsDefined() &&
+  if (const YAML::Node payment = root["payment"]; payment.IsDefined() && payment.IsMap() && payment["settlement"].IsDefined() &&
                                                   payment["settlement"].IsScalar() && payment["settlement"].Scalar() == "after")
     r.error(payment["settlement"], "payment.settlement", why_before);
   const YAML::Node routes = root["routes"];
-  if (!routes.IsSequence()) return;
+  if (!routes.IsDefined() || !routes.IsSequence()) return;
   for (size_t i = 0; i < routes.size() && i < c.routes.size(); ++i) {
     const YAML::Node node = routes[i];
     const Route& route = c.routes[i];
     if (!route.priced) continue;
     const std::string path = YamlReader::index("routes", i);
+    // Auth calls carry no body: a price that depends on it would be a guess.
+    const std::string why_body = "auth calls carry no request body, so a forward-auth listener cannot price a request by its body";
+    if (body_price(node["price"])) r.error(node["price"], YamlReader::join(path, "price.from.body"), why_body);
+    if (const YAML::Node accepts = node["accepts"]; accepts.IsDefined() && accepts.IsSequence())
+      for (size_t j = 0; j < accepts.size(); ++j)
+        if (body_price(accepts[j]["price"]))
+          r.error(accepts[j]["price"], YamlReader::join(YamlReader::index(YamlReader::join(path, "accepts"), j), "price.from.body"), why_body);
+    if (body_pricer(node["pricer"]))
+      r.error(node["pricer"], YamlReader::join(path, "pricer"), why_body + " (its pricer is sent body fields or a body digest)");
     if (node["settlement"].IsDefined() && route.settlement == Settlement::after)
       r.error(node["settlement"], YamlReader::join(path, "settlement"), why_before);
     if (route.payment_identifier.mode == PaymentIdentifier::Mode::replay_answer)

@@ -48,7 +48,8 @@ TEST(Replies, StatusTable) {
       {Error::facilitator_rate_limited, 503}, {Error::facilitator_circuit_open, 503}, {Error::facilitator_bad_response, 502}, {Error::facilitator_auth, 502}, {Error::settlement_unknown, 502}, {Error::settlement_timeout, 504},
       {Error::chain_unavailable, 502}, {Error::chain_timeout, 504}, {Error::state_unavailable, 503}, {Error::admin_not_found, 404}, {Error::admin_method_not_allowed, 405},
       {Error::admin_unauthorized, 401}, {Error::admin_cross_site, 403}, {Error::admin_token_required, 403},
-      {Error::invalid_config, 422}, {Error::internal, 500},
+      {Error::invalid_config, 422}, {Error::forward_auth_untrusted, 403}, {Error::forward_auth_incomplete, 400},
+      {Error::forward_auth_not_found, 404}, {Error::internal, 500},
   };
   ASSERT_EQ(expected.size(), static_cast<size_t>(kLast)) << "every error needs a row";
   for (const auto& [error, status] : expected) EXPECT_EQ(http::status_of(error), status) << core::name(error);
