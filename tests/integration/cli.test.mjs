@@ -106,3 +106,23 @@ routes:
     await otherScheme.close();
   }
 });
+
+// Proves: plain --check (no network) already warns when a mainnet route's first facilitator is the
+// public x402.org one, which settles testnets only: the configuration loads (exit 0) and the warning
+// names the route, its line, the network and the facilitator. A testnet route gets no warning.
+test("--check warns offline that a mainnet route on x402.org/facilitator takes no money", async () => {
+  const config = (network) => writeConfig(`upstreams:
+  api: { url: "http://127.0.0.1:3000" }
+facilitators:
+  primary: { url: "https://x402.org/facilitator" }
+payment: { pay_to: "${PAY_TO}", network: ${network} }
+routes:
+  - { match: "GET /api/search", name: search, price: "$0.002" }
+`);
+  let r = await runGatewayCommand(["--check", "--config", config("base")]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: .*:7:\d+: routes\[0\]: route 'search' sells on eip155:8453 \(Base mainnet\) through facilitator 'primary' \(https:\/\/x402\.org\/facilitator\), which settles testnets only: it takes no money/);
+  r = await runGatewayCommand(["--check", "--config", config("base-sepolia")]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /testnets only/);
+});

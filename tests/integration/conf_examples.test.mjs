@@ -70,6 +70,7 @@ test("every conf/ example passes --check", async () => {
     for (const name of examples) {
       const r = await runGatewayCommand(["--check", "--config", path.join(confDir, name)], { env });
       assert.equal(r.code, 0, `${name}: ${r.stderr}`);
+      assert.doesNotMatch(r.stderr, /settles testnets only/, name);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
