@@ -88,7 +88,14 @@ Findings check_routes(const config::Config& config, const SupportedAnswers& answ
                              " in /supported: " + explain_lacking(config, answers, up, r));
         continue;
       }
-      if (!lacking.empty())
+      // Payments go to the first facilitator that answers, and its refusal is final: one that
+      // lacks the kind is harmless behind one that has it, and refuses every such payment before it.
+      if (!lacking.empty() && up.front() == lacking.front())
+        f.warnings.push_back("route '" + route.name + "': facilitator " + quoted_names(config, lacking) + " does not list " +
+                             r.scheme + " on " + r.network + " in /supported, yet payments on it go to " +
+                             quoted_names(config, {up.front()}) + " first, which refuses them while it answers: put " +
+                             quoted_names(config, offering) + " first, or sell " + r.network + " on a route of its own");
+      else if (!lacking.empty())
         f.warnings.push_back("route '" + route.name + "': facilitator " + quoted_names(config, lacking) + " does not list " +
                              r.scheme + " on " + r.network + " in /supported and cannot stand in for " +
                              quoted_names(config, offering));

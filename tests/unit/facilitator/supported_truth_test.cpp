@@ -149,6 +149,21 @@ TEST(SupportedTruth, AFallbackDownOrLackingIsAWarningNotAProblem) {
   EXPECT_EQ(f.problems[0], "route 'GET /evm': no facilitator answered /supported (facilitator 'a': a down; facilitator 'b': b down)");
 }
 
+// A route's payments go to its first answering facilitator, whose refusal is final: one that lacks
+// the kind is only a fallback that cannot stand in when it comes second, and refuses them first.
+TEST(SupportedTruth, AFirstFacilitatorLackingTheKindRefusesItsPayments) {
+  const auto c = load();  // GET /evm: [a, b]
+  auto warning_of = [](const Findings& f) {
+    for (const auto& w : f.warnings)
+      if (w.find("route 'GET /evm': facilitator") != std::string::npos) return w;
+    return std::string();
+  };
+  const std::string first = warning_of(check_routes(c, SupportedAnswers{answered(R"({"kinds":[]})"), answered(kBoth)}));
+  EXPECT_NE(first.find("yet payments on it go to 'a' first, which refuses them while it answers: put 'b' first"), std::string::npos) << first;
+  const std::string second = warning_of(check_routes(c, SupportedAnswers{answered(kBoth), answered(R"({"kinds":[]})")}));
+  EXPECT_NE(second.find("facilitator 'b' does not list exact on eip155:84532 in /supported and cannot stand in for 'a'"), std::string::npos) << second;
+}
+
 TEST(SupportedTruth, BreakerFindings) {
   const auto c = load();
   BreakerSet set;
