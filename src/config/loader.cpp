@@ -13,6 +13,7 @@
 #include "config/forward_auth_reader.hpp"
 #include "config/route_builder.hpp"
 #include "config/state_reader.hpp"
+#include "config/testnet_facilitators.hpp"
 #include "config/yaml_reader.hpp"
 #include "x402/networks.hpp"
 #include "core/strings.hpp"
@@ -355,6 +356,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
     }
   }
   read_forward_auth(r, root, c);
+  warn_mainnet_on_testnet_facilitator(r, routes, c);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "config/loader.hpp"
+#include "facilitator/supported_explain.hpp"
+#include "x402/network_labels.hpp"
 #include "x402/networks.hpp"
 
 namespace x402gw::facilitator {
@@ -25,6 +27,27 @@ std::optional<std::string> fee_payer_of(const x402::SupportedKind& kind) {
     return it->get<std::string>();
   if (kind.signers.size() == 1) return kind.signers.front();
   return std::nullopt;
+}
+
+// Why each of `lacking` cannot serve `r`: the network named for what it is, then one clause per
+// facilitator, and what to do when the route is on a mainnet and they all settle testnets only.
+std::string explain_lacking(const config::Config& c, const SupportedAnswers& answers, const std::vector<size_t>& lacking,
+                            const x402::Requirement& r) {
+  const x402::NetworkLabel label = x402::label_network(r.network);
+  std::string out = label.name.empty() ? "" : r.network + " is " + label.name;
+  bool testnets_only = !lacking.empty();
+  for (size_t i : lacking) {
+    const Shortfall why = explain_shortfall(answers[i].kinds, r);
+    testnets_only = testnets_only && why.testnets_only;
+    out += (out.empty() ? "" : "; ") + ("facilitator '" + c.facilitators[i].name + "' " + why.text);
+  }
+  if (testnets_only) {
+    out += "; a mainnet route needs a facilitator that settles mainnet payments";
+    auto network = x402::resolve_network(r.network);
+    if (network && (network->family == x402::Family::evm || network->family == x402::Family::solana))
+      out += " (e.g. CDP with auth: {type: cdp}, or PayAI)";
+  }
+  return out;
 }
 
 }  // namespace
@@ -62,10 +85,17 @@ Findings check_routes(const config::Config& config, const SupportedAnswers& answ
         f.problems.push_back("route '" + route.name + "' accepts " + r.scheme + " on " + r.network + ", which " +
                              (up.size() == 1 ? "facilitator " + quoted_names(config, up) + " does not list"
                                              : "none of its facilitators (" + quoted_names(config, up) + ") lists") +
-                             " in /supported");
+                             " in /supported: " + explain_lacking(config, answers, up, r));
         continue;
       }
-      if (!lacking.empty())
+      // Payments go to the first facilitator that answers, and its refusal is final: one that
+      // lacks the kind is harmless behind one that has it, and refuses every such payment before it.
+      if (!lacking.empty() && up.front() == lacking.front())
+        f.warnings.push_back("route '" + route.name + "': facilitator " + quoted_names(config, lacking) + " does not list " +
+                             r.scheme + " on " + r.network + " in /supported, yet payments on it go to " +
+                             quoted_names(config, {up.front()}) + " first, which refuses them while it answers: put " +
+                             quoted_names(config, offering) + " first, or sell " + r.network + " on a route of its own");
+      else if (!lacking.empty())
         f.warnings.push_back("route '" + route.name + "': facilitator " + quoted_names(config, lacking) + " does not list " +
                              r.scheme + " on " + r.network + " in /supported and cannot stand in for " +
                              quoted_names(config, offering));

@@ -107,9 +107,31 @@ TEST(SupportedTruth, AnUnsupportedRouteIsAProblemNamingIt) {
   const auto c = load();
   auto f = check_routes(c, SupportedAnswers{answered(kEvmOnly), answered(kEvmOnly)});
   ASSERT_EQ(f.problems.size(), 1u);
-  EXPECT_EQ(f.problems[0], "route 'GET /sol' accepts exact on solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1, which facilitator 'b' does not list in /supported");
+  EXPECT_EQ(f.problems[0], "route 'GET /sol' accepts exact on solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1, which facilitator 'b' does not "
+                          "list in /supported: solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1 is Solana devnet; facilitator 'b' does "
+                          "not list that network (its /supported lists eip155:84532 (Base Sepolia))");
   f = check_routes(c, SupportedAnswers{answered(R"({"kinds":[]})"), answered(R"({"kinds":[]})")});
   EXPECT_NE(f.problems[0].find("none of its facilitators ('a', 'b') lists"), std::string::npos);
+  EXPECT_NE(f.problems[0].find("facilitator 'a' lists no payment kinds in /supported; facilitator 'b' lists no payment kinds"),
+            std::string::npos)
+      << f.problems[0];
+}
+
+// The public testnet facilitator behind a Base mainnet route: the message says it settles testnets
+// only and what a mainnet route needs.
+TEST(SupportedTruth, AMainnetRouteOnTestnetFacilitatorsSaysSo) {
+  std::string text = kConfig;
+  text.replace(text.find("network: base-sepolia"), 21, "network: base");
+  const auto c = load(text);
+  const SupportedAnswers answers{answered(kBoth), answered(kEvmOnly)};
+  auto f = check_routes(c, answers);
+  ASSERT_FALSE(f.problems.empty());
+  EXPECT_EQ(f.problems[0], "route 'GET /evm' accepts exact on eip155:8453, which none of its facilitators ('a', 'b') lists in "
+                           "/supported: eip155:8453 is Base mainnet; facilitator 'a' settles testnets only (its /supported "
+                           "lists eip155:84532 (Base Sepolia), solana:EtWTRABZaYq6iMfeYKouRu166VU2xqa1 (Solana devnet)); "
+                           "facilitator 'b' settles testnets only (its /supported lists eip155:84532 (Base Sepolia)); a "
+                           "mainnet route needs a facilitator that settles mainnet payments (e.g. CDP with auth: {type: "
+                           "cdp}, or PayAI)");
 }
 
 TEST(SupportedTruth, AFallbackDownOrLackingIsAWarningNotAProblem) {
@@ -125,6 +147,21 @@ TEST(SupportedTruth, AFallbackDownOrLackingIsAWarningNotAProblem) {
   f = check_routes(c, SupportedAnswers{down("a down"), down("b down")});
   ASSERT_EQ(f.problems.size(), 2u);
   EXPECT_EQ(f.problems[0], "route 'GET /evm': no facilitator answered /supported (facilitator 'a': a down; facilitator 'b': b down)");
+}
+
+// A route's payments go to its first answering facilitator, whose refusal is final: one that lacks
+// the kind is only a fallback that cannot stand in when it comes second, and refuses them first.
+TEST(SupportedTruth, AFirstFacilitatorLackingTheKindRefusesItsPayments) {
+  const auto c = load();  // GET /evm: [a, b]
+  auto warning_of = [](const Findings& f) {
+    for (const auto& w : f.warnings)
+      if (w.find("route 'GET /evm': facilitator") != std::string::npos) return w;
+    return std::string();
+  };
+  const std::string first = warning_of(check_routes(c, SupportedAnswers{answered(R"({"kinds":[]})"), answered(kBoth)}));
+  EXPECT_NE(first.find("yet payments on it go to 'a' first, which refuses them while it answers: put 'b' first"), std::string::npos) << first;
+  const std::string second = warning_of(check_routes(c, SupportedAnswers{answered(kBoth), answered(R"({"kinds":[]})")}));
+  EXPECT_NE(second.find("facilitator 'b' does not list exact on eip155:84532 in /supported and cannot stand in for 'a'"), std::string::npos) << second;
 }
 
 TEST(SupportedTruth, BreakerFindings) {

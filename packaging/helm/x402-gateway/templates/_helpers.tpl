@@ -56,3 +56,20 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
   securityContext:
     {{- toYaml .Values.securityContext | nindent 4 }}
 {{- end -}}
+
+{{/* mode: forward-auth: the shared secret the ingress controller sends. Given, else the one the
+     Secret already holds, else a fresh random one. Each template renders on its own values, so a
+     random value cannot be shared: the Ingress and Middleware examples need it given. */}}
+{{- define "x402-gateway.forwardAuthSecret" -}}
+{{- $examples := or .Values.forwardAuth.ingressNginx.enabled .Values.forwardAuth.traefik.enabled -}}
+{{- if and $examples (not .Values.forwardAuth.secret) -}}
+{{- fail "forwardAuth.secret is needed with the Ingress or Middleware examples, which carry it too: set it (openssl rand -hex 32)" -}}
+{{- end -}}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "x402-gateway.fullname" .) -}}
+{{- .Values.forwardAuth.secret | default (dig "data" "X402_FORWARD_AUTH_SECRET" "" $existing | b64dec) | default (randAlphaNum 48) -}}
+{{- end -}}
+
+{{/* mode: forward-auth: the gateway's auth service URL inside the cluster. */}}
+{{- define "x402-gateway.authServiceUrl" -}}
+{{- printf "http://%s.%s.svc.cluster.local:%v" (include "x402-gateway.fullname" .) .Release.Namespace .Values.service.port -}}
+{{- end -}}
