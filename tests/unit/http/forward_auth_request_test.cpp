@@ -64,6 +64,29 @@ TEST(ForwardAuthRequest, IngressNginxOriginalUrl) {
   EXPECT_TRUE(o.https);
 }
 
+// ingress-nginx passes the client's own headers to the auth call beside its own X-Original-URL: a
+// client's X-Original-URI naming a free path must not price the request it really makes.
+TEST(ForwardAuthRequest, IngressNginxUrlAndAClientsUriMustAgree) {
+  auto forged = read_original(AuthEndpoint::nginx,
+                              fields({{"X-Original-Method", "GET"}, {"X-Original-URI", "/health"},
+                                      {"X-Original-URL", "https://api.example.com/api/weather"}}),
+                              "GET", "/auth/nginx");
+  ASSERT_TRUE(std::holds_alternative<std::string>(forged));
+  EXPECT_NE(std::get<std::string>(forged).find("different requests"), std::string::npos);
+  auto other_host = read_original(AuthEndpoint::nginx,
+                                  fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "free.example.com"},
+                                          {"X-Original-URL", "https://api.example.com/api/weather"}}),
+                                  "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<std::string>(other_host));
+  auto agreeing = read_original(AuthEndpoint::nginx,
+                                fields({{"X-Original-Method", "GET"}, {"X-Original-URI", "/api/weather?x=1"},
+                                        {"X-Original-Host", "API.example.com"},
+                                        {"X-Original-URL", "https://api.example.com/api/weather?x=1"}}),
+                                "GET", "/auth/nginx");
+  ASSERT_TRUE(std::holds_alternative<OriginalRequest>(agreeing)) << std::get<std::string>(agreeing);
+  EXPECT_EQ(std::get<OriginalRequest>(agreeing).target, "/api/weather?x=1");
+}
+
 TEST(ForwardAuthRequest, EnvoyPathAfterThePrefix) {
   auto r = read_original(AuthEndpoint::envoy, fields({{"Host", "api.example.com"}, {"X-Forwarded-Proto", "http"}}), "POST",
                          "/auth/envoy/api/w?x=1");
