@@ -14,6 +14,7 @@
 #include "http/https_redirect.hpp"
 #include "http/listener.hpp"
 #include "http/proxy_header.hpp"
+#include "http/paywall.hpp"
 #include "http/replies.hpp"
 #include "http/request_checks.hpp"
 #include "metrics/access_log.hpp"
@@ -227,6 +228,7 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
     services.worker = &session.worker;
     services.metrics = session.state.metrics;
     reply = co_await payment::run_paid_flow(ctx, io, services);
+    if (reply) offer_paywall(ctx, io.request(), *reply);  // a browser's navigation gets the page
   }
   co_return reply;
 }
