@@ -1,7 +1,6 @@
 #include "config/paywall_reader.hpp"
 
 #include <fstream>
-#include <sstream>
 
 #include "config/paywall_template.hpp"
 
@@ -66,13 +65,14 @@ void read_paywall(YamlReader& r, const YAML::Node& node, const std::string& path
     into.template_text.reset();
     if (v->empty()) return;  // the built-in page
     std::ifstream in(*v, std::ios::binary);
-    std::stringstream text;
-    if (in) text << in.rdbuf();
-    if (!in) {
+    // One byte past the limit is enough to know it is too large (and a device file never ends).
+    std::string content(kMaxTemplateBytes + 1, '\0');
+    if (in) in.read(content.data(), static_cast<std::streamsize>(content.size()));
+    if (!in && !in.eof()) {
       r.error(node["template_file"], at, "cannot read '" + *v + "'");
       return;
     }
-    std::string content = text.str();
+    content.resize(static_cast<size_t>(in.gcount()));
     if (content.size() > kMaxTemplateBytes) {
       r.error(node["template_file"], at, "'" + *v + "' is larger than 256KiB");
       return;

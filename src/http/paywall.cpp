@@ -80,7 +80,7 @@ PaywallView paywall_view(const config::Config& config, const config::Route& rout
   return view;
 }
 
-void offer_paywall(const routing::RequestContext& ctx, const bhttp::fields& request, core::Reply& reply) {
+void offer_paywall(routing::RequestContext& ctx, const bhttp::fields& request, core::Reply& reply) {
   auto* challenge = std::get_if<core::ChallengeReply>(&reply);
   const config::Route* route = ctx.route();
   if (!challenge || challenge->error != "payment_required" || !route || !route->priced || !route->paywall.enabled) return;
@@ -95,6 +95,7 @@ void offer_paywall(const routing::RequestContext& ctx, const bhttp::fields& requ
   challenge->headers.emplace_back("Referrer-Policy", "no-referrer");
   challenge->headers.emplace_back("X-Frame-Options", "DENY");
   challenge->headers.emplace_back("Vary", "Accept");
+  ctx.record.paywall = true;
 }
 
 }  // namespace x402gw::http

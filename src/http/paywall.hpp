@@ -19,7 +19,7 @@ PaywallView paywall_view(const config::Config& config, const config::Route& rout
 
 /// Turns `reply`, a route's plain 402, into the paywall page when the route has the paywall on
 /// and the request wants_paywall(). The status and the PAYMENT-REQUIRED header stay: clients that
-/// read them see no difference. Anything else is left as it is.
-void offer_paywall(const routing::RequestContext& ctx, const bhttp::fields& request, core::Reply& reply);
+/// read them see no difference; the exchange's record says so. Anything else is left as it is.
+void offer_paywall(routing::RequestContext& ctx, const bhttp::fields& request, core::Reply& reply);
 
 }  // namespace x402gw::http

@@ -27,14 +27,17 @@ const BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,im
 const CHROMIUM = process.env.X402GW_CHROMIUM || "/usr/bin/chromium";
 const artifacts = process.env.X402GW_ARTIFACTS
   ? path.join(process.env.X402GW_ARTIFACTS, "paywall") : fs.mkdtempSync(path.join(os.tmpdir(), "x402gw-paywall-"));
+const templateFile = path.join(artifacts, "operator-template.html");
 let stack, api, gw, browser;
 
 before(async () => {
   fs.mkdirSync(artifacts, { recursive: true });
+  fs.writeFileSync(templateFile, "<!doctype html><title>{{title}}</title><h1 id=\"operator\">{{app_name}}: {{description}}</h1>{{offers}}{{style}}{{script}}");
   console.log(`paywall screenshots: ${artifacts}`);
   stack = await startStack();
   api = await startDemoUpstream();
   gw = await startGateway(`listen: "127.0.0.1:0"
+admin_listen: "127.0.0.1:0"
 name: "Demo Weather"
 threads: 2
 limits: { challenges_per_second: 0 }
@@ -46,6 +49,7 @@ routes:
   - { match: "GET /api/weather", price: "$0.01", description: "Current weather for a city" }
   - { match: "GET /api/joke", price: "$0.01", description: "A joke", paywall: { enabled: false } }
   - { match: "GET /api/forecast", price: "$5", description: "A 30-day forecast" }
+  - { match: "GET /api/custom", price: "$0.01", description: "Custom <page>", paywall: { template_file: "${templateFile}" } }
 `);
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true });
 });
@@ -193,6 +197,16 @@ test("programs see no difference: JSON for */* and JSON Accept, for a paying req
   assert.equal(head.status, 402);
   assert.match(head.headers.get("content-type"), /^text\/html/);
 
+  // An operator's template_file, filled in and escaped, under the same CSP.
+  const custom = await fetch(gw.url("/api/custom"), { headers: { accept: BROWSER_ACCEPT } });
+  assert.equal(custom.status, 402);
+  assert.ok(custom.headers.get("payment-required"));
+  assert.match(custom.headers.get("content-security-policy"), /^default-src 'none'/);
+  const html = await custom.text();
+  const metrics = await (await fetch(gw.admin("/metrics"))).text();
+  assert.match(metrics, /x402gw_paywall_pages_total\{route="GET \/api\/custom"\} 1\b/);
+  assert.ok(html.startsWith('<!doctype html><title>Custom &lt;page&gt; · Demo Weather &lt;API&gt;</title><h1 id="operator">Demo Weather &lt;API&gt;: Custom &lt;page&gt;</h1><ul class="offers">'), html.slice(0, 300));
+
   for (const make of [() => v2Fetch(stack.wallet(ACCOUNTS.buyer.key), stack.publicClient), () => v1Fetch(stack.wallet(ACCOUNTS.buyer.key))]) {
     const start = await balances();
     const res = await make()(gw.url("/api/weather"));
@@ -330,6 +344,35 @@ test("a payment the facilitator refuses: the reason is shown, nothing moves", as
     assert.match(await errorText(wallet.page), /^Payment refused: .*\(invalid_exact_evm_signature\)/);
     assert.deepEqual(await balances(), start);
     assert.equal(api.served["/api/weather"] || 0, served);
+  } finally {
+    await wallet.context.close();
+  }
+});
+
+test("settlement pending: Retry-After is shown, and Check again presents the same signed payment (never a second one)", async () => {
+  const wallet = await walletPage();
+  try {
+    // The gateway's own payment_pending is tested with its journal elsewhere; here the page's first
+    // paid request is answered as the gateway answers a settlement whose outcome is not known yet.
+    const presented = [];
+    await wallet.page.route("**/api/weather*", async (route) => {
+      const header = route.request().headers()["payment-signature"];
+      if (header) presented.push(header);
+      if (header && presented.length === 1)
+        return route.fulfill({ status: 402, headers: { "content-type": "application/json", "retry-after": "7" },
+          body: JSON.stringify({ x402Version: 1, error: "payment_pending", accepts: [] }) });
+      return route.continue();
+    });
+    await open(wallet, "/api/weather?city=Faro");
+    const start = await balances();
+    await payAndWait(wallet.page, "#error");
+    assert.match(await errorText(wallet.page), /Settlement pending: .* Check again in 7 seconds/);
+    assert.equal(await wallet.page.getByRole("button", { name: "Check again" }).isEnabled(), true);
+    await payAndWait(wallet.page, "#result");
+    assert.equal(presented.length, 2);
+    assert.equal(presented[1], presented[0], "the same payment, presented again");
+    assert.equal(wallet.calls.filter((c) => c === "eth_signTypedData_v4").length, 1, "signed once");
+    assert.equal(start.buyer - (await balances()).buyer, PRICE);
   } finally {
     await wallet.context.close();
   }

@@ -103,6 +103,18 @@ TEST(PaywallReader, TemplateMistakesNameTheirLine) {
   EXPECT_NE(n.errors[0].message.find("{{script}} exactly once"), std::string::npos) << n.report();
 }
 
+TEST(PaywallReader, TemplatesAreSmall) {
+  TempFile big("{{script}}" + std::string(300 * 1024, 'x'));
+  auto r = load("paywall:\n  template_file: " + big.path + "\n");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.errors[0].message.find("larger than 256KiB"), std::string::npos) << r.report();
+  auto device = load("paywall:\n  template_file: /dev/zero\n");
+  ASSERT_FALSE(device.config) << "read up to the limit, not forever";
+  auto directory = load("paywall:\n  template_file: /tmp\n");
+  ASSERT_FALSE(directory.config);
+  EXPECT_EQ(directory.errors[0].line, 3) << directory.report();
+}
+
 TEST(PaywallReader, LogoMustLoadUnderTheCsp) {
   auto r = load("paywall: { app_logo: \"https://cdn.example/logo.png\" }\n");
   ASSERT_FALSE(r.config);

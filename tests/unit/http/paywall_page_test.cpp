@@ -6,6 +6,7 @@
 #include <openssl/sha.h>
 
 #include <cstdio>
+#include <random>
 
 #include "http/paywall/assets.hpp"
 #include "x402/base64.hpp"
@@ -136,6 +137,20 @@ TEST(PaywallPage, AssetsHaveNoExternalReferences) {
   }
   // The built-in page uses only the placeholders an operator's template may use.
   EXPECT_NE(paywall_assets::html.find("{{script}}"), std::string::npos);
+}
+
+TEST(PaywallPage, EscapingHoldsForAnyBytes) {
+  std::mt19937 random(402);
+  const std::string alphabet = "<>&\"'/\\{}!-[] \xE2\x80\xA8\xA9" "abc";
+  for (int i = 0; i < 2000; ++i) {
+    std::string input;
+    for (size_t n = random() % 40; n > 0; --n) input += alphabet[random() % alphabet.size()];
+    const std::string html = html_escape(input);
+    EXPECT_EQ(html.find_first_of("<>\"'"), std::string::npos) << input;
+    const std::string json = script_safe_json(input);
+    EXPECT_EQ(json.find_first_of("<>"), std::string::npos) << input;
+    EXPECT_EQ(json.find("\xE2\x80\xA8"), std::string::npos) << input;
+  }
 }
 
 TEST(PaywallPage, WithinItsBudget) {
