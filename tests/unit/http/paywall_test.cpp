@@ -6,7 +6,9 @@
 
 #include "config/loader.hpp"
 #include "http/replies.hpp"
+#include "x402/base64.hpp"
 #include "x402/challenge.hpp"
+#include "core/json_text.hpp"
 
 using namespace x402gw;
 namespace bhttp = boost::beast::http;
@@ -128,4 +130,45 @@ TEST(Paywall, RenderedAs402WithThePaymentRequiredHeader) {
   const http::WireReply json = http::render(json_reply, 11, true, false);
   EXPECT_EQ(json.body(), "{\"x402Version\":1}");
   EXPECT_NE(json.head.find("Content-Type: application/json\r\n"), std::string::npos);
+}
+
+TEST(Paywall, OfferPaywallReplacesOnlyAPlainChallengeOfARouteWithThePaywallOn) {
+  auto config = load(R"(  - { match: "GET /a", price: "$0.01", description: "A <b>" }
+  - { match: "GET /b", price: "$0.01", paywall: false }
+)");
+  ASSERT_TRUE(config);
+  const auto browser = request_with({{"Accept", kBrowser}});
+  auto challenge_for = [&](const config::Route& route, const std::string& reason) {
+    const x402::ResourceInfo resource{"http://gw.test/a", route.description, route.mime_type, nullptr};
+    const x402::Challenge built = x402::build_challenge(route.requirements, resource, reason);
+    return core::Reply{core::ChallengeReply{built.body, built.header_value, reason, {}}};
+  };
+  auto run = [&](size_t route, const std::string& reason, const bhttp::fields& request, std::string method = "GET") {
+    routing::RequestContext ctx{*config, {}, method == "HEAD", {}, {}, false, false};
+    ctx.decision.route = &config->routes[route];
+    ctx.record.method = method;
+    core::Reply reply = challenge_for(config->routes[route], reason);
+    http::offer_paywall(ctx, request, reply);
+    return std::make_pair(std::get<core::ChallengeReply>(reply), ctx.record.paywall);
+  };
+
+  auto [page, counted] = run(0, "payment_required", browser);
+  EXPECT_TRUE(counted);
+  EXPECT_NE(page.page.find("<p class=\"what\">A &lt;b&gt;</p>"), std::string::npos) << page.page;
+  EXPECT_EQ(page.header_value, std::get<core::ChallengeReply>(challenge_for(config->routes[0], "payment_required")).header_value)
+      << "PAYMENT-REQUIRED is the same";
+  auto header = [&](const core::ChallengeReply& r, const std::string& name) {
+    for (const auto& [n, v] : r.headers)
+      if (n == name) return v;
+    return std::string();
+  };
+  EXPECT_EQ(header(page, "Content-Security-Policy"), http::paywall_csp());
+  EXPECT_EQ(header(page, "X-Content-Type-Options"), "nosniff");
+
+  EXPECT_TRUE(run(1, "payment_required", browser).first.page.empty()) << "paywall: false";
+  EXPECT_TRUE(run(0, "invalid_exact_evm_signature", browser).first.page.empty()) << "a refusal's 402 stays JSON";
+  EXPECT_TRUE(run(0, "payment_pending", browser).first.page.empty());
+  EXPECT_TRUE(run(0, "payment_required", request_with({{"Accept", "*/*"}})).first.page.empty());
+  EXPECT_TRUE(run(0, "payment_required", browser, "POST").first.page.empty());
+  EXPECT_TRUE(run(0, "payment_required", browser, "HEAD").second) << "HEAD gets the page's head";
 }
