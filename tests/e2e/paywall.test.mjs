@@ -180,7 +180,7 @@ test("a browser's navigation gets the page: still 402 with PAYMENT-REQUIRED, a s
   }
 });
 
-test("programs see no difference: JSON for */* and JSON Accept, for a paying request, for a route with the paywall off; the reference clients pay", async () => {
+test("programs see no difference (JSON for */* and JSON Accept, for a paying request, with the paywall off; the reference clients pay); an operator's template is filled in and re-read on reload", async () => {
   for (const accept of [undefined, "*/*", "application/json", "application/json, text/html"]) {
     const res = await fetch(gw.url("/api/weather"), { headers: accept ? { accept } : {} });
     assert.equal(res.status, 402);
@@ -206,6 +206,23 @@ test("programs see no difference: JSON for */* and JSON Accept, for a paying req
   const metrics = await (await fetch(gw.admin("/metrics"))).text();
   assert.match(metrics, /x402gw_paywall_pages_total\{route="GET \/api\/custom"\} 1\b/);
   assert.ok(html.startsWith('<!doctype html><title>Custom &lt;page&gt; · Demo Weather &lt;API&gt;</title><h1 id="operator">Demo Weather &lt;API&gt;: Custom &lt;page&gt;</h1><ul class="offers">'), html.slice(0, 300));
+
+  // The template is read again on reload; a broken one is refused with its line and the old page stays.
+  const original = fs.readFileSync(templateFile, "utf8");
+  const pageOf = async () => (await fetch(gw.url("/api/custom"), { headers: { accept: BROWSER_ACCEPT } })).text();
+  try {
+    fs.writeFileSync(templateFile, original.replace('<h1 id="operator">', '<h1 id="operator">v2 '));
+    assert.equal((await fetch(gw.admin("/admin/reload"), { method: "POST" })).status, 200);
+    assert.match(await pageOf(), /<h1 id="operator">v2 Demo Weather &lt;API&gt;/);
+    fs.writeFileSync(templateFile, original + "{{price}}");
+    const refused = await fetch(gw.admin("/admin/reload"), { method: "POST" });
+    assert.equal(refused.status, 422);
+    assert.match((await refused.json()).message, /:\d+:\d+: routes\[3\]\.paywall\.template_file: .*unknown placeholder \{\{price\}\}/);
+    assert.match(await pageOf(), /<h1 id="operator">v2 /);
+  } finally {
+    fs.writeFileSync(templateFile, original);
+    await fetch(gw.admin("/admin/reload"), { method: "POST" });
+  }
 
   for (const make of [() => v2Fetch(stack.wallet(ACCOUNTS.buyer.key), stack.publicClient), () => v1Fetch(stack.wallet(ACCOUNTS.buyer.key))]) {
     const start = await balances();
