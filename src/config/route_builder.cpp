@@ -398,7 +398,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
     }
   } else {
     for (const char* key : {"network", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra", "facilitator",
-                            "on_repeat", "payment_identifier", "proof"})
+                            "on_repeat", "payment_identifier", "proof", "paywall"})
       if (node[key].IsDefined())
         reader.error(node[key], YamlReader::join(path, key), std::string("'") + key + "' has no effect on a free route (no price)");
   }

@@ -123,6 +123,12 @@ TEST(PaywallReader, LogoMustLoadUnderTheCsp) {
   EXPECT_FALSE(load("paywall: { app_logo: \"//cdn.example/logo.png\" }\n").config);
 }
 
+TEST(PaywallReader, AFreeRouteHasNoPaywall) {
+  auto r = load("", " }\n  - { match: \"GET /free\", paywall: { app_name: x }");
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.errors[0].message.find("no effect on a free route"), std::string::npos) << r.report();
+}
+
 TEST(PaywallReader, UnknownKeysAreReported) {
   auto r = load("paywall: { app_nme: x }\n");
   ASSERT_FALSE(r.config);
