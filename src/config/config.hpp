@@ -112,6 +112,16 @@ struct PaymentIdentifier {
   uint64_t max_bytes = 64 * 1024;   // largest answer (body and headers) kept for replay_answer
 };
 
+/// The HTML page a browser gets in place of a 402's JSON body (README "Paywall").
+struct Paywall {
+  bool enabled = true;
+  std::string app_name;             // the page's heading; empty: the configuration's `name`
+  std::string app_logo;             // a same-origin path or a data:image URI; empty: none
+  bool testnet_banner = true;       // say "test network" when the route pays on one
+  std::string template_file;        // an operator's own page; empty: the built-in one
+  std::shared_ptr<const std::string> template_text;  // template_file's content, read at load
+};
+
 /// One configured route.
 struct Route {
   std::string name;                 // for logs and metrics; defaults to the match text
@@ -130,6 +140,7 @@ struct Route {
   OnRepeat on_repeat = OnRepeat::refuse;
   PaymentIdentifier payment_identifier;
   Proof proof = Proof::none;        // tx_hash: X-402-Payment-Proof / X-Payment-Proof accepted (EVM requirements)
+  Paywall paywall;                  // the global `paywall:` with this route's overrides
   int line = 0;                     // where the route is in the file
 };
 
@@ -169,6 +180,7 @@ struct Config {
   std::string description;
   std::string image;                // a logo URL, for discovery
   bool discovery = true;            // serve GET /.well-known/x402
+  Paywall paywall;                  // the global `paywall:` (routes start from it)
   std::string access_log = "stdout";  // stdout, stderr, off, or a file path
   std::vector<Listener> listen;
   peer::TrustedProxies trusted_proxies;  // peers whose X-Forwarded-For / PROXY header names the client

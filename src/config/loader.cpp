@@ -11,6 +11,7 @@
 #include "config/admin_reader.hpp"
 #include "config/auth_reader.hpp"
 #include "config/forward_auth_reader.hpp"
+#include "config/paywall_reader.hpp"
 #include "config/route_builder.hpp"
 #include "config/state_reader.hpp"
 #include "config/testnet_facilitators.hpp"
@@ -261,7 +262,7 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   if (!r.expect_map(root, "",
                     {"name", "description", "image", "discovery", "access_log", "listen", "admin_listen", "admin", "threads",
                      "public_url", "unmatched", "default_upstream", "upstreams", "facilitators", "payment", "routes",
-                     "limits", "timeouts", "supported_refresh", "state", "trusted_proxies", "chains", "forward_auth"}))
+                     "limits", "timeouts", "supported_refresh", "state", "trusted_proxies", "chains", "forward_auth", "paywall"}))
     return;
 
   if (auto v = r.string(root, "name", "")) c.name = *v;
@@ -335,6 +336,8 @@ void load_tree(YamlReader& r, const YAML::Node& root, Config& c) {
   }
 
   PaymentDefaults defaults = read_payment_defaults(r, root["payment"]);
+  read_paywall(r, root["paywall"], "paywall", c.paywall);
+  defaults.paywall = c.paywall;
   YAML::Node routes = root["routes"];
   if (!routes.IsDefined() || !routes.IsSequence()) {
     r.error(routes.IsDefined() ? routes : root, "routes", "routes must be a list of { match: ..., upstream: ..., price: ... }");

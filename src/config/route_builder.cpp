@@ -1,5 +1,6 @@
 #include "config/route_builder.hpp"
 
+#include "config/paywall_reader.hpp"
 #include "x402/money.hpp"
 #include "x402/networks.hpp"
 
@@ -324,7 +325,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
                          {"match", "name", "host", "upstream", "price", "network", "pay_to", "scheme", "fee_payer",
                           "max_timeout_seconds", "extra", "accepts", "facilitator", "settlement", "description",
                           "mime_type", "input", "output", "payer_header", "forward_payment_header",
-                          "max_request_body", "on_repeat", "payment_identifier", "proof"}))
+                          "max_request_body", "on_repeat", "payment_identifier", "proof", "paywall"}))
     return std::nullopt;
   bool ok = true;
   Route route;
@@ -365,6 +366,8 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
   route.payer_header = reader.string(node, "payer_header", path).value_or(defaults.payer_header);
   route.forward_payment_header = reader.boolean(node, "forward_payment_header", path).value_or(defaults.forward_payment_header);
   route.output_schema = build_output_schema(reader, node, path, matcher ? matcher->method : "");
+  route.paywall = defaults.paywall;
+  read_paywall(reader, node["paywall"], YamlReader::join(path, "paywall"), route.paywall);
 
   YAML::Node accepts = node["accepts"];
   bool has_price = node["price"].IsDefined() && !node["price"].IsNull();
@@ -395,7 +398,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
     }
   } else {
     for (const char* key : {"network", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra", "facilitator",
-                            "on_repeat", "payment_identifier", "proof"})
+                            "on_repeat", "payment_identifier", "proof", "paywall"})
       if (node[key].IsDefined())
         reader.error(node[key], YamlReader::join(path, key), std::string("'") + key + "' has no effect on a free route (no price)");
   }

@@ -22,6 +22,7 @@ struct PaymentDefaults {
   Settlement settlement = Settlement::after;
   std::string payer_header = "X-Payment-Payer";
   bool forward_payment_header = false;
+  Paywall paywall;                  // the global `paywall:`; a route's own overrides it
 };
 
 /// Reads the `payment:` section.

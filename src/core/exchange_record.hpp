@@ -23,6 +23,7 @@ struct ExchangeRecord {
   std::string error;                // the public code of a local error reply, else ""
   PaymentOutcome payment = PaymentOutcome::none;
   bool challenged = false;          // a 402 challenge went out
+  bool paywall = false;             // ... as the paywall page, to a browser
   bool verified = false;            // the facilitator said the payment is valid
   std::string payer, network, asset, amount, transaction;
   std::chrono::microseconds upstream_time{0};

@@ -31,6 +31,7 @@ struct ChallengeReply {
   std::string header_value;     // v2 base64 PaymentRequired
   std::string error;            // the reason code ("payment_required", a verify failure's reason)
   Headers headers;              // e.g. a failed settlement's receipt
+  std::string page = {};       // the paywall's HTML, sent in place of `body` to a browser; empty: none
 };
 
 /// Any other answer with a body (discovery, health, metrics, admin results).

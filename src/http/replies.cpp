@@ -123,10 +123,11 @@ WireReply render(const core::Reply& reply, unsigned version, bool keep_alive, bo
                  },
                  [&](const core::ChallengeReply& r) {
                    wire.status = 402;
-                   common_headers(fields, "application/json");
+                   // A browser's navigation gets the paywall page; the header is the same for both.
+                   common_headers(fields, r.page.empty() ? "application/json" : "text/html; charset=utf-8");
                    fields.set("PAYMENT-REQUIRED", r.header_value);
                    fields.set("Access-Control-Expose-Headers", core::kExposedPaymentHeaders);
-                   wire.borrowed_body = r.body;
+                   wire.borrowed_body = r.page.empty() ? std::string_view(r.body) : std::string_view(r.page);
                    for (const auto& [name, value] : r.headers) fields.set(name, value);
                  },
                  [&](const core::DocumentReply& r) {

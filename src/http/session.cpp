@@ -15,6 +15,7 @@
 #include "http/paid_route.hpp"
 #include "http/listener.hpp"
 #include "http/proxy_header.hpp"
+#include "http/paywall.hpp"
 #include "http/replies.hpp"
 #include "http/request_checks.hpp"
 #include "metrics/access_log.hpp"
@@ -233,6 +234,7 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
     }
   } else {
     reply = co_await run_priced(session.state, session.worker, ctx, io, proxy);
+    if (reply) offer_paywall(ctx, io.request(), *reply);  // a browser's navigation gets the page
   }
   co_return reply;
 }

@@ -15,6 +15,7 @@ const std::vector<double> kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 
 GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_requests_total", "Requests answered, by route, method and status.", Type::counter, {}});
   registry_.add({"x402gw_challenges_total", "402 payment challenges issued, by route.", Type::counter, {}});
+  registry_.add({"x402gw_paywall_pages_total", "402 challenges sent as the paywall page (a browser's navigation), by route.", Type::counter, {}});
   registry_.add({"x402gw_payments_total", "Payments by route, network, asset and outcome (verified, rejected, settled, settle_failed, served_again).", Type::counter, {}});
   registry_.add({"x402gw_payment_rejections_total", "Payments refused, by route and reason.", Type::counter, {}});
   registry_.add({"x402gw_revenue_atomic_units_total", "Revenue settled, in atomic units of the asset, by route, network and asset.", Type::counter, {}});
@@ -96,6 +97,7 @@ void GatewayMetrics::record_exchange(const core::ExchangeRecord& r) {
                       static_cast<double>(r.upstream_time.count()) / 1e6);
   if (!r.priced) return;
   if (r.challenged) registry_.inc("x402gw_challenges_total", {{"route", r.route}});
+  if (r.paywall) registry_.inc("x402gw_paywall_pages_total", {{"route", r.route}});
   using core::PaymentOutcome;
   if (r.payment == PaymentOutcome::none || r.payment == PaymentOutcome::challenged) return;
 

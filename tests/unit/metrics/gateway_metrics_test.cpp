@@ -89,6 +89,19 @@ TEST(GatewayMetrics, AChallengeIsNotAPayment) {
   EXPECT_EQ(text.find("x402gw_payments_total{"), std::string::npos);
 }
 
+TEST(GatewayMetrics, PaywallPagesAreChallengesToo) {
+  GatewayMetrics m;
+  auto r = paid(PaymentOutcome::challenged);
+  r.challenged = true;
+  r.status = 402;
+  m.record_exchange(r);
+  r.paywall = true;
+  m.record_exchange(r);
+  const std::string text = m.expose({});
+  EXPECT_TRUE(has(text, R"(x402gw_challenges_total{route="weather"} 2)")) << text;
+  EXPECT_TRUE(has(text, R"(x402gw_paywall_pages_total{route="weather"} 1)")) << text;
+}
+
 TEST(GatewayMetrics, LimitBreachesFromErrorCodes) {
   GatewayMetrics m;
   core::ExchangeRecord r;

@@ -1,0 +1,25 @@
+# Writes a C++ file defining x402gw::http::paywall_assets::{html,css,js} from the page's source
+# files, as byte arrays (a raw string literal would break on its own delimiter). Run by
+# add_custom_command with -DSRC_DIR=<src/http/paywall> -DOUT=<file.cpp>.
+set(body "// Generated from src/http/paywall/ by packaging/cmake/embed_assets.cmake. Do not edit.\n")
+string(APPEND body "#include \"http/paywall/assets.hpp\"\n\nnamespace x402gw::http::paywall_assets {\nnamespace {\n")
+foreach(asset html css js)
+  file(READ "${SRC_DIR}/paywall.${asset}" hex HEX)
+  string(LENGTH "${hex}" hex_length)
+  math(EXPR size "${hex_length} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "const unsigned char ${asset}_bytes[] = {${bytes}0};\n")
+  set(size_${asset} ${size})
+endforeach()
+string(APPEND body "}  // namespace\n")
+foreach(asset html css js)
+  string(APPEND body "const std::string_view ${asset}{reinterpret_cast<const char*>(${asset}_bytes), ${size_${asset}}};\n")
+endforeach()
+string(APPEND body "}  // namespace x402gw::http::paywall_assets\n")
+# Written only when it changes, so an unchanged page does not recompile.
+if(EXISTS "${OUT}")
+  file(READ "${OUT}" old)
+endif()
+if(NOT old STREQUAL body)
+  file(WRITE "${OUT}" "${body}")
+endif()
