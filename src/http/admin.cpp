@@ -1,5 +1,6 @@
 #include "http/admin.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <nlohmann/json.hpp>
@@ -85,7 +86,16 @@ core::Reply summary(ServerState& state) {
       live.breakers.emplace_back(config->facilitators[i].name,
                                  std::string(facilitator::state_name(set->by_index[i]->snapshot(now).state)));
   }
-  live.reconciliation = state.reconciler ? reconciliation_json(*state.reconciler)
+  if (config)
+    for (const auto& route : config->routes)
+      for (const auto& r : route.requirements) {
+        // The label the exchange record uses for the asset (flow.cpp): its symbol, else its address.
+        std::string asset = r.asset_symbol.empty() ? r.asset : r.asset_symbol;
+        const bool known = std::any_of(live.units.begin(), live.units.end(),
+                                       [&](const auto& u) { return u.network == r.network && u.asset == asset; });
+        if (!known) live.units.push_back({r.network, std::move(asset), r.decimals});
+      }
+    live.reconciliation = state.reconciler ? reconciliation_json(*state.reconciler)
                                          : nlohmann::json{{"pending", 0}, {"oldest_age_seconds", 0}, {"given_up", 0},
                                                           {"items", nlohmann::json::array()}};
   const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(

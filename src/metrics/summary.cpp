@@ -275,6 +275,8 @@ nlohmann::json Summary::to_json(int64_t now_ms, const Live& live) const {
   nlohmann::json assets = nlohmann::json::array();
   for (const auto& [key, m] : by_asset) {
     nlohmann::json j = {{"network", key.first}, {"asset", key.second}};
+    for (const auto& u : live.units)
+      if (u.network == key.first && u.asset == key.second) j["decimals"] = u.decimals;
     m.write(j);
     assets.push_back(std::move(j));
   }

@@ -127,6 +127,13 @@ class Summary {
     nlohmann::json reconciliation = nlohmann::json::object();
     int64_t in_flight = 0;
     int64_t open_connections = 0;
+    /// Each configured (network, asset label) and its decimals, so that the page shows amounts in
+    /// the asset's units beside the atomic ones.
+    struct AssetUnits {
+      std::string network, asset;
+      int decimals = 0;
+    };
+    std::vector<AssetUnits> units;
   };
   /// The summary as the dashboard reads it, at `now_ms`.
   nlohmann::json to_json(int64_t now_ms, const Live& live) const;

@@ -1,12 +1,11 @@
 // The operator dashboard in a real browser: Debian's Chromium, headless, driven by playwright-core,
 // against the real gateway with a scripted facilitator. After payments and refusals, the page
 // shows the numbers /metrics shows; its token never goes into a URL; it runs under its strict CSP.
-// Screenshots (desktop and phone) are kept in $X402GW_ARTIFACTS (default: a temporary directory);
+// Screenshots (desktop and phone) are kept in $X402GW_ARTIFACTS (default: build/test-artifacts/);
 // UPDATE_SCREENSHOTS=1 also rewrites docs/screenshots/dashboard.png for the README.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader } from "../support/gateway.mjs";
@@ -14,7 +13,8 @@ import { chromium } from "../../packaging/localstack/node_modules/playwright-cor
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const TOKEN = "dashboard-test-token-0123456789abcdef";
-const artifacts = process.env.X402GW_ARTIFACTS || fs.mkdtempSync(path.join(os.tmpdir(), "x402gw-dashboard-"));
+const artifacts = process.env.X402GW_ARTIFACTS || path.resolve(here, "../../build/test-artifacts");
+fs.mkdirSync(artifacts, { recursive: true });
 
 let upstream, facilitator, gw, browser;
 
@@ -147,6 +147,8 @@ test("after payments and refusals the page shows the numbers /metrics shows", as
     const asset = await assetRow.getAttribute("data-asset");
     assert.equal(number(await assetRow.locator(".day").textContent()),
                  sumOf(text, "x402gw_revenue_atomic_units_total", { network, asset }));
+    // The same in the asset's units: 5 payments of $0.01 and $0.02 in a 6-decimal USDC.
+    assert.equal(await assetRow.locator(".day-units").textContent(), `${sumOf(text, "x402gw_revenue_atomic_units_total", { network, asset }) / 1e6} ${asset}`);
 
     // The recent payments list them with the payer and the transaction; the facilitator's breaker.
     assert.equal(await page.locator("#recent tbody tr").count(), 8);

@@ -35,6 +35,14 @@ function fmt(n) {
   return Number.isInteger(n) ? n.toLocaleString("en-US") : n.toLocaleString("en-US", { maximumFractionDigits: 2 });
 }
 
+// An atomic amount in the asset's units (10000 with 6 decimals: "0.01"), exact for integers below 2^53.
+function units(atomic, decimals) {
+  const big = BigInt(Math.round(atomic));
+  const scale = 10n ** BigInt(decimals);
+  const whole = big / scale, frac = (big % scale).toString().padStart(decimals, "0").replace(/0+$/, "");
+  return whole.toLocaleString("en-US") + (frac ? "." + frac : "");
+}
+
 function ago(ms, now) {
   const s = Math.max(0, Math.round((now - ms) / 1000));
   if (s < 60) return s + " s ago";
@@ -133,6 +141,7 @@ function render(s) {
     tr.appendChild(cell(r.network));
     tr.appendChild(cell(short(r.asset), "mono"));
     revenueCells(tr, r, `${r.network} ${short(r.asset)}`);
+    tr.appendChild(cell(typeof r.decimals === "number" ? `${units(r.day, r.decimals)} ${short(r.asset)}` : "", "num day-units"));
     return tr;
   }), "No settled payment yet.");
   fill("revenue-routes", s.revenue.by_route.map((r) => {

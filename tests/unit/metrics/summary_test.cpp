@@ -73,6 +73,10 @@ TEST(Summary, RevenueOverTheHourAndTheDay) {
   EXPECT_EQ(w["hours"].size(), 24u);
   EXPECT_EQ(j["revenue"]["by_asset"][0]["network"], "eip155:84532");
   EXPECT_EQ(j["revenue"]["by_asset"][0]["day"], 15000);
+  EXPECT_FALSE(j["revenue"]["by_asset"][0].contains("decimals"));
+  Summary::Live live;
+  live.units = {{"eip155:84532", "0xUSDC", 6}, {"eip155:8453", "0xUSDC", 18}};
+  EXPECT_EQ(summary.to_json((kT0 + 2 * 3600) * 1000, live)["revenue"]["by_asset"][0]["decimals"], 6);
   // A day later both left the windows; the since-start total stays.
   const auto later = route_entry(summary.to_json((kT0 + 27 * 3600) * 1000, {}), "weather");
   EXPECT_EQ(later["day"], 0);
