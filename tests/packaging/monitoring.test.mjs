@@ -80,3 +80,21 @@ test("the Grafana dashboard: unique panel ids, every panel queries the chosen Pr
                       "x402gw_tls_certificate_expiry_timestamp_seconds"])
     assert.ok(all.includes(name), name);
 });
+
+test("every Grafana query is valid PromQL (promtool parses them as recording rules)", () => {
+  const exprs = [];
+  for (const p of dashboard.panels) for (const t of p.targets || []) exprs.push(t.expr);
+  for (const a of dashboard.annotations.list) if (a.expr) exprs.push(a.expr);
+  assert.ok(exprs.length >= 20);
+  // Grafana's variables become what they stand for; each query a recording rule of its own.
+  const rulesText = "groups:\n  - name: grafana\n    rules:\n" +
+    exprs.map((e, i) => `      - record: grafana_query_${i}\n        expr: ${JSON.stringify(e.replaceAll("$instance", ".*"))}\n`).join("");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "x402gw-grafana-"));
+  try {
+    fs.writeFileSync(path.join(dir, "grafana.rules.yml"), rulesText);
+    const r = spawnSync("promtool", ["check", "rules", "grafana.rules.yml"], { cwd: dir, encoding: "utf8" });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
