@@ -180,6 +180,7 @@ void Server::load_certificates() {
       for (const auto& files : listener.tls->certificates) sources.push_back(net::CertificateSource{files, false});
       tls = std::make_unique<net::ServerTls>(*listener.tls, std::move(sources), &acme_challenges_);
     }
+    if (tls && tls->current()->earliest_expiry() > 0) metrics_.certificate_expiry(listener.to_string(), tls->current()->earliest_expiry());
     listener_info_.push_back(std::make_unique<http::ListenerInfo>(http::ListenerInfo{tls.get(), listener.redirect_https, listener.address.proxy_protocol, listener.forward_auth}));
     tls_.push_back(std::move(tls));
   }
@@ -200,6 +201,7 @@ void Server::reload_certificate(size_t i) {
       log_event("error", "certificate reload failed: the running certificates stay", {{"listener", listener}, {"error", *problem}});
     } else {
       metrics_.certificate_reload(true);
+      if (tls->current()->earliest_expiry() > 0) metrics_.certificate_expiry(listener, tls->current()->earliest_expiry());
       log_event("info", "certificates reloaded", {{"listener", listener}, {"certificates", tls->current()->size()}});
     }
   }

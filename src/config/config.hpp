@@ -134,6 +134,7 @@ struct Route {
   std::string description;
   std::string mime_type = "application/json";
   nlohmann::json output_schema;     // null unless configured
+  nlohmann::json bazaar;            // the x402 `bazaar` discovery extension ({info, schema}); null unless configured
   std::string payer_header = "X-Payment-Payer";  // empty: not sent
   bool forward_payment_header = false;
   uint64_t max_request_body = 0;    // 0: the global limit

@@ -1,6 +1,8 @@
 #include "config/route_builder.hpp"
 
+#include "config/bazaar_reader.hpp"
 #include "config/paywall_reader.hpp"
+
 #include "x402/money.hpp"
 #include "x402/networks.hpp"
 
@@ -324,7 +326,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
   if (!reader.expect_map(node, path,
                          {"match", "name", "host", "upstream", "price", "network", "pay_to", "scheme", "fee_payer",
                           "max_timeout_seconds", "extra", "accepts", "facilitator", "settlement", "description",
-                          "mime_type", "input", "output", "payer_header", "forward_payment_header",
+                          "mime_type", "input", "output", "bazaar", "payer_header", "forward_payment_header",
                           "max_request_body", "on_repeat", "payment_identifier", "proof", "paywall"}))
     return std::nullopt;
   bool ok = true;
@@ -405,6 +407,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
   route.priced = !route.requirements.empty();
   if (route.priced && !read_repeat_policy(reader, node, path, route)) ok = false;
   if (route.priced && !read_proof(reader, node, path, config, route)) ok = false;
+  route.bazaar = read_bazaar(reader, node, path, matcher ? matcher->method : "", route.priced || has_price || accepts.IsDefined());
 
   if (route.priced || has_price || accepts.IsDefined()) {
     const bool own = node["facilitator"].IsDefined();

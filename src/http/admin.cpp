@@ -1,12 +1,15 @@
 #include "http/admin.hpp"
 
+#include <algorithm>
 #include <array>
 
 #include <nlohmann/json.hpp>
 
 #include "core/json_text.hpp"
+#include "facilitator/breakers.hpp"
 #include "facilitator/supported_truth.hpp"
 #include "http/admin_access.hpp"
+#include "http/dashboard_page.hpp"
 #include "http/replies.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "net/bounded_read.hpp"
@@ -46,6 +49,60 @@ core::Reply refuse(ServerState& state, core::ErrorReply refused) {
   return refused;
 }
 
+// The admin policy of the running configuration for this connection; a connection that did not
+// arrive over loopback never counts as loopback, whatever a reloaded admin_listen says.
+AdminPolicy policy_of(const config::Config* config, bool loopback_connection) {
+  return AdminPolicy{config ? std::string_view(config->admin.token) : std::string_view(), config && config->admin.protect_metrics,
+                     config && config->admin.loopback_only && loopback_connection};
+}
+
+// The unknown settlements being reconciled, as the dashboard lists them (the 20 oldest).
+nlohmann::json reconciliation_json(const payment::Reconciler& reconciler) {
+  const int64_t now = payment::unix_now();
+  const auto backlog = reconciler.backlog(now, 20);
+  nlohmann::json items = nlohmann::json::array();
+  for (const auto& item : backlog.items)
+    items.push_back({{"route", item.route},
+                     {"facilitator", item.facilitator},
+                     {"network", item.network},
+                     {"recorded_at", item.recorded_at},
+                     {"age_seconds", now - item.recorded_at},
+                     {"attempts", item.attempts},
+                     {"asking", item.asking}});
+  return {{"pending", backlog.pending}, {"oldest_age_seconds", backlog.oldest_age}, {"given_up", backlog.given_up},
+          {"items", std::move(items)}};
+}
+
+core::Reply summary(ServerState& state) {
+  auto config = state.current();
+  metrics::Summary::Live live;
+  live.config_hash = config ? config->hash : std::string();
+  live.in_flight = state.in_flight.load();
+  live.open_connections = state.open_connections.load();
+  if (config && state.breakers) {
+    auto set = state.breakers->for_config(*config);
+    const auto now = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < config->facilitators.size() && i < set->by_index.size(); ++i)
+      live.breakers.emplace_back(config->facilitators[i].name,
+                                 std::string(facilitator::state_name(set->by_index[i]->snapshot(now).state)));
+  }
+  if (config)
+    for (const auto& route : config->routes)
+      for (const auto& r : route.requirements) {
+        // The label the exchange record uses for the asset (flow.cpp): its symbol, else its address.
+        std::string asset = r.asset_symbol.empty() ? r.asset : r.asset_symbol;
+        const bool known = std::any_of(live.units.begin(), live.units.end(),
+                                       [&](const auto& u) { return u.network == r.network && u.asset == asset; });
+        if (!known) live.units.push_back({r.network, std::move(asset), r.decimals});
+      }
+    live.reconciliation = state.reconciler ? reconciliation_json(*state.reconciler)
+                                         : nlohmann::json{{"pending", 0}, {"oldest_age_seconds", 0}, {"given_up", 0},
+                                                          {"items", nlohmann::json::array()}};
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch()).count();
+  return json(200, state.metrics->summary().to_json(now_ms, live));
+}
+
 core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& state, bool loopback_connection) {
   std::string_view target = req.target();
   target = target.substr(0, target.find('?'));
@@ -83,6 +140,7 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
     metrics::GatewayMetrics::Gauges gauges{state.in_flight.load(), state.open_connections.load(),
                                            config ? config->hash : std::string(), {},
                                            state.reconciler ? static_cast<int64_t>(state.reconciler->pending()) : 0};
+    if (state.reconciler) gauges.oldest_unknown_age = state.reconciler->backlog(payment::unix_now(), 0).oldest_age;
     if (config && state.breakers) {
       auto set = state.breakers->for_config(*config);
       const auto now = std::chrono::steady_clock::now();
@@ -91,21 +149,33 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
     }
     return core::DocumentReply{200, state.metrics->expose(gauges), "text/plain; version=0.0.4; charset=utf-8", {}};
   }
+  if (target == "/admin/summary" && get && state.metrics) {
+    // Payers and transactions: guarded like the control endpoints (the token, or a loopback-only
+    // listener without one), and never for another site's page.
+    auto config = state.current();
+    if (auto refused = check_control(facts_of(req), policy_of(config.get(), loopback_connection))) return refuse(state, std::move(*refused));
+    return summary(state);
+  }
+  if (get)
+    if (auto page = dashboard_file(target)) {
+      // The page holds no data (it reads /admin/summary with the token), but another site's page
+      // has no business loading or framing it.
+      if (cross_site(facts_of(req)))
+        return refuse(state, core::ErrorReply{core::Error::admin_cross_site, "the admin endpoints refuse requests from other sites", {}});
+      return std::move(*page);
+    }
   if (target == "/admin/reload") {
     if (req.method() != bhttp::verb::post) return core::ErrorReply{core::Error::admin_method_not_allowed, "use POST", {{"Allow", "POST"}}};
-    // The token and the listener come from the running configuration; a connection that did not
-    // arrive over loopback never counts as loopback, whatever a reloaded admin_listen says.
+    // The token and the listener come from the running configuration.
     auto config = state.current();
-    const AdminPolicy policy{config ? std::string_view(config->admin.token) : std::string_view(),
-                             config && config->admin.protect_metrics,
-                             config && config->admin.loopback_only && loopback_connection};
-    if (auto refused = check_control(facts_of(req), policy)) return refuse(state, std::move(*refused));
+    if (auto refused = check_control(facts_of(req), policy_of(config.get(), loopback_connection))) return refuse(state, std::move(*refused));
     std::string errors = state.reload ? state.reload() : "reload is not available";
     if (!errors.empty()) return core::ErrorReply{core::Error::invalid_config, errors, {}};
     return json(200, {{"status", "reloaded"}, {"config_hash", state.current()->hash}});
   }
   return core::ErrorReply{core::Error::admin_not_found,
-                          "admin endpoints: GET /healthz, GET /readyz, GET /metrics, POST /admin/reload", {}};
+                          "admin endpoints: GET /healthz, GET /readyz, GET /metrics, GET /admin/ (dashboard), GET /admin/summary, "
+                          "POST /admin/reload", {}};
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "metrics/gateway_metrics.hpp"
 
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 
 #include "core/strings.hpp"
@@ -10,9 +11,15 @@ namespace {
 
 const std::vector<double> kLatencyBuckets = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30};
 
+// Wall-clock milliseconds: the summary's windows are "the last hour" as an operator reads a clock.
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 }  // namespace
 
 GatewayMetrics::GatewayMetrics() {
+  summary_.start(now_ms());
   registry_.add({"x402gw_requests_total", "Requests answered, by route, method and status.", Type::counter, {}});
   registry_.add({"x402gw_challenges_total", "402 payment challenges issued, by route.", Type::counter, {}});
   registry_.add({"x402gw_paywall_pages_total", "402 challenges sent as the paywall page (a browser's navigation), by route.", Type::counter, {}});
@@ -47,6 +54,8 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_acme_orders_total", "ACME certificate orders, by result (issued, failed).", Type::counter, {}});
   registry_.add({"x402gw_payment_proofs_total", "Pay-then-prove transaction hashes checked, by result (accepted or a refusal or error code).", Type::counter, {}});
   registry_.add({"x402gw_forward_auth_total", "Calls to forward-auth endpoints, by endpoint (generic, nginx, nginx_reply, envoy, unknown) and outcome (allowed, paid, payment_required, refused, untrusted, incomplete, error).", Type::counter, {}});
+  registry_.add({"x402gw_unknown_settlement_oldest_age_seconds", "Seconds the oldest settlement with an unknown outcome has awaited reconciliation (0: none).", Type::gauge, {}});
+  registry_.add({"x402gw_tls_certificate_expiry_timestamp_seconds", "The earliest expiry (unix seconds) of the certificates a TLS listener serves, by listener.", Type::gauge, {}});
   registry_.add({"x402gw_config_info", "The loaded configuration: its hash as a label, value 1.", Type::gauge, {}});
 }
 
@@ -91,6 +100,7 @@ void GatewayMetrics::record_exchange(const core::ExchangeRecord& r) {
   const std::string status = std::to_string(r.status);
   const std::string_view method = method_label(r.method);
   registry_.inc("x402gw_requests_total", {{"route", r.route}, {"method", method}, {"status", status}});
+  summary_.record(r, now_ms());
   if (auto limit = limit_of(r.error); !limit.empty()) limit_breach(limit);
   if (!r.upstream.empty() && r.upstream_time.count() > 0)
     registry_.observe("x402gw_upstream_request_duration_seconds", {{"upstream", r.upstream}},
@@ -121,6 +131,7 @@ void GatewayMetrics::facilitator_call(std::string_view facilitator, std::string_
                                       double seconds) {
   registry_.observe("x402gw_facilitator_request_duration_seconds",
                     {{"facilitator", facilitator}, {"endpoint", endpoint}, {"outcome", outcome}}, seconds);
+  summary_.facilitator_call(facilitator, endpoint, outcome, seconds, now_ms());
 }
 
 void GatewayMetrics::facilitator_auth_failure(std::string_view facilitator, std::string_view endpoint) {
@@ -148,7 +159,10 @@ void GatewayMetrics::claim_lease_event(std::string_view event) {
   registry_.inc("x402gw_claim_lease_events_total", {{"event", event}});
 }
 
-void GatewayMetrics::reload(bool ok) { registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}}); }
+void GatewayMetrics::reload(bool ok) {
+  registry_.inc("x402gw_config_reloads_total", {{"result", ok ? "ok" : "failed"}});
+  summary_.reload(ok, now_ms());
+}
 
 void GatewayMetrics::settlements_given_up(int64_t count) {
   registry_.set("x402gw_settlements_unresolvable", {}, static_cast<double>(count));
@@ -160,6 +174,7 @@ void GatewayMetrics::reconciliation_evidence(std::string_view family, std::strin
 
 void GatewayMetrics::settlement_reconciled(std::string_view result) {
   registry_.inc("x402gw_settlements_reconciled_total", {{"result", result}});
+  summary_.reconciled(result, now_ms());
 }
 
 void GatewayMetrics::replay_store_eviction(std::string_view entry) {
@@ -188,6 +203,11 @@ void GatewayMetrics::admin_refused(std::string_view reason) {
   registry_.inc("x402gw_admin_refused_total", {{"reason", std::string(reason)}});
 }
 
+void GatewayMetrics::certificate_expiry(std::string_view listener, int64_t not_after) {
+  registry_.set("x402gw_tls_certificate_expiry_timestamp_seconds", {{"listener", listener}}, static_cast<double>(not_after));
+  summary_.certificate_expiry(listener, not_after);
+}
+
 void GatewayMetrics::certificate_reload(bool ok) {
   registry_.inc("x402gw_tls_certificate_reloads_total", {{"result", ok ? "ok" : "failed"}});
 }
@@ -202,6 +222,7 @@ std::string GatewayMetrics::expose(const Gauges& gauges) {
   for (const auto& [name, state] : gauges.breakers)
     registry_.set("x402gw_facilitator_breaker_state", {{"facilitator", name}}, static_cast<double>(state));
   registry_.set("x402gw_unknown_settlements", {}, static_cast<double>(gauges.unknown_settlements));
+  registry_.set("x402gw_unknown_settlement_oldest_age_seconds", {}, static_cast<double>(gauges.oldest_unknown_age));
   if (!gauges.config_hash.empty()) {
     std::lock_guard lock(hash_mutex_);
     if (last_hash_ != gauges.config_hash) {

@@ -11,6 +11,7 @@
 
 #include "core/exchange_record.hpp"
 #include "metrics/registry.hpp"
+#include "metrics/summary.hpp"
 
 namespace x402gw::metrics {
 
@@ -50,6 +51,8 @@ class GatewayMetrics {
   void tls_handshake(bool resumed);
   /// A failed TLS handshake, by reason (timeout, closed, protocol_version, ...).
   void tls_handshake_failure(std::string_view reason);
+  /// The earliest expiry (unix seconds) of the certificates a TLS listener serves now.
+  void certificate_expiry(std::string_view listener, int64_t not_after);
   /// A reload of a TLS listener's certificates (SIGHUP, a changed file, a new ACME certificate).
   void certificate_reload(bool ok);
   /// A refused admin request: unauthorized, cross_site_refused, admin_token_required.
@@ -76,9 +79,13 @@ class GatewayMetrics {
     /// Each configured facilitator's breaker state: 0 closed, 1 open, 2 half-open.
     std::vector<std::pair<std::string, int>> breakers;
     int64_t unknown_settlements = 0;  // settlements with an unknown outcome awaiting reconciliation
+    int64_t oldest_unknown_age = 0;   // seconds the oldest of them has waited (0: none)
   };
   /// The exposition, with the gauges as given.
   std::string expose(const Gauges& gauges);
+
+  /// The operator's summary (GET /admin/summary), fed by the calls above.
+  const Summary& summary() const { return summary_; }
 
   /// A reason code made safe as a label value: [a-z0-9_], at most 64 characters, else "other".
   static std::string bounded_reason(std::string_view reason);
@@ -91,6 +98,7 @@ class GatewayMetrics {
 
  private:
   Registry registry_;
+  Summary summary_;
   std::mutex hash_mutex_;
   std::string last_hash_;  // the hash config_info was last set for
 };

@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 
 #include <boost/asio/ssl/error.hpp>
+#include <ctime>
 #include <stdexcept>
 
 #include "net/client_hello.hpp"
@@ -72,6 +73,13 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
+// A certificate's notAfter as unix seconds, or 0 when it cannot be read.
+int64_t not_after_of(X509* cert) {
+  struct tm when {};
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(cert), &when) != 1) return 0;
+  return static_cast<int64_t>(timegm(&when));
+}
+
 }  // namespace
 
 CertificateSet::CertificateSet(const std::vector<CertificateSource>& sources, std::shared_ptr<TicketKeys> tickets,
@@ -91,6 +99,9 @@ CertificateSet::CertificateSet(const std::vector<CertificateSource>& sources, st
     if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
       throw std::runtime_error("the private key " + files.key_file + " does not match the certificate " + files.cert_file);
     X509* leaf = SSL_CTX_get0_certificate(ctx->native_handle());
+    if (leaf)
+      if (int64_t not_after = not_after_of(leaf); not_after > 0 && (earliest_expiry_ == 0 || not_after < earliest_expiry_))
+        earliest_expiry_ = not_after;
     entries_.push_back(Entry{leaf ? names_of(leaf) : std::vector<std::string>{}, std::move(ctx)});
   }
 }

@@ -36,6 +36,8 @@ class CertificateSet {
   boost::asio::ssl::context& base() { return *base_; }
   /// How many certificates were loaded (sources that were absent and optional are not).
   size_t size() const { return entries_.size(); }
+  /// The earliest notAfter (unix seconds) of the certificates loaded, 0 when none.
+  int64_t earliest_expiry() const { return earliest_expiry_; }
 
  private:
   struct Entry {
@@ -46,6 +48,7 @@ class CertificateSet {
 
   std::unique_ptr<boost::asio::ssl::context> base_;
   std::vector<Entry> entries_;
+  int64_t earliest_expiry_ = 0;
   std::shared_ptr<TicketKeys> tickets_;
   AcmeChallenges* challenges_;
 };

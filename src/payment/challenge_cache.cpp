@@ -8,6 +8,7 @@ nlohmann::json route_extensions(const config::Route& route) {
   nlohmann::json ext = nlohmann::json::object();
   if (route.payment_identifier.enabled)
     ext[x402::kPaymentIdentifier] = x402::payment_identifier_declaration(route.payment_identifier.required);
+  if (!route.bazaar.is_null()) ext["bazaar"] = route.bazaar;
   return ext;
 }
 

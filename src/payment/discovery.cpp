@@ -28,6 +28,7 @@ nlohmann::json discovery_document(const config::Config& config, const std::strin
         {"accepts", std::move(accepts)},
     };
     if (!route.output_schema.is_null()) item["outputSchema"] = route.output_schema;
+    if (!route.bazaar.is_null()) item["extensions"] = {{"bazaar", route.bazaar}};
     urls.push_back(url);
     items.push_back(std::move(item));
   }

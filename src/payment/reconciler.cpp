@@ -88,6 +88,28 @@ size_t Reconciler::given_up() const {
   return given_up_;
 }
 
+Reconciler::Backlog Reconciler::backlog(int64_t now, size_t max) const {
+  std::lock_guard lock(mutex_);
+  Backlog out;
+  out.pending = items_.size() + asking_.size();
+  out.given_up = given_up_;
+  int64_t oldest = now;
+  for (const auto& item : items_) {
+    oldest = std::min(oldest, item.unknown.recorded_at);
+    out.items.push_back(BacklogItem{item.unknown.route, item.unknown.facilitator, item.unknown.network, item.unknown.recorded_at,
+                                    item.attempts, false});
+  }
+  // Those being asked about now are out of items_ for the while: only their age is known here.
+  for (int64_t at : asking_) {
+    oldest = std::min(oldest, at);
+    out.items.push_back(BacklogItem{{}, {}, {}, at, 0, true});
+  }
+  out.oldest_age = out.pending > 0 ? now - oldest : 0;
+  std::sort(out.items.begin(), out.items.end(), [](const BacklogItem& a, const BacklogItem& b) { return a.recorded_at < b.recorded_at; });
+  if (out.items.size() > max) out.items.resize(max);
+  return out;
+}
+
 std::optional<std::string> Reconciler::backlog_warning(int64_t now, std::chrono::seconds age) const {
   std::lock_guard lock(mutex_);
   int64_t oldest = now;

@@ -74,6 +74,21 @@ class Reconciler {
   /// Unknown outcomes given up on in this process (no evidence either way): kept unknown, never
   /// served; they need the operator.
   size_t given_up() const;
+  /// One unknown outcome as the operator's dashboard lists it.
+  struct BacklogItem {
+    std::string route, facilitator, network;
+    int64_t recorded_at = 0;  // unix seconds
+    int attempts = 0;         // facilitator asked again so many times
+    bool asking = false;      // being asked about now
+  };
+  /// The backlog now: its size, its oldest outcome's age, those given up, and the `max` oldest.
+  struct Backlog {
+    size_t pending = 0;
+    int64_t oldest_age = 0;  // seconds; 0 when none is pending
+    size_t given_up = 0;
+    std::vector<BacklogItem> items;
+  };
+  Backlog backlog(int64_t now, size_t max) const;
   /// A sentence for /readyz when the backlog is growing (outcomes older than `age`) or outcomes
   /// were given up on, else nullopt.
   std::optional<std::string> backlog_warning(int64_t now, std::chrono::seconds age = std::chrono::minutes(5)) const;

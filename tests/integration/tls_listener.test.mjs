@@ -118,6 +118,15 @@ test("a TLS handshake negotiates TLS 1.3 and http/1.1, and the upstream is told 
   assert.equal(seen.headers["x-forwarded-proto"], "https");
 });
 
+test("the earliest expiry of a listener's certificates is exported (alerts and the dashboard read it)", async () => {
+  const earliest = Math.min(...trusted.map((pem) => Math.floor(Date.parse(new crypto.X509Certificate(pem).validTo) / 1000)));
+  assert.equal(counter(await metrics(), "x402gw_tls_certificate_expiry_timestamp_seconds", "listener="), earliest);
+  const summary = await (await fetch(gw.admin("/admin/summary"))).json();
+  assert.equal(summary.certificates.length, 1);
+  assert.equal(summary.certificates[0].not_after, earliest);
+  assert.ok(summary.certificates[0].seconds_left > 86400 && summary.certificates[0].seconds_left <= 2 * 86400);
+});
+
 test("TLS 1.2 works; a client that offers only TLS 1.1 is refused and counted", async () => {
   const c = await connect({ servername: "a.test", maxVersion: "TLSv1.2" });
   assert.equal(c.protocol, "TLSv1.2");

@@ -86,6 +86,13 @@ for (const route of ["/paid", "/before"]) {
       assert.ok(line, journal());
       assert.deepEqual(JSON.parse(line.body), settles()[0].body);
       assert.equal(await metric(gw, "x402gw_unknown_settlements"), 1);
+      // The operator's dashboard shows it: an unknown outcome, one settlement being reconciled.
+      const summary = await (await fetch(gw.admin("/admin/summary"))).json();
+      assert.equal(summary.payments.outcomes.unknown, 1);
+      assert.equal(summary.reconciliation.pending, 1);
+      assert.equal(summary.reconciliation.items.length, 1);
+      assert.ok(summary.reconciliation.oldest_age_seconds >= 0 && summary.reconciliation.oldest_age_seconds < 60);
+      assert.ok((await (await fetch(gw.admin("/metrics"))).text()).includes("\nx402gw_unknown_settlement_oldest_age_seconds "));
 
       const pending = await fetch(gw.url(route), { headers: { "PAYMENT-SIGNATURE": header } });
       assert.equal(pending.status, 402);
@@ -102,6 +109,10 @@ for (const route of ["/paid", "/before"]) {
       assert.equal((await fetch(gw.url(route), { headers: { "PAYMENT-SIGNATURE": header } })).status, 402);
       assert.ok(await waitFor(async () => (await metric(gw, 'x402gw_settlements_reconciled_total{result="settled"}')) === 1), gw.stderr());
       assert.equal(await metric(gw, "x402gw_unknown_settlements"), 0);
+      const resolved = await (await fetch(gw.admin("/admin/summary"))).json();
+      assert.equal(resolved.reconciled.settled, 1);
+      assert.equal(resolved.reconciliation.pending, 0);
+      assert.equal(resolved.reconciliation.oldest_age_seconds, 0);
       assert.equal(settles().length, 3, "the request's settle and exactly two from the reconciler (used, then ok)");
       for (const s of settles()) assert.deepEqual(s.body, settles()[0].body);
       const settleCount = settles().length;
