@@ -89,15 +89,23 @@ std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, 
       uri = single(fields, "X-Original-URI", repeated);
       host = single(fields, "X-Original-Host", repeated);
       proto = single(fields, "X-Forwarded-Proto", repeated);
-      // ingress-nginx's auth-url sends the whole URL instead: scheme://host/path?query.
-      if (std::string_view url = single(fields, "X-Original-URL", repeated); uri.empty() && !url.empty()) {
+      // ingress-nginx's auth-url sends the whole URL instead: scheme://host/path?query. It sets no
+      // X-Original-URI and passes the client's own headers on, while the nginx recipe sets no
+      // X-Original-URL: whichever one the proxy did not set may be the client's. So both, when
+      // sent, must name the same request; the client cannot pick the one believed.
+      if (std::string_view url = single(fields, "X-Original-URL", repeated); !url.empty()) {
         const size_t scheme_end = url.find("://");
         if (scheme_end == std::string_view::npos) return std::string("X-Original-URL is not an absolute URL");
         const std::string_view scheme = url.substr(0, scheme_end);
         const std::string_view rest = url.substr(scheme_end + 3);
         const size_t slash = rest.find('/');
-        if (host.empty()) host = rest.substr(0, slash);
-        uri = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+        const std::string_view url_host = rest.substr(0, slash);
+        const std::string_view url_uri = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
+        if (!uri.empty() && uri != url_uri) return std::string("X-Original-URI and X-Original-URL name different requests");
+        if (!host.empty() && !core::iequals(host, url_host))
+          return std::string("X-Original-Host and X-Original-URL name different hosts");
+        if (host.empty()) host = url_host;
+        uri = url_uri;
         if (proto.empty()) proto = scheme;
       }
       if (host.empty()) host = single(fields, "Host", repeated);

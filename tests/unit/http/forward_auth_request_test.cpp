@@ -93,3 +93,28 @@ TEST(ForwardAuthRequest, SecretComparison) {
   EXPECT_FALSE(secret_matches(fields({}), "X-Secret", "0123456789abcdef"));
   EXPECT_FALSE(secret_matches(fields({{"X-Secret", ""}}), "X-Secret", ""));
 }
+
+// ingress-nginx sets X-Original-URL but not X-Original-URI, and passes the client's own headers on
+// to the auth call: a client's X-Original-URI (or -Host) naming a free path must not be believed
+// over the URL the controller set, nor the other way round behind the plain nginx recipe.
+TEST(ForwardAuthRequest, OriginalUriAndUrlThatDisagreeAreRefused) {
+  auto forged_uri = read_original(AuthEndpoint::nginx,
+                                  fields({{"X-Original-Method", "GET"}, {"X-Original-URI", "/free/x"},
+                                          {"X-Original-URL", "http://api.example.com/api/weather"}}),
+                                  "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<std::string>(forged_uri));
+  auto forged_host = read_original(AuthEndpoint::nginx,
+                                   fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "free.example.com"},
+                                           {"X-Original-URL", "http://api.example.com/api/weather"}}),
+                                   "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<std::string>(forged_host));
+  // Both set by the proxy, naming the same request: believed.
+  auto agreeing = read_original(AuthEndpoint::nginx,
+                                fields({{"X-Original-Method", "GET"}, {"X-Original-URI", "/api/weather?x=1"},
+                                        {"X-Original-Host", "API.example.com"},
+                                        {"X-Original-URL", "http://api.example.com/api/weather?x=1"}}),
+                                "GET", "/auth/nginx");
+  ASSERT_TRUE(std::holds_alternative<OriginalRequest>(agreeing)) << std::get<std::string>(agreeing);
+  EXPECT_EQ(std::get<OriginalRequest>(agreeing).target, "/api/weather?x=1");
+  EXPECT_EQ(std::get<OriginalRequest>(agreeing).host, "API.example.com");
+}
