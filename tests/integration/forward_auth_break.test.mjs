@@ -1,0 +1,75 @@
+// Attacks on forward-auth mode through the real recipes: a real nginx (conf/forward-auth/nginx.conf
+// as it is, addresses filled in) in front of a recording API, the real gateway as its auth service,
+// and a scripted facilitator. Each test is a way a client could reach a priced route unpaid.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import net from "node:net";
+import path from "node:path";
+import { startGateway, startUpstream, startFacilitator, PAY_TO } from "../support/gateway.mjs";
+import { startNginx, RECIPES } from "../support/proxies.mjs";
+
+let api, facilitator, gw, nginx;
+
+before(async () => {
+  api = await startUpstream();
+  facilitator = await startFacilitator();
+  // Two sites behind one nginx and one gateway: the API's weather is priced on api.example.com,
+  // everything on www.example.com is free.
+  gw = await startGateway(`listen:
+  - { address: "127.0.0.1:0", mode: forward_auth }
+admin_listen: "127.0.0.1:0"
+threads: 1
+trusted_proxies: [127.0.0.1]
+limits: { challenges_per_second: 0 }
+facilitators:
+  f: { url: "${facilitator.url}", timeout: 1s }
+payment:
+  pay_to: "${PAY_TO}"
+  network: base-sepolia
+routes:
+  - { match: "GET /api/weather", host: api.example.com, price: "$0.01" }
+  - { match: "/*", host: www.example.com }
+`);
+  nginx = await startNginx(path.join(RECIPES, "nginx.conf"), { X402_AUTH: `127.0.0.1:${gw.authPort}`, API_UPSTREAM: `127.0.0.1:${api.port}` });
+});
+
+after(async () => {
+  await nginx?.stop();
+  await gw?.stop();
+  await api?.close();
+  await facilitator?.close();
+});
+
+/** One raw HTTP/1.x exchange (a request line no fetch() would send); resolves to { status, text }. */
+function raw(port, request) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1", () => socket.write(request));
+    let text = "";
+    socket.setEncoding("latin1");
+    socket.on("data", (d) => (text += d));
+    socket.on("end", () => resolve({ status: Number(text.split(" ")[1]), text }));
+    socket.on("error", reject);
+    socket.setTimeout(5000, () => socket.destroy(new Error("no answer within 5 s")));
+  });
+}
+
+const reachedApi = () => api.requests.filter((r) => r.url.startsWith("/api/weather")).length;
+
+test("nginx: the free host's route cannot be borrowed for a priced host", async () => {
+  const before = reachedApi();
+  // The plain request for the priced host: the challenge, nothing reaches the API.
+  const plain = await raw(nginx.port, "GET /api/weather HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n");
+  assert.equal(plain.status, 402);
+  // A Host with a port that names the host nginx routes by: the resource URL keeps the port.
+  const withPort = await raw(nginx.port, "GET /api/weather HTTP/1.1\r\nHost: API.example.com:8080\r\nConnection: close\r\n\r\n");
+  assert.equal(withPort.status, 402);
+  assert.match(withPort.text, /"resource":"http:\/\/API\.example\.com:8080\/api\/weather"/i);
+  // The free site is free.
+  const free = await raw(nginx.port, "GET /index.html HTTP/1.1\r\nHost: www.example.com\r\nConnection: close\r\n\r\n");
+  assert.equal(free.status, 200);
+  // An absolute-form request: nginx routes (and sends the API) the request line's host,
+  // api.example.com; the Host header names the free site. The gateway must price what nginx routes.
+  const absolute = await raw(nginx.port, "GET http://api.example.com/api/weather HTTP/1.1\r\nHost: www.example.com\r\nConnection: close\r\n\r\n");
+  assert.equal(absolute.status, 402, absolute.text);
+  assert.equal(reachedApi(), before, "the priced route was reached unpaid");
+});
