@@ -118,3 +118,31 @@ TEST(ForwardAuthRequest, OriginalUriAndUrlThatDisagreeAreRefused) {
   EXPECT_EQ(std::get<OriginalRequest>(agreeing).target, "/api/weather?x=1");
   EXPECT_EQ(std::get<OriginalRequest>(agreeing).host, "API.example.com");
 }
+
+// ingress-nginx builds X-Original-URL from the Host header ($http_host), but routes (and picks the
+// backend) by the request line's host for an absolute-form request: the recipe sends that host,
+// nginx's $host (no port), in X-Original-Host. It agrees with the URL's host whatever the port, and
+// an absolute-form request whose Host header names another host is refused.
+TEST(ForwardAuthRequest, IngressHostWithoutPortAgreesWithTheUrl) {
+  auto same = read_original(AuthEndpoint::nginx,
+                            fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "api.example.com"},
+                                    {"X-Original-URL", "https://API.example.com:8443/api/weather"}}),
+                            "GET", "/auth/nginx");
+  ASSERT_TRUE(std::holds_alternative<OriginalRequest>(same)) << std::get<std::string>(same);
+  EXPECT_EQ(std::get<OriginalRequest>(same).host, "api.example.com");
+  auto v6 = read_original(AuthEndpoint::nginx,
+                          fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "[::1]"}, {"X-Original-URL", "http://[::1]:8080/x"}}),
+                          "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<OriginalRequest>(v6));
+  auto other = read_original(AuthEndpoint::nginx,
+                             fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "api.example.com"},
+                                     {"X-Original-URL", "http://www.example.com:80/api/weather"}}),
+                             "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<std::string>(other));
+  // The port is no part of the host: "api.example.com:80" does not agree with "api.example.com:8080".
+  auto ports = read_original(AuthEndpoint::nginx,
+                             fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "api.example.com:80"},
+                                     {"X-Original-URL", "http://api.example.com:8080/api/weather"}}),
+                             "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<std::string>(ports));
+}
