@@ -3,9 +3,10 @@
 // and a scripted facilitator. Each test is a way a client could reach a priced route unpaid.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
+import http from "node:http";
 import net from "node:net";
 import path from "node:path";
-import { startGateway, startUpstream, startFacilitator, PAY_TO } from "../support/gateway.mjs";
+import { startGateway, startUpstream, startFacilitator, paymentHeader, decodeHeader, BUYER, PAY_TO } from "../support/gateway.mjs";
 import { startNginx, RECIPES } from "../support/proxies.mjs";
 
 let api, facilitator, gw, nginx;
@@ -72,4 +73,34 @@ test("nginx: the free host's route cannot be borrowed for a priced host", async 
   const absolute = await raw(nginx.port, "GET http://api.example.com/api/weather HTTP/1.1\r\nHost: www.example.com\r\nConnection: close\r\n\r\n");
   assert.equal(absolute.status, 402, absolute.text);
   assert.equal(reachedApi(), before, "the priced route was reached unpaid");
+});
+
+/** One call to the auth listener, as Envoy's ext_authz makes it (the original method and Host). */
+function envoyCall(target, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port: gw.authPort, path: `/auth/envoy${target}`, headers, agent: false }, (res) => {
+      res.resume();
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const removals = (r) => (r.headers["x-envoy-auth-headers-to-remove"] || "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+
+test("envoy: a client's own X-Payment-Payer never reaches the API", async () => {
+  // Envoy sets the allowed_upstream_headers the answer carries, and leaves the client's alone when
+  // the answer has none (a free route): the answer must have Envoy remove it.
+  const free = await envoyCall("/index.html", { Host: "www.example.com", "X-Payment-Payer": "0xforged" });
+  assert.equal(free.status, 200);
+  assert.ok(removals(free).includes("x-payment-payer"), JSON.stringify(free.headers));
+  // A paid one sets the verified payer, which must not be removed again.
+  const challenge = await envoyCall("/api/weather", { Host: "api.example.com" });
+  assert.equal(challenge.status, 402);
+  const accepts = decodeHeader(challenge.headers["payment-required"]).accepts[0];
+  const paid = await envoyCall("/api/weather", { Host: "api.example.com", "X-Payment-Payer": "0xforged", "PAYMENT-SIGNATURE": paymentHeader(2, accepts) });
+  assert.equal(paid.status, 200);
+  assert.equal(paid.headers["x-payment-payer"], BUYER);
+  assert.ok(!removals(paid).includes("x-payment-payer"), JSON.stringify(paid.headers));
 });
