@@ -7,9 +7,10 @@ import http from "node:http";
 import net from "node:net";
 import path from "node:path";
 import { startGateway, startUpstream, startFacilitator, paymentHeader, decodeHeader, BUYER, PAY_TO } from "../support/gateway.mjs";
-import { startNginx, RECIPES } from "../support/proxies.mjs";
+import { startNginx, startCaddy, RECIPES } from "../support/proxies.mjs";
 
-let api, facilitator, gw, nginx;
+const SECRET = "forward-auth-break-secret-0123456789";
+let api, facilitator, gw, nginx, caddy;
 
 before(async () => {
   api = await startUpstream();
@@ -21,6 +22,7 @@ before(async () => {
 admin_listen: "127.0.0.1:0"
 threads: 1
 trusted_proxies: [127.0.0.1]
+forward_auth: { secret: "${SECRET}" }
 limits: { challenges_per_second: 0 }
 facilitators:
   f: { url: "${facilitator.url}", timeout: 1s }
@@ -32,9 +34,13 @@ routes:
   - { match: "/*", host: www.example.com }
 `);
   nginx = await startNginx(path.join(RECIPES, "nginx.conf"), { X402_AUTH: `127.0.0.1:${gw.authPort}`, API_UPSTREAM: `127.0.0.1:${api.port}` });
+  caddy = await startCaddy(path.join(RECIPES, "Caddyfile"), {
+    X402_AUTH: `127.0.0.1:${gw.authPort}`, API_UPSTREAM: `127.0.0.1:${api.port}`, X402_FORWARD_AUTH_SECRET: SECRET,
+  }, { anyHost: true });
 });
 
 after(async () => {
+  await caddy?.stop();
   await nginx?.stop();
   await gw?.stop();
   await api?.close();
@@ -72,6 +78,12 @@ test("nginx: the free host's route cannot be borrowed for a priced host", async 
   // api.example.com; the Host header names the free site. The gateway must price what nginx routes.
   const absolute = await raw(nginx.port, "GET http://api.example.com/api/weather HTTP/1.1\r\nHost: www.example.com\r\nConnection: close\r\n\r\n");
   assert.equal(absolute.status, 402, absolute.text);
+  // A client's own X-Original-* (or another family's headers) name nothing: the recipe sets them.
+  for (const forged of ["X-Original-URI: /index.html\r\nX-Original-Host: www.example.com", "X-Original-URL: http://www.example.com/index.html",
+    "X-Forwarded-Uri: /index.html\r\nX-Forwarded-Host: www.example.com\r\nX-Forwarded-Method: GET"]) {
+    const r = await raw(nginx.port, `GET /api/weather HTTP/1.1\r\nHost: api.example.com\r\n${forged}\r\nConnection: close\r\n\r\n`);
+    assert.equal(r.status, 402, forged + "\n" + r.text);
+  }
   assert.equal(reachedApi(), before, "the priced route was reached unpaid");
 });
 
@@ -103,4 +115,21 @@ test("envoy: a client's own X-Payment-Payer never reaches the API", async () => 
   assert.equal(paid.status, 200);
   assert.equal(paid.headers["x-payment-payer"], BUYER);
   assert.ok(!removals(paid).includes("x-payment-payer"), JSON.stringify(paid.headers));
+});
+
+test("caddy: neither the request line nor a client's X-Forwarded-* can name a free request for a priced one", async () => {
+  const before = reachedApi();
+  const ask = (head) => raw(caddy.port, head + "Connection: close\r\n\r\n");
+  assert.equal((await ask("GET /api/weather HTTP/1.1\r\nHost: api.example.com\r\n")).status, 402);
+  assert.equal((await ask("GET /index.html HTTP/1.1\r\nHost: www.example.com\r\n")).status, 200);
+  for (const head of [
+    "GET http://api.example.com/api/weather HTTP/1.1\r\nHost: www.example.com\r\n",
+    "GET /api/weather HTTP/1.1\r\nHost: api.example.com\r\nX-Forwarded-Host: www.example.com\r\n",
+    "GET /api/weather HTTP/1.1\r\nHost: api.example.com\r\nX-Forwarded-Uri: /index.html\r\nX-Forwarded-Method: OPTIONS\r\n",
+    "GET /api/weather HTTP/1.1\r\nHost: api.example.com\r\nX-Original-URI: /index.html\r\nX-Original-Host: www.example.com\r\n",
+  ]) {
+    const r = await ask(head);
+    assert.notEqual(r.status, 200, head + "\n" + r.text);
+  }
+  assert.equal(reachedApi(), before, "the priced route was reached unpaid");
 });
