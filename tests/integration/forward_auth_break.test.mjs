@@ -10,14 +10,14 @@ import { startGateway, startUpstream, startFacilitator, paymentHeader, decodeHea
 import { startNginx, startCaddy, RECIPES } from "../support/proxies.mjs";
 
 const SECRET = "forward-auth-break-secret-0123456789";
-let api, facilitator, gw, nginx, caddy;
+let api, facilitator, gw, gw2, nginx, nginx2, caddy, gatewayConfig;
 
 before(async () => {
   api = await startUpstream();
   facilitator = await startFacilitator();
   // Two sites behind one nginx and one gateway: the API's weather is priced on api.example.com,
   // everything on www.example.com is free.
-  gw = await startGateway(`listen:
+  gatewayConfig = `listen:
   - { address: "127.0.0.1:0", mode: forward_auth }
 admin_listen: "127.0.0.1:0"
 threads: 1
@@ -32,7 +32,8 @@ payment:
 routes:
   - { match: "GET /api/weather", host: api.example.com, price: "$0.01" }
   - { match: "/*", host: www.example.com }
-`);
+`;
+  gw = await startGateway(gatewayConfig);
   nginx = await startNginx(path.join(RECIPES, "nginx.conf"), { X402_AUTH: `127.0.0.1:${gw.authPort}`, API_UPSTREAM: `127.0.0.1:${api.port}` });
   caddy = await startCaddy(path.join(RECIPES, "Caddyfile"), {
     X402_AUTH: `127.0.0.1:${gw.authPort}`, API_UPSTREAM: `127.0.0.1:${api.port}`, X402_FORWARD_AUTH_SECRET: SECRET,
@@ -40,6 +41,8 @@ routes:
 });
 
 after(async () => {
+  await nginx2?.stop();
+  await gw2?.stop();
   await caddy?.stop();
   await nginx?.stop();
   await gw?.stop();
@@ -132,4 +135,31 @@ test("caddy: neither the request line nor a client's X-Forwarded-* can name a fr
     assert.notEqual(r.status, 200, head + "\n" + r.text);
   }
   assert.equal(reachedApi(), before, "the priced route was reached unpaid");
+});
+
+test("nginx with two gateway replicas: the real answer behind the 401 comes from the replica that made it", async () => {
+  // The reply call may reach another replica than the auth call, which never saw the payment: the
+  // client would get a fresh 402 (and pay again) instead of the real answer (here: the facilitator
+  // is down, retry later). The recipe's upstream block with a second server, as one scales it.
+  gw2 = await startGateway(gatewayConfig);
+  nginx2 = await startNginx(path.join(RECIPES, "nginx.conf"), {
+    X402_AUTH: `127.0.0.1:${gw.authPort}; server 127.0.0.1:${gw2.authPort}`, API_UPSTREAM: `127.0.0.1:${api.port}`,
+  });
+  const challenge = await envoyCall("/api/weather", { Host: "api.example.com" });
+  const accepts = decodeHeader(challenge.headers["payment-required"]).accepts[0];
+  const saved = facilitator.script.verify;
+  facilitator.script.verify = () => ({ status: 503, body: { error: "down for maintenance" } });
+  try {
+    const statuses = [];
+    const firstAnswered = gw.access.length;
+    for (let i = 0; i < 12; i++) {
+      const r = await raw(nginx2.port, `GET /api/weather HTTP/1.1\r\nHost: api.example.com\r\nPAYMENT-SIGNATURE: ${paymentHeader(2, accepts)}\r\nConnection: close\r\n\r\n`);
+      statuses.push(r.status);
+    }
+    assert.ok(statuses.every((s) => s >= 500), `every paid request gets the facilitator's failure, not a fresh challenge: ${statuses}`);
+    // Both replicas did answer some (one chance in 2^11 that a consistent hash sent all to one).
+    assert.ok(gw.access.length > firstAnswered && gw2.access.length > 0, `${gw.access.length - firstAnswered} and ${gw2.access.length}`);
+  } finally {
+    facilitator.script.verify = saved;
+  }
 });
