@@ -31,6 +31,7 @@ payment:
   network: base-sepolia
 routes:
   - { match: "GET /api/weather", host: api.example.com, price: "$0.01" }
+  - { match: "/public/*", host: api.example.com }
   - { match: "/*", host: www.example.com }
 `;
   gw = await startGateway(gatewayConfig);
@@ -162,4 +163,19 @@ test("nginx with two gateway replicas: the real answer behind the 401 comes from
   } finally {
     facilitator.script.verify = saved;
   }
+});
+
+test("nginx: no path the gateway reads as a free one is the priced one to a WHATWG-URL API", async () => {
+  // nginx forwards the request target as the client sent it; APIs built on the URL standard (fetch
+  // handlers, Hono, Next.js, Deno, Bun, ...) read '\\' as '/' and then resolve dot segments.
+  const whatwg = (url) => new URL(url, "http://api.example.com").pathname;
+  const priced = () => api.requests.filter((r) => whatwg(r.url) === "/api/weather").length;
+  const before = priced();
+  const free = await raw(nginx.port, "GET /public/a HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n");
+  assert.equal(free.status, 200);
+  for (const target of ["/public/..\\api/weather", "/public\\..\\api\\weather", "/public/x/..\\..\\api/weather", "/public/%2e%2e\\api/weather"]) {
+    const r = await raw(nginx.port, `GET ${target} HTTP/1.1\r\nHost: api.example.com\r\nConnection: close\r\n\r\n`);
+    assert.notEqual(r.status, 200, `${target}: ${r.text}`);
+  }
+  assert.equal(priced(), before, "the priced route was reached unpaid");
 });
