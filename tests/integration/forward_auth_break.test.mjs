@@ -179,3 +179,24 @@ test("nginx: no path the gateway reads as a free one is the priced one to a WHAT
   }
   assert.equal(priced(), before, "the priced route was reached unpaid");
 });
+
+// The headers the reverse proxy removes because frameworks read them as the path or the method
+// (upstream/headers.cpp override_headers): on a free path, "X-Original-URL: /api/weather" or a
+// method override would have such an API serve the priced route.
+const OVERRIDES = ["X-Original-URL", "X-Rewrite-URL", "X-Override-URL", "X-Original-URI", "X-HTTP-Method-Override", "X-HTTP-Method",
+  "X-Method-Override", "X-HTTP-Path-Override", "Proxy"];
+
+for (const proxy of ["nginx", "caddy"]) {
+  test(`${proxy}: path and method override headers never reach the API`, async () => {
+    const port = proxy === "nginx" ? nginx.port : caddy.port;
+    const values = { "X-HTTP-Method-Override": "POST", "X-HTTP-Method": "POST", "X-Method-Override": "POST", Proxy: "http://127.0.0.1:9" };
+    const headers = OVERRIDES.map((h) => `${h}: ${values[h] || "/api/weather"}\r\n`).join("");
+    const seen = api.requests.length;
+    const r = await raw(port, `GET /public/overrides HTTP/1.1\r\nHost: api.example.com\r\n${headers}Connection: close\r\n\r\n`);
+    assert.equal(r.status, 200, r.text);
+    const got = api.requests.slice(seen).find((q) => q.url === "/public/overrides");
+    assert.ok(got, "the free request reached the API");
+    const leaked = OVERRIDES.filter((h) => h.toLowerCase() in got.headers);
+    assert.deepEqual(leaked, [], `${proxy} passed on ${leaked.join(", ")}`);
+  });
+}
