@@ -1,13 +1,28 @@
 #include "http/auth_answer.hpp"
 
+#include <algorithm>
+
+#include "core/strings.hpp"
 #include "http/replies.hpp"
 
 namespace x402gw::http {
+
+core::Headers envoy_removals(const std::vector<std::string>& reserved, const core::Headers& set) {
+  std::string names;
+  for (const std::string& name : reserved) {
+    const bool is_set = std::any_of(set.begin(), set.end(), [&](const auto& h) { return core::iequals(h.first, name); });
+    if (!is_set) names += (names.empty() ? "" : ", ") + name;
+  }
+  if (names.empty()) return {};
+  return {{"x-envoy-auth-headers-to-remove", names}};
+}
 
 awaitable<upstream::ForwardResult> AuthAnswer::stream(routing::RequestContext& ctx, net::ClientIo& io,
                                                       const upstream::ForwardOptions& options) {
   core::DocumentReply allowed{200, {}, "text/plain", options.request_headers};
   for (const auto& h : options.response_headers) allowed.headers.push_back(h);
+  if (envoy_reserved_)
+    for (auto& h : envoy_removals(*envoy_reserved_, options.request_headers)) allowed.headers.push_back(std::move(h));
   const core::Reply reply = allowed;
   co_await send_reply(io, reply, ctx.head_request);
   co_return upstream::ForwardResult{};

@@ -120,12 +120,12 @@ awaitable<void> answer_forward_auth(const ForwardAuthCall& call, routing::Reques
   if (d.kind == routing::Decision::Kind::refuse) {
     reply = core::ErrorReply{d.error, d.message, {}};
   } else if (d.kind == routing::Decision::Kind::paid) {
-    AuthAnswer answer;
+    AuthAnswer answer(call.endpoint == AuthEndpoint::envoy ? &ctx.config.reserved_headers : nullptr);
     reply = co_await run_priced(state, worker, ctx, io, answer);
   } else {
     // A free route, an unmatched request with `unmatched: proxy`, the discovery document's path:
     // what the reverse proxy would forward without a payment goes on.
-    reply = core::DocumentReply{200, {}, "text/plain", {}};
+    reply = core::DocumentReply{200, {}, "text/plain", call.endpoint == AuthEndpoint::envoy ? envoy_removals(ctx.config.reserved_headers, {}) : core::Headers{}};
   }
   if (!reply) {  // answered by the flow (2xx after settling), or nobody left to answer
     count(io.response_started() ? outcome_of(ctx, io.status) : "error");

@@ -38,6 +38,15 @@ bool says_https(std::string_view proto) {
   return core::iequals(first, "https");
 }
 
+// "host:port" without its port ("[::1]:80" is "[::1]").
+std::string_view without_port(std::string_view authority) {
+  const size_t colon = authority.rfind(':');
+  if (colon == std::string_view::npos) return authority;
+  const size_t bracket = authority.rfind(']');
+  if (bracket != std::string_view::npos && bracket > colon) return authority;  // an IPv6 literal without a port
+  return authority.substr(0, colon);
+}
+
 std::string path_of(std::string_view target) {
   const size_t q = target.find('?');
   return std::string(q == std::string_view::npos ? target : target.substr(0, q));
@@ -89,10 +98,10 @@ std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, 
       uri = single(fields, "X-Original-URI", repeated);
       host = single(fields, "X-Original-Host", repeated);
       proto = single(fields, "X-Forwarded-Proto", repeated);
-      // ingress-nginx's auth-url sends the whole URL, set by the controller itself, while the client's
-      // own headers (an X-Original-URI among them) are passed to the auth call too. So the URL, when
-      // present, names the request, and any other header naming it must agree: a client behind
-      // ingress-nginx must not price /api/x as some free path.
+      // ingress-nginx's auth-url sends the whole URL instead: scheme://host/path?query. It sets no
+      // X-Original-URI and passes the client's own headers on, while the nginx recipe sets no
+      // X-Original-URL: whichever one the proxy did not set may be the client's. So both, when
+      // sent, must name the same request; the client cannot pick the one believed.
       if (std::string_view url = single(fields, "X-Original-URL", repeated); !url.empty()) {
         const size_t scheme_end = url.find("://");
         if (scheme_end == std::string_view::npos) return std::string("X-Original-URL is not an absolute URL");
@@ -102,8 +111,11 @@ std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, 
         const std::string_view url_host = rest.substr(0, slash);
         const std::string_view url_uri = slash == std::string_view::npos ? std::string_view("/") : rest.substr(slash);
         if (!uri.empty() && uri != url_uri) return std::string("X-Original-URI and X-Original-URL name different requests");
-        if (!host.empty() && !core::iequals(host, url_host)) return std::string("X-Original-Host and X-Original-URL name different hosts");
-        host = url_host;
+        // ingress-nginx's URL carries the Host header's port; the recipe's X-Original-Host is
+        // nginx's $host, which has none.
+        if (!host.empty() && !core::iequals(host, url_host) && !core::iequals(host, without_port(url_host)))
+          return std::string("X-Original-Host and X-Original-URL name different hosts");
+        if (host.empty()) host = url_host;
         uri = url_uri;
         if (proto.empty()) proto = scheme;
       }

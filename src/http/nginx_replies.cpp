@@ -30,12 +30,24 @@ std::optional<core::Reply> NginxReplies::take(const std::string& token, Clock::t
   if (it == entries_.end()) return std::nullopt;
   core::Reply reply = std::move(it->second.reply);
   entries_.erase(it);
+  // A taken token stays in order_ until it reaches the front, and one reply nginx never fetches
+  // (its client left) holds the front for the whole ttl: without this, order_ would grow with every
+  // request meanwhile. Dropping the taken ones once they are as many as the bound keeps it within
+  // twice the bound, at a constant cost per call.
+  if (order_.size() > 2 * max_entries_) {
+    std::erase_if(order_, [&](const std::string& token) { return !entries_.contains(token); });
+  }
   return reply;
 }
 
 size_t NginxReplies::size() const {
   std::lock_guard lock(mutex_);
   return entries_.size();
+}
+
+size_t NginxReplies::tracked() const {
+  std::lock_guard lock(mutex_);
+  return order_.size();
 }
 
 void NginxReplies::expire(Clock::time_point now) {

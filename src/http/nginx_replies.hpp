@@ -29,6 +29,8 @@ class NginxReplies {
   /// The reply kept under `token`, once: taken out. Nullopt when unknown or older than the ttl.
   std::optional<core::Reply> take(const std::string& token, Clock::time_point now = Clock::now());
   size_t size() const;
+  /// Tokens tracked for expiry, taken ones included (at most twice the count bound).
+  size_t tracked() const;
 
  private:
   struct Entry {
@@ -41,7 +43,7 @@ class NginxReplies {
   const std::chrono::milliseconds ttl_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
-  std::deque<std::string> order_;  // tokens, oldest first (some may be taken already)
+  std::deque<std::string> order_;  // tokens, oldest first (some may be taken already); at most 2 * max_entries_ + 1
 };
 
 }  // namespace x402gw::http

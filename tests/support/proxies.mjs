@@ -83,15 +83,18 @@ http {
   return { port, url: (p) => `http://127.0.0.1:${port}${p}`, log, stop: stopper(child, dir) };
 }
 
-/** Caddy with a Caddyfile whose {$NAME} placeholders come from `env`; CADDY_LISTEN is chosen here. */
-export async function startCaddy(caddyfile, env) {
+/**
+ * Caddy with a Caddyfile whose {$NAME} placeholders come from `env`; CADDY_LISTEN is chosen here
+ * (`anyHost`: a site for every Host, `http://:port`, rather than for 127.0.0.1 only).
+ */
+export async function startCaddy(caddyfile, env, { anyHost = false } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "x402gw-caddy-"));
   const port = await freePort();
   const child = spawn(CADDY_BIN, ["run", "--config", caddyfile, "--adapter", "caddyfile"], {
     stdio: ["ignore", "pipe", "pipe"],
     cwd: dir,
     // Caddy keeps its state under HOME / XDG dirs: inside `dir`, never the user's.
-    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, ...env, CADDY_LISTEN: `http://127.0.0.1:${port}` },
+    env: { ...process.env, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir, ...env, CADDY_LISTEN: anyHost ? `http://:${port}` : `http://127.0.0.1:${port}` },
   });
   let output = "";
   child.stdout.on("data", (d) => (output += d));

@@ -116,3 +116,56 @@ TEST(ForwardAuthRequest, SecretComparison) {
   EXPECT_FALSE(secret_matches(fields({}), "X-Secret", "0123456789abcdef"));
   EXPECT_FALSE(secret_matches(fields({{"X-Secret", ""}}), "X-Secret", ""));
 }
+
+// ingress-nginx sets X-Original-URL but not X-Original-URI, and passes the client's own headers on
+// to the auth call: a client's X-Original-URI (or -Host) naming a free path must not be believed
+// over the URL the controller set, nor the other way round behind the plain nginx recipe.
+TEST(ForwardAuthRequest, OriginalUriAndUrlThatDisagreeAreRefused) {
+  auto forged_uri = read_original(AuthEndpoint::nginx,
+                                  fields({{"X-Original-Method", "GET"}, {"X-Original-URI", "/free/x"},
+                                          {"X-Original-URL", "http://api.example.com/api/weather"}}),
+                                  "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<std::string>(forged_uri));
+  auto forged_host = read_original(AuthEndpoint::nginx,
+                                   fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "free.example.com"},
+                                           {"X-Original-URL", "http://api.example.com/api/weather"}}),
+                                   "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<std::string>(forged_host));
+  // Both set by the proxy, naming the same request: believed.
+  auto agreeing = read_original(AuthEndpoint::nginx,
+                                fields({{"X-Original-Method", "GET"}, {"X-Original-URI", "/api/weather?x=1"},
+                                        {"X-Original-Host", "API.example.com"},
+                                        {"X-Original-URL", "http://api.example.com/api/weather?x=1"}}),
+                                "GET", "/auth/nginx");
+  ASSERT_TRUE(std::holds_alternative<OriginalRequest>(agreeing)) << std::get<std::string>(agreeing);
+  EXPECT_EQ(std::get<OriginalRequest>(agreeing).target, "/api/weather?x=1");
+  EXPECT_EQ(std::get<OriginalRequest>(agreeing).host, "API.example.com");
+}
+
+// ingress-nginx builds X-Original-URL from the Host header ($http_host), but routes (and picks the
+// backend) by the request line's host for an absolute-form request: the recipe sends that host,
+// nginx's $host (no port), in X-Original-Host. It agrees with the URL's host whatever the port, and
+// an absolute-form request whose Host header names another host is refused.
+TEST(ForwardAuthRequest, IngressHostWithoutPortAgreesWithTheUrl) {
+  auto same = read_original(AuthEndpoint::nginx,
+                            fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "api.example.com"},
+                                    {"X-Original-URL", "https://API.example.com:8443/api/weather"}}),
+                            "GET", "/auth/nginx");
+  ASSERT_TRUE(std::holds_alternative<OriginalRequest>(same)) << std::get<std::string>(same);
+  EXPECT_EQ(std::get<OriginalRequest>(same).host, "api.example.com");
+  auto v6 = read_original(AuthEndpoint::nginx,
+                          fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "[::1]"}, {"X-Original-URL", "http://[::1]:8080/x"}}),
+                          "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<OriginalRequest>(v6));
+  auto other = read_original(AuthEndpoint::nginx,
+                             fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "api.example.com"},
+                                     {"X-Original-URL", "http://www.example.com:80/api/weather"}}),
+                             "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<std::string>(other));
+  // The port is no part of the host: "api.example.com:80" does not agree with "api.example.com:8080".
+  auto ports = read_original(AuthEndpoint::nginx,
+                             fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "api.example.com:80"},
+                                     {"X-Original-URL", "http://api.example.com:8080/api/weather"}}),
+                             "GET", "/auth/nginx");
+  EXPECT_TRUE(std::holds_alternative<std::string>(ports));
+}

@@ -29,3 +29,20 @@ TEST(NginxReplies, BoundedInCountAndAge) {
   EXPECT_FALSE(replies.take(first, t0));  // the oldest made room
   EXPECT_FALSE(replies.take(third, t0 + 31s));  // too old
 }
+
+// nginx takes each reply right away: a flood of unpaid requests puts and takes thousands of
+// tokens within the ttl. What the store keeps track of must stay bounded by its count, not grow
+// with the request rate times the ttl.
+TEST(NginxReplies, TakenTokensDoNotAccumulate) {
+  http::NginxReplies replies(16, 30s);
+  const auto t0 = http::NginxReplies::Clock::now();
+  for (int i = 0; i < 10000; ++i) ASSERT_TRUE(replies.take(replies.put(core::ErrorReply{}, t0), t0));
+  EXPECT_EQ(replies.size(), 0u);
+  EXPECT_LE(replies.tracked(), 32u);
+  // Still a working store: kept replies survive the compaction, the oldest still goes first.
+  std::vector<std::string> kept;
+  for (int i = 0; i < 16; ++i) kept.push_back(replies.put(core::ErrorReply{}, t0));
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(replies.take(replies.put(core::ErrorReply{}, t0), t0));
+  EXPECT_LE(replies.tracked(), 32u);
+  EXPECT_FALSE(replies.take(kept.front(), t0));
+}
