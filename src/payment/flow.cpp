@@ -90,7 +90,7 @@ class Driver {
   awaitable<Event> read_body();
   awaitable<Event> hold();
   /// upto: what the held answer says to charge, and the /settle body that asks for it.
-  Event decide_charge(const std::vector<std::string>& header_overrides, const std::vector<std::string>& trailer_overrides);
+  Event decide_charge(std::vector<std::string> header_overrides, std::vector<std::string> trailer_overrides);
   awaitable<Event> settle();
   awaitable<Event> stream();
   /// Sends the held answer (`send`), keeping it first for its payment identifier if the action says so.
@@ -147,7 +147,6 @@ class Driver {
   std::optional<KeptAnswer> kept_;       // the identifier's kept first answer
   std::string facilitator_body_;         // the /verify body; for /settle, with the charge as the requirement's amount
   std::string payload_text_;             // the payload's canonical text (the facilitator bodies carry it)
-  size_t requirement_index_ = 0;         // requirement_'s index in the route
   std::string charge_;                   // upto: what /settle is asked to charge (atomic units); else empty
   std::string settled_by_;               // the facilitator /settle went to (a failover list may skip some)
   std::string request_body_;             // settle-before: the whole request body
@@ -242,7 +241,6 @@ awaitable<Event> Driver::start() {
   identity_ = std::get<std::string>(std::move(identity));
   // The payload's canonical text, written once: for its digest and for the facilitator's body.
   payload_text_ = core::json_text(payment_->document);
-  requirement_index_ = index;
   digest_ = payload_digest(route_.name, payload_text_);
   expires_at_ = payment_expiry(*payment_, requirement_->max_timeout_seconds, unix_now());
   if (std::optional<Event> id_event = check_identifier()) co_return *id_event;
@@ -386,17 +384,17 @@ awaitable<Event> Driver::hold() {
   for (auto& [name, value] : held.trailers)
     if (core::iequals(name, pricing::kSettlementOverridesHeader)) trailer_overrides.push_back(std::move(value));
   if (requirement_->scheme != "upto") co_return held_.result_int() >= 400 ? Event::upstream_refused : Event::upstream_answered;
-  co_return decide_charge(header_overrides, trailer_overrides);
+  co_return decide_charge(std::move(header_overrides), std::move(trailer_overrides));
 }
 
-Event Driver::decide_charge(const std::vector<std::string>& header_overrides, const std::vector<std::string>& trailer_overrides) {
+Event Driver::decide_charge(std::vector<std::string> header_overrides, std::vector<std::string> trailer_overrides) {
   pricing::SettleInputs in;
   in.status = held_.result_int();
-  in.headers = header_overrides;
-  in.trailers = trailer_overrides;
+  in.headers = std::move(header_overrides);
+  in.trailers = std::move(trailer_overrides);
   in.maximum = requirement_->amount;
   in.decimals = requirement_->decimals;
-  if (in.status < 400 && header_overrides.empty() && trailer_overrides.empty())
+  if (in.status < 400 && in.headers.empty() && in.trailers.empty())
     in.meter = read_meter(route_, *requirement_, held_, ctx_.record.upstream_time);
   const pricing::SettleDecision d = pricing::decide_settle_amount(in);
   if (services_.metrics) services_.metrics->settle_amount(route_.name, pricing::decision_label(d, in.status));
