@@ -5,10 +5,10 @@ import { UptoEvmScheme } from "@x402/evm/upto/client";
 import { toClientEvmSigner } from "@x402/evm";
 import { wrapFetchWithPayment as wrapV1 } from "x402-fetch";
 import { createPaymentHeader as createV1PaymentHeader } from "x402/client";
-import { decodePaymentResponseHeader } from "@x402/core/http";
+import { decodePaymentResponseHeader, decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402/core/http";
 import { PAYMENT_IDENTIFIER, appendPaymentIdentifierToExtensions } from "@x402/extensions/payment-identifier";
 
-export { decodePaymentResponseHeader };
+export { decodePaymentResponseHeader, decodePaymentRequiredHeader, encodePaymentSignatureHeader };
 
 /** A fetch that pays with x402 v2 (PAYMENT-SIGNATURE) from `wallet`. */
 export function v2Fetch(wallet, publicClient, fetchImpl = fetch) {
