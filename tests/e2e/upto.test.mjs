@@ -170,13 +170,12 @@ test("the 402 offers upto for the maximum, with the facilitator's address from /
   assert.equal(meter.served["/meter/offer"], undefined, "no upstream call before payment");
 });
 
-for (const [form, override, charged] of [
-  ["atomic units", "21300", 21_300n],
-  ["dollars", "$0.0213", 21_300n],
-  ["a percentage of the maximum", "50%", 25_000n],
+for (const [form, override, charged, path] of [
+  ["atomic units", "21300", 21_300n, "/meter/atomic"],
+  ["dollars", "$0.0213", 21_300n, "/meter/dollars"],
+  ["a percentage of the maximum", "50%", 25_000n, "/meter/percent"],
 ]) {
   test(`Settlement-Overrides in ${form} (${override}): the reference client pays exactly ${charged}, once; the header never reaches it`, async () => {
-    const path = `/meter/header-${charged}-${form.length}`;
     const settles = facilitator.settles.length;
     const recorder = recordingFetch();
     const { result: res, paid, earned } = await moved(async () => {
