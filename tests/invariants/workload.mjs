@@ -230,7 +230,11 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     const round = { payments, ledger: facilitator.ledger, calls: facilitator.calls, upstream: upstream.requests, memoryRestarts, kills, leftovers, unknownGauge };
     const violations = checkRules(round);
     const seconds = (Date.now() - t0) / 1000;
-    const stats = { topology, seed, payments: payments.length, ops, faults: countFaults(payments, faults), seconds };
+    // upto: how many metered payments landed, and how many of those were clamped to the maximum.
+    const metered = payments.filter((p) => ROUTES[p.route].scheme === "upto");
+    const meteredLanded = metered.filter((p) => facilitator.ledger.get(p.nonce)?.landed);
+    const upto = { payments: metered.length, landed: meteredLanded.length, clamped: meteredLanded.filter((p) => p.plan.override > METERED_MAX).length };
+    const stats = { topology, seed, payments: payments.length, ops, faults: countFaults(payments, faults), upto, seconds };
     return {
       violations,
       stats,
