@@ -25,6 +25,8 @@ nlohmann::json landed_settlement(const facilitator::SettleOutcome* answer, const
     return answer->result.document;
   nlohmann::json doc{{"success", true}, {"transaction", chain_tx}, {"network", u.network}};
   if (answer && !answer->error && !answer->result.payer.empty()) doc["payer"] = answer->result.payer;
+  // An upto receipt names what was charged: the amount the journaled /settle body asked for.
+  if (std::optional<std::string> charge = upto_charge_of(u.body)) doc["amount"] = *charge;
   return doc;
 }
 

@@ -334,9 +334,9 @@ for (const [how, hold, path, charge] of [["answers too late", 4000, "/meter/late
   });
 }
 
-// The receipt of a payment proven landed on chain is built by the reconciler; it does not name the
-// amount settled yet (the facilitator's own answer, which did, came too late to be kept).
-test("the receipt of a reconciled upto payment names the amount settled", { todo: "reconciler: landed_settlement() leaves out `amount`" }, () => {
+// The receipt of a payment proven landed on chain is built by the reconciler (the facilitator's own
+// answer came too late to be kept): it names the amount settled all the same.
+test("the receipt of a reconciled upto payment names the amount settled", () => {
   assert.equal(lateReceipts.length, 2);
   for (const [receipt, charge] of lateReceipts) assert.equal(receipt.amount, String(charge));
 });
