@@ -491,6 +491,10 @@ awaitable<Event> Driver::stream() {
   }
   upstream::ForwardOptions options = forward_options();
   options.response_headers = receipt_headers();
+  // A streamed answer (settled before it, or served again) never shows the client the upstream's
+  // word on the charge either; its trailers are not relayed.
+  static constexpr std::string_view kGatewayOnly[] = {pricing::kSettlementOverridesHeader};
+  options.strip_response_headers = kGatewayOnly;
   if (had_body_) options.body = &request_body_;
   upstream::ForwardResult result = co_await services_.delivery.stream(ctx_, io_, options);
   if (!result.error) co_return forward_event(false);

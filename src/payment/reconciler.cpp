@@ -20,13 +20,26 @@ constexpr std::chrono::milliseconds kRestoreLease = std::chrono::minutes(1);
 
 // A landed payment's receipt: the facilitator's own answer when it said success; otherwise (the
 // chain proved it) a SettleResponse of what is known, with the paying transaction if it was found.
+// An upto settlement's charge, as its journaled /settle body names it; "" for other schemes.
+std::string upto_charge(const UnknownSettlement& u) {
+  const nlohmann::json body = nlohmann::json::parse(u.body, nullptr, false);
+  if (!body.is_object() || !body.contains("paymentRequirements")) return {};
+  const nlohmann::json& r = body["paymentRequirements"];
+  if (!r.is_object() || r.value("scheme", std::string()) != "upto" || !r.contains("amount") || !r["amount"].is_string()) return {};
+  return r["amount"].get<std::string>();
+}
+
 nlohmann::json landed_settlement(const facilitator::SettleOutcome* answer, const UnknownSettlement& u, const std::string& chain_tx) {
-  if (chain_tx.empty() && answer && !answer->error && answer->result.success && answer->result.document.is_object())
-    return answer->result.document;
-  nlohmann::json doc{{"success", true}, {"transaction", chain_tx}, {"network", u.network}};
-  if (answer && !answer->error && !answer->result.payer.empty()) doc["payer"] = answer->result.payer;
-  // An upto receipt names what was charged: the amount the journaled /settle body asked for.
-  if (std::optional<std::string> charge = upto_charge_of(u.body)) doc["amount"] = *charge;
+  nlohmann::json doc;
+  if (chain_tx.empty() && answer && !answer->error && answer->result.success && answer->result.document.is_object()) {
+    doc = answer->result.document;
+  } else {
+    doc = {{"success", true}, {"transaction", chain_tx}, {"network", u.network}};
+    if (answer && !answer->error && !answer->result.payer.empty()) doc["payer"] = answer->result.payer;
+  }
+  // The receipt of a reconciled upto payment names what it was charged, as the request's would have.
+  if (!doc.contains("amount"))
+    if (std::string charge = upto_charge(u); !charge.empty()) doc["amount"] = charge;
   return doc;
 }
 

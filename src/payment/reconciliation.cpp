@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <nlohmann/json.hpp>
 
 #include "core/saturating.hpp"
 
@@ -42,18 +41,6 @@ bool says_nonce_used(std::string_view reason) {
                                 "AuthorizationUsedOrCanceled", "AuthorizationAlreadyUsed", "authorization is used"})
     if (reason.find(code) != std::string_view::npos) return true;
   return false;
-}
-
-std::optional<std::string> upto_charge_of(std::string_view settle_body) {
-  const nlohmann::json body = nlohmann::json::parse(settle_body, nullptr, false);
-  if (!body.is_object()) return std::nullopt;
-  const auto requirements = body.find("paymentRequirements");
-  if (requirements == body.end() || !requirements->is_object()) return std::nullopt;
-  const auto scheme = requirements->find("scheme");
-  const auto amount = requirements->find("amount");
-  if (scheme == requirements->end() || *scheme != "upto" || amount == requirements->end() || !amount->is_string())
-    return std::nullopt;
-  return amount->get<std::string>();
 }
 
 Verdict judge(const Evidence& e) {

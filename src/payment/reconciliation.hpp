@@ -18,7 +18,6 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
-#include <string>
 #include <string_view>
 
 #include "chain/authorization_evidence.hpp"
@@ -76,11 +75,6 @@ Verdict judge(const Evidence& evidence);
 /// Whether a facilitator's failure reason (or message) says the payment's nonce was used (logged,
 /// and a reason to read the chain; no proof of payment).
 bool says_nonce_used(std::string_view reason);
-
-/// What an `upto` /settle body (as journaled) asks to charge: its paymentRequirements.amount, in
-/// atomic units; nullopt for another scheme or a body that does not say. A receipt the reconciler
-/// writes from the chain's proof names it, as the facilitator's own answer would have.
-std::optional<std::string> upto_charge_of(std::string_view settle_body);
 
 /// The wait before attempt `attempt` (0-based): 1 s, 2 s, 4 s ... capped at `cap`.
 std::chrono::seconds backoff(int attempt, std::chrono::seconds cap = std::chrono::seconds(300));

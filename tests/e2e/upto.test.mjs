@@ -107,7 +107,6 @@ payment: { pay_to: "${ACCOUNTS.seller.address}", network: base-sepolia }
 chains: { base-sepolia: { rpc: "${stack.rpcUrl}" } }
 routes:
   - { match: "GET /meter/*", scheme: upto, price: "$0.05" }
-  - { match: "GET /pass/*", scheme: upto, price: "$0.05", on_repeat: pass }
 `);
   // The 402 names the facilitator's address once /supported answered: ready means it did.
   assert.ok(await waitFor(async () => (await fetch(gw.admin("/readyz"))).status === 200, { ms: 15000 }), gw.stderr());
@@ -286,20 +285,6 @@ test("a malformed override is an upstream error: nothing is charged", async () =
   assert.equal(paid, 0n);
 });
 
-test("on_repeat: pass: the same payment is served again without a second charge", async () => {
-  const path = "/pass/metered";
-  const settles = facilitator.settles.length;
-  const { header } = await paymentFor(path);
-  const first = await moved(() => rawGet(`${path}?charge=7000`, { "PAYMENT-SIGNATURE": header }));
-  assert.equal(first.result.status, 200, first.result.body);
-  assert.equal(first.paid, 7_000n);
-  const again = await moved(() => rawGet(`${path}?charge=7000`, { "PAYMENT-SIGNATURE": header }));
-  assert.equal(again.result.status, 200, again.result.body);
-  assert.equal(again.paid, 0n, "a pass is paid once");
-  assert.equal(meter.served[path], 2);
-  assert.deepEqual(settledAmounts(settles), ["7000"]);
-});
-
 const lateReceipts = [];
 for (const [how, hold, path, charge] of [["answers too late", 4000, "/meter/late", 15_000n], ["never answers", "never", "/meter/silent", 16_000n]]) {
   test(`a settlement that lands but ${how}: reconciled on chain for the same amount, served again once, charged once`, async () => {
@@ -320,6 +305,7 @@ for (const [how, hold, path, charge] of [["answers too late", 4000, "/meter/late
 
     const again = await rawGet(`${path}?charge=${charge}`, { "PAYMENT-SIGNATURE": header });
     assert.equal(again.status, 200, again.body);
+    assert.equal(again.headers["settlement-overrides"], undefined, "served again, the override is still the gateway's");
     const receipt = decodePaymentResponseHeader(again.headers["payment-response"]);
     assert.equal(receipt.success, true);
     lateReceipts.push([receipt, charge]);

@@ -147,14 +147,3 @@ TEST(Reconciliation, BackOffDoublesUpToItsCap) {
   EXPECT_EQ(payment::backoff(1000).count(), 300);
   EXPECT_EQ(payment::backoff(-3).count(), 1);
 }
-
-TEST(Reconciliation, AnUptoSettleBodyNamesTheChargeForTheReceipt) {
-  EXPECT_EQ(payment::upto_charge_of(R"({"x402Version":2,"paymentPayload":{"accepted":{"scheme":"upto","amount":"50000"}},)"
-                                    R"("paymentRequirements":{"scheme":"upto","network":"eip155:84532","amount":"15000"}})"),
-            "15000");  // the charge, not the maximum the payload's `accepted` carries
-  EXPECT_EQ(payment::upto_charge_of(R"({"paymentRequirements":{"scheme":"exact","amount":"10000"}})"), std::nullopt);
-  EXPECT_EQ(payment::upto_charge_of(R"({"paymentRequirements":{"scheme":"upto","amount":15000}})"), std::nullopt);
-  EXPECT_EQ(payment::upto_charge_of(R"({"paymentRequirements":{"scheme":"upto"}})"), std::nullopt);
-  EXPECT_EQ(payment::upto_charge_of(R"({"paymentRequirements":"upto"})"), std::nullopt);
-  EXPECT_EQ(payment::upto_charge_of("not json"), std::nullopt);
-}
