@@ -35,10 +35,13 @@ function startMeteredUpstream() {
     const override = charge === null ? null : JSON.stringify({ amount: charge });
     const body = JSON.stringify({ path: url.pathname, served: served[url.pathname] });
     if (via === "trailer") {
-      res.writeHead(status, { "content-type": "application/json", "transfer-encoding": "chunked", trailer: "Settlement-Overrides" });
-      res.write(body.slice(0, 5));
+      // A chunked answer sent in two writes; as server-sent events (?sse=1), the body is two events.
+      const sse = url.searchParams.has("sse");
+      const parts = sse ? [`data: {"delta":"Hello"}\n\n`, `data: ${body}\n\n`] : [body.slice(0, 5), body.slice(5)];
+      res.writeHead(status, { "content-type": sse ? "text/event-stream" : "application/json", "transfer-encoding": "chunked", trailer: "Settlement-Overrides" });
+      res.write(parts[0]);
       setTimeout(() => {
-        res.write(body.slice(5));
+        res.write(parts[1]);
         if (override) res.addTrailers({ "Settlement-Overrides": override });
         res.end();
       }, 20);
@@ -218,20 +221,22 @@ test("an upstream that names no charge (and no meter on the route): the maximum 
   assert.equal(earned, MAX);
 });
 
-test("a chunked answer names the charge in a trailer: charged exactly that, and the trailer is not relayed", async () => {
-  const path = "/meter/trailer";
-  const { header, payload } = await paymentFor(path);
-  const { result: res, paid, earned } = await moved(() => rawGet(`${path}?via=trailer&charge=12345`, { "PAYMENT-SIGNATURE": header }));
-  assert.equal(res.status, 200, res.body);
-  assert.equal(JSON.parse(res.body).path, path, "the whole body arrives");
-  assert.equal(res.trailers["settlement-overrides"], undefined);
-  assert.equal(res.headers["settlement-overrides"], undefined);
-  assert.equal(paid, 12_345n);
-  assert.equal(earned, 12_345n);
-  assert.equal(await permit2NonceUsed(stack.publicClient, ACCOUNTS.buyer.address, payload.payload.permit2Authorization.nonce), true);
-  const receipt = res.trailers["payment-response"] || res.headers["payment-response"];
-  if (receipt) assert.equal(decodePaymentResponseHeader(receipt).amount, "12345");
-});
+for (const [kind, path, query] of [["a chunked JSON answer", "/meter/trailer", "via=trailer"], ["a server-sent event stream", "/meter/sse", "via=trailer&sse=1"]]) {
+  test(`${kind} names the charge in a trailer: charged exactly that, and the trailer is not relayed`, async () => {
+    const { header, payload } = await paymentFor(path);
+    const { result: res, paid, earned } = await moved(() => rawGet(`${path}?${query}&charge=12345`, { "PAYMENT-SIGNATURE": header }));
+    assert.equal(res.status, 200, res.body);
+    const last = query.includes("sse") ? res.body.trim().split("\n\n").pop().replace(/^data: /, "") : res.body;
+    assert.equal(JSON.parse(last).path, path, "the whole body arrives");
+    assert.equal(res.trailers["settlement-overrides"], undefined);
+    assert.equal(res.headers["settlement-overrides"], undefined);
+    assert.equal(paid, 12_345n);
+    assert.equal(earned, 12_345n);
+    assert.equal(await permit2NonceUsed(stack.publicClient, ACCOUNTS.buyer.address, payload.payload.permit2Authorization.nonce), true);
+    const receipt = res.trailers["payment-response"] || res.headers["payment-response"];
+    assert.equal(decodePaymentResponseHeader(receipt).amount, "12345");
+  });
+}
 
 test("an override above the maximum is clamped: the maximum is charged, never more", async () => {
   const path = "/meter/clamped";
