@@ -250,22 +250,14 @@ awaitable<bool> Reconciler::ask(Item& item, const FacilitatorFor& facilitator_fo
   std::string chain_tx;
   std::shared_ptr<EvmRpc> rpc = chain_for && family_of(u.network) == x402::Family::evm ? chain_for(u.network) : nullptr;
   if (rpc) {
-    const nlohmann::json body = nlohmann::json::parse(u.body, nullptr, false);
-    if (std::optional<chain::EvmAuthorization> auth = chain::authorization_of_settle_body(body)) {
-      std::string named = answer && !answer->error && answer->result.success ? answer->result.transaction : std::string();
-      ChainReading reading = co_await read_authorization(*rpc, std::move(*auth), std::move(named), u.expires_at, unix_now());
-      finding = reading.finding;
-      chain_tx = reading.transaction;
+    std::string named = answer && !answer->error && answer->result.success ? answer->result.transaction : std::string();
+    const std::string body = u.body;
+    std::optional<ChainReading> reading = co_await read_settle_body(*rpc, body, std::move(named), u.expires_at, unix_now());
+    if (reading) {
+      finding = reading->finding;
+      chain_tx = reading->transaction;
       if (metrics_) metrics_->reconciliation_evidence("evm", finding ? chain::to_string(*finding) : "none");
-      core::log_event("info", "reconciliation: the chain was read", {{"identity", u.identity}, {"chain", reading.said}});
-    } else if (std::optional<chain::Permit2Payment> permit = chain::permit2_of_settle_body(body)) {
-      // upto: the journaled body names the charge; the chain must show that amount moved.
-      std::string named = answer && !answer->error && answer->result.success ? answer->result.transaction : std::string();
-      ChainReading reading = co_await read_permit2(*rpc, std::move(*permit), std::move(named), u.expires_at, unix_now());
-      finding = reading.finding;
-      chain_tx = reading.transaction;
-      if (metrics_) metrics_->reconciliation_evidence("evm", finding ? chain::to_string(*finding) : "none");
-      core::log_event("info", "reconciliation: the chain was read", {{"identity", u.identity}, {"chain", reading.said}});
+      core::log_event("info", "reconciliation: the chain was read", {{"identity", u.identity}, {"chain", reading->said}});
     }
   }
   Plan p = plan(item, answer ? &*answer : nullptr, f != nullptr, finding, chain_tx);

@@ -422,3 +422,31 @@ for (const [name, transferred, lands] of [["the charge moved: landed", "21300", 
     }
   });
 }
+
+// Proves: what the gateway advertises is what @x402/evm 2.27's upto client signs, and what that
+// client signs passes the gateway's checks: /verify gets the maximum, /settle the charge. (The
+// on-chain settlement is tests/e2e's.) Skipped where the local stack's packages are not installed.
+test("the reference upto client (@x402/evm 2.27) pays the 402 as advertised", async (t) => {
+  let UptoEvmScheme, privateKeyToAccount;
+  try {
+    const { createRequire } = await import("node:module");
+    const require = createRequire(new URL("../../packaging/localstack/package.json", import.meta.url));
+    ({ UptoEvmScheme } = await import(require.resolve("@x402/evm/upto/client")));
+    ({ privateKeyToAccount } = await import(require.resolve("viem/accounts")));
+  } catch {
+    return t.skip("packaging/localstack has no @x402/evm");
+  }
+  reset();
+  // The anvil account whose address is BUYER.
+  const account = privateKeyToAccount("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+  assert.equal(account.address, BUYER);
+  const c = await uptoChallenge("/h");
+  const signed = await new UptoEvmScheme(account).createPaymentPayload(2, c.v2);
+  const header = Buffer.from(JSON.stringify({ ...signed, accepted: c.v2, resource: c.doc.resource })).toString("base64");
+  const res = await fetch(gw.url(`/h?o=${q({ amount: "$0.0213" })}`), { headers: { "PAYMENT-SIGNATURE": header } });
+  assert.equal(res.status, 200, await res.text());
+  assert.equal(verifies()[0].body.paymentRequirements.amount, MAX);
+  assert.equal(verifies()[0].body.paymentPayload.payload.permit2Authorization.witness.facilitator, FACILITATOR_ADDRESS);
+  assert.equal(settles()[0].body.paymentRequirements.amount, "21300");
+  assert.equal(decodeHeader(res.headers.get("payment-response")).amount, "21300");
+});
