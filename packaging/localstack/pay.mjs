@@ -1,10 +1,11 @@
 // Makes one paid call with a reference x402 client, as the demo buyer (anvil account 2), and
-// prints what happened: the 402, the answer, the receipt and the balances.
+// prints what happened: the 402, the answer, the receipt and the balances. With v2 it pays `exact`
+// or `upto` (Permit2), whichever the route offers.
 //   node packaging/localstack/pay.mjs [--v1] [URL]
 import { createPublicClient, http } from "viem";
 import { ACCOUNTS, localChain, BASE_SEPOLIA_USDC } from "./lib/stack.mjs";
 import { ERC20_ABI } from "./lib/token.mjs";
-import { v1Fetch, v2Fetch, decodePaymentResponseHeader } from "./lib/clients.mjs";
+import { v1Fetch, v2UptoFetch, decodePaymentResponseHeader } from "./lib/clients.mjs";
 import { createWalletClient, publicActions } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 
@@ -20,7 +21,7 @@ const balance = (a) => publicClient.readContract({ address: BASE_SEPOLIA_USDC, a
 const unpaid = await fetch(url);
 console.log(`unpaid:  HTTP ${unpaid.status}${unpaid.headers.get("payment-required") ? " with PAYMENT-REQUIRED" : ""}`);
 const before = { buyer: await balance(ACCOUNTS.buyer.address), seller: await balance(ACCOUNTS.seller.address) };
-const pay = v1 ? v1Fetch(wallet) : v2Fetch(wallet, publicClient);
+const pay = v1 ? v1Fetch(wallet) : v2UptoFetch(wallet, publicClient);  // v2: exact or upto, as the 402 offers
 const started = Date.now();
 const res = await pay(url);
 const ms = Date.now() - started;

@@ -1,19 +1,36 @@
 // The reference x402 buyers, ready to use: @x402/fetch (v2) and x402-fetch (v1).
 import { wrapFetchWithPayment as wrapV2, x402Client } from "@x402/fetch";
 import { registerExactEvmScheme, ExactEvmScheme } from "@x402/evm/exact/client";
+import { UptoEvmScheme } from "@x402/evm/upto/client";
 import { toClientEvmSigner } from "@x402/evm";
 import { wrapFetchWithPayment as wrapV1 } from "x402-fetch";
 import { createPaymentHeader as createV1PaymentHeader } from "x402/client";
-import { decodePaymentResponseHeader } from "@x402/core/http";
+import { decodePaymentResponseHeader, decodePaymentRequiredHeader, encodePaymentSignatureHeader } from "@x402/core/http";
 import { PAYMENT_IDENTIFIER, appendPaymentIdentifierToExtensions } from "@x402/extensions/payment-identifier";
 
-export { decodePaymentResponseHeader };
+export { decodePaymentResponseHeader, decodePaymentRequiredHeader, encodePaymentSignatureHeader };
 
 /** A fetch that pays with x402 v2 (PAYMENT-SIGNATURE) from `wallet`. */
 export function v2Fetch(wallet, publicClient, fetchImpl = fetch) {
   const client = new x402Client();
   registerExactEvmScheme(client, { signer: toClientEvmSigner(wallet.account, publicClient) });
   return wrapV2(fetchImpl, client);
+}
+
+/** An x402 v2 client (@x402/core) that pays `exact` and `upto` (Permit2) from `wallet`. An upto
+ *  payment signs a Permit2 transfer of at most the requirement's amount; the buyer must have
+ *  approved Permit2 on the token once (the local stack does it for ACCOUNTS.buyer). */
+export function v2UptoClient(wallet, publicClient) {
+  const signer = toClientEvmSigner(wallet.account, publicClient);
+  const client = new x402Client();
+  registerExactEvmScheme(client, { signer });
+  client.register("eip155:*", new UptoEvmScheme(signer));
+  return client;
+}
+
+/** A fetch that pays with x402 v2 from `wallet`, `exact` or `upto` as the 402 offers. */
+export function v2UptoFetch(wallet, publicClient, fetchImpl = fetch) {
+  return wrapV2(fetchImpl, v2UptoClient(wallet, publicClient));
 }
 
 /** A fetch that pays with x402 v1 (X-PAYMENT) from `wallet`, up to `maxValue` atomic units. */

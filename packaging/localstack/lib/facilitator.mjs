@@ -1,8 +1,11 @@
 // The reference facilitator logic (@x402/core + @x402/evm, v2 and v1) behind a small HTTP server:
-// POST /verify, POST /settle, GET /supported, as the x402 facilitator API defines them.
+// POST /verify, POST /settle, GET /supported, as the x402 facilitator API defines them. It takes
+// `exact` (EIP-3009) and `upto` (Permit2, v2 only; /supported lists it with
+// extra.facilitatorAddress, the account that alone may settle what buyers sign for it).
 import http from "node:http";
 import { x402Facilitator } from "@x402/core/facilitator";
 import { registerExactEvmScheme } from "@x402/evm/exact/facilitator";
+import { UptoEvmScheme } from "@x402/evm/upto/facilitator";
 import { toFacilitatorEvmSigner } from "@x402/evm";
 
 function readJson(req) {
@@ -30,6 +33,7 @@ export async function startFacilitator({ walletClient, network = "eip155:84532",
   const signer = toFacilitatorEvmSigner(Object.assign(walletClient, { address: walletClient.account.address }));
   const facilitator = new x402Facilitator();
   registerExactEvmScheme(facilitator, { signer, networks: network });
+  facilitator.register(network, new UptoEvmScheme(signer));
 
   const calls = { verify: 0, settle: 0, supported: 0 };
   const server = http.createServer(async (req, res) => {

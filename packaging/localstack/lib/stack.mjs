@@ -1,13 +1,16 @@
 // The whole local x402 stack in one call: anvil (chain id 84532 by default, so v1 and v2 clients
 // both know it as Base Sepolia; or 137 as Polygon), the test token planted at that chain's USDC
-// address and minted to the buyer, and the reference facilitator. Used by the demo and by the end-to-end tests.
+// address and minted to the buyer, Permit2 and the x402 upto proxy planted at their canonical addresses
+// (the buyer has approved Permit2 on the token, once, as a buyer paying with `upto` does), and the
+// reference facilitator (`exact` and `upto`). Used by the demo and by the end-to-end tests.
 import { createPublicClient, createTestClient, createWalletClient, http, publicActions, defineChain } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { ACCOUNTS, startAnvil } from "./chain.mjs";
 import { BASE_SEPOLIA_USDC, POLYGON_USDC, ERC20_ABI, runtimeBytecode } from "./token.mjs";
 import { startFacilitator } from "./facilitator.mjs";
+import { plantPermit2, approvePermit2, PERMIT2_ADDRESS, UPTO_PROXY_ADDRESS } from "./permit2.mjs";
 
-export { ACCOUNTS, BASE_SEPOLIA_USDC, POLYGON_USDC };
+export { ACCOUNTS, BASE_SEPOLIA_USDC, POLYGON_USDC, PERMIT2_ADDRESS, UPTO_PROXY_ADDRESS };
 
 /** The chains the local stack can pose as: chain id, the USDC address and its EIP-712 name. */
 export const CHAINS = {
@@ -45,6 +48,9 @@ export async function startStack({ chain: chainKey = "base-sepolia", anvilPort =
     await testClient.setCode({ address: token, bytecode: runtimeBytecode({ name: pose.tokenName }) });
     const minted = await owner.writeContract({ address: token, abi: ERC20_ABI, functionName: "mint", args: [ACCOUNTS.buyer.address, buyerFunds] });
     await publicClient.waitForTransactionReceipt({ hash: minted });
+    await plantPermit2(testClient);
+    const buyerWallet = createWalletClient({ chain, transport, account: privateKeyToAccount(ACCOUNTS.buyer.key), pollingInterval: 50 }).extend(publicActions);
+    await approvePermit2(buyerWallet, token);
 
     const facilitator = await startFacilitator({ walletClient: owner, network: `eip155:${pose.id}`, port: facilitatorPort, log });
     stops.unshift(facilitator.close);
