@@ -1,5 +1,7 @@
 #include "http/admin.hpp"
 
+#include "pricer/pricers.hpp"
+
 #include <array>
 
 #include <nlohmann/json.hpp>
@@ -64,6 +66,14 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
       r.problems.insert(r.problems.end(), live.problems.begin(), live.problems.end());
       r.warnings.insert(r.warnings.end(), live.warnings.begin(), live.warnings.end());
     }
+    // A route's pricer is its only source of prices: its open breaker fails the route, as a route
+    // whose every facilitator is open does.
+    if (state.pricers)
+      for (const auto& view : state.pricers->breakers(*config, std::chrono::steady_clock::now()))
+        if (view.snapshot.state == facilitator::BreakerState::open)
+          r.problems.push_back("route '" + view.route + "': its pricer " + view.url + " is failing (circuit open for " +
+                               std::to_string(std::chrono::ceil<std::chrono::seconds>(view.snapshot.open_remaining).count()) +
+                               "s more: " + view.snapshot.last_failure + ")");
     // The state store is checked live: it can go away between two facilitator checks.
     if (state.state_problem)
       if (std::string problem = state.state_problem(); !problem.empty()) r.problems.push_back(std::move(problem));
@@ -82,13 +92,16 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
         return refuse(state, std::move(*refused));
     metrics::GatewayMetrics::Gauges gauges{state.in_flight.load(), state.open_connections.load(),
                                            config ? config->hash : std::string(), {},
-                                           state.reconciler ? static_cast<int64_t>(state.reconciler->pending()) : 0};
+                                           state.reconciler ? static_cast<int64_t>(state.reconciler->pending()) : 0, {}};
     if (config && state.breakers) {
       auto set = state.breakers->for_config(*config);
       const auto now = std::chrono::steady_clock::now();
       for (size_t i = 0; i < config->facilitators.size() && i < set->by_index.size(); ++i)
         gauges.breakers.emplace_back(config->facilitators[i].name, static_cast<int>(set->by_index[i]->snapshot(now).state));
     }
+    if (config && state.pricers)
+      for (const auto& view : state.pricers->breakers(*config, std::chrono::steady_clock::now()))
+        gauges.pricer_breakers.emplace_back(view.route, static_cast<int>(view.snapshot.state));
     return core::DocumentReply{200, state.metrics->expose(gauges), "text/plain; version=0.0.4; charset=utf-8", {}};
   }
   if (target == "/admin/reload") {

@@ -217,6 +217,25 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
       else reply = core::ErrorReply{*result.error, std::move(result.detail), {}};
     }
   } else {
+    // A price from the request (a rule or a pricer) is computed before the challenge: the 402
+    // quotes it, and the payment must match it.
+    payment::Quote quote;
+    if (ctx.route()->priced_per_request()) {
+      std::variant<payment::Quote, core::ErrorReply> priced =
+          co_await payment::price_request(ctx, io, session.state.pricers, session.worker, session.state.metrics);
+      if (auto* refused = std::get_if<core::ErrorReply>(&priced)) co_return std::move(*refused);
+      quote = std::get<payment::Quote>(std::move(priced));
+      if (quote.free) {
+        upstream::ForwardOptions options;
+        if (quote.body_read && quote.had_body) options.body = &quote.body;
+        upstream::ForwardResult result = co_await proxy.stream(ctx, io, options);
+        if (result.error) {
+          if (io.response_started()) io.must_close();
+          else reply = core::ErrorReply{*result.error, std::move(result.detail), {}};
+        }
+        co_return reply;
+      }
+    }
     // The route's facilitators in failover order, over breakers looked up once per configuration.
     const std::shared_ptr<const facilitator::BreakerSet> breakers = session.state.breakers->for_config(ctx.config);
     facilitator::RouteChain chain(ctx.config, *ctx.route(), *breakers, session.worker, session.state.metrics);
@@ -226,6 +245,7 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
     services.identifiers = session.state.identifiers;
     services.worker = &session.worker;
     services.metrics = session.state.metrics;
+    if (ctx.route()->priced_per_request()) services.quote = &quote;
     reply = co_await payment::run_paid_flow(ctx, io, services);
   }
   co_return reply;
