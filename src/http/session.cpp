@@ -222,7 +222,8 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
     payment::Quote quote;
     if (ctx.route()->priced_per_request()) {
       std::variant<payment::Quote, core::ErrorReply> priced =
-          co_await payment::price_request(ctx, io, session.state.pricers, session.worker, session.state.metrics);
+          co_await payment::price_request(ctx, io, session.state.pricers, session.state.challenge_limiter, session.worker,
+                                          session.state.metrics);
       if (auto* refused = std::get_if<core::ErrorReply>(&priced)) co_return std::move(*refused);
       quote = std::get<payment::Quote>(std::move(priced));
       if (quote.free) {

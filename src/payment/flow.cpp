@@ -554,7 +554,8 @@ core::Headers Driver::receipt_headers() const {
 
 awaitable<std::optional<core::Reply>> Driver::challenge(const Action& a) {
   // The limiter is for floods of unpaid requests; a paid request's answer is never replaced by 429.
-  if (a.rate_limited && services_.challenge_limiter) {
+  // (An unpaid request to a pricer route took its challenge before the pricer was asked.)
+  if (a.rate_limited && services_.challenge_limiter && !(services_.quote && services_.quote->challenge_taken)) {
     const Allowance allowance = co_await services_.challenge_limiter->take(ctx_.record.client);
     if (allowance == Allowance::limited)
       co_return core::ErrorReply{Error::rate_limited, "too many payment challenges for this client address; slow down", {{"Retry-After", "1"}}};

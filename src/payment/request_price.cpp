@@ -3,6 +3,7 @@
 #include <boost/range/iterator_range.hpp>
 
 #include "net/request_body.hpp"
+#include "payment/challenge_limiter.hpp"
 #include "pricer/http_pricer.hpp"
 #include "pricing/price_rule.hpp"
 #include "pricing/pricer_messages.hpp"
@@ -19,10 +20,20 @@ core::ErrorReply refusal(Error e, std::string message) { return core::ErrorReply
 }  // namespace
 
 awaitable<std::variant<Quote, core::ErrorReply>> price_request(routing::RequestContext& ctx, net::ClientIo& io,
-                                                               pricer::Pricers* pricers, net::WorkerContext& worker,
-                                                               metrics::GatewayMetrics* metrics) {
+                                                               pricer::Pricers* pricers, ChallengeLimiter* limiter,
+                                                               net::WorkerContext& worker, metrics::GatewayMetrics* metrics) {
   const config::Route& route = *ctx.route();
   Quote quote;
+  const auto& head = io.request();
+  const bool unpaid = head.find("PAYMENT-SIGNATURE") == head.end() && head.find("X-PAYMENT") == head.end();
+  if (route.pricer && unpaid && limiter) {
+    const Allowance allowance = co_await limiter->take(ctx.record.client);
+    if (allowance == Allowance::limited)
+      co_return core::ErrorReply{Error::rate_limited, "too many payment challenges for this client address; slow down", {{"Retry-After", "1"}}};
+    if (allowance == Allowance::unavailable)
+      co_return core::ErrorReply{Error::state_unavailable, "the payment state store is unavailable; try again shortly", {{"Retry-After", "1"}}};
+    quote.challenge_taken = true;
+  }
   if (route.price_reads_body()) {
     // Read once, here: the same bytes are priced and forwarded (the paid flow sends `body`).
     quote.had_body = io.body_pending();

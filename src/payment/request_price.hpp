@@ -32,12 +32,17 @@ struct Quote {
   bool had_body = false;        // the request carried a body
   std::string body;
   bool free = false;            // the pricer said free: forwarded without a payment
+  bool challenge_taken = false; // an unpaid request drew its challenge before the pricer was asked
 };
 
+class ChallengeLimiter;
+
 /// Prices the request of a route with `priced_per_request()`; an error reply when it cannot be
-/// priced (400), the pricer refused (403) or failed (503: fail closed, never free).
+/// priced (400), the pricer refused (403) or failed (503: fail closed, never free). An unpaid
+/// request to a pricer route takes its challenge from `limiter` first (429 over the limit): a
+/// flood of unpaid requests must not become a flood of pricer calls.
 awaitable<std::variant<Quote, core::ErrorReply>> price_request(routing::RequestContext& ctx, net::ClientIo& io,
-                                                               pricer::Pricers* pricers, net::WorkerContext& worker,
-                                                               metrics::GatewayMetrics* metrics);
+                                                               pricer::Pricers* pricers, ChallengeLimiter* limiter,
+                                                               net::WorkerContext& worker, metrics::GatewayMetrics* metrics);
 
 }  // namespace x402gw::payment

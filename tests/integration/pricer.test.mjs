@@ -164,3 +164,22 @@ test("cached: two requests with the same key ask the pricer once; another key as
   const metrics = await (await fetch(`http://127.0.0.1:${gw.adminPort}/metrics`)).text();
   assert.match(metrics, /x402gw_pricer_cache_total\{route="GET \/cached\/\*",result="hit"\} 1/);
 });
+
+test("unpaid requests draw from the challenge rate limit before the pricer is asked", async () => {
+  reset(() => ({ body: { price: "$0.01" } }));
+  const limited = await startGateway(baseConfig({
+    upstream: upstream.url, facilitator: facilitator.url, limits: "challenges_per_second: 1, challenge_burst: 2",
+    routes: `  - match: "GET /limited/*"\n    pricer: { url: "${pricer.url}", timeout: 300ms }`,
+  }));
+  try {
+    const statuses = [];
+    for (let i = 0; i < 6; ++i) statuses.push((await fetch(limited.url(`/limited/${i}`))).status);
+    // A burst of 2, then about one a second: the last ones are refused (a slow machine may let one more through).
+    assert.deepEqual(statuses.slice(0, 2), [402, 402]);
+    assert.ok(statuses.filter((s) => s === 429).length >= 3, statuses.join(","));
+    // A flood of unpaid requests is not a flood of pricer calls: only the challenges drawn asked it.
+    assert.equal(pricer.calls.length, statuses.filter((s) => s === 402).length);
+  } finally {
+    await limited.stop();
+  }
+});
