@@ -88,8 +88,7 @@ awaitable<std::variant<Quote, core::ErrorReply>> price_request(routing::RequestC
       case pricing::PricerAnswer::Kind::price: break;
     }
     // An upto route's requirement is the maximum the buyer authorizes: the pricer's max if it gave one.
-    const bool upto = route.requirements.front().scheme == "upto";
-    amount = upto && out.answer.max ? *out.answer.max : out.answer.amount;
+    amount = pricing::quoted_amount(out.answer, route.requirements.front().scheme);
   }
   quote.requirements = route.requirements;
   quote.requirements.front().amount = amount;

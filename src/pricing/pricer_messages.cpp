@@ -72,6 +72,10 @@ std::variant<PricerAnswer, std::string> parse_pricer_answer(std::string_view bod
   return a;
 }
 
+const std::string& quoted_amount(const PricerAnswer& answer, std::string_view scheme) {
+  return scheme == "upto" && answer.max ? *answer.max : answer.amount;
+}
+
 std::string sha256_hex(std::string_view bytes) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), digest);

@@ -38,6 +38,10 @@ struct PricerAnswer {
 /// asset's `decimals`. The error says what is wrong with an answer that is not one of the shapes.
 std::variant<PricerAnswer, std::string> parse_pricer_answer(std::string_view body, int decimals);
 
+/// The amount a price answer puts in the route's requirement: for an `upto` route the maximum the
+/// buyer authorizes (the answer's "max" when it has one), else the price.
+const std::string& quoted_amount(const PricerAnswer& answer, std::string_view scheme);
+
 /// The sha256 of `bytes`, lower-case hex.
 std::string sha256_hex(std::string_view bytes);
 

@@ -82,3 +82,10 @@ TEST(PricerMessages, TheCacheKeyIsTheOperatorsParts) {
   empty.query = "?a=";
   EXPECT_NE(pricer_cache_key({"query:a"}, "GET", absent, "/"), pricer_cache_key({"query:a"}, "GET", empty, "/"));
 }
+
+TEST(PricerMessages, AnUptoRouteQuotesTheMaximum) {
+  const PricerAnswer with_max = answer(R"({"price":"$0.01","max":"$0.10"})");
+  EXPECT_EQ(quoted_amount(with_max, "upto"), "100000");
+  EXPECT_EQ(quoted_amount(with_max, "exact"), "10000");  // an exact route charges the price
+  EXPECT_EQ(quoted_amount(answer(R"({"price":"$0.01"})"), "upto"), "10000");
+}
