@@ -3,7 +3,7 @@
 // checked against the price of the request it arrives with.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, resetRecorders } from "../support/gateway.mjs";
+import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, paymentHeader, resetRecorders, rawExchange } from "../support/gateway.mjs";
 
 let upstream, facilitator, gw;
 
@@ -176,4 +176,46 @@ test("a body larger than the route allows is refused before it is priced", async
   // Within the limit, the same rule prices it.
   assert.equal((await challenge(gw.url("/v1/tiny"), json({ model: "small", pad: "x".repeat(500) }))).v2.amount, "10000");
   assert.equal(upstream.requests.length, 0);
+});
+
+test("a chunked body is priced and forwarded whole (settle-after)", async () => {
+  reset();
+  const http = await import("node:http");
+  const send = (headers) => new Promise((resolve, reject) => {
+    const req = http.request(gw.url("/v1/images"), { method: "POST", headers: { "content-type": "application/json", ...headers } }, (res) => {
+      let text = "";
+      res.on("data", (d) => (text += d));
+      res.on("end", () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on("error", reject);
+    req.write('{"model":');  // no Content-Length: Transfer-Encoding: chunked, in pieces
+    setTimeout(() => { req.write('"large","prompt":"'); req.end('hi"}'); }, 50);
+  });
+  const unpaid = await send({});
+  assert.equal(unpaid.status, 402);
+  const accepted = JSON.parse(Buffer.from(unpaid.headers["payment-required"], "base64")).accepts[0];
+  assert.equal(accepted.amount, "50000");
+  const paid = await send({ "PAYMENT-SIGNATURE": paymentHeader(2, accepted) });
+  assert.equal(paid.status, 200);
+  assert.equal(upstream.requests.length, 1);
+  assert.deepEqual(JSON.parse(upstream.requests[0].body), { model: "large", prompt: "hi" });
+});
+
+test("a body that does not arrive within timeouts.request_body is a 408 before anything is priced or asked", async () => {
+  reset();
+  const slow = await startGateway(baseConfig({
+    upstream: upstream.url, facilitator: facilitator.url, extra: "timeouts: { request_body: 500ms }",
+    routes: `  - match: "POST /v1/images"\n    price: { from: { body: model }, table: { small: "$0.01" } }`,
+  }));
+  try {
+    const started = Date.now();
+    const { data } = await rawExchange(slow.port, "POST /v1/images HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"model\":", { ms: 5000 });
+    assert.match(data, /^HTTP\/1\.1 408 /);
+    assert.match(data, /request_timeout/);
+    assert.ok(Date.now() - started < 4000);
+    assert.equal(upstream.requests.length, 0);
+    assert.equal(facilitator.calls.length, 0);
+  } finally {
+    await slow.stop();
+  }
 });
