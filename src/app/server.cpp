@@ -72,6 +72,7 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   state_.replay_store = &replay_store_;
   replay_store_.count_in(&metrics_);
   state_.breakers = &breakers_;
+  state_.pricers = &pricers_;
   state_.identifiers = &identifiers_;
   state_.acme_challenges = &acme_challenges_;
   state_.reload = [this] { return reload(); };

@@ -13,6 +13,7 @@
 
 #include "app/readiness.hpp"
 #include "facilitator/breakers.hpp"
+#include "pricer/pricers.hpp"
 #include "http/server_state.hpp"
 #include "http/session.hpp"
 #include "net/acme_challenges.hpp"
@@ -80,6 +81,7 @@ class Server {
   metrics::GatewayMetrics metrics_;
   payment::MemoryReplayStore replay_store_;
   facilitator::Breakers breakers_;
+  pricer::Pricers pricers_;
   SupportedCache supported_cache_;
   payment::PaymentIdentifiers identifiers_;
   std::unique_ptr<payment::SettlementJournal> journal_;  // null: state.dir is not set

@@ -18,6 +18,7 @@
 #include "config/url.hpp"
 #include "net/tls_settings.hpp"
 #include "peer/cidr.hpp"
+#include "pricing/price_rule.hpp"
 #include "routing/route_table.hpp"
 #include "x402/requirements.hpp"
 
@@ -122,6 +123,32 @@ struct Paywall {
   std::shared_ptr<const std::string> template_text;  // template_file's content, read at load
 };
 
+/// An external pricer: an HTTP service the gateway asks for the price of a request (README
+/// "Prices" > "From a pricer").
+struct Pricer {
+  Url url;
+  Duration timeout = 1s;            // deadline for one whole call (connect, write, read)
+  std::vector<std::string> headers; // request headers sent to the pricer (names as configured)
+  std::vector<std::string> fields;  // JSON body fields sent to the pricer ("model", "options.size")
+  bool body_digest = false;         // send the sha256 of the body (the body is read before pricing)
+  std::vector<std::string> cache_key;  // parts of the cache key: method, path, header:X, query:x, body:field
+  Duration cache_ttl{0};            // 0: answers are not cached
+  size_t cache_entries = 10'000;    // per worker thread; the oldest entry goes first when full
+  BreakerSettings breaker;
+  size_t max_idle_connections = 8;  // per worker thread
+  Duration idle_timeout = 30s;
+  TlsClient tls;
+  std::string pool_key;             // "pricer|url" (set by the loader)
+
+  /// Whether asking the pricer needs the request body (fields, digest, or a body cache key part).
+  bool reads_body() const {
+    if (body_digest || !fields.empty()) return true;
+    for (const auto& part : cache_key)
+      if (part.rfind("body:", 0) == 0) return true;
+    return false;
+  }
+};
+
 /// One configured route.
 struct Route {
   std::string name;                 // for logs and metrics; defaults to the match text
@@ -142,7 +169,20 @@ struct Route {
   PaymentIdentifier payment_identifier;
   Proof proof = Proof::none;        // tx_hash: X-402-Payment-Proof / X-Payment-Proof accepted (EVM requirements)
   Paywall paywall;                  // the global `paywall:` with this route's overrides
+  /// `price: {from, table, default}`: the amount of requirements[0] is this request's (the
+  /// configured amount is the table's first, for discovery only).
+  std::optional<pricing::PriceRule> price_rule;
+  /// `pricer:`: requirements[0]'s amount comes from an HTTP service, per request.
+  std::optional<Pricer> pricer;
   int line = 0;                     // where the route is in the file
+
+  /// Whether the route's price depends on the request (a rule or a pricer): computed per request.
+  bool priced_per_request() const { return price_rule.has_value() || pricer.has_value(); }
+  /// Whether the price depends on the request body: the body is read before the challenge.
+  /// (forward-auth cannot see bodies, so it refuses such routes.)
+  bool price_reads_body() const {
+    return (price_rule && price_rule->source == pricing::Source::body) || (pricer && pricer->reads_body());
+  }
 };
 
 /// What to do with a request that matches no route.

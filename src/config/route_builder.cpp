@@ -4,6 +4,7 @@
 
 #include "config/bazaar_reader.hpp"
 #include "config/paywall_reader.hpp"
+#include "config/price_reader.hpp"
 #include "x402/money.hpp"
 #include "x402/networks.hpp"
 
@@ -76,6 +77,11 @@ AcceptFields read_accept_fields(YamlReader& reader, const YAML::Node& node, cons
                       node["extra"]};
 }
 
+// The same fields with another price node (yaml-cpp's assignment would write into the tree).
+AcceptFields with_price(const AcceptFields& f, const YAML::Node& price) {
+  return AcceptFields{f.network, f.pay_to, f.scheme, f.fee_payer, f.max_timeout_seconds, price, f.extra};
+}
+
 // Resolves one accept into a Requirement; reports and returns nullopt on errors.
 std::optional<x402::Requirement> build_requirement(YamlReader& reader, const YAML::Node& at, const std::string& path,
                                                    const AcceptFields& f, const PaymentDefaults& d) {
@@ -111,36 +117,10 @@ std::optional<x402::Requirement> build_requirement(YamlReader& reader, const YAM
     return std::nullopt;
   }
   if (f.price.IsScalar()) {
-    auto text = reader.scalar(f.price, price_path);
-    if (!text) return std::nullopt;
-    std::string amount_text = *text;
-    if (!text->empty() && text->front() == '$') {
-      asset = network->usd_asset();
-      if (!asset) {
-        reader.error(f.price, price_path,
-                     "network " + network->caip2 + " has no built-in USD stablecoin: give the price as "
-                     "{amount: <atomic units>, asset: <address>} or as '<amount> <symbol>'");
-        return std::nullopt;
-      }
-    } else if (auto space = text->find(' '); space != std::string::npos) {
-      std::string symbol = text->substr(space + 1);
-      amount_text = text->substr(0, space);
-      asset = network->find_asset(symbol);
-      if (!asset) {
-        reader.error(f.price, price_path, "network " + network->caip2 + " has no built-in asset '" + symbol + "'");
-        return std::nullopt;
-      }
-    } else {
-      reader.error(f.price, price_path,
-                   "write \"$0.01\" for US dollars, \"0.5 STX\" for a named token, or {amount, asset} for atomic units");
-      return std::nullopt;
-    }
-    auto converted = x402::to_atomic_units(amount_text, asset->decimals);
-    if (auto* e = std::get_if<x402::MoneyError>(&converted)) {
-      reader.error(f.price, price_path, "'" + *text + "': " + x402::describe(*e, asset->decimals));
-      return std::nullopt;
-    }
-    r.amount = std::get<std::string>(converted);
+    auto price = scalar_price(reader, f.price, price_path, *network);
+    if (!price) return std::nullopt;
+    asset = price->second;
+    r.amount = std::move(price->first);
   } else if (reader.expect_map(f.price, price_path, {"amount", "asset", "decimals", "eip712", "symbol"})) {
     auto amount = reader.string(f.price, "amount", price_path, true);
     auto asset_id = reader.string(f.price, "asset", price_path, true);
@@ -338,7 +318,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
                          {"match", "name", "host", "upstream", "price", "network", "pay_to", "scheme", "fee_payer",
                           "max_timeout_seconds", "extra", "accepts", "facilitator", "settlement", "description",
                           "mime_type", "input", "output", "bazaar", "payer_header", "forward_payment_header",
-                          "max_request_body", "on_repeat", "payment_identifier", "proof", "paywall"}))
+                          "max_request_body", "on_repeat", "payment_identifier", "proof", "paywall", "pricer"}))
     return std::nullopt;
   bool ok = true;
   Route route;
@@ -384,9 +364,54 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
 
   YAML::Node accepts = node["accepts"];
   bool has_price = node["price"].IsDefined() && !node["price"].IsNull();
+  const YAML::Node pricer = node["pricer"];
+  const bool has_pricer = pricer.IsDefined() && !pricer.IsNull();
   if (has_price && accepts.IsDefined()) {
     reader.error(node["accepts"], YamlReader::join(path, "accepts"), "give either 'price' or 'accepts', not both");
     ok = false;
+  } else if (has_pricer && (has_price || accepts.IsDefined())) {
+    reader.error(pricer, YamlReader::join(path, "pricer"),
+                 "a route priced by a pricer takes no 'price' or 'accepts': the pricer names the amount (in the network's USD stablecoin)");
+    ok = false;
+  } else if (has_pricer) {
+    // The requirement's network, asset and payee are the route's; its amount is the pricer's, per request.
+    const AcceptFields read = read_accept_fields(reader, node, path);
+    std::optional<x402::Network> network = x402::resolve_network(read.network.value_or(defaults.network));
+    if (network && !network->usd_asset()) {
+      reader.error(pricer, YamlReader::join(path, "pricer"),
+                   "a pricer's prices are in the network's USD stablecoin, and " + network->caip2 + " has none built in");
+      ok = false;
+    } else {
+      const AcceptFields fields = with_price(read, YAML::Node("$1"));
+      auto r = build_requirement(reader, node, path, fields, defaults);
+      auto p = read_pricer(reader, pricer, YamlReader::join(path, "pricer"));
+      if (r && p) {
+        route.requirements.push_back(std::move(*r));
+        route.pricer = std::move(*p);
+      } else {
+        ok = false;
+      }
+    }
+  } else if (has_price && is_price_rule(node["price"])) {
+    const std::string price_path = YamlReader::join(path, "price");
+    const AcceptFields fields = with_price(read_accept_fields(reader, node, path), first_rule_price(node["price"]));
+    if (!fields.price.IsDefined()) {
+      reader.error(node["price"], YamlReader::join(price_path, "table"), "table is a non-empty mapping of value: price, e.g. { small: \"$0.01\" }");
+      ok = false;
+    } else if (!fields.price.IsScalar()) {
+      reader.error(fields.price, price_path, "a rule's prices are written as \"$0.01\" or \"0.5 STX\"");
+      ok = false;
+    } else if (auto r = build_requirement(reader, node, path, fields, defaults); r && matcher) {
+      auto rule = read_price_rule(reader, node["price"], price_path, *r, matcher->pattern);
+      if (rule) {
+        route.requirements.push_back(std::move(*r));
+        route.price_rule = std::move(*rule);
+      } else {
+        ok = false;
+      }
+    } else {
+      ok = false;
+    }
   } else if (has_price) {
     auto r = build_requirement(reader, node, path, read_accept_fields(reader, node, path), defaults);
     if (r) route.requirements.push_back(std::move(*r));
@@ -401,6 +426,12 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
         const std::string p = YamlReader::index(accepts_path, i);
         if (!reader.expect_map(accepts[i], p,
                                {"network", "price", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra"})) {
+          ok = false;
+          continue;
+        }
+        if (is_price_rule(accepts[i]["price"])) {
+          reader.error(accepts[i]["price"], YamlReader::join(p, "price"),
+                       "a price from the request ({from, table}) is the route's own 'price:', not an accepts entry's");
           ok = false;
           continue;
         }
@@ -442,7 +473,13 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
   if (route.priced && !read_proof(reader, node, path, config, route)) ok = false;
   route.bazaar = read_bazaar(reader, node, path, matcher ? matcher->method : "", route.priced || has_price || accepts.IsDefined());
 
-  if (route.priced || has_price || accepts.IsDefined()) {
+  if (route.priced_per_request() && route.proof == Proof::tx_hash) {
+    reader.error(node["proof"], YamlReader::join(path, "proof"),
+                 "proof: tx_hash checks a transfer against one fixed price; a price from the request or a pricer cannot use it");
+    ok = false;
+  }
+
+  if (route.priced || has_price || accepts.IsDefined() || has_pricer) {
     const bool own = node["facilitator"].IsDefined();
     std::vector<std::string> names;
     if (own) {

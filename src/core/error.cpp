@@ -56,6 +56,13 @@ Entry entry(Error e) noexcept {
     case Error::settlement_timeout: return {"settlement_timeout", "facilitator_timeout", "the settlement was sent and not answered in time"};
     case Error::chain_unavailable: return {"chain_unavailable", "chain_unavailable", "the chain's JSON-RPC endpoint could not be read"};
     case Error::chain_timeout: return {"chain_timeout", "chain_timeout", "the chain's JSON-RPC endpoint did not answer in time"};
+    case Error::unpriceable_request: return {"unpriceable_request", "unpriceable_request", "the request cannot be priced"};
+    case Error::price_not_in_table: return {"price_not_in_table", "price_not_in_table", "the request's value has no price on this route"};
+    case Error::pricer_refused: return {"pricer_refused", "pricer_refused", "the pricer refused to price this request"};
+    case Error::pricer_unavailable: return {"pricer_unavailable", "pricer_unavailable", "the pricer could not be reached"};
+    case Error::pricer_timeout: return {"pricer_timeout", "pricer_timeout", "the pricer did not answer in time"};
+    case Error::pricer_bad_response: return {"pricer_bad_response", "pricer_bad_response", "the pricer's answer has the wrong shape"};
+    case Error::pricer_circuit_open: return {"pricer_circuit_open", "pricer_unavailable", "the pricer is unavailable for now"};
     case Error::state_unavailable: return {"state_unavailable", "state_unavailable", "the payment state store is unavailable"};
     case Error::admin_not_found: return {"admin_not_found", "not_found", "no such admin endpoint"};
     case Error::admin_method_not_allowed: return {"admin_method_not_allowed", "method_not_allowed", "method not allowed"};

@@ -27,6 +27,8 @@ enum class Error {
   chunk_framing_too_large,    // a chunk-size line (extensions included) or trailer section over its bound
   invalid_method,             // a method token with lower-case letters (methods are case-sensitive)
   duplicate_payment_header,   // PAYMENT-SIGNATURE or X-PAYMENT sent more than once
+  unpriceable_request,        // a route priced from the request: its value is missing, given twice, or not a string/number
+  price_not_in_table,         // a route priced from the request: the value has no price and the rule no default
   // the upstream, by phase
   upstream_resolve,
   upstream_connect,
@@ -56,6 +58,12 @@ enum class Error {
   // the chain's JSON-RPC endpoint (pay-then-prove)
   chain_unavailable,          // could not connect, closed, an HTTP error, a JSON-RPC error or an answer of the wrong shape
   chain_timeout,              // no answer within chains.<network>.timeout
+  // an external pricer (routes with `pricer:`); fail closed: never a free answer
+  pricer_refused,             // the pricer answered {"refuse": true}
+  pricer_unavailable,         // could not connect, closed, or an HTTP status other than 200
+  pricer_timeout,             // no answer within the pricer's timeout
+  pricer_bad_response,        // an answer of the wrong shape
+  pricer_circuit_open,        // the pricer's breaker is open
   // shared state
   state_unavailable,
   // the admin listener

@@ -14,6 +14,7 @@
 #include "metrics/gateway_metrics.hpp"
 #include "net/bounded_read.hpp"
 #include "payment/reconciler.hpp"
+#include "pricer/pricers.hpp"
 
 namespace x402gw::http {
 namespace {
@@ -121,6 +122,14 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
       r.problems.insert(r.problems.end(), live.problems.begin(), live.problems.end());
       r.warnings.insert(r.warnings.end(), live.warnings.begin(), live.warnings.end());
     }
+    // A route's pricer is its only source of prices: its open breaker fails the route, as a route
+    // whose every facilitator is open does.
+    if (state.pricers)
+      for (const auto& view : state.pricers->breakers(*config, std::chrono::steady_clock::now()))
+        if (view.snapshot.state == facilitator::BreakerState::open)
+          r.problems.push_back("route '" + view.route + "': its pricer " + view.url + " is failing (circuit open for " +
+                               std::to_string(std::chrono::ceil<std::chrono::seconds>(view.snapshot.open_remaining).count()) +
+                               "s more: " + view.snapshot.last_failure + ")");
     // The state store is checked live: it can go away between two facilitator checks.
     if (state.state_problem)
       if (std::string problem = state.state_problem(); !problem.empty()) r.problems.push_back(std::move(problem));
@@ -147,6 +156,9 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
       for (size_t i = 0; i < config->facilitators.size() && i < set->by_index.size(); ++i)
         gauges.breakers.emplace_back(config->facilitators[i].name, static_cast<int>(set->by_index[i]->snapshot(now).state));
     }
+    if (config && state.pricers)
+      for (const auto& view : state.pricers->breakers(*config, std::chrono::steady_clock::now()))
+        gauges.pricer_breakers.emplace_back(view.route, static_cast<int>(view.snapshot.state));
     return core::DocumentReply{200, state.metrics->expose(gauges), "text/plain; version=0.0.4; charset=utf-8", {}};
   }
   if (target == "/admin/summary" && get && state.metrics) {

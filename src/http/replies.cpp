@@ -62,7 +62,15 @@ unsigned status_of(Error e) {
     case Error::payment_identifier_missing:
     case Error::chunk_framing_too_large:
     case Error::invalid_method:
-    case Error::duplicate_payment_header: return 400;
+    case Error::duplicate_payment_header:
+    case Error::unpriceable_request:
+    case Error::price_not_in_table: return 400;
+    case Error::pricer_refused: return 403;
+    // A pricer that is down, slow or confused: the route cannot be priced, so it is not served (never free).
+    case Error::pricer_unavailable:
+    case Error::pricer_timeout:
+    case Error::pricer_bad_response:
+    case Error::pricer_circuit_open: return 503;
     case Error::payment_identifier_conflict: return 409;
     case Error::too_many_connections: return 503;
     case Error::client_gone: return 499;  // nginx's "client closed request": for the log, nobody reads it

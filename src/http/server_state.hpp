@@ -19,6 +19,9 @@ class GatewayMetrics;
 namespace x402gw::facilitator {
 class Breakers;
 }
+namespace x402gw::pricer {
+class Pricers;
+}
 namespace x402gw::net {
 class AcmeChallenges;
 }  // namespace x402gw::net
@@ -60,6 +63,7 @@ struct ServerState {
   payment::ReplayStore* replay_store = nullptr;
   payment::ChallengeLimiter* challenge_limiter = nullptr;
   facilitator::Breakers* breakers = nullptr;
+  pricer::Pricers* pricers = nullptr;                 // routes' pricers: breakers and answer caches
   payment::Reconciler* reconciler = nullptr;          // unknown settlement outcomes (journaled)
   payment::SettleIntents* intents = nullptr;          // write-ahead record of each /settle (null: no state.dir)
   payment::PaymentIdentifiers* identifiers = nullptr; // the payment-identifier extension's ids

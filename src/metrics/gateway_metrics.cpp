@@ -28,6 +28,10 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_revenue_atomic_units_total", "Revenue settled, in atomic units of the asset, by route, network and asset.", Type::counter, {}});
   registry_.add({"x402gw_facilitator_request_duration_seconds", "Facilitator call latency, by facilitator, endpoint and outcome.", Type::histogram, kLatencyBuckets});
   registry_.add({"x402gw_facilitator_auth_failures_total", "Facilitator calls refused for their credentials (401/403) or not signed, by facilitator and endpoint.", Type::counter, {}});
+  registry_.add({"x402gw_pricer_requests_total", "Questions to routes' pricers, by route and outcome (price, free, refuse or an error code).", Type::counter, {}});
+  registry_.add({"x402gw_pricer_request_duration_seconds", "Pricer call latency (calls that went out), by route.", Type::histogram, kLatencyBuckets});
+  registry_.add({"x402gw_pricer_cache_total", "Pricer cache lookups, by route and result (hit or miss).", Type::counter, {}});
+  registry_.add({"x402gw_pricer_breaker_state", "A route's pricer breaker: 0 closed, 1 open, 2 half-open.", Type::gauge, {}});
   registry_.add({"x402gw_facilitator_breaker_state", "Circuit breaker state by facilitator: 0 closed, 1 open, 2 half-open.", Type::gauge, {}});
   registry_.add({"x402gw_facilitator_breaker_transitions_total", "Circuit breaker transitions, by facilitator and the state entered.", Type::counter, {}});
   registry_.add({"x402gw_facilitator_failovers_total", "Calls that left a facilitator for the next of their route, by facilitator left and endpoint.", Type::counter, {}});
@@ -135,6 +139,15 @@ void GatewayMetrics::facilitator_call(std::string_view facilitator, std::string_
   summary_.facilitator_call(facilitator, endpoint, outcome, seconds, now_ms());
 }
 
+void GatewayMetrics::pricer_call(std::string_view route, std::string_view outcome, double seconds) {
+  registry_.inc("x402gw_pricer_requests_total", {{"route", route}, {"outcome", outcome}});
+  if (seconds >= 0) registry_.observe("x402gw_pricer_request_duration_seconds", {{"route", route}}, seconds);
+}
+
+void GatewayMetrics::pricer_cache(std::string_view route, bool hit) {
+  registry_.inc("x402gw_pricer_cache_total", {{"route", route}, {"result", hit ? "hit" : "miss"}});
+}
+
 void GatewayMetrics::facilitator_auth_failure(std::string_view facilitator, std::string_view endpoint) {
   registry_.inc("x402gw_facilitator_auth_failures_total", {{"facilitator", facilitator}, {"endpoint", endpoint}});
 }
@@ -226,6 +239,8 @@ std::string GatewayMetrics::expose(const Gauges& gauges) {
   registry_.set("x402gw_open_connections", {}, static_cast<double>(gauges.open_connections));
   for (const auto& [name, state] : gauges.breakers)
     registry_.set("x402gw_facilitator_breaker_state", {{"facilitator", name}}, static_cast<double>(state));
+  for (const auto& [route, state] : gauges.pricer_breakers)
+    registry_.set("x402gw_pricer_breaker_state", {{"route", route}}, static_cast<double>(state));
   registry_.set("x402gw_unknown_settlements", {}, static_cast<double>(gauges.unknown_settlements));
   registry_.set("x402gw_unknown_settlement_oldest_age_seconds", {}, static_cast<double>(gauges.oldest_unknown_age));
   if (!gauges.config_hash.empty()) {

@@ -28,6 +28,11 @@ class GatewayMetrics {
   void facilitator_auth_failure(std::string_view facilitator, std::string_view endpoint);
   /// A facilitator's circuit breaker moved to state `to` ("closed", "open", "half_open").
   void breaker_transition(std::string_view facilitator, std::string_view to);
+  /// One question to a route's pricer: outcome "price" | "free" | "refuse" or an error code; the
+  /// latency of calls that went out (a cached answer or a breaker's refusal has none: seconds < 0).
+  void pricer_call(std::string_view route, std::string_view outcome, double seconds);
+  /// A pricer answer looked up in its cache: hit or miss.
+  void pricer_cache(std::string_view route, bool hit);
   /// A call left `facilitator` for the next of its route.
   void facilitator_failover(std::string_view facilitator, std::string_view endpoint);
   /// A call did not go to `facilitator`: its breaker refused it.
@@ -82,6 +87,8 @@ class GatewayMetrics {
     std::vector<std::pair<std::string, int>> breakers;
     int64_t unknown_settlements = 0;  // settlements with an unknown outcome awaiting reconciliation
     int64_t oldest_unknown_age = 0;   // seconds the oldest of them has waited (0: none)
+    /// Each route's pricer breaker state, by route name: 0 closed, 1 open, 2 half-open.
+    std::vector<std::pair<std::string, int>> pricer_breakers;
   };
   /// The exposition, with the gauges as given.
   std::string expose(const Gauges& gauges);

@@ -13,7 +13,8 @@ nlohmann::json route_extensions(const config::Route& route) {
 }
 
 const x402::Challenge& ChallengeCache::get(uint64_t generation, const config::Route& route,
-                                           const x402::ResourceInfo& resource, const std::string& message) {
+                                           const x402::ResourceInfo& resource, const std::string& message,
+                                           const std::vector<x402::Requirement>* requirements, std::string_view price_key) {
   if (generation != generation_) {
     entries_.clear();  // routes (and their addresses) belong to one configuration
     generation_ = generation;
@@ -24,9 +25,11 @@ const x402::Challenge& ChallengeCache::get(uint64_t generation, const config::Ro
   key += resource.url;
   key += '\n';
   key += message;
+  key += '\n';
+  key += price_key;
   if (auto it = entries_.find(key); it != entries_.end()) return it->second;
   if (entries_.size() >= capacity_) entries_.clear();
-  auto challenge = x402::build_challenge(route.requirements, resource, "payment_required", message, route_extensions(route));
+  auto challenge = x402::build_challenge(requirements ? *requirements : route.requirements, resource, "payment_required", message, route_extensions(route));
   return entries_.emplace(std::move(key), std::move(challenge)).first->second;
 }
 

@@ -21,9 +21,12 @@ class ChallengeCache {
   explicit ChallengeCache(size_t capacity = 1024) : capacity_(capacity) {}
 
   /// The "payment_required" challenge for `route` of configuration `generation`, with `message`
-  /// in the v1 body, built on first use.
+  /// in the v1 body, built on first use. A route priced per request passes this request's
+  /// `requirements` and the `price_key` they were priced at: one request's quote is never
+  /// served to another request priced differently.
   const x402::Challenge& get(uint64_t generation, const config::Route& route, const x402::ResourceInfo& resource,
-                             const std::string& message = "");
+                             const std::string& message = "", const std::vector<x402::Requirement>* requirements = nullptr,
+                             std::string_view price_key = {});
 
   size_t size() const { return entries_.size(); }
 

@@ -17,7 +17,11 @@ nlohmann::json discovery_document(const config::Config& config, const std::strin
     }
     const std::string url = base_url + path;
     nlohmann::json accepts = nlohmann::json::array();
-    for (const auto& r : route.requirements) accepts.push_back(x402::to_v2_json(r));
+    for (const auto& r : route.requirements) {
+      accepts.push_back(x402::to_v2_json(r));
+      // A pricer names each request's amount: the configured requirement has none to show.
+      if (route.pricer) accepts.back().erase("amount");
+    }
     nlohmann::json item = {
         {"resource", url},
         {"type", "http"},
@@ -29,6 +33,8 @@ nlohmann::json discovery_document(const config::Config& config, const std::strin
     };
     if (!route.output_schema.is_null()) item["outputSchema"] = route.output_schema;
     if (!route.bazaar.is_null()) item["extensions"] = {{"bazaar", route.bazaar}};
+    // The 402 of each request says its price: a rule's first price is an example, not a promise.
+    if (route.priced_per_request()) item["pricedPerRequest"] = true;
     urls.push_back(url);
     items.push_back(std::move(item));
   }

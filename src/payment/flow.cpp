@@ -64,8 +64,16 @@ class Driver {
  public:
   Driver(routing::RequestContext& ctx, net::ClientIo& io, Services& services)
       : ctx_(ctx), io_(io), services_(services), route_(*ctx.route()), resource_(resource_of(ctx)),
-        bytes_before_(io.bytes_sent) {
+        requirements_(services.quote ? services.quote->requirements : route_.requirements),
+        price_key_(services.quote ? services.quote->key : std::string()),
+        forms_of_(services.quote ? &services.quote->requirements : nullptr), bytes_before_(io.bytes_sent) {
     if (services_.replay) keeper_.emplace(*services_.replay, services_.metrics);
+    // A body read to price the request is the body forwarded: it is never read twice, nor lost.
+    if (services_.quote && services_.quote->body_read) {
+      had_body_ = services_.quote->had_body;
+      request_body_ = std::move(services_.quote->body);
+      body_taken_ = true;
+    }
   }
   Driver(const Driver&) = delete;
   Driver& operator=(const Driver&) = delete;
@@ -127,6 +135,10 @@ class Driver {
   Services& services_;
   const config::Route& route_;
   const x402::ResourceInfo resource_;
+  // What a payment must match: this request's requirements (a price from the request) or the route's.
+  const std::vector<x402::Requirement>& requirements_;
+  const std::string price_key_;                             // the caches' key part for this request's price
+  const std::vector<x402::Requirement>* const forms_of_;    // null: the route's own requirements
 
   int version_ = 0;
   std::optional<x402::PaymentPayload> payment_;
@@ -151,6 +163,7 @@ class Driver {
   std::string settled_by_;               // the facilitator /settle went to (a failover list may skip some)
   std::string request_body_;             // settle-before: the whole request body
   bool had_body_ = false;                // the request carried a body (read into request_body_)
+  bool body_taken_ = false;              // request_body_ holds the whole body already (read for pricing)
   upstream::HeldResponse held_;          // settle-after: the upstream's answer
   std::optional<x402::SettleResult> settlement_;
   SettleIntent intent_;                  // the /settle in flight, recorded before it went out
@@ -204,7 +217,7 @@ awaitable<std::optional<core::Reply>> Driver::run() {
       case Step::replay_answer: co_await replay_answer(); co_return std::nullopt;
       case Step::pending: {
         ctx_.record.challenged = true;
-        const x402::Challenge built = x402::build_challenge(route_.requirements, resource_, reason_, message_, route_extensions(route_));
+        const x402::Challenge built = x402::build_challenge(requirements_, resource_, reason_, message_, route_extensions(route_));
         co_return core::ChallengeReply{built.body, built.header_value, reason_,
                                        {{"Retry-After", std::to_string(kPendingRetryAfterSeconds)}}};
       }
@@ -232,10 +245,11 @@ awaitable<Event> Driver::start() {
   // The requirements' wire forms are the route's, built once per configuration and worker thread.
   // Taken again after each suspension: another request may have moved the cache to a new configuration.
   thread_local RequirementCache requirement_forms;
-  auto matched = x402::match_requirement(*payment_, route_.requirements, &requirement_forms.v2(ctx_.config.generation, route_).v2);
+  auto matched = x402::match_requirement(*payment_, requirements_,
+                                         &requirement_forms.v2(ctx_.config.generation, route_, forms_of_, price_key_).v2);
   if (auto* rejection = std::get_if<x402::PaymentRejection>(&matched)) co_return refuse(*rejection);
   const size_t index = std::get<size_t>(matched);
-  requirement_ = &route_.requirements[index];
+  requirement_ = &requirements_[index];
   auto identity = x402::scheme_for(*requirement_).identity(*payment_, *requirement_);
   if (auto* rejection = std::get_if<x402::PaymentRejection>(&identity)) co_return refuse(*rejection);
   identity_ = std::get<std::string>(std::move(identity));
@@ -288,8 +302,8 @@ awaitable<Event> Driver::start() {
   r.asset = requirement_->asset_symbol.empty() ? requirement_->asset : requirement_->asset_symbol;
   r.amount = requirement_->amount;
   const uint64_t generation = ctx_.config.generation;
-  const std::string& requirement_text = version_ == 1 ? requirement_forms.v1_text(generation, route_, index, resource_)
-                                                      : requirement_forms.v2(generation, route_).v2_text[index];
+  const std::string& requirement_text = version_ == 1 ? requirement_forms.v1_text(generation, route_, index, resource_, forms_of_, price_key_)
+                                                      : requirement_forms.v2(generation, route_, forms_of_, price_key_).v2_text[index];
   facilitator_body_ = x402::facilitator_request_body(version_, payload_text_, requirement_text);
   co_return Event::claimed;
 }
@@ -358,6 +372,7 @@ awaitable<Event> Driver::verify() {
 }
 
 awaitable<Event> Driver::read_body() {
+  if (body_taken_) co_return Event::body_read;
   had_body_ = io_.body_pending();
   std::optional<net::BodyFailure> failure = co_await net::read_whole_body(io_, request_body_);
   if (!failure) co_return Event::body_read;
@@ -367,7 +382,8 @@ awaitable<Event> Driver::read_body() {
 }
 
 awaitable<Event> Driver::hold() {
-  const upstream::ForwardOptions options = forward_options();
+  upstream::ForwardOptions options = forward_options();
+  if (body_taken_ && had_body_) options.body = &request_body_;
   upstream::HeldResult held = co_await services_.delivery.hold(ctx_, io_, options, ctx_.config.limits.max_buffered_response);
   if (held.result.error) {
     error_ = *held.result.error;
@@ -612,7 +628,8 @@ core::Headers Driver::receipt_headers() const {
 
 awaitable<std::optional<core::Reply>> Driver::challenge(const Action& a) {
   // The limiter is for floods of unpaid requests; a paid request's answer is never replaced by 429.
-  if (a.rate_limited && services_.challenge_limiter) {
+  // (An unpaid request to a pricer route took its challenge before the pricer was asked.)
+  if (a.rate_limited && services_.challenge_limiter && !(services_.quote && services_.quote->challenge_taken)) {
     const Allowance allowance = co_await services_.challenge_limiter->take(ctx_.record.client);
     if (allowance == Allowance::limited)
       co_return core::ErrorReply{Error::rate_limited, "too many payment challenges for this client address; slow down", {{"Retry-After", "1"}}};
@@ -623,8 +640,8 @@ awaitable<std::optional<core::Reply>> Driver::challenge(const Action& a) {
   // The plain challenge is the same for every unpaid request of a route and host: built once.
   thread_local ChallengeCache cache;
   x402::Challenge built = reason_ == "payment_required" && message_ == kPlainMessage
-                              ? cache.get(ctx_.config.generation, route_, resource_, message_)
-                              : x402::build_challenge(route_.requirements, resource_, reason_, message_, route_extensions(route_));
+                              ? cache.get(ctx_.config.generation, route_, resource_, message_, forms_of_, price_key_)
+                              : x402::build_challenge(requirements_, resource_, reason_, message_, route_extensions(route_));
   core::ChallengeReply reply{std::move(built.body), std::move(built.header_value), reason_, {}};
   if (a.with_receipt) reply.headers = receipt_headers();
   co_return reply;

@@ -11,6 +11,7 @@
 #include "payment/payment_identifiers.hpp"
 #include "payment/challenge_limiter.hpp"
 #include "payment/reconciler.hpp"
+#include "payment/request_price.hpp"
 #include "payment/replay_store.hpp"
 #include "payment/settle_intents.hpp"
 #include "routing/request_context.hpp"
@@ -33,6 +34,7 @@ struct Services {
   PaymentIdentifiers* identifiers = nullptr;  // null: the payment-identifier extension is not served
   net::WorkerContext* worker = nullptr;       // pools for the chains' JSON-RPC (pay-then-prove); null: none
   metrics::GatewayMetrics* metrics = nullptr; // null: not counted
+  Quote* quote = nullptr;                     // a route priced per request: this request's price (its body is moved out); null: the route's
 };
 
 /// Retry-After of a 402 payment_pending answer, in seconds: about the reconciler's first waits.

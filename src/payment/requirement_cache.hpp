@@ -26,19 +26,23 @@ class RequirementCache {
   /// that key space is the client's to choose; a full cache starts over.
   explicit RequirementCache(size_t capacity = 1024) : capacity_(capacity) {}
 
-  /// The v2 forms of `route` of configuration `generation`, built on first use.
-  const RequirementForms& v2(uint64_t generation, const config::Route& route);
+  /// The v2 forms of `route` of configuration `generation`, built on first use. A route priced
+  /// per request passes this request's `requirements` and the `price_key` they were priced at
+  /// (the forms of one price are never another's).
+  const RequirementForms& v2(uint64_t generation, const config::Route& route,
+                             const std::vector<x402::Requirement>* requirements = nullptr, std::string_view price_key = {});
 
   /// core::json_text(to_v1_json()) of requirement `index` of `route` for `resource`, built on first use.
   const std::string& v1_text(uint64_t generation, const config::Route& route, size_t index,
-                             const x402::ResourceInfo& resource);
+                             const x402::ResourceInfo& resource, const std::vector<x402::Requirement>* requirements = nullptr,
+                             std::string_view price_key = {});
 
  private:
   void use(uint64_t generation);
 
   uint64_t generation_ = 0;
   size_t capacity_;
-  std::unordered_map<const config::Route*, RequirementForms> v2_;
+  std::unordered_map<std::string, RequirementForms> v2_;  // by route address and price key
   std::unordered_map<std::string, std::string> v1_;
 };
 

@@ -17,10 +17,14 @@ std::optional<PathPattern> PathPattern::compile(std::string_view text, std::stri
   // The trailing '/' is trimmed from match keys, so it is trimmed from patterns too.
   if (text.size() > 1 && text.back() == '/') text.remove_suffix(1);
 
+  size_t segment = 0;
+  bool star_seen = false;
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
+    if (c == '/' && i > 0) ++segment;
     bool segment_start = i > 0 && text[i - 1] == '/';
     if (c == '*') {
+      star_seen = true;
       // "**" means what "*" means; one run step keeps the matcher's state set small.
       if (p.steps_.empty() || p.steps_.back().op != Op::any_run) p.steps_.push_back({Op::any_run, 0});
     } else if (segment_start && (c == ':' || c == '[')) {
@@ -40,6 +44,7 @@ std::optional<PathPattern> PathPattern::compile(std::string_view text, std::stri
         if (error) *error = "a path parameter must be a whole segment";
         return std::nullopt;
       }
+      p.params_.push_back({std::string(text.substr(i + 1, name_len)), segment, !star_seen});
       p.steps_.push_back({Op::segment_char, 0});
       p.steps_.push_back({Op::segment_run, 0});
       i = after - 1;
@@ -52,6 +57,18 @@ std::optional<PathPattern> PathPattern::compile(std::string_view text, std::stri
     p.prefix_ += s.c;
   }
   return p;
+}
+
+std::optional<size_t> PathPattern::parameter_segment(std::string_view name) const {
+  for (const Param& param : params_)
+    if (param.name == name) return param.fixed ? std::optional<size_t>(param.segment) : std::nullopt;
+  return std::nullopt;
+}
+
+bool PathPattern::has_parameter(std::string_view name) const {
+  for (const Param& param : params_)
+    if (param.name == name) return true;
+  return false;
 }
 
 bool PathPattern::matches(std::string_view key) const {

@@ -28,6 +28,13 @@ class PathPattern {
   /// The pattern as configured.
   const std::string& text() const { return text_; }
 
+  /// Where path parameter `name` (':name' or '[name]') sits: the index of its segment in every
+  /// key the pattern matches (0: the first after the leading '/'). nullopt when the pattern has no
+  /// such parameter, or when a '*' before it lets its segment move (price rules read it there).
+  std::optional<size_t> parameter_segment(std::string_view name) const;
+  /// Whether the pattern has path parameter `name`, wherever it sits.
+  bool has_parameter(std::string_view name) const;
+
  private:
   // The pattern as steps of a matcher: one character, or a run. '*' is one `any_run`; ':id' is
   // `segment_char` then `segment_run` (one character other than '/', then any more of them).
@@ -38,8 +45,15 @@ class PathPattern {
   };
   bool run_steps(std::string_view key) const;
 
+  struct Param {
+    std::string name;
+    size_t segment;
+    bool fixed;  // no '*' before it: always that segment
+  };
+
   std::string text_;
   std::string prefix_;
+  std::vector<Param> params_;
   std::vector<Step> steps_;
 };
 

@@ -46,7 +46,11 @@ TEST(Replies, StatusTable) {
       {Error::facilitator_connect_timeout, 503}, {Error::facilitator_tls, 503}, {Error::facilitator_write, 503},
       {Error::facilitator_read, 503}, {Error::facilitator_timeout, 504}, {Error::facilitator_status, 502},
       {Error::facilitator_rate_limited, 503}, {Error::facilitator_circuit_open, 503}, {Error::facilitator_bad_response, 502}, {Error::facilitator_auth, 502}, {Error::settlement_unknown, 502}, {Error::settlement_timeout, 504},
-      {Error::chain_unavailable, 502}, {Error::chain_timeout, 504}, {Error::state_unavailable, 503}, {Error::admin_not_found, 404}, {Error::admin_method_not_allowed, 405},
+      {Error::chain_unavailable, 502}, {Error::chain_timeout, 504},
+      // Prices from the request: a client fault; the pricer: refused is 403, any failure 503 (never free).
+      {Error::unpriceable_request, 400}, {Error::price_not_in_table, 400}, {Error::pricer_refused, 403},
+      {Error::pricer_unavailable, 503}, {Error::pricer_timeout, 503}, {Error::pricer_bad_response, 503},
+      {Error::pricer_circuit_open, 503}, {Error::state_unavailable, 503}, {Error::admin_not_found, 404}, {Error::admin_method_not_allowed, 405},
       {Error::admin_unauthorized, 401}, {Error::admin_cross_site, 403}, {Error::admin_token_required, 403},
       {Error::invalid_config, 422}, {Error::forward_auth_untrusted, 403}, {Error::forward_auth_incomplete, 400},
       {Error::forward_auth_not_found, 404}, {Error::internal, 500},
@@ -66,6 +70,7 @@ TEST(Replies, PublicCodesStayTheDocumentedOnes) {
   EXPECT_EQ(core::public_code(Error::internal), "internal_error");
   EXPECT_EQ(core::public_code(Error::payment_identifier_missing), "payment_identifier_required");
   EXPECT_EQ(core::public_code(Error::payment_identifier_conflict), "payment_identifier_conflict");
+  EXPECT_EQ(core::public_code(Error::pricer_circuit_open), "pricer_unavailable");
   // Client faults are 4xx, everything else 5xx.
   for (int i = 1; i <= static_cast<int>(kLast); ++i) {
     const auto e = static_cast<Error>(i);

@@ -58,3 +58,19 @@ TEST(ChallengeCache, StaysWithinItsCapacity) {
   for (int i = 0; i < 100; ++i) cache.get(1, route, resource_at("http://host" + std::to_string(i) + ".test/x"));
   EXPECT_LE(cache.size(), 8u);
 }
+
+TEST(ChallengeCache, APricePerRequestIsPartOfTheKey) {
+  // A route priced from the request: one request's quote is never served to another.
+  payment::ChallengeCache cache;
+  const config::Route route = priced_route();
+  const auto resource = resource_at("http://gw.test/api/weather");
+  std::vector<x402::Requirement> cheap = route.requirements, dear = route.requirements;
+  cheap[0].amount = "10000";
+  dear[0].amount = "50000";
+  const std::string a = cache.get(1, route, resource, "", &cheap, "10000").header_value;
+  const std::string b = cache.get(1, route, resource, "", &dear, "50000").header_value;
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a, x402::build_challenge(cheap, resource, "payment_required").header_value);
+  EXPECT_EQ(b, x402::build_challenge(dear, resource, "payment_required").header_value);
+  EXPECT_EQ(cache.get(1, route, resource, "", &cheap, "10000").header_value, a);
+}

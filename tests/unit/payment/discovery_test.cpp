@@ -29,3 +29,24 @@ routes:
   EXPECT_EQ(doc["items"][1]["method"], "ANY");
   EXPECT_EQ(doc["items"][1]["accepts"][0]["amount"], "1000000");
 }
+
+TEST(Discovery, MarksRoutesPricedPerRequest) {
+  auto loaded = config::load_config_text(R"(upstreams: { api: "http://127.0.0.1:1" }
+facilitators: { f: { url: "http://127.0.0.1:2" } }
+payment: { pay_to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", network: base }
+routes:
+  - { match: "GET /fixed", price: "$0.01" }
+  - { match: "POST /rule", price: { from: { body: model }, table: { a: "$0.02", b: "$0.05" } } }
+  - { match: "GET /priced/*", pricer: { url: "http://127.0.0.1:3/price" } }
+)", "t.yaml", [](const std::string&) { return std::nullopt; });
+  ASSERT_TRUE(loaded.config) << loaded.report();
+  auto doc = payment::discovery_document(*loaded.config, "https://api.test");
+  ASSERT_EQ(doc["items"].size(), 3u);
+  EXPECT_FALSE(doc["items"][0].contains("pricedPerRequest"));
+  EXPECT_EQ(doc["items"][1]["pricedPerRequest"], true);
+  EXPECT_EQ(doc["items"][1]["accepts"][0]["amount"], "20000");  // the table's first price, as an example
+  EXPECT_EQ(doc["items"][2]["pricedPerRequest"], true);
+  // A pricer names each request's amount: the configured placeholder is not shown.
+  EXPECT_FALSE(doc["items"][2]["accepts"][0].contains("amount"));
+  EXPECT_EQ(doc["items"][2]["accepts"][0]["network"], "eip155:8453");
+}

@@ -61,3 +61,17 @@ TEST(RequirementCache, AFullV1CacheStartsOver) {
     EXPECT_EQ(cache.v1_text(1, route, 0, resource), core::json_text(x402::to_v1_json(route.requirements[0], resource)));
   }
 }
+
+TEST(RequirementCache, APricePerRequestIsPartOfTheKey) {
+  payment::RequirementCache cache;
+  const config::Route route = priced_route();
+  const auto resource = resource_at("http://gw.test/api/weather");
+  std::vector<x402::Requirement> cheap = route.requirements, dear = route.requirements;
+  cheap[0].amount = "10000";
+  dear[0].amount = "50000";
+  EXPECT_EQ(cache.v2(1, route, &cheap, "10000").v2[0]["amount"], "10000");
+  EXPECT_EQ(cache.v2(1, route, &dear, "50000").v2[0]["amount"], "50000");
+  EXPECT_EQ(cache.v2(1, route, &cheap, "10000").v2[0]["amount"], "10000");
+  EXPECT_NE(cache.v1_text(1, route, 0, resource, &cheap, "10000"), cache.v1_text(1, route, 0, resource, &dear, "50000"));
+  EXPECT_EQ(cache.v1_text(1, route, 0, resource, &dear, "50000"), core::json_text(x402::to_v1_json(dear[0], resource)));
+}

@@ -82,3 +82,18 @@ TEST(PathPattern, AgreesWithAReferenceMatcher) {
   }
   EXPECT_GT(compared, 50000);
 }
+
+TEST(PathPattern, ParametersKnowTheirSegment) {
+  auto p = PathPattern::compile("/v1/images/:size/[fmt]/*", nullptr);
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->parameter_segment("size"), 2u);
+  EXPECT_EQ(p->parameter_segment("fmt"), 3u);
+  EXPECT_TRUE(p->has_parameter("size"));
+  EXPECT_FALSE(p->has_parameter("width"));
+  EXPECT_FALSE(p->parameter_segment("width"));
+  // After a '*' (which may span several segments) a parameter's segment is not fixed.
+  auto q = PathPattern::compile("/files/*/:name", nullptr);
+  ASSERT_TRUE(q);
+  EXPECT_TRUE(q->has_parameter("name"));
+  EXPECT_FALSE(q->parameter_segment("name"));
+}
