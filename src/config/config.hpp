@@ -111,6 +111,20 @@ struct PaymentIdentifier {
   uint64_t max_bytes = 64 * 1024;   // largest answer (body and headers) kept for replay_answer
 };
 
+/// `meter:` on an `upto` route: what an answer is charged when its upstream names no amount
+/// (no Settlement-Overrides). pricing/meters computes the charge; see its header for rounding and
+/// for answers that do not say.
+struct MeterSpec {
+  enum class Kind { none, bytes, time, json };
+  Kind kind = Kind::none;
+  uint64_t per = 1;                     // bytes: bytes per unit; time: microseconds per unit; json: count per unit
+  std::string path;                     // json: dotted path ("usage.total_tokens")
+  std::vector<std::string> unit_price;  // atomic units per `per`, one per requirement of the route ("" for non-upto ones)
+  std::string price;                    // as written, for messages
+  int line = 0;
+  bool enabled() const { return kind != Kind::none; }
+};
+
 /// One configured route.
 struct Route {
   std::string name;                 // for logs and metrics; defaults to the match text
@@ -129,6 +143,7 @@ struct Route {
   OnRepeat on_repeat = OnRepeat::refuse;
   PaymentIdentifier payment_identifier;
   Proof proof = Proof::none;        // tx_hash: X-402-Payment-Proof / X-Payment-Proof accepted (EVM requirements)
+  MeterSpec meter;                  // upto routes: what an answer is charged when the upstream does not say
   int line = 0;                     // where the route is in the file
 };
 

@@ -1,5 +1,6 @@
 #include "config/route_builder.hpp"
 
+#include "config/meter_reader.hpp"
 #include "x402/money.hpp"
 #include "x402/networks.hpp"
 
@@ -324,7 +325,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
                          {"match", "name", "host", "upstream", "price", "network", "pay_to", "scheme", "fee_payer",
                           "max_timeout_seconds", "extra", "accepts", "facilitator", "settlement", "description",
                           "mime_type", "input", "output", "payer_header", "forward_payment_header",
-                          "max_request_body", "on_repeat", "payment_identifier", "proof"}))
+                          "max_request_body", "on_repeat", "payment_identifier", "proof", "meter"}))
     return std::nullopt;
   bool ok = true;
   Route route;
@@ -395,13 +396,14 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
     }
   } else {
     for (const char* key : {"network", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra", "facilitator",
-                            "on_repeat", "payment_identifier", "proof"})
+                            "on_repeat", "payment_identifier", "proof", "meter"})
       if (node[key].IsDefined())
         reader.error(node[key], YamlReader::join(path, key), std::string("'") + key + "' has no effect on a free route (no price)");
   }
   route.priced = !route.requirements.empty();
   if (route.priced && !read_repeat_policy(reader, node, path, route)) ok = false;
   if (route.priced && !read_proof(reader, node, path, config, route)) ok = false;
+  if (route.priced && !read_meter(reader, node, path, route)) ok = false;
 
   if (route.priced || has_price || accepts.IsDefined()) {
     const bool own = node["facilitator"].IsDefined();
