@@ -1,6 +1,7 @@
 #include "pricing/meters.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
@@ -36,6 +37,13 @@ uint128 parse_atomic(std::string_view text, bool& saturated) {
   }
   return v;
 }
+
+// The bytes that matter when skipping a container: quotes and brackets.
+constexpr auto kStructural = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c : {'"', '{', '}', '[', ']'}) table[c] = true;
+  return table;
+}();
 
 // A JSON scanner over one document that finds one value without building anything: it walks the
 // path's keys and skips every other value. It never recurses, so no nesting depth can exhaust the
@@ -93,6 +101,9 @@ class Scanner {
     }
     size_t depth = 0;
     while (pos_ < s_.size()) {
+      // Most bytes of a skipped container are digits, commas and letters: one table look-up each.
+      while (pos_ < s_.size() && !kStructural[static_cast<unsigned char>(s_[pos_])]) ++pos_;
+      if (pos_ >= s_.size()) return false;
       const char c = s_[pos_++];
       if (c == '"') {
         std::string_view ignored;
