@@ -37,13 +37,13 @@ struct Quantity {
 /// number or is negative (a "-0" is zero).
 bool parse_quantity(std::string_view number, Quantity& out);
 
-/// What one meter charges.
+/// What one meter charges. A view: the strings are the configuration's, which outlives the call.
 struct Meter {
   enum class Kind { bytes, time, json };
   Kind kind = Kind::bytes;
   uint64_t per = 1;              // bytes: bytes per unit; time: microseconds per unit; json: count per unit
-  std::string path;              // json: dotted path ("usage.total_tokens"; a number segment indexes an array)
-  std::string unit_price;        // atomic units charged per `per`, canonical, > 0
+  std::string_view path;         // json: dotted path ("usage.total_tokens"; a number segment indexes an array)
+  std::string_view unit_price;   // atomic units charged per `per`, canonical, > 0
 };
 
 /// The answer as a meter sees it.

@@ -9,11 +9,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
-Meter bytes_meter(uint64_t per, std::string price) { return Meter{Meter::Kind::bytes, per, "", std::move(price)}; }
-Meter time_meter(uint64_t per_us, std::string price) { return Meter{Meter::Kind::time, per_us, "", std::move(price)}; }
-Meter json_meter(std::string path, uint64_t per, std::string price) {
-  return Meter{Meter::Kind::json, per, std::move(path), std::move(price)};
-}
+// Meters are views: these take string literals, which outlive them.
+Meter bytes_meter(uint64_t per, const char* price) { return Meter{Meter::Kind::bytes, per, "", price}; }
+Meter time_meter(uint64_t per_us, const char* price) { return Meter{Meter::Kind::time, per_us, "", price}; }
+Meter json_meter(const char* path, uint64_t per, const char* price) { return Meter{Meter::Kind::json, per, path, price}; }
 
 std::string amount_of(const Reading& r) {
   EXPECT_EQ(r.status, Reading::Status::measured);
