@@ -93,10 +93,12 @@ std::vector<std::string> check_online(const config::Config& config, std::vector<
     checked = &*completed;
     for (size_t r = 0; r < config.routes.size(); ++r)
       for (size_t q = 0; q < config.routes[r].requirements.size(); ++q)
-        if (config.routes[r].requirements[q].extra != completed->routes[r].requirements[q].extra)
-          notes.push_back("route '" + config.routes[r].name + "': fee payer " +
-                          completed->routes[r].requirements[q].extra.value("feePayer", std::string()) +
-                          " taken from /supported");
+        if (config.routes[r].requirements[q].extra != completed->routes[r].requirements[q].extra) {
+          const auto& extra = completed->routes[r].requirements[q].extra;
+          const bool upto = completed->routes[r].requirements[q].scheme == "upto";
+          notes.push_back("route '" + config.routes[r].name + (upto ? "': upto facilitator address " : "': fee payer ") +
+                          extra.value(upto ? "facilitatorAddress" : "feePayer", std::string()) + " taken from /supported");
+        }
   }
   facilitator::Findings findings = facilitator::check_routes(*checked, answers);
   for (auto& w : findings.warnings) notes.push_back("warning: " + w);

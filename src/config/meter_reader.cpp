@@ -160,10 +160,8 @@ bool read_meter(YamlReader& reader, const YAML::Node& node, const std::string& p
                         "then the most a buyer authorizes)");
     return false;
   }
-  if (route.settlement == Settlement::before) {
-    reader.error(m, at, "a meter reads the answer before the payment settles: it needs settlement: after");
-    ok = false;
-  }
+  // settlement: before on an upto route is reported by the route builder (it is wrong with or
+  // without a meter): not reported twice here.
   if (!ok) return false;
   route.meter = std::move(spec);
   return true;

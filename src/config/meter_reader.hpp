@@ -1,7 +1,7 @@
 #pragma once
 // Reads a route's `meter:` (bytes, time or a JSON path, and a price per unit) into its MeterSpec,
-// checking it against the route it is on: an `upto` requirement, settle-after, and a price in the
-// route's own asset.
+// checking it against the route it is on: an `upto` requirement and a price in the route's own
+// asset.
 #include <yaml-cpp/yaml.h>
 
 #include <string>

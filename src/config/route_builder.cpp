@@ -1,5 +1,7 @@
 #include "config/route_builder.hpp"
 
+#include <algorithm>
+
 #include "config/meter_reader.hpp"
 #include "x402/money.hpp"
 #include "x402/networks.hpp"
@@ -176,6 +178,16 @@ std::optional<x402::Requirement> build_requirement(YamlReader& reader, const YAM
   r.asset_symbol = asset->symbol;
   r.decimals = asset->decimals;
   if (asset->eip712) r.extra = {{"name", asset->eip712->name}, {"version", asset->eip712->version}};
+  // upto (specs/schemes/upto/): EVM only, through Permit2, as @x402/evm's upto server advertises it;
+  // extra.facilitatorAddress comes from the facilitator's /supported (facilitator/supported_truth).
+  if (r.scheme == "upto") {
+    if (network->family != x402::Family::evm) {
+      reader.error(f.scheme ? at["scheme"] : at, YamlReader::join(path, "scheme"),
+                   "scheme upto is for EVM networks (Permit2); " + network->caip2 + " is not one");
+      return std::nullopt;
+    }
+    r.extra["assetTransferMethod"] = "permit2";
+  }
   std::string fee_payer = f.fee_payer.value_or(d.fee_payer);
   // Without fee_payer, the facilitator's /supported names it (facilitator/supported_truth.hpp).
   if (network->family == x402::Family::solana && !fee_payer.empty()) r.extra["feePayer"] = fee_payer;
@@ -401,6 +413,21 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
         reader.error(node[key], YamlReader::join(path, key), std::string("'") + key + "' has no effect on a free route (no price)");
   }
   route.priced = !route.requirements.empty();
+  // An upto payment is settled for what the answer says it cost: before the answer nothing is
+  // known, so settling first would charge the maximum every time (a fixed price in disguise).
+  const bool upto = std::any_of(route.requirements.begin(), route.requirements.end(),
+                                [](const x402::Requirement& r) { return r.scheme == "upto"; });
+  if (upto && route.settlement == Settlement::before) {
+    reader.error(node["settlement"].IsDefined() ? node["settlement"] : node, YamlReader::join(path, "settlement"),
+                 "settlement: before cannot settle an upto (metered) payment: the charge is known only from the answer. "
+                 "Use settlement: after (the default) for this route");
+    ok = false;
+  }
+  if (upto && node["proof"].IsDefined()) {
+    reader.error(node["proof"], YamlReader::join(path, "proof"),
+                 "proof: tx_hash proves a fixed price paid; it cannot stand in for an upto (metered) payment");
+    ok = false;
+  }
   if (route.priced && !read_repeat_policy(reader, node, path, route)) ok = false;
   if (route.priced && !read_proof(reader, node, path, config, route)) ok = false;
   if (route.priced && !read_meter(reader, node, path, route)) ok = false;

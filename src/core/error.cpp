@@ -38,6 +38,8 @@ Entry entry(Error e) noexcept {
     case Error::upstream_timeout: return {"upstream_timeout", "upstream_timeout", "the upstream did not answer in time"};
     case Error::upstream_bad_response: return {"upstream_bad_response", "upstream_bad_response", "the upstream's answer is not valid HTTP"};
     case Error::upstream_response_too_large: return {"upstream_response_too_large", "upstream_response_too_large", "the upstream's answer is too large"};
+    case Error::upstream_bad_settlement_override:
+      return {"upstream_bad_settlement_override", "invalid_settlement_override", "the upstream's Settlement-Overrides cannot be read; nothing was charged"};
     case Error::facilitator_resolve: return {"facilitator_resolve", "facilitator_unavailable", "cannot resolve the facilitator"};
     case Error::facilitator_connect: return {"facilitator_connect", "facilitator_unavailable", "cannot connect to the facilitator"};
     case Error::facilitator_connect_timeout: return {"facilitator_connect_timeout", "facilitator_unavailable", "connecting to the facilitator timed out"};
@@ -85,7 +87,7 @@ std::string_view public_code(Error e) noexcept { return entry(e).public_code; }
 
 std::string_view name(Error e) noexcept { return entry(e).name; }
 
-bool is_upstream(Error e) noexcept { return e >= Error::upstream_resolve && e <= Error::upstream_response_too_large; }
+bool is_upstream(Error e) noexcept { return e >= Error::upstream_resolve && e <= Error::upstream_bad_settlement_override; }
 
 bool is_facilitator(Error e) noexcept { return e >= Error::facilitator_resolve && e <= Error::settlement_timeout; }
 

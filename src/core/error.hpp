@@ -37,6 +37,7 @@ enum class Error {
   upstream_timeout,           // no progress within upstreams.<name>.timeout
   upstream_bad_response,      // not HTTP
   upstream_response_too_large,// larger than the settle-after buffer
+  upstream_bad_settlement_override, // a metered (upto) answer's Settlement-Overrides cannot be read: nothing is charged
   // the facilitator, by phase
   facilitator_resolve,
   facilitator_connect,

@@ -27,6 +27,27 @@ std::optional<std::string> fee_payer_of(const x402::SupportedKind& kind) {
   return std::nullopt;
 }
 
+bool is_upto(const x402::Requirement& r) { return r.scheme == "upto"; }
+
+// The address an upto kind names for the buyer to sign into its Permit2 witness: its
+// extra.facilitatorAddress (what @x402/evm's upto facilitator answers), else its only signer.
+std::optional<std::string> facilitator_address_of(const x402::SupportedKind& kind) {
+  if (auto it = kind.extra.find("facilitatorAddress"); it != kind.extra.end() && it->is_string() && !it->get<std::string>().empty())
+    return it->get<std::string>();
+  if (kind.signers.size() == 1) return kind.signers.front();
+  return std::nullopt;
+}
+
+// What /supported fills in for a requirement that leaves it out: the key and the value, or nullopt.
+std::optional<std::pair<const char*, std::string>> completion_of(const x402::Requirement& r, const x402::SupportedKind& kind) {
+  if (is_upto(r)) {
+    if (auto address = facilitator_address_of(kind)) return std::pair{"facilitatorAddress", *address};
+    return std::nullopt;
+  }
+  if (auto payer = fee_payer_of(kind)) return std::pair{"feePayer", *payer};
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<size_t> used_facilitators(const config::Config& config) {
@@ -69,6 +90,18 @@ Findings check_routes(const config::Config& config, const SupportedAnswers& answ
         f.warnings.push_back("route '" + route.name + "': facilitator " + quoted_names(config, lacking) + " does not list " +
                              r.scheme + " on " + r.network + " in /supported and cannot stand in for " +
                              quoted_names(config, offering));
+      if (is_upto(r)) {
+        // The buyer's client signs the facilitator into the witness and refuses to pay without it.
+        if (!r.extra.contains("facilitatorAddress"))
+          f.problems.push_back("route '" + route.name + "' accepts upto on " + r.network + ", but no facilitator of it names an "
+                               "extra.facilitatorAddress for upto in /supported (buyers sign it into their Permit2 witness): "
+                               "use a facilitator that settles upto, or set extra.facilitatorAddress");
+        else if (offering.size() > 1)
+          f.warnings.push_back("route '" + route.name + "': an upto payment names one facilitator (" +
+                               r.extra["facilitatorAddress"].dump() + "); failover to " + quoted_names(config, {offering.begin() + 1, offering.end()}) +
+                               " can settle it only if they share that address");
+        continue;
+      }
       if (!is_solana(r)) continue;
       auto fee_payer = r.extra.find("feePayer");
       if (fee_payer == r.extra.end() || !fee_payer->is_string()) {
@@ -94,15 +127,16 @@ std::optional<config::Config> complete_from_supported(const config::Config& load
     if (!route.priced) continue;
     for (size_t qi = 0; qi < route.requirements.size(); ++qi) {
       const x402::Requirement& r = route.requirements[qi];
-      if (!is_solana(r) || r.extra.contains("feePayer")) continue;
+      // Solana's fee payer and upto's facilitator address: named by the facilitator that settles.
+      if (is_upto(r) ? r.extra.contains("facilitatorAddress") : !is_solana(r) || r.extra.contains("feePayer")) continue;
       for (size_t i : route.facilitators) {
         if (i >= answers.size() || !answers[i].answered) continue;
         const x402::SupportedKind* kind = x402::find_kind(answers[i].kinds, r);
         if (!kind) continue;
-        auto payer = fee_payer_of(*kind);
-        if (!payer) break;  // the first facilitator that offers the kind decides: its fee payer signs
+        auto completion = completion_of(r, *kind);
+        if (!completion) break;  // the first facilitator that offers the kind decides: it signs
         if (!out) out = loaded;
-        out->routes[ri].requirements[qi].extra["feePayer"] = *payer;
+        out->routes[ri].requirements[qi].extra[completion->first] = completion->second;
         break;
       }
     }

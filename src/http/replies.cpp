@@ -74,7 +74,8 @@ unsigned status_of(Error e) {
     case Error::upstream_write:
     case Error::upstream_read:
     case Error::upstream_bad_response:
-    case Error::upstream_response_too_large: return 502;
+    case Error::upstream_response_too_large:
+    case Error::upstream_bad_settlement_override: return 502;
     case Error::facilitator_timeout:
     case Error::settlement_timeout: return 504;
     case Error::facilitator_resolve:

@@ -44,6 +44,8 @@ class GatewayMetrics {
   void settlements_given_up(int64_t count);
   /// What one chain reading of reconciliation proved: finding "landed" | "not_paid" | "none".
   void reconciliation_evidence(std::string_view family, std::string_view finding);
+  /// What decided a metered (upto) payment's charge (pricing::decision_label).
+  void settle_amount(std::string_view route, std::string_view decision);
   /// A /settle sent without its write-ahead intent: the disk under state.dir refused it.
   void settle_intent_unrecorded();
   /// A completed TLS handshake, resumed from a ticket or full.

@@ -108,6 +108,14 @@ TrailerGuard::TrailerGuard(const boost::beast::http::fields& fields) {
   std::sort(before_.begin(), before_.end());
 }
 
+std::vector<std::pair<std::string, std::string>> TrailerGuard::added(const boost::beast::http::fields& fields) const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& field : fields)
+    if (!std::binary_search(before_.begin(), before_.end(), static_cast<const void*>(&field)))
+      out.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  return out;
+}
+
 size_t TrailerGuard::drop(boost::beast::http::fields& fields) const {
   size_t dropped = 0;
   for (auto it = fields.begin(); it != fields.end();) {

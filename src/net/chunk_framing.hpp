@@ -9,7 +9,9 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/fields.hpp>
 #include <cstddef>
+#include <string>
 #include <string_view>
+#include <utility>
 #include <system_error>
 #include <vector>
 
@@ -60,6 +62,8 @@ class TrailerGuard {
   explicit TrailerGuard(const boost::beast::http::fields& fields);
   /// Removes the fields added since construction; returns how many.
   size_t drop(boost::beast::http::fields& fields) const;
+  /// The fields added since construction (the trailers), as (name, value) pairs in arrival order.
+  std::vector<std::pair<std::string, std::string>> added(const boost::beast::http::fields& fields) const;
 
  private:
   std::vector<const void*> before_;

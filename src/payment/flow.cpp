@@ -2,6 +2,7 @@
 
 #include "core/strings.hpp"
 #include "core/json_text.hpp"
+#include "core/log.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "net/request_body.hpp"
 #include "payment/challenge_cache.hpp"
@@ -10,10 +11,13 @@
 #include "payment/proof_flow.hpp"
 #include "payment/reconciliation.hpp"
 #include "payment/requirement_cache.hpp"
+#include "payment/settle_meter.hpp"
 #include "payment/settled_marker.hpp"
+#include "pricing/settle_amount.hpp"
 #include "x402/payment_identifier.hpp"
 #include "x402/challenge.hpp"
 #include "x402/facilitator_messages.hpp"
+#include "x402/money.hpp"
 #include "x402/payment_payload.hpp"
 #include "x402/scheme.hpp"
 
@@ -85,6 +89,8 @@ class Driver {
   awaitable<Event> verify();
   awaitable<Event> read_body();
   awaitable<Event> hold();
+  /// upto: what the held answer says to charge, and the /settle body that asks for it.
+  Event decide_charge(const std::vector<std::string>& header_overrides, const std::vector<std::string>& trailer_overrides);
   awaitable<Event> settle();
   awaitable<Event> stream();
   /// Sends the held answer (`send`), keeping it first for its payment identifier if the action says so.
@@ -139,7 +145,10 @@ class Driver {
   std::optional<SettleInFlight> settle_in_flight_;
   std::string id_key_;                   // the payment identifier bound by this request (route and id)
   std::optional<KeptAnswer> kept_;       // the identifier's kept first answer
-  std::string facilitator_body_;
+  std::string facilitator_body_;         // the /verify body; for /settle, with the charge as the requirement's amount
+  std::string payload_text_;             // the payload's canonical text (the facilitator bodies carry it)
+  size_t requirement_index_ = 0;         // requirement_'s index in the route
+  std::string charge_;                   // upto: what /settle is asked to charge (atomic units); else empty
   std::string settled_by_;               // the facilitator /settle went to (a failover list may skip some)
   std::string request_body_;             // settle-before: the whole request body
   bool had_body_ = false;                // the request carried a body (read into request_body_)
@@ -232,8 +241,9 @@ awaitable<Event> Driver::start() {
   if (auto* rejection = std::get_if<x402::PaymentRejection>(&identity)) co_return refuse(*rejection);
   identity_ = std::get<std::string>(std::move(identity));
   // The payload's canonical text, written once: for its digest and for the facilitator's body.
-  const std::string payload_text = core::json_text(payment_->document);
-  digest_ = payload_digest(route_.name, payload_text);
+  payload_text_ = core::json_text(payment_->document);
+  requirement_index_ = index;
+  digest_ = payload_digest(route_.name, payload_text_);
   expires_at_ = payment_expiry(*payment_, requirement_->max_timeout_seconds, unix_now());
   if (std::optional<Event> id_event = check_identifier()) co_return *id_event;
 
@@ -282,7 +292,7 @@ awaitable<Event> Driver::start() {
   const uint64_t generation = ctx_.config.generation;
   const std::string& requirement_text = version_ == 1 ? requirement_forms.v1_text(generation, route_, index, resource_)
                                                       : requirement_forms.v2(generation, route_).v2_text[index];
-  facilitator_body_ = x402::facilitator_request_body(version_, payload_text, requirement_text);
+  facilitator_body_ = x402::facilitator_request_body(version_, payload_text_, requirement_text);
   co_return Event::claimed;
 }
 
@@ -367,7 +377,57 @@ awaitable<Event> Driver::hold() {
     co_return Event::upstream_failed;
   }
   held_ = std::move(held.response);
-  co_return held_.result_int() >= 400 ? Event::upstream_refused : Event::upstream_answered;
+  // The upstream's word on the charge is the gateway's to read, never the client's to see: taken
+  // out of the header and the trailers of every held answer, whatever the scheme.
+  std::vector<std::string> header_overrides, trailer_overrides;
+  for (const auto& field : held_)
+    if (core::iequals(field.name_string(), pricing::kSettlementOverridesHeader)) header_overrides.emplace_back(field.value());
+  held_.erase(pricing::kSettlementOverridesHeader);
+  for (auto& [name, value] : held.trailers)
+    if (core::iequals(name, pricing::kSettlementOverridesHeader)) trailer_overrides.push_back(std::move(value));
+  if (requirement_->scheme != "upto") co_return held_.result_int() >= 400 ? Event::upstream_refused : Event::upstream_answered;
+  co_return decide_charge(header_overrides, trailer_overrides);
+}
+
+Event Driver::decide_charge(const std::vector<std::string>& header_overrides, const std::vector<std::string>& trailer_overrides) {
+  pricing::SettleInputs in;
+  in.status = held_.result_int();
+  in.headers = header_overrides;
+  in.trailers = trailer_overrides;
+  in.maximum = requirement_->amount;
+  in.decimals = requirement_->decimals;
+  if (in.status < 400 && header_overrides.empty() && trailer_overrides.empty())
+    in.meter = read_meter(route_, *requirement_, held_, ctx_.record.upstream_time);
+  const pricing::SettleDecision d = pricing::decide_settle_amount(in);
+  if (services_.metrics) services_.metrics->settle_amount(route_.name, pricing::decision_label(d, in.status));
+  if (in.status >= 400) return Event::upstream_refused;
+  switch (d.kind) {
+    case pricing::SettleKind::malformed:
+      error_ = Error::upstream_bad_settlement_override;
+      message_ = "the upstream's answer names its charge in a form the gateway cannot read (" + d.error + "); nothing was charged";
+      core::log_event("warn", "an upto answer's Settlement-Overrides could not be read; nothing was charged",
+                      {{"route", route_.name}, {"reason", d.error}});
+      return Event::override_malformed;
+    case pricing::SettleKind::nothing:
+      ctx_.record.amount = "0";
+      settlement_ = x402::nothing_settled(ctx_.record.network, ctx_.record.payer);
+      return Event::nothing_to_settle;
+    case pricing::SettleKind::charge: break;
+  }
+  if (d.clamped)
+    core::log_event("warn", "an upto answer asked for more than the buyer authorized; the maximum is charged",
+                    {{"route", route_.name}, {"requested", d.requested}, {"maximum", requirement_->amount}});
+  charge_ = d.amount;
+  ctx_.record.amount = d.amount;
+  if (charge_ != requirement_->amount) {
+    // /settle carries the same payload and requirements whose amount is the charge (the upto
+    // scheme); this body is also what the journal keeps, so a reconciled settlement asks the same.
+    x402::Requirement charged = *requirement_;
+    charged.amount = charge_;
+    const std::string requirement_text = core::json_text(version_ == 1 ? x402::to_v1_json(charged, resource_) : x402::to_v2_json(charged));
+    facilitator_body_ = x402::facilitator_request_body(version_, payload_text_, requirement_text);
+  }
+  return Event::upstream_answered;
 }
 
 awaitable<Event> Driver::settle() {
@@ -404,6 +464,18 @@ awaitable<Event> Driver::settle() {
   }
   ctx_.record.transaction = settlement_->transaction;
   if (plain_token(settlement_->payer)) ctx_.record.payer = settlement_->payer;
+  if (!charge_.empty()) {
+    // The receipt names what was charged (SettleResponse.amount); a facilitator that leaves it out
+    // gets it filled in with what it was asked to settle.
+    auto& doc = settlement_->document;
+    if (!doc.contains("amount") || !doc["amount"].is_string()) {
+      doc["amount"] = charge_;
+    } else if (doc["amount"].get<std::string>() != charge_) {
+      core::log_event("warn", "the facilitator settled another amount than the one asked for",
+                      {{"route", route_.name}, {"asked", charge_}, {"settled", doc["amount"]}});
+      if (x402::is_atomic_amount(doc["amount"].get<std::string>())) ctx_.record.amount = doc["amount"].get<std::string>();
+    }
+  }
   // The settlement is a token transfer to pay_to: its hash must not pay a `proof: tx_hash` route too.
   if (services_.replay) co_await mark_settled_transfer(ctx_.config, *services_.replay, ctx_.record.network, settlement_->transaction);
   co_return Event::settled;

@@ -64,6 +64,24 @@ Action PaidFlow::on(Event event) {
         // The upstream did not deliver: nothing is charged and its answer goes out as it is.
         case Event::upstream_refused: return go(State::done, end(Step::release_held, ClaimOp::release, PaymentOutcome::not_settled));
         case Event::upstream_answered: return go(State::settling, next(Step::settle));
+        // An upto answer whose charge is zero: nothing goes to /settle. Its answer goes out with a
+        // receipt saying so, and the claim stays held until it did: once delivered the payment is
+        // used up (R3: it bought this answer), if nothing went out it is released.
+        case Event::nothing_to_settle: {
+          Action a = next(Step::release_held, ClaimOp::keep, true);
+          a.keep_answer = keep_answers_;
+          return go(State::releasing_unpaid, a);
+        }
+        // The upstream named a charge the gateway cannot read: an upstream fault, nothing charged.
+        case Event::override_malformed: return go(State::done, end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled));
+        default: break;
+      }
+      break;
+    case State::releasing_unpaid:
+      switch (event) {
+        case Event::forward_failed: return go(State::done, end(Step::finish, ClaimOp::release, PaymentOutcome::not_settled));
+        case Event::forward_cut:
+        case Event::forwarded: return go(State::done, end(Step::finish, ClaimOp::deliver, PaymentOutcome::not_settled));
         default: break;
       }
       break;
@@ -154,6 +172,8 @@ std::string_view to_string(Event e) {
     case Event::upstream_failed: return "upstream_failed";
     case Event::upstream_refused: return "upstream_refused";
     case Event::upstream_answered: return "upstream_answered";
+    case Event::nothing_to_settle: return "nothing_to_settle";
+    case Event::override_malformed: return "override_malformed";
     case Event::client_gone: return "client_gone";
     case Event::lease_lost: return "lease_lost";
     case Event::settle_failed: return "settle_failed";
@@ -176,6 +196,7 @@ std::string_view to_string(State s) {
     case State::settling: return "settling";
     case State::streaming: return "streaming";
     case State::releasing: return "releasing";
+    case State::releasing_unpaid: return "releasing_unpaid";
     case State::serving_again: return "serving_again";
     case State::passing: return "passing";
     case State::done: return "done";

@@ -6,6 +6,7 @@
 //
 //   start --claimed--> verifying --valid--> [before] reading_body --body_read--> settling --settled--> streaming --forwarded--> done
 //                                           [after]  holding --upstream_answered--> settling --settled--> releasing --forwarded--> done
+//                                                    holding --nothing_to_settle--> releasing_unpaid --forwarded--> done (upto, zero charge)
 //
 //   start --claim_landed--> serving_again --forwarded--> done    (settled, never delivered: no /verify, no /settle; R2)
 //   start --claim_delivered--> [on_repeat: refuse] 402 payment_already_used (R3)
@@ -45,7 +46,9 @@ enum class Event {
   body_read,          // settle-before: the whole request body is here and within limits
   upstream_failed,    // settle-after: no complete answer from the upstream
   upstream_refused,   // settle-after: the upstream answered >= 400
-  upstream_answered,  // settle-after: a complete answer < 400 is held
+  upstream_answered,  // settle-after: a complete answer < 400 is held, with something to settle
+  nothing_to_settle,  // settle-after, upto: the answer < 400 names a zero charge: delivered unsettled
+  override_malformed, // settle-after, upto: the answer's Settlement-Overrides cannot be read: an upstream error
   client_gone,        // the client closed its connection before the settlement
   lease_lost,         // the claim is no longer this request's (its lease lapsed): it must not settle
   settle_failed,      // /settle did not reach the facilitator
@@ -95,7 +98,7 @@ struct Action {
 };
 
 /// Where the machine is.
-enum class State { start, verifying, reading_body, holding, settling, streaming, releasing, serving_again, passing, done };
+enum class State { start, verifying, reading_body, holding, settling, streaming, releasing, releasing_unpaid, serving_again, passing, done };
 
 /// One paid request.
 class PaidFlow {

@@ -243,6 +243,14 @@ awaitable<bool> Reconciler::ask(Item& item, const FacilitatorFor& facilitator_fo
       chain_tx = reading.transaction;
       if (metrics_) metrics_->reconciliation_evidence("evm", finding ? chain::to_string(*finding) : "none");
       core::log_event("info", "reconciliation: the chain was read", {{"identity", u.identity}, {"chain", reading.said}});
+    } else if (std::optional<chain::Permit2Payment> permit = chain::permit2_of_settle_body(body)) {
+      // upto: the journaled body names the charge; the chain must show that amount moved.
+      std::string named = answer && !answer->error && answer->result.success ? answer->result.transaction : std::string();
+      ChainReading reading = co_await read_permit2(*rpc, std::move(*permit), std::move(named), u.expires_at, unix_now());
+      finding = reading.finding;
+      chain_tx = reading.transaction;
+      if (metrics_) metrics_->reconciliation_evidence("evm", finding ? chain::to_string(*finding) : "none");
+      core::log_event("info", "reconciliation: the chain was read", {{"identity", u.identity}, {"chain", reading.said}});
     }
   }
   Plan p = plan(item, answer ? &*answer : nullptr, f != nullptr, finding, chain_tx);

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "chain/authorization_evidence.hpp"
+#include "chain/permit2_evidence.hpp"
 #include "net/asio.hpp"
 #include "payment/evm_rpc.hpp"
 
@@ -32,5 +33,14 @@ struct ChainReading {
 /// `expires_at`: the authorization's validBefore; `now`: unix seconds.
 awaitable<ChainReading> read_authorization(EvmRpc& rpc, chain::EvmAuthorization auth, std::string named_tx, int64_t expires_at,
                                            int64_t now);
+
+/// Reads the chain about an upto (Permit2) payment, in this order (chain/permit2_evidence.hpp):
+///   1. the transaction the facilitator named, if any: a settle of this nonce that moved the amount;
+///   2. Permit2's nonceBitmap: unused before the deadline proves nothing, unused after it proves the
+///      payment never lands;
+///   3. once used: the token's Transfer logs from the owner to pay_to of exactly the settled amount,
+///      and the transaction of each: the upto proxy's settle of this owner and nonce is the payment.
+awaitable<ChainReading> read_permit2(EvmRpc& rpc, chain::Permit2Payment payment, std::string named_tx, int64_t expires_at,
+                                     int64_t now);
 
 }  // namespace x402gw::payment

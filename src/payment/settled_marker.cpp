@@ -58,8 +58,14 @@ int64_t payment_expiry(const x402::PaymentPayload& payment, int max_timeout_seco
   if (doc.contains("payload") && doc["payload"].is_object()) {
     const json& p = doc["payload"];
     const json* auth = p.contains("authorization") && p["authorization"].is_object() ? &p["authorization"] : nullptr;
-    if (auth && auth->contains("validBefore")) {
-      const json& v = (*auth)["validBefore"];
+    // A Permit2 authorization (exact via Permit2, upto) ends at its `deadline`.
+    const char* end_key = "validBefore";
+    if (!auth && p.contains("permit2Authorization") && p["permit2Authorization"].is_object()) {
+      auth = &p["permit2Authorization"];
+      end_key = "deadline";
+    }
+    if (auth && auth->contains(end_key)) {
+      const json& v = (*auth)[end_key];
       if (v.is_number_unsigned()) return static_cast<int64_t>(std::min<uint64_t>(v.get<uint64_t>(), INT64_MAX));
       if (v.is_string()) {
         const std::string s = v.get<std::string>();

@@ -36,6 +36,7 @@ using HeldResponse = bhttp::response<bhttp::string_body>;
 struct HeldResult {
   ForwardResult result;
   HeldResponse response;
+  core::Headers trailers;  // a chunked answer's trailer fields: never merged into `response`'s header
 };
 
 /// Where answers come from.

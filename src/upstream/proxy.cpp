@@ -441,6 +441,8 @@ awaitable<HeldResult> Proxy::hold(routing::RequestContext& ctx, net::ClientIo& i
     }
   }
   ctx.record.upstream_time = since(started);
+  // Kept apart for the paid flow: a metered answer may name its charge in a trailer.
+  held.trailers = trailers.added(body_parser.get());
   trailers.drop(body_parser.get());
   held.response = body_parser.release();
   return_to_pool(worker_, up, reply, true);

@@ -22,7 +22,7 @@ Challenge build_challenge(const std::vector<Requirement>& requirements, const Re
                           const std::string& error, const std::string& message, const nlohmann::json& extensions) {
   nlohmann::json v1_accepts = nlohmann::json::array();
   for (const auto& r : requirements)
-    if (!r.v1_network.empty()) v1_accepts.push_back(to_v1_json(r, resource));
+    if (offered_to_v1(r)) v1_accepts.push_back(to_v1_json(r, resource));
   nlohmann::json body = {{"x402Version", 1}, {"error", error}, {"accepts", std::move(v1_accepts)}};
   if (!message.empty()) body["message"] = message;
   return Challenge{core::json_text(body), base64_encode(core::json_text(payment_required_v2(requirements, resource, error, extensions)))};

@@ -140,4 +140,14 @@ SettleResult failed_settlement(std::string reason, std::string message, const st
   return r;
 }
 
+SettleResult nothing_settled(const std::string& network, const std::string& payer) {
+  SettleResult r;
+  r.success = true;
+  r.network = network;
+  r.payer = payer;
+  r.document = {{"success", true}, {"transaction", ""}, {"network", network}, {"amount", "0"}};
+  if (!payer.empty()) r.document["payer"] = payer;
+  return r;
+}
+
 }  // namespace x402gw::x402

@@ -68,6 +68,11 @@ const SupportedKind* find_kind(const std::vector<SupportedKind>& kinds, const Re
 /// The receipt header value: base64(SettleResponse JSON).
 std::string encode_receipt(const SettleResult& settle);
 
+/// The receipt of an upto payment the upstream charged nothing for: no /settle went out, nothing
+/// moved. Shaped as @x402/evm's upto facilitator answers a zero settlement: success, no transaction,
+/// amount "0".
+SettleResult nothing_settled(const std::string& network, const std::string& payer);
+
 /// A failed SettleResponse made by the gateway itself (when the facilitator could not say).
 SettleResult failed_settlement(std::string reason, std::string message, const std::string& network,
                                const std::string& payer);

@@ -76,6 +76,8 @@ std::variant<size_t, PaymentRejection> match_requirement(const PaymentPayload& p
     const auto& r = requirements[i];
     if (payment.version == 2) {
       if (v2_forms ? payment.accepted == (*v2_forms)[i] : payment.accepted == to_v2_json(r)) found = i;
+    } else if (r.scheme == "upto") {
+      continue;  // a v2 scheme (offered_to_v1)
     } else if (r.scheme == payment.scheme && r.v1_network == payment.network && !r.v1_network.empty()) {
       found = i;
     } else if (r.scheme == payment.scheme && r.v1_network.empty() && r.network == payment.network) {

@@ -20,6 +20,10 @@ struct Requirement {
   nlohmann::json extra = nlohmann::json::object();  // EIP-712 domain, feePayer, ...
 };
 
+/// Whether x402 v1 clients are offered the requirement: it has a v1 network name and a scheme v1
+/// knows (`upto` is a v2 scheme: no v1 client can pay it).
+inline bool offered_to_v1(const Requirement& r) { return !r.v1_network.empty() && r.scheme != "upto"; }
+
 /// What the route sells, shared by all its requirements.
 struct ResourceInfo {
   std::string url;              // absolute URL of the resource

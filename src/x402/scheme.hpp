@@ -12,6 +12,11 @@
 
 namespace x402gw::x402 {
 
+/// The canonical Permit2 contract (the same address on every EVM chain).
+inline constexpr std::string_view kPermit2Address = "0x000000000022D473030F116dDEE9F6B43aC78BA3";
+/// The x402 `upto` Permit2 proxy, the spender an `upto` payment authorizes (@x402/evm 2.27).
+inline constexpr std::string_view kUptoPermit2ProxyAddress = "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002";
+
 /// What the gateway knows of one network family's payments, without I/O. Implementations are
 /// stateless singletons, safe to share between threads.
 class PaymentScheme {

@@ -1,6 +1,8 @@
-// EVM payloads of the `exact` (and `upto`) schemes, per the x402 spec's scheme_exact_evm.md: an
-// ERC-3009 `authorization`, a Permit2 `permit2Authorization`, or an ERC-7710 delegation.
+// EVM payloads of the `exact` and `upto` schemes, per the x402 spec's scheme_exact_evm.md: an
+// ERC-3009 `authorization`, a Permit2 `permit2Authorization`, or an ERC-7710 delegation; `upto`
+// (specs/schemes/upto/scheme_upto_evm.md) takes a Permit2 witness transfer only.
 #include <cctype>
+#include <utility>
 
 #include "x402/digest.hpp"
 #include "x402/money.hpp"
@@ -82,6 +84,7 @@ class EvmScheme final : public PaymentScheme {
 
   std::optional<PaymentRejection> precheck(const PaymentPayload& payment, const Requirement& r) const override {
     const auto* payload = payload_of(payment);
+    if (r.scheme == "upto") return precheck_upto(payload, r);
     if (const auto* auth = object_member(payload, "authorization"))
       return check_transfer(string_member(*auth, "to"), string_member(*auth, "value"), r);
     if (const auto* auth = object_member(payload, "permit2Authorization")) {
@@ -93,6 +96,52 @@ class EvmScheme final : public PaymentScheme {
       return check_transfer(witness ? string_member(*witness, "to") : "",
                             permitted ? string_member(*permitted, "amount") : "", r);
     }
+    return std::nullopt;
+  }
+
+  // An `upto` payment is a Permit2 `permitWitnessTransferFrom` for the maximum, spent by the x402
+  // upto proxy, whose witness binds the payee and the facilitator that may settle it. Everything
+  // that needs no chain is checked here, as @x402/evm's upto facilitator checks it; the signature,
+  // the deadline against the clock and the balance are the facilitator's.
+  static std::optional<PaymentRejection> precheck_upto(const nlohmann::json* payload, const Requirement& r) {
+    if (!payload) return invalid_payload("the payment has no payload object");
+    if (member(*payload, "authorization") || member(*payload, "permissionContext"))
+      return invalid_payload("an upto payment is a Permit2 authorization (permit2Authorization), not an ERC-3009 or ERC-7710 one");
+    const auto* auth = object_member(payload, "permit2Authorization");
+    if (!auth) return invalid_payload("an upto payment needs payload.permit2Authorization");
+    const auto* signature = member(*payload, "signature");
+    if (!signature || !signature->is_string() || !hex_decode(signature->get<std::string>()))
+      return invalid_payload("payload.signature is not hex");
+    const auto* permitted = object_member(auth, "permitted");
+    const auto* witness = object_member(auth, "witness");
+    if (!permitted || !witness) return invalid_payload("permit2Authorization needs permitted {token, amount} and witness {to, facilitator, validAfter}");
+    const std::string token = string_member(*permitted, "token"), amount = string_member(*permitted, "amount");
+    const std::string spender = string_member(*auth, "spender"), to = string_member(*witness, "to");
+    const std::string facilitator = string_member(*witness, "facilitator");
+    for (const auto& [name, value] : {std::pair{"permitted.token", &token}, {"spender", &spender}, {"witness.to", &to},
+                                      {"witness.facilitator", &facilitator}, {"from", nullptr}}) {
+      const std::string text = value ? *value : string_member(*auth, name);
+      if (!is_address(text)) return invalid_payload(std::string("permit2Authorization.") + name + " is not a 20-byte hex address");
+    }
+    for (const auto* number : {"nonce", "deadline"})
+      if (!is_atomic_amount(string_member(*auth, number)))
+        return invalid_payload(std::string("permit2Authorization.") + number + " is not a decimal number");
+    if (!is_atomic_amount(string_member(*witness, "validAfter")))
+      return invalid_payload("permit2Authorization.witness.validAfter is not a decimal number");
+    if (!is_atomic_amount(amount)) return invalid_payload("permit2Authorization.permitted.amount is not a decimal number");
+    if (!iequals(spender, kUptoPermit2ProxyAddress))
+      return reject("invalid_permit2_spender", "the payment's spender is " + spender + ", not the x402 upto Permit2 proxy " +
+                                                   std::string(kUptoPermit2ProxyAddress));
+    if (!iequals(token, r.asset)) return reject("payment_asset_mismatch", "the payment permits token " + token + ", not " + r.asset);
+    if (!iequals(to, r.pay_to))
+      return reject("payment_recipient_mismatch", "the payment authorizes a transfer to " + to + ", not to " + r.pay_to);
+    // The maximum is what the buyer signs: the facilitator verifies it equal to the requirement's.
+    if (compare_atomic(amount, r.amount) != 0)
+      return reject("payment_amount_mismatch", "the payment authorizes at most " + amount + " atomic units; the maximum is " + r.amount);
+    // Only the facilitator the witness names can settle it: one the 402 did not advertise cannot be
+    // ours (the requirement's extra, echoed verbatim in `accepted`, names the one advertised).
+    if (auto it = r.extra.find("facilitatorAddress"); it != r.extra.end() && it->is_string() && !iequals(facilitator, it->get<std::string>()))
+      return reject("upto_facilitator_mismatch", "the payment names facilitator " + facilitator + ", not " + it->get<std::string>());
     return std::nullopt;
   }
 

@@ -16,6 +16,12 @@ export const VERIFY_FAULTS = ["hang", "reset", "html_5xx", "malformed_2xx", "ref
 /** Faults a plan may name at settle (`lands` says whether the authorization lands anyway): */
 export const SETTLE_FAULTS = ["hang", "reset", "html_5xx", "malformed_2xx", "pending", "refuse", "late"];
 
+/** The address the model's /supported names for upto (buyers sign it into their Permit2 witness). */
+export const UPTO_FACILITATOR = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+
+/** A Permit2 nonce (a decimal uint256) as the 0x + 64 hex form the ledger keys payments by. */
+export const permit2NonceKey = (decimal) => "0x" + BigInt(decimal).toString(16).padStart(64, "0");
+
 const txOf = (nonce) => "0x" + nonce.replace(/^0x/, "").slice(0, 64).padEnd(64, "0");
 
 /**
@@ -43,6 +49,9 @@ export async function startChainFacilitator({ planOf, note }) {
     if (e.landed) return false;
     e.landed = true;
     e.landings += 1;
+    // What moved: the settle body's amount (for upto the charge, at most the signed maximum).
+    e.amount = call.amount;
+    e.max = call.max;
     e.landedAt = Date.now();
     e.landedByCall = call.id;
     e.landedByStart = call.start;
@@ -128,16 +137,22 @@ export async function startChainFacilitator({ planOf, note }) {
       const endpoint = req.url.replace(/^.*\//, "");
       if (endpoint === "supported") {
         res.writeHead(200, { "content-type": "application/json" });
-        return res.end(JSON.stringify({ kinds: [{ x402Version: 2, scheme: "exact", network: "eip155:84532" }, { x402Version: 1, scheme: "exact", network: "base-sepolia" }], extensions: [], signers: {} }));
+        return res.end(JSON.stringify({ kinds: [{ x402Version: 2, scheme: "exact", network: "eip155:84532" }, { x402Version: 1, scheme: "exact", network: "base-sepolia" },
+          { x402Version: 2, scheme: "upto", network: "eip155:84532", extra: { facilitatorAddress: UPTO_FACILITATOR } }], extensions: [], signers: {} }));
       }
       let body = null;
       try { body = JSON.parse(Buffer.concat(chunks).toString("utf8")); } catch { /* answered 400 below */ }
-      const nonce = body?.paymentPayload?.payload?.authorization?.nonce;
+      const permit2 = body?.paymentPayload?.payload?.permit2Authorization;
+      let nonce = body?.paymentPayload?.payload?.authorization?.nonce;
+      try { if (!nonce && permit2?.nonce) nonce = permit2NonceKey(permit2.nonce); } catch { /* answered 400 below */ }
       if (!nonce || (endpoint !== "verify" && endpoint !== "settle")) {
         res.writeHead(400, { "content-type": "application/json" });
         return res.end(JSON.stringify({ error: "not a payment call" }));
       }
-      const call = { id: nextId++, endpoint, nonce, start: Date.now(), end: 0, answer: "", sent: "", sentAt: 0, fault: "none" };
+      const amount = body.paymentRequirements?.amount;
+      // The chain's rule for Permit2 witness transfers: never more than the buyer signed.
+      const max = permit2 ? permit2.permitted?.amount : amount;
+      const call = { id: nextId++, endpoint, nonce, start: Date.now(), end: 0, answer: "", sent: "", sentAt: 0, fault: "none", amount, max };
       calls.push(call);
       const network = body.paymentRequirements?.network || "eip155:84532";
       const act = endpoint === "verify" ? verifyAnswer(nonce, call) : settleAnswer(nonce, call, network);

@@ -21,13 +21,20 @@ export const ROUTES = {
   once: { path: "/once", kind: "after" },
   replay: { path: "/replay", kind: "replay" },
   long: { path: "/long", kind: "after" },
+  // upto (issue 21): settled after the answer for what the upstream names (Settlement-Overrides),
+  // clamped to the maximum the buyer signed.
+  metered: { path: "/metered", kind: "after", scheme: "upto" },
 };
+
+/** The metered route's maximum, atomic units ("$0.01" of USDC): what the buyer's Permit2 names. */
+export const METERED_MAX = 10000;
 
 const routeLines = (refuseEverywhere) => `  - { match: "GET /paid", price: "$0.01", upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""} }
   - { match: "GET /before", price: "$0.01", settlement: before, upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""} }
   - { match: "GET /once", price: "$0.01", on_repeat: refuse, upstream: api }
   - { match: "GET /replay", price: "$0.01", upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""}, payment_identifier: { required: true, mode: replay_answer, ttl: 3600s, max_bytes: 512KiB } }
   - { match: "GET /long", price: "$0.01", upstream: slow }
+  - { match: "GET /metered", scheme: upto, price: "$0.01", upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""} }
   - { match: "GET /free", upstream: api }`;
 
 function stateSection({ store, stateDir, redisUrl, keyPrefix }) {

@@ -1,7 +1,7 @@
 // The upstream behind the gateway: it records every request it receives (which payment, which
 // presentation, when it started and when it ended) and answers with a header naming the
 // presentation, so a client can tell a fresh answer from a kept one. The query carries the fault:
-//   p=<nonce>  q=<presentation id>  f=none|reset|5xx|slow|long  n=<body bytes>
+//   p=<nonce>  q=<presentation id>  f=none|reset|5xx|slow|long  n=<body bytes>  o=<charge (upto)>
 // reset: the head and part of the body, then the connection is destroyed; 5xx: a 500; slow: past the
 // api upstream's timeout; long: past the claim lease (the /long route's upstream waits longer).
 import http from "node:http";
@@ -32,6 +32,8 @@ export async function startFaultyUpstream({ note }) {
     if (fault === "long") await wait(TIMING.claimLeaseMs * 2);
     if (res.destroyed) return ended("closed by the gateway");
     const headers = { "content-type": "application/json", "x-upstream-req": q, "x-upstream-payment": p };
+    // o=<atomic units>: a metered answer names its charge (upto), also on a 500 (never settled).
+    if (url.searchParams.has("o")) headers["settlement-overrides"] = JSON.stringify({ amount: url.searchParams.get("o") });
     if (fault === "5xx") {
       res.writeHead(500, headers);
       return res.end(JSON.stringify({ error: "upstream broke" }));

@@ -7,7 +7,8 @@ import { startFaultyUpstream } from "./faulty_upstream.mjs";
 import { startCluster, TOPOLOGIES } from "./cluster.mjs";
 import { present, classify } from "./client.mjs";
 import { checkRules } from "./rules.mjs";
-import { ROUTES, TIMING } from "./config.mjs";
+import { ROUTES, TIMING, METERED_MAX } from "./config.mjs";
+import { UPTO_FACILITATOR } from "./chain_facilitator.mjs";
 
 /** A small seeded PRNG (mulberry32): a seed gives the same plans and the same fault schedule. */
 export function prng(seed) {
@@ -32,8 +33,12 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** One payment's plan: its route, and the fault at each step. */
 function planPayment(rng, index) {
-  const route = rng.pick(["paid", "paid", "paid", "before", "before", "once", "replay"]);
+  const route = rng.pick(["paid", "paid", "paid", "before", "before", "once", "replay", "metered"]);
   const plan = { verify: null, settle: null, upstream: "none", drop: { kind: "none" }, repeat: null, bodyBytes: 64 };
+  // upto: the upstream names 1 to twice the maximum (a third of them clamped). Zero charges are
+  // the integration tests' (tests/integration/upto.test.mjs): nothing lands, so a memory store's
+  // restart (which forgets that the payment was used) is not the ledger's to judge.
+  if (route === "metered") plan.override = rng.int(1, 2 * METERED_MAX);
   if (rng.chance(0.08)) plan.verify = rng.pick(VERIFY_FAULTS);
   if (rng.chance(0.35)) {
     const fault = rng.pick(SETTLE_FAULTS);
@@ -93,6 +98,14 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     for (const [name, r] of Object.entries(ROUTES)) accepted[name] = (await challenge(`http://127.0.0.1:${cluster.port(0)}${r.path}`)).v2;
     const headerOf = (p) => {
       const doc = JSON.parse(Buffer.from(paymentHeader(2, accepted[p.route], { nonce: p.nonce.slice(2) }), "base64").toString());
+      if (ROUTES[p.route].scheme === "upto") {
+        // A Permit2 witness transfer of the maximum, as @x402/evm's upto client signs it.
+        const a = accepted[p.route];
+        doc.payload = { signature: doc.payload.signature, permit2Authorization: {
+          from: doc.payload.authorization.from, permitted: { token: a.asset, amount: a.amount },
+          spender: "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002", nonce: BigInt(p.nonce).toString(), deadline: "9999999999",
+          witness: { to: a.payTo, facilitator: a.extra?.facilitatorAddress || UPTO_FACILITATOR, validAfter: "0" } } };
+      }
       if (ROUTES[p.route].kind === "replay") doc.extensions = { "payment-identifier": { info: { required: true, id: p.id } } };
       return Buffer.from(JSON.stringify(doc)).toString("base64");
     };
@@ -104,7 +117,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
       for (let waited = 0; port === null && waited < 5000; waited += 50) { await sleep(50); port = cluster.port(replica); }
       if (port === null) return;
       const q = `${seed}-${++seq}`;
-      const target = `${ROUTES[p.route].path}?p=${p.nonce}&q=${q}&f=${upstreamFault}&n=${bodyBytes}`;
+      const target = `${ROUTES[p.route].path}?p=${p.nonce}&q=${q}&f=${upstreamFault}&n=${bodyBytes}${p.plan.override ? "&o=" + p.plan.override : ""}`;
       const x = { phase, q, start: Date.now(), outcome: null, cls: "" };
       p.presentations.push(x);
       note(p.nonce, { what: `client: ${phase} presentation q=${q} at :${port}${drop.kind !== "none" ? " (will " + drop.kind + ")" : ""}${upstreamFault !== "none" ? " upstream fault " + upstreamFault : ""}` });
@@ -245,7 +258,7 @@ function countFaults(payments, topologyFaults) {
 }
 
 const RULE_TEXT = {
-  R1: "an authorization lands at most once",
+  R1: "an authorization lands at most once (upto: for what the upstream named, at most the maximum)",
   R2: "a landed payment's answer is delivered; until then a re-presentation gets it",
   R3: "a delivered payment buys nothing more (402 payment_already_used)",
   R4: "no priced upstream request without a verified, claimed payment",

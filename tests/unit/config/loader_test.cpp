@@ -493,3 +493,35 @@ TEST(Loader, TheHeaderLimitIsBoundedAbove) {
   EXPECT_NE(e.find("limits.max_header_bytes"), std::string::npos) << e;
   EXPECT_NE(e.find("at most 1MiB"), std::string::npos) << e;
 }
+
+// upto (issue 21): EVM only, through Permit2, settled after the answer.
+TEST(Loader, UptoRouteAdvertisesPermit2AndIsV2Only) {
+  auto r = load(with_route("  - match: /a\n    scheme: upto\n    price: \"$0.10\"\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  const auto& q = r.config->routes[0].requirements[0];
+  EXPECT_EQ(q.scheme, "upto");
+  EXPECT_EQ(q.amount, "100000");  // the maximum
+  EXPECT_EQ(q.extra["assetTransferMethod"], "permit2");
+  EXPECT_EQ(q.extra["name"], "USDC");
+  EXPECT_FALSE(x402gw::x402::offered_to_v1(q));
+}
+
+TEST(Loader, SettlementBeforeAndUptoIsRefusedWithItsLine) {
+  std::string e = only_error(with_route("  - match: /a\n    scheme: upto\n    price: \"$0.10\"\n    settlement: before\n"));
+  EXPECT_EQ(e.rfind("gateway.yaml:8:17: routes[0].settlement:", 0), 0u) << e;
+  EXPECT_NE(e.find("cannot settle an upto"), std::string::npos) << e;
+  // From the defaults too: the route is named.
+  auto r = load("upstreams: { api: \"http://127.0.0.1:3000\" }\n"
+                "facilitators: { f: { url: \"http://127.0.0.1:4020\" } }\n"
+                "payment: { pay_to: \"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\", network: base-sepolia, settlement: before }\n"
+                "routes:\n  - { match: /a, scheme: upto, price: \"$0.10\" }\n");
+  ASSERT_EQ(r.errors.size(), 1u) << r.report();
+  EXPECT_EQ(r.errors[0].line, 5);
+}
+
+TEST(Loader, UptoIsForEvmNetworksOnly) {
+  std::string e = only_error(with_route(
+      "  - match: /a\n    scheme: upto\n    network: \"solana:5eykt4UsFv8P8NJdTREpY1vzqKqZKvdp\"\n    pay_to: \"9xQeWvG816bUx9EPjHmaT23yvVM2ZWbrrpZb9PusVFin\"\n    price: \"$0.10\"\n"));
+  EXPECT_EQ(e.rfind("gateway.yaml:6:13: routes[0].scheme:", 0), 0u) << e;
+  EXPECT_NE(e.find("EVM"), std::string::npos) << e;
+}

@@ -147,5 +147,63 @@ TEST(SupportedTruth, BreakerFindings) {
   EXPECT_NE(f.warnings[0].find("circuit half_open"), std::string::npos);
 }
 
+// upto: the buyer's client signs the facilitator's address into its Permit2 witness and refuses a
+// requirement without it; it comes from the upto kind in /supported (@x402/evm's getExtra).
+const char* kUptoConfig = R"(upstreams:
+  api: { url: "http://127.0.0.1:3000" }
+facilitators:
+  a: { url: "http://127.0.0.1:4001" }
+  b: { url: "http://127.0.0.1:4002" }
+payment:
+  pay_to: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
+  network: base-sepolia
+  facilitator: [a, b]
+routes:
+  - { match: "GET /metered", scheme: upto, price: "$0.10" }
+)";
+const char* kUpto = R"({"kinds":[{"x402Version":2,"scheme":"upto","network":"eip155:84532","extra":{"facilitatorAddress":"0x90F79bf6EB2c4f870365E785982E1f101E93b906"}}]})";
+
+TEST(SupportedTruth, TheUptoFacilitatorAddressComesFromSupported) {
+  const auto c = load(kUptoConfig);
+  EXPECT_FALSE(c.routes[0].requirements[0].extra.contains("facilitatorAddress"));
+  const SupportedAnswers answers{answered(kUpto), answered(kEvmOnly)};
+  auto completed = complete_from_supported(c, answers);
+  ASSERT_TRUE(completed);
+  EXPECT_EQ(completed->routes[0].requirements[0].extra["facilitatorAddress"], "0x90F79bf6EB2c4f870365E785982E1f101E93b906");
+  EXPECT_EQ(completed->routes[0].requirements[0].extra["assetTransferMethod"], "permit2");
+  EXPECT_FALSE(same_requirements(c, *completed));
+  EXPECT_TRUE(check_routes(*completed, answers).problems.empty());
+  // Before it is known, the route is not ready, and says why.
+  auto missing = check_routes(c, answers);
+  ASSERT_EQ(missing.problems.size(), 1u);
+  EXPECT_NE(missing.problems[0].find("route 'GET /metered' accepts upto on eip155:84532, but no facilitator of it names an extra.facilitatorAddress"),
+            std::string::npos) << missing.problems[0];
+}
+
+TEST(SupportedTruth, NoFacilitatorSettlingUptoIsAProblemNamingTheRoute) {
+  const auto c = load(kUptoConfig);
+  const SupportedAnswers answers{answered(kEvmOnly), answered(kEvmOnly)};
+  EXPECT_FALSE(complete_from_supported(c, answers));
+  auto f = check_routes(c, answers);
+  ASSERT_EQ(f.problems.size(), 1u);
+  EXPECT_EQ(f.problems[0], "route 'GET /metered' accepts upto on eip155:84532, which none of its facilitators ('a', 'b') lists in /supported");
+}
+
+TEST(SupportedTruth, AnUptoKindWithoutAddressFallsBackToItsOnlySigner) {
+  const auto c = load(kUptoConfig);
+  const SupportedAnswers answers{
+      answered(R"({"kinds":[{"x402Version":2,"scheme":"upto","network":"eip155:84532"}],"signers":{"eip155:*":["0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"]}})"),
+      answered(kUpto)};
+  auto completed = complete_from_supported(c, answers);
+  ASSERT_TRUE(completed);
+  EXPECT_EQ(completed->routes[0].requirements[0].extra["facilitatorAddress"], "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65");
+  // Failover to a facilitator of another address cannot settle what was signed for the first: said.
+  auto f = check_routes(*completed, answers);
+  EXPECT_TRUE(f.problems.empty());
+  bool warned = false;
+  for (const auto& w : f.warnings) warned |= w.find("can settle it only if they share that address") != std::string::npos;
+  EXPECT_TRUE(warned);
+}
+
 }  // namespace
 }  // namespace x402gw::facilitator

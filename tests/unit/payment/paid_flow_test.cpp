@@ -26,7 +26,7 @@ const std::vector<Event> kAllEvents = {
     Event::upstream_failed, Event::upstream_refused, Event::upstream_answered, Event::client_gone, Event::settle_failed,
     Event::settle_unknown,  Event::settle_refused,  Event::settled,         Event::forward_failed, Event::forwarded,
     Event::claim_landed,    Event::claim_unknown,   Event::id_missing,      Event::id_conflict,    Event::id_answered,
-    Event::claim_delivered, Event::lease_lost,      Event::forward_cut,
+    Event::claim_delivered, Event::lease_lost,      Event::forward_cut,     Event::nothing_to_settle, Event::override_malformed,
 };
 
 // The events that lead from start to each state.
@@ -42,6 +42,7 @@ std::vector<Event> path_to(State s, Settlement mode) {
                     : std::vector{Event::claimed, Event::verify_valid, Event::upstream_answered};
     case State::streaming: return {Event::claimed, Event::verify_valid, Event::body_read, Event::settled};
     case State::releasing: return {Event::claimed, Event::verify_valid, Event::upstream_answered, Event::settled};
+    case State::releasing_unpaid: return {Event::claimed, Event::verify_valid, Event::nothing_to_settle};
     case State::serving_again: return {Event::claim_landed};
     case State::passing: return {Event::claim_delivered};
     case State::done: return {Event::no_payment};
@@ -114,6 +115,13 @@ Table table(Settlement mode, OnRepeat on_repeat = OnRepeat::refuse) {
     t[{State::releasing, Event::forward_failed}] = {end(Step::finish, ClaimOp::give_back, PaymentOutcome::settled), State::done};
     t[{State::releasing, Event::forward_cut}] = {end(Step::finish, ClaimOp::deliver, PaymentOutcome::settled), State::done};
     t[{State::releasing, Event::forwarded}] = {end(Step::finish, ClaimOp::deliver, PaymentOutcome::settled), State::done};
+    // upto: a zero charge goes out unsettled with its receipt, and is used up once delivered; a
+    // malformed Settlement-Overrides is an upstream error and charges nothing.
+    t[{State::holding, Event::nothing_to_settle}] = {next(Step::release_held, ClaimOp::keep, true), State::releasing_unpaid};
+    t[{State::holding, Event::override_malformed}] = {end(Step::reply_error, ClaimOp::release, PaymentOutcome::not_settled), State::done};
+    t[{State::releasing_unpaid, Event::forward_failed}] = {end(Step::finish, ClaimOp::release, PaymentOutcome::not_settled), State::done};
+    t[{State::releasing_unpaid, Event::forward_cut}] = {end(Step::finish, ClaimOp::deliver, PaymentOutcome::not_settled), State::done};
+    t[{State::releasing_unpaid, Event::forwarded}] = {end(Step::finish, ClaimOp::deliver, PaymentOutcome::not_settled), State::done};
   }
   if (on_repeat == OnRepeat::pass) {
     // The opt-in pass: a delivered payment is served again, holding no claim.
@@ -131,7 +139,7 @@ Table table(Settlement mode, OnRepeat on_repeat = OnRepeat::refuse) {
 std::vector<State> states(Settlement mode, OnRepeat on_repeat) {
   std::vector<State> out = mode == Settlement::before
                                ? std::vector{State::start, State::verifying, State::reading_body, State::settling, State::streaming, State::serving_again, State::done}
-                               : std::vector{State::start, State::verifying, State::holding, State::settling, State::releasing, State::serving_again, State::done};
+                               : std::vector{State::start, State::verifying, State::holding, State::settling, State::releasing, State::releasing_unpaid, State::serving_again, State::done};
   if (on_repeat == OnRepeat::pass) out.push_back(State::passing);
   return out;
 }
@@ -295,4 +303,36 @@ TEST(PaidFlow, OnlySettledAfterAnswersAreKeptForAnIdentifier) {
   PaidFlow plain(Settlement::after);
   for (Event e : {Event::claimed, Event::verify_valid, Event::upstream_answered}) plain.on(e);
   EXPECT_FALSE(plain.on(Event::settled).keep_answer);
+}
+
+// upto: what the upstream's answer says decides the charge, never more than one way.
+TEST(PaidFlow, AZeroChargeGoesOutUnsettledAndIsUsedUpOnceDelivered) {
+  PaidFlow flow(Settlement::after, OnRepeat::refuse, true);
+  for (Event e : {Event::claimed, Event::verify_valid}) flow.on(e);
+  const Action release = flow.on(Event::nothing_to_settle);
+  EXPECT_EQ(release.step, Step::release_held);
+  EXPECT_EQ(release.claim, ClaimOp::keep);  // held while it goes out: no second presentation meanwhile
+  EXPECT_TRUE(release.with_receipt);        // the receipt says nothing was charged
+  EXPECT_TRUE(release.keep_answer);
+  EXPECT_FALSE(release.final);
+  const Action done = flow.on(Event::forwarded);
+  EXPECT_EQ(done.claim, ClaimOp::deliver);
+  EXPECT_EQ(done.outcome, PaymentOutcome::not_settled);
+  EXPECT_TRUE(flow.done());
+
+  // Nothing went out: released, the buyer may present it again.
+  PaidFlow lost(Settlement::after);
+  for (Event e : {Event::claimed, Event::verify_valid, Event::nothing_to_settle}) lost.on(e);
+  EXPECT_EQ(lost.on(Event::forward_failed).claim, ClaimOp::release);
+}
+
+TEST(PaidFlow, AMalformedOverrideNeverSettles) {
+  PaidFlow flow(Settlement::after);
+  for (Event e : {Event::claimed, Event::verify_valid}) flow.on(e);
+  const Action a = flow.on(Event::override_malformed);
+  EXPECT_EQ(a.step, Step::reply_error);
+  EXPECT_EQ(a.claim, ClaimOp::release);
+  EXPECT_FALSE(a.with_receipt);
+  EXPECT_TRUE(a.final);
+  EXPECT_EQ(a.outcome, PaymentOutcome::not_settled);
 }

@@ -183,3 +183,63 @@ TEST(GenericScheme, HashesTheCanonicalPayloadOnItsNetwork) {
   PaymentPayload no_payload;
   EXPECT_EQ(identity_of(no_payload, r), "rejected:invalid_payload");
 }
+
+// upto (specs/schemes/upto/scheme_upto_evm.md, @x402/evm 2.27's upto facilitator): a Permit2
+// witness transfer of exactly the maximum, to the upto proxy, naming the payee and the facilitator.
+namespace {
+Requirement upto_requirement() {
+  Requirement r = base_sepolia_usdc("100000");
+  r.scheme = "upto";
+  r.extra["assetTransferMethod"] = "permit2";
+  r.extra["facilitatorAddress"] = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+  return r;
+}
+
+nlohmann::json upto_payload(const Requirement& r) {
+  return {{"signature", "0x" + std::string(130, 'c')},
+          {"permit2Authorization",
+           {{"permitted", {{"token", r.asset}, {"amount", r.amount}}},
+            {"from", kFrom},
+            {"spender", std::string(kUptoPermit2ProxyAddress)},
+            {"nonce", "4242"},
+            {"deadline", "1740672154"},
+            {"witness", {{"to", r.pay_to}, {"facilitator", "0x90f79bf6eb2c4f870365e785982e1f101e93b906"}, {"validAfter", "0"}}}}}};
+}
+}  // namespace
+
+TEST(EvmScheme, UptoPrecheckReadsThePermit2Witness) {
+  const Requirement r = upto_requirement();
+  EXPECT_EQ(precheck_of(payment_with(r.network, upto_payload(r)), r), "ok");
+  EXPECT_EQ(identity_of(payment_with(r.network, upto_payload(r)), r), "evm:eip155:84532:permit2:0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc:4242");
+
+  auto changed = [&](auto edit) {
+    nlohmann::json p = upto_payload(r);
+    edit(p);
+    return precheck_of(payment_with(r.network, p), r);
+  };
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["permitted"]["amount"] = "99999"; }), "payment_amount_mismatch");
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["permitted"]["amount"] = "100001"; }), "payment_amount_mismatch");
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["witness"]["to"] = "0x" + std::string(40, '1'); }), "payment_recipient_mismatch");
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["permitted"]["token"] = "0x" + std::string(40, '2'); }), "payment_asset_mismatch");
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["spender"] = "0x402085c248EeA27D92E8b30b2C58ed07f9E20001"; }), "invalid_permit2_spender");
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["witness"]["facilitator"] = "0x" + std::string(40, '3'); }), "upto_facilitator_mismatch");
+  // Structure: what the facilitator's isUptoPermit2Payload needs, checked without a chain.
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["witness"].erase("facilitator"); }), "invalid_payload");
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"].erase("witness"); }), "invalid_payload");
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["deadline"] = "soon"; }), "invalid_payload");
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["witness"]["validAfter"] = 0; }), "invalid_payload");
+  EXPECT_EQ(changed([](auto& p) { p["permit2Authorization"]["from"] = "0x123"; }), "invalid_payload");
+  EXPECT_EQ(changed([](auto& p) { p["signature"] = "nothex"; }), "invalid_payload");
+  EXPECT_EQ(changed([](auto& p) { p.erase("signature"); }), "invalid_payload");
+  // An ERC-3009 authorization cannot pay upto.
+  EXPECT_EQ(precheck_of(payment_with(r.network, eip3009(r)), r), "invalid_payload");
+  // The exact requirement's checks are unchanged by it.
+  const Requirement exact = base_sepolia_usdc();
+  EXPECT_EQ(precheck_of(payment_with(exact.network, permit2(exact)), exact), "ok");
+}
+
+TEST(EvmScheme, UptoIsNotOfferedToV1Clients) {
+  const Requirement r = upto_requirement();
+  EXPECT_FALSE(offered_to_v1(r));
+  EXPECT_TRUE(offered_to_v1(base_sepolia_usdc()));
+}
