@@ -397,7 +397,7 @@ Event Driver::decide_charge(const std::vector<std::string>& header_overrides, co
   in.maximum = requirement_->amount;
   in.decimals = requirement_->decimals;
   if (in.status < 400 && header_overrides.empty() && trailer_overrides.empty())
-    in.meter = read_meter(route_, *requirement_, held_, ctx_.record.upstream_time);
+    in.meter = read_meter(route_, requirement_index_, held_, ctx_.record.upstream_time, services_.metrics);
   const pricing::SettleDecision d = pricing::decide_settle_amount(in);
   if (services_.metrics) services_.metrics->settle_amount(route_.name, pricing::decision_label(d, in.status));
   if (in.status >= 400) return Event::upstream_refused;
@@ -600,6 +600,9 @@ upstream::ForwardOptions Driver::forward_options() const {
   upstream::ForwardOptions options;
   if (!route_.payer_header.empty() && !ctx_.record.payer.empty())
     options.request_headers.emplace_back(route_.payer_header, ctx_.record.payer);
+  // A json meter reads the answer's text: a compressed answer would hide the usage and be charged
+  // the maximum, so the upstream is asked for the plain one.
+  if (route_.meter.kind == config::MeterSpec::Kind::json) options.request_headers.emplace_back("Accept-Encoding", "identity");
   return options;
 }
 

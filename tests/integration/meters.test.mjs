@@ -210,3 +210,19 @@ test("an upstream's Settlement-Overrides wins over the meter", async () => {
   assert.equal(res.headers.get("settlement-overrides"), null);
   assert.equal(settled(), "7");
 });
+
+// Proves: a json-metered request asks the upstream for an uncompressed answer (a compressed one
+// could not be read, and would be charged the maximum), whatever the client accepts; a bytes
+// meter leaves the client's Accept-Encoding alone.
+test("a json-metered request reaches the upstream with Accept-Encoding: identity", async () => {
+  reset();
+  for (const target of ["/json?tokens=1000", "/bytes?n=10"]) {
+    const accepted = await challengeOf(target.split("?")[0]);
+    const res = await fetch(gw.url(target), { headers: { "PAYMENT-SIGNATURE": uptoPayment(accepted), "Accept-Encoding": "gzip, br" } });
+    assert.equal(res.status, 200);
+    await res.arrayBuffer();
+  }
+  assert.equal(upstream.requests[0].headers["accept-encoding"], "identity");
+  assert.equal(upstream.requests[1].headers["accept-encoding"], "gzip, br");
+  assert.equal(settles()[0].body.paymentRequirements.amount, "2000");
+});
