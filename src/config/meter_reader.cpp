@@ -139,6 +139,21 @@ bool read_meter(YamlReader& reader, const YAML::Node& node, const std::string& p
   }
   if (price.IsScalar()) spec.price = price.Scalar();
 
+  // Atomic units name no asset: over upto requirements in several assets they would mean two prices.
+  if (price.IsMap()) {
+    const x402::Requirement* first = nullptr;
+    for (const auto& r : route.requirements) {
+      if (r.scheme != "upto") continue;
+      if (first && (r.asset != first->asset || r.network != first->network)) {
+        reader.error(price, price_at, "{amount} is in atomic units of one asset, but this route's upto payments are in "
+                                      "several assets: write the price as \"$0.002\" (each network's USDC) or "
+                                      "give the route one upto asset");
+        return false;
+      }
+      first = &r;
+    }
+  }
+
   bool upto = false;
   for (const auto& r : route.requirements) {
     if (r.scheme != "upto") {

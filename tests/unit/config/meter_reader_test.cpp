@@ -171,3 +171,18 @@ TEST(MeterReader, AMeterOnAFreeRouteIsAMistake) {
   EXPECT_EQ(line, 6);
   EXPECT_NE(text.find("free route"), std::string::npos) << text;
 }
+
+TEST(MeterReader, AnAtomicPriceIsAmbiguousOverUptoRequirementsInSeveralAssets) {
+  // Dollars convert per requirement (each network's USDC); atomic units would mean two things.
+  const std::string accepts =
+      "  - match: \"GET /a\"\n"
+      "    accepts:\n"
+      "      - { price: \"$1\", scheme: upto }\n"
+      "      - { price: \"$1\", scheme: upto, network: \"eip155:137\" }\n";
+  auto r = load(with_route(accepts + "    meter: { bytes: 1KiB, price: \"$0.0001\" }\n"));
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_EQ(r.config->routes[0].meter.unit_price, (std::vector<std::string>{"100", "100"}));
+  auto [line, text] = only_error(accepts + "    meter:\n      bytes: 1KiB\n      price: { amount: \"100\" }\n");
+  EXPECT_EQ(line, 11);
+  EXPECT_NE(text.find("several assets"), std::string::npos) << text;
+}
