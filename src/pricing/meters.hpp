@@ -24,17 +24,19 @@
 #include <string>
 #include <string_view>
 
+#include "core/saturating.hpp"
+
 namespace x402gw::pricing {
 
 /// A non-negative decimal quantity as read from an answer: mantissa × 10^exponent.
 struct Quantity {
-  unsigned __int128 mantissa = 0;
+  core::uint128 mantissa = 0;
   int exponent = 0;
   bool operator==(const Quantity&) const = default;
 };
 
-/// Parses a JSON number token ("1234", "12.5", "1e3"). Nullopt-like: false when it is not a JSON
-/// number or is negative (a "-0" is zero).
+/// Parses a JSON number token ("1234", "12.5", "1e3") into `out`; false when it is not a JSON
+/// number or is negative ("-0" is zero). Digits beyond 128 bits round the mantissa up.
 bool parse_quantity(std::string_view number, Quantity& out);
 
 /// What one meter charges. A view: the strings are the configuration's, which outlives the call.
