@@ -429,6 +429,13 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
     ok = false;
   }
   if (route.priced && !read_repeat_policy(reader, node, path, route)) ok = false;
+  if (upto && route.on_repeat == OnRepeat::pass) {
+    // A pass sells repeated answers for one charge; a metered charge is the cost of one answer.
+    reader.error(node["on_repeat"].IsDefined() ? node["on_repeat"] : node, YamlReader::join(path, "on_repeat"),
+                 "on_repeat: pass sells repeated answers for one charge; an upto (metered) route charges each answer. "
+                 "Remove it (the default, refuse)");
+    ok = false;
+  }
   if (route.priced && !read_proof(reader, node, path, config, route)) ok = false;
   if (route.priced && !read_meter(reader, node, path, route)) ok = false;
 

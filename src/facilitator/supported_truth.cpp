@@ -29,12 +29,14 @@ std::optional<std::string> fee_payer_of(const x402::SupportedKind& kind) {
 
 bool is_upto(const x402::Requirement& r) { return r.scheme == "upto"; }
 
-// The address an upto kind names for the buyer to sign into its Permit2 witness: its
-// extra.facilitatorAddress (what @x402/evm's upto facilitator answers), else its only signer.
+// The address an upto kind names for the buyer to sign into its Permit2 witness. @x402/evm's upto
+// facilitator accepts any of its addresses, and names a random one in extra.facilitatorAddress at
+// each /supported: taken as it is, the 402 (and the `accepted` a payment must echo) would change at
+// every refresh. So the first of the kind's signers when it lists some (stable), else its extra.
 std::optional<std::string> facilitator_address_of(const x402::SupportedKind& kind) {
+  if (!kind.signers.empty()) return kind.signers.front();
   if (auto it = kind.extra.find("facilitatorAddress"); it != kind.extra.end() && it->is_string() && !it->get<std::string>().empty())
     return it->get<std::string>();
-  if (kind.signers.size() == 1) return kind.signers.front();
   return std::nullopt;
 }
 

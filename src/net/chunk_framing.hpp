@@ -62,7 +62,7 @@ class TrailerGuard {
   explicit TrailerGuard(const boost::beast::http::fields& fields);
   /// Removes the fields added since construction; returns how many.
   size_t drop(boost::beast::http::fields& fields) const;
-  /// The fields added since construction (the trailers), as (name, value) pairs in arrival order.
+  /// The fields added since construction (the trailers), as (name, value) pairs in the message's order.
   std::vector<std::pair<std::string, std::string>> added(const boost::beast::http::fields& fields) const;
 
  private:

@@ -90,7 +90,7 @@ class Driver {
   awaitable<Event> read_body();
   awaitable<Event> hold();
   /// upto: what the held answer says to charge, and the /settle body that asks for it.
-  Event decide_charge(const std::vector<std::string>& header_overrides, const std::vector<std::string>& trailer_overrides);
+  Event decide_charge(std::vector<std::string> header_overrides, std::vector<std::string> trailer_overrides);
   awaitable<Event> settle();
   awaitable<Event> stream();
   /// Sends the held answer (`send`), keeping it first for its payment identifier if the action says so.
@@ -147,7 +147,7 @@ class Driver {
   std::optional<KeptAnswer> kept_;       // the identifier's kept first answer
   std::string facilitator_body_;         // the /verify body; for /settle, with the charge as the requirement's amount
   std::string payload_text_;             // the payload's canonical text (the facilitator bodies carry it)
-  size_t requirement_index_ = 0;         // requirement_'s index in the route
+  size_t requirement_index_ = 0;         // requirement_'s index in the route (its meter price is per requirement)
   std::string charge_;                   // upto: what /settle is asked to charge (atomic units); else empty
   std::string settled_by_;               // the facilitator /settle went to (a failover list may skip some)
   std::string request_body_;             // settle-before: the whole request body
@@ -386,17 +386,17 @@ awaitable<Event> Driver::hold() {
   for (auto& [name, value] : held.trailers)
     if (core::iequals(name, pricing::kSettlementOverridesHeader)) trailer_overrides.push_back(std::move(value));
   if (requirement_->scheme != "upto") co_return held_.result_int() >= 400 ? Event::upstream_refused : Event::upstream_answered;
-  co_return decide_charge(header_overrides, trailer_overrides);
+  co_return decide_charge(std::move(header_overrides), std::move(trailer_overrides));
 }
 
-Event Driver::decide_charge(const std::vector<std::string>& header_overrides, const std::vector<std::string>& trailer_overrides) {
+Event Driver::decide_charge(std::vector<std::string> header_overrides, std::vector<std::string> trailer_overrides) {
   pricing::SettleInputs in;
   in.status = held_.result_int();
-  in.headers = header_overrides;
-  in.trailers = trailer_overrides;
+  in.headers = std::move(header_overrides);
+  in.trailers = std::move(trailer_overrides);
   in.maximum = requirement_->amount;
   in.decimals = requirement_->decimals;
-  if (in.status < 400 && header_overrides.empty() && trailer_overrides.empty())
+  if (in.status < 400 && in.headers.empty() && in.trailers.empty())
     in.meter = read_meter(route_, requirement_index_, held_, ctx_.record.upstream_time, services_.metrics);
   const pricing::SettleDecision d = pricing::decide_settle_amount(in);
   if (services_.metrics) services_.metrics->settle_amount(route_.name, pricing::decision_label(d, in.status));
@@ -491,6 +491,10 @@ awaitable<Event> Driver::stream() {
   }
   upstream::ForwardOptions options = forward_options();
   options.response_headers = receipt_headers();
+  // A streamed answer (settled before it, or served again) never shows the client the upstream's
+  // word on the charge either; its trailers are not relayed.
+  static constexpr std::string_view kGatewayOnly[] = {pricing::kSettlementOverridesHeader};
+  options.strip_response_headers = kGatewayOnly;
   if (had_body_) options.body = &request_body_;
   upstream::ForwardResult result = co_await services_.delivery.stream(ctx_, io_, options);
   if (!result.error) co_return forward_event(false);

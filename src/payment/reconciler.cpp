@@ -20,11 +20,26 @@ constexpr std::chrono::milliseconds kRestoreLease = std::chrono::minutes(1);
 
 // A landed payment's receipt: the facilitator's own answer when it said success; otherwise (the
 // chain proved it) a SettleResponse of what is known, with the paying transaction if it was found.
+// An upto settlement's charge, as its journaled /settle body names it; "" for other schemes.
+std::string upto_charge(const UnknownSettlement& u) {
+  const nlohmann::json body = nlohmann::json::parse(u.body, nullptr, false);
+  if (!body.is_object() || !body.contains("paymentRequirements")) return {};
+  const nlohmann::json& r = body["paymentRequirements"];
+  if (!r.is_object() || r.value("scheme", std::string()) != "upto" || !r.contains("amount") || !r["amount"].is_string()) return {};
+  return r["amount"].get<std::string>();
+}
+
 nlohmann::json landed_settlement(const facilitator::SettleOutcome* answer, const UnknownSettlement& u, const std::string& chain_tx) {
-  if (chain_tx.empty() && answer && !answer->error && answer->result.success && answer->result.document.is_object())
-    return answer->result.document;
-  nlohmann::json doc{{"success", true}, {"transaction", chain_tx}, {"network", u.network}};
-  if (answer && !answer->error && !answer->result.payer.empty()) doc["payer"] = answer->result.payer;
+  nlohmann::json doc;
+  if (chain_tx.empty() && answer && !answer->error && answer->result.success && answer->result.document.is_object()) {
+    doc = answer->result.document;
+  } else {
+    doc = {{"success", true}, {"transaction", chain_tx}, {"network", u.network}};
+    if (answer && !answer->error && !answer->result.payer.empty()) doc["payer"] = answer->result.payer;
+  }
+  // The receipt of a reconciled upto payment names what it was charged, as the request's would have.
+  if (!doc.contains("amount"))
+    if (std::string charge = upto_charge(u); !charge.empty()) doc["amount"] = charge;
   return doc;
 }
 
@@ -235,22 +250,14 @@ awaitable<bool> Reconciler::ask(Item& item, const FacilitatorFor& facilitator_fo
   std::string chain_tx;
   std::shared_ptr<EvmRpc> rpc = chain_for && family_of(u.network) == x402::Family::evm ? chain_for(u.network) : nullptr;
   if (rpc) {
-    const nlohmann::json body = nlohmann::json::parse(u.body, nullptr, false);
-    if (std::optional<chain::EvmAuthorization> auth = chain::authorization_of_settle_body(body)) {
-      std::string named = answer && !answer->error && answer->result.success ? answer->result.transaction : std::string();
-      ChainReading reading = co_await read_authorization(*rpc, std::move(*auth), std::move(named), u.expires_at, unix_now());
-      finding = reading.finding;
-      chain_tx = reading.transaction;
+    std::string named = answer && !answer->error && answer->result.success ? answer->result.transaction : std::string();
+    const std::string body = u.body;
+    std::optional<ChainReading> reading = co_await read_settle_body(*rpc, body, std::move(named), u.expires_at, unix_now());
+    if (reading) {
+      finding = reading->finding;
+      chain_tx = reading->transaction;
       if (metrics_) metrics_->reconciliation_evidence("evm", finding ? chain::to_string(*finding) : "none");
-      core::log_event("info", "reconciliation: the chain was read", {{"identity", u.identity}, {"chain", reading.said}});
-    } else if (std::optional<chain::Permit2Payment> permit = chain::permit2_of_settle_body(body)) {
-      // upto: the journaled body names the charge; the chain must show that amount moved.
-      std::string named = answer && !answer->error && answer->result.success ? answer->result.transaction : std::string();
-      ChainReading reading = co_await read_permit2(*rpc, std::move(*permit), std::move(named), u.expires_at, unix_now());
-      finding = reading.finding;
-      chain_tx = reading.transaction;
-      if (metrics_) metrics_->reconciliation_evidence("evm", finding ? chain::to_string(*finding) : "none");
-      core::log_event("info", "reconciliation: the chain was read", {{"identity", u.identity}, {"chain", reading.said}});
+      core::log_event("info", "reconciliation: the chain was read", {{"identity", u.identity}, {"chain", reading->said}});
     }
   }
   Plan p = plan(item, answer ? &*answer : nullptr, f != nullptr, finding, chain_tx);

@@ -157,4 +157,15 @@ awaitable<ChainReading> read_permit2(EvmRpc& rpc, chain::Permit2Payment payment,
   co_return out;
 }
 
+awaitable<std::optional<ChainReading>> read_settle_body(EvmRpc& rpc, const std::string& body, std::string named_tx,
+                                                        int64_t expires_at, int64_t now) {
+  const nlohmann::json doc = nlohmann::json::parse(body, nullptr, false);
+  if (std::optional<chain::EvmAuthorization> auth = chain::authorization_of_settle_body(doc))
+    co_return co_await read_authorization(rpc, std::move(*auth), std::move(named_tx), expires_at, now);
+  // upto: the body names the charge; the chain must show that amount moved.
+  if (std::optional<chain::Permit2Payment> permit = chain::permit2_of_settle_body(doc))
+    co_return co_await read_permit2(rpc, std::move(*permit), std::move(named_tx), expires_at, now);
+  co_return std::nullopt;
+}
+
 }  // namespace x402gw::payment

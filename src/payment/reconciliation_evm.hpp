@@ -43,4 +43,9 @@ awaitable<ChainReading> read_authorization(EvmRpc& rpc, chain::EvmAuthorization 
 awaitable<ChainReading> read_permit2(EvmRpc& rpc, chain::Permit2Payment payment, std::string named_tx, int64_t expires_at,
                                      int64_t now);
 
+/// Reads the chain about the payment a journaled /settle body names: an EIP-3009 authorization
+/// (read_authorization) or an upto Permit2 payment (read_permit2); nullopt when it names neither.
+awaitable<std::optional<ChainReading>> read_settle_body(EvmRpc& rpc, const std::string& body, std::string named_tx,
+                                                        int64_t expires_at, int64_t now);
+
 }  // namespace x402gw::payment

@@ -5,6 +5,7 @@
 // until the payment settles (settled after).
 #include <boost/beast/http/string_body.hpp>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "core/error.hpp"
@@ -20,6 +21,7 @@ struct ForwardOptions {
   core::Headers request_headers;      // e.g. the verified payer
   core::Headers response_headers;     // e.g. the receipt of a payment settled before forwarding
   const std::string* body = nullptr;  // a request body already read whole (else streamed from the client)
+  std::span<const std::string_view> strip_response_headers{};  // upstream response fields the client never sees
 };
 
 /// How forwarding ended. With `error` set and the response already started (io.response_started()),

@@ -272,8 +272,10 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
   co_return reply;
 }
 
-void prepare_response(net::ClientIo& io, bhttp::response_header<>& res, const core::Headers& headers) {
+void prepare_response(net::ClientIo& io, bhttp::response_header<>& res, const core::Headers& headers,
+                      std::span<const std::string_view> strip = {}) {
   remove_hop_by_hop(res);
+  for (std::string_view name : strip) res.erase(name);
   for (const auto& [name, value] : headers) res.set(name, value);
   res.version(io.version);
 }
@@ -328,7 +330,7 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
     const unsigned status = reply.head->status();
     const uint64_t length = *reply.head->content_length();
     std::string head;
-    append_relayed_head(head, *reply.head, io.version, options.response_headers, io.keep_alive());
+    append_relayed_head(head, *reply.head, io.version, options.response_headers, io.keep_alive(), options.strip_response_headers);
     reply.head.reset();
     conn.buffer.consume(reply.head_size);
     io.status = status;
@@ -344,7 +346,7 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
 
   auto& res = reply.parser->get();
 
-  prepare_response(io, res, options.response_headers);
+  prepare_response(io, res, options.response_headers, options.strip_response_headers);
   const unsigned status = res.result_int();
   if (bodiless(ctx, status)) {
     // The header alone: a chunked serializer would add a last-chunk no client expects.

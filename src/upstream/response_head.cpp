@@ -54,7 +54,7 @@ bool relayable(const ResponseHead& head, bool head_request) {
 }
 
 void append_relayed_head(std::string& out, const ResponseHead& head, unsigned version, const core::Headers& extra,
-                         bool keep_alive) {
+                         bool keep_alive, std::span<const std::string_view> strip) {
   // The names Connection lists go with it (a handful at most).
   std::vector<std::string_view> named;
   for (const auto& f : head.fields())
@@ -64,6 +64,8 @@ void append_relayed_head(std::string& out, const ResponseHead& head, unsigned ve
     for (std::string_view n : named)
       if (core::iequals(n, f.name)) return true;
     for (const auto& [name, value] : extra)
+      if (core::iequals(name, f.name)) return true;
+    for (std::string_view name : strip)
       if (core::iequals(name, f.name)) return true;
     return false;
   };

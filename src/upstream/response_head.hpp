@@ -7,6 +7,7 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <cstdint>
 #include <forward_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -72,8 +73,9 @@ bool relayable(const ResponseHead& head, bool head_request);
 /// Appends the head the client gets: the status line in HTTP `version`, the upstream's fields
 /// less the hop-by-hop ones (and those Connection names) and less those `extra` sets, then
 /// `extra`, then Connection as `keep_alive` requires. The same bytes as Beast's message with
-/// remove_hop_by_hop(), set(extra...), version() and keep_alive() applied.
+/// remove_hop_by_hop(), set(extra...), version() and keep_alive() applied. Fields named in `strip`
+/// are left out too (the gateway's own, such as an upstream's Settlement-Overrides).
 void append_relayed_head(std::string& out, const ResponseHead& head, unsigned version, const core::Headers& extra,
-                         bool keep_alive);
+                         bool keep_alive, std::span<const std::string_view> strip = {});
 
 }  // namespace x402gw::upstream

@@ -7,6 +7,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { startGateway, startUpstream, startFacilitator, baseConfig, decodeHeader, writeConfig, runGatewayCommand, BUYER, PAY_TO } from "../support/gateway.mjs";
@@ -305,8 +306,10 @@ test("a settle timeout on an upto payment is journaled and reconciled for the sa
   assert.ok(settles().length >= 2);
   for (const s of settles()) assert.equal(s.body.paymentRequirements.amount, "21300");
   const count = settles().length;
-  const served = await fetch(gw.url("/h"), { headers: { "PAYMENT-SIGNATURE": header } });
+  // Served again (streamed, R2): whatever the upstream names now is neither settled nor shown.
+  const served = await fetch(gw.url(`/h?o=${q({ amount: "99" })}`), { headers: { "PAYMENT-SIGNATURE": header } });
   assert.equal(served.status, 200);
+  assert.equal(served.headers.get("settlement-overrides"), null);
   assert.equal(decodeHeader(served.headers.get("payment-response")).amount, "21300");
   assert.equal(settles().length, count, "no second settlement");
 });
@@ -329,4 +332,121 @@ test("config: settlement before + upto is refused with its line; a facilitator w
   } finally {
     await plain.close();
   }
+});
+
+/** A JSON-RPC node that shows one upto settlement: Permit2's nonceBitmap has the nonce's bit set,
+ *  the token's Transfer of `transferred` from the buyer to the payee is in a transaction `TX` whose
+ *  input is the upto proxy's settle(...) of that nonce and `settled`. */
+function startPermit2Chain() {
+  const word = (v) => BigInt(v).toString(16).padStart(64, "0");
+  const addressWord = (a) => a.toLowerCase().replace(/^0x/, "").padStart(64, "0");
+  const state = { nonce: null, settled: "0", transferred: "0", tx: "0x" + "7e".repeat(32), asked: [] };
+  const server = http.createServer((req, res) => {
+    let text = "";
+    req.on("data", (d) => (text += d));
+    req.on("end", () => {
+      const { id, method, params } = JSON.parse(text);
+      state.asked.push(method);
+      let result = null;
+      if (method === "eth_call" && params[0].to.toLowerCase() === PERMIT2 && params[0].data.startsWith("0x4fe02b44"))
+        result = "0x" + (state.nonce === null ? word(0) : word(1n << (state.nonce & 255n)));
+      else if (method === "eth_blockNumber") result = "0x3e8";
+      else if (method === "eth_getLogs")
+        result = [{ address: USDC, topics: [TRANSFER, "0x" + addressWord(BUYER), "0x" + addressWord(PAY_TO)], data: "0x" + word(state.transferred), transactionHash: state.tx }];
+      else if (method === "eth_getTransactionByHash" && params[0] === state.tx)
+        result = { hash: state.tx, to: UPTO_PROXY, input: "0xff11e7b4" + addressWord(USDC) + word(MAX) + word(state.nonce) + word(9999999999) +
+          word(state.settled) + addressWord(BUYER) + addressWord(PAY_TO) + addressWord(FACILITATOR_ADDRESS) + word(0) + word(0x140) + word(65) + "cc".repeat(65) + "00".repeat(31) };
+      else if (method === "eth_getTransactionReceipt" && params[0] === state.tx)
+        result = { transactionHash: state.tx, status: "0x1", blockNumber: "0x3e0", logs: [] };
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify({ jsonrpc: "2.0", id, result }));
+    });
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({
+    state, url: `http://127.0.0.1:${server.address().port}`,
+    close: () => new Promise((done) => { server.closeAllConnections(); server.close(() => done()); }),
+  })));
+}
+const PERMIT2 = "0x000000000022d473030f116ddee9f6b43ac78ba3";
+const USDC = "0x036cbd53842c5426634e7929541ec2318f3dcf7e";
+const TRANSFER = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef";
+
+// Proves: with `chains:`, an upto payment whose /settle never answered is proved landed by the
+// chain (Permit2 nonce used, the upto proxy's settle of that nonce, the Transfer of exactly the
+// charge), and only for the charge: a Transfer of another amount proves nothing.
+for (const [name, transferred, lands] of [["the charge moved: landed", "21300", true], ["another amount moved: nothing proved", MAX, false]]) {
+  test(`chains: a hung upto /settle is reconciled from Permit2 evidence (${name})`, async () => {
+    const chain = await startPermit2Chain();
+    // Every /settle hangs past the gateway's timeout: only the chain can tell.
+    const silent = await startFacilitator({
+      supported: () => ({ body: { kinds: [uptoKind], extensions: [], signers: {} } }),
+      settle: () => ({ hang: true }),
+    });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "x402gw-upto-chain-"));
+    const g = await startGateway(baseConfig({ upstream: upstream.url, facilitator: silent.url, facilitatorExtra: ", timeout: 1s",
+      extra: `state: { dir: "${dir}" }\nchains:\n  base-sepolia: { rpc: "${chain.url}", timeout: 500ms }`,
+      routes: `  - { match: "GET /h", scheme: upto, price: "$0.10" }` }).replace(/timeout: 2s, timeout: 1s/, "timeout: 1s"));
+    try {
+      let accepted;
+      assert.ok(await waitFor(async () => {
+        const r = await fetch(g.url("/h"));
+        accepted = decodeHeader(r.headers.get("payment-required")).accepts[0];
+        return accepted.extra?.facilitatorAddress;
+      }));
+      const header = uptoPayment(accepted);
+      chain.state.nonce = BigInt(JSON.parse(Buffer.from(header, "base64").toString()).payload.permit2Authorization.nonce);
+      chain.state.settled = "21300";
+      chain.state.transferred = transferred;
+      const res = await fetch(g.url(`/h?o=${q({ amount: "21300" })}`), { headers: { "PAYMENT-SIGNATURE": header } });
+      assert.equal(res.status, 504);
+      const finding = lands ? "landed" : "none";
+      assert.ok(await waitFor(async () => (await metric(g, `x402gw_reconciliation_evidence_total{family="evm",finding="${finding}"}`)) >= 1, { ms: 8000 }), g.stderr());
+      const again = await fetch(g.url("/h"), { headers: { "PAYMENT-SIGNATURE": header } });
+      if (lands) {
+        assert.equal(await metric(g, 'x402gw_settlements_reconciled_total{result="settled"}'), 1);
+        assert.equal(again.status, 200);
+        const receipt = decodeHeader(again.headers.get("payment-response"));
+        assert.equal(receipt.transaction, chain.state.tx);
+        assert.equal(receipt.amount, "21300");
+      } else {
+        assert.equal(again.status, 402);
+        assert.equal((await again.json()).error, "payment_pending");
+        assert.equal(await metric(g, 'x402gw_settlements_reconciled_total{result="settled"}'), 0);
+      }
+      for (const s of silent.calls.filter((c) => c.endpoint === "settle")) assert.equal(s.body.paymentRequirements.amount, "21300");
+    } finally {
+      await g.stop();
+      await silent.close();
+      await chain.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+// Proves: what the gateway advertises is what @x402/evm 2.27's upto client signs, and what that
+// client signs passes the gateway's checks: /verify gets the maximum, /settle the charge. (The
+// on-chain settlement is tests/e2e's.) Skipped where the local stack's packages are not installed.
+test("the reference upto client (@x402/evm 2.27) pays the 402 as advertised", async (t) => {
+  let UptoEvmScheme, privateKeyToAccount;
+  try {
+    const { createRequire } = await import("node:module");
+    const require = createRequire(new URL("../../packaging/localstack/package.json", import.meta.url));
+    ({ UptoEvmScheme } = await import(require.resolve("@x402/evm/upto/client")));
+    ({ privateKeyToAccount } = await import(require.resolve("viem/accounts")));
+  } catch {
+    return t.skip("packaging/localstack has no @x402/evm");
+  }
+  reset();
+  // The anvil account whose address is BUYER.
+  const account = privateKeyToAccount("0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a");
+  assert.equal(account.address, BUYER);
+  const c = await uptoChallenge("/h");
+  const signed = await new UptoEvmScheme(account).createPaymentPayload(2, c.v2);
+  const header = Buffer.from(JSON.stringify({ ...signed, accepted: c.v2, resource: c.doc.resource })).toString("base64");
+  const res = await fetch(gw.url(`/h?o=${q({ amount: "$0.0213" })}`), { headers: { "PAYMENT-SIGNATURE": header } });
+  assert.equal(res.status, 200, await res.text());
+  assert.equal(verifies()[0].body.paymentRequirements.amount, MAX);
+  assert.equal(verifies()[0].body.paymentPayload.payload.permit2Authorization.witness.facilitator, FACILITATOR_ADDRESS);
+  assert.equal(settles()[0].body.paymentRequirements.amount, "21300");
+  assert.equal(decodeHeader(res.headers.get("payment-response")).amount, "21300");
 });

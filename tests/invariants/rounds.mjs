@@ -19,7 +19,7 @@ export function faultedRound(topology) {
   test(`money rules R1-R6 hold under faults: ${topology}, seed ${seed}`, { skip: ONLY && ONLY !== topology }, async () => {
     const round = await runRound({ topology, seed, payments: PAYMENTS, say: (s) => console.log(s) });
     const s = round.stats;
-    console.log(`  [${topology} seed ${seed}] ${s.payments} payments, ${s.ops} presentations, ${s.seconds.toFixed(1)}s, faults ${JSON.stringify(s.faults)}`);
+    console.log(`  [${topology} seed ${seed}] ${s.payments} payments, ${s.ops} presentations, ${s.seconds.toFixed(1)}s, faults ${JSON.stringify(s.faults)}, upto ${JSON.stringify(s.upto)}`);
     if (round.violations.length) assert.fail(round.report());
   });
 }
@@ -29,6 +29,7 @@ export function faultedRound(topology) {
 export function baselineRound(topology) {
   test(`baseline (no faults, on_repeat: refuse everywhere): no rule is broken: ${topology}`, { skip: ONLY && ONLY !== topology }, async () => {
     const round = await runRound({ topology, seed: 190000, payments: 60, baseline: true });
+    console.log(`  [baseline ${topology}] upto ${JSON.stringify(round.stats.upto)}`);
     if (round.violations.length) assert.fail(round.report());
   });
 }

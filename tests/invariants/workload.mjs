@@ -231,7 +231,11 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     const round = { payments, ledger: facilitator.ledger, calls: facilitator.calls, upstream: upstream.requests, memoryRestarts, kills, leftovers, unknownGauge };
     const violations = checkRules(round);
     const seconds = (Date.now() - t0) / 1000;
-    const stats = { topology, seed, payments: payments.length, ops, faults: countFaults(payments, faults), seconds };
+    // upto: how many metered payments landed, and how many of those were clamped to the maximum.
+    const metered = payments.filter((p) => ROUTES[p.route].scheme === "upto");
+    const meteredLanded = metered.filter((p) => facilitator.ledger.get(p.nonce)?.landed);
+    const upto = { payments: metered.length, landed: meteredLanded.length, clamped: meteredLanded.filter((p) => (p.plan.override ?? p.plan.tokens) > METERED_MAX).length };
+    const stats = { topology, seed, payments: payments.length, ops, faults: countFaults(payments, faults), upto, seconds };
     return {
       violations,
       stats,
@@ -259,7 +263,7 @@ function countFaults(payments, topologyFaults) {
 }
 
 const RULE_TEXT = {
-  R1: "an authorization lands at most once (upto: for what the upstream named, at most the maximum)",
+  R1: "an authorization lands at most once (upto: for what the upstream named or the meter read, at most the maximum)",
   R2: "a landed payment's answer is delivered; until then a re-presentation gets it",
   R3: "a delivered payment buys nothing more (402 payment_already_used)",
   R4: "no priced upstream request without a verified, claimed payment",

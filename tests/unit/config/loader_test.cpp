@@ -525,3 +525,9 @@ TEST(Loader, UptoIsForEvmNetworksOnly) {
   EXPECT_EQ(e.rfind("gateway.yaml:6:13: routes[0].scheme:", 0), 0u) << e;
   EXPECT_NE(e.find("EVM"), std::string::npos) << e;
 }
+
+TEST(Loader, APassIsRefusedOnAnUptoRoute) {
+  std::string e = only_error(with_route("  - match: /a\n    scheme: upto\n    price: \"$0.10\"\n    on_repeat: pass\n"));
+  EXPECT_EQ(e.rfind("gateway.yaml:8:16: routes[0].on_repeat:", 0), 0u) << e;
+  EXPECT_NE(e.find("charges each answer"), std::string::npos) << e;
+}

@@ -189,6 +189,18 @@ TEST(SupportedTruth, NoFacilitatorSettlingUptoIsAProblemNamingTheRoute) {
   EXPECT_EQ(f.problems[0], "route 'GET /metered' accepts upto on eip155:84532, which none of its facilitators ('a', 'b') lists in /supported");
 }
 
+TEST(SupportedTruth, TheUptoAddressIsTheFirstSignerSoThatItStaysPut) {
+  // @x402/evm's upto facilitator names a random one of its addresses in extra at each /supported.
+  const auto c = load(kUptoConfig);
+  for (const char* random : {"0xAAAA000000000000000000000000000000000001", "0xAAAA000000000000000000000000000000000002"}) {
+    const std::string body = std::string(R"({"kinds":[{"x402Version":2,"scheme":"upto","network":"eip155:84532","extra":{"facilitatorAddress":")") +
+                             random + R"("}}],"signers":{"eip155:*":["0xAAAA000000000000000000000000000000000002","0xAAAA000000000000000000000000000000000001"]}})";
+    auto completed = complete_from_supported(c, SupportedAnswers{answered(body), answered(kEvmOnly)});
+    ASSERT_TRUE(completed);
+    EXPECT_EQ(completed->routes[0].requirements[0].extra["facilitatorAddress"], "0xAAAA000000000000000000000000000000000002");
+  }
+}
+
 TEST(SupportedTruth, AnUptoKindWithoutAddressFallsBackToItsOnlySigner) {
   const auto c = load(kUptoConfig);
   const SupportedAnswers answers{

@@ -42,7 +42,7 @@ TEST(Replies, StatusTable) {
       {Error::upstream_resolve, 502}, {Error::upstream_connect, 502},
       {Error::upstream_connect_timeout, 504}, {Error::upstream_tls, 502}, {Error::upstream_write, 502},
       {Error::upstream_read, 502}, {Error::upstream_timeout, 504}, {Error::upstream_bad_response, 502},
-      {Error::upstream_response_too_large, 502}, {Error::facilitator_resolve, 503}, {Error::facilitator_connect, 503},
+      {Error::upstream_response_too_large, 502}, {Error::upstream_bad_settlement_override, 502}, {Error::facilitator_resolve, 503}, {Error::facilitator_connect, 503},
       {Error::facilitator_connect_timeout, 503}, {Error::facilitator_tls, 503}, {Error::facilitator_write, 503},
       {Error::facilitator_read, 503}, {Error::facilitator_timeout, 504}, {Error::facilitator_status, 502},
       {Error::facilitator_rate_limited, 503}, {Error::facilitator_circuit_open, 503}, {Error::facilitator_bad_response, 502}, {Error::facilitator_auth, 502}, {Error::settlement_unknown, 502}, {Error::settlement_timeout, 504},

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -181,6 +183,10 @@ TEST(TrailerGuard, TrailersDoNotBecomeHeaderFields) {
   auto [ec, peak] = feed(parser, buffer, "3\r\nabc\r\n0\r\nX-Payment: second\r\nX-Injected: 1\r\nHost: evil\r\n\r\n");
   ASSERT_TRUE(parser.is_done()) << ec.message();
   EXPECT_EQ(std::distance(parser.get().begin(), parser.get().end()), static_cast<long>(header_fields + 3));
+  // Read apart before they are dropped (a metered answer's Settlement-Overrides trailer).
+  auto trailers = guard.added(parser.get());
+  std::sort(trailers.begin(), trailers.end());
+  EXPECT_EQ(trailers, (std::vector<std::pair<std::string, std::string>>{{"Host", "evil"}, {"X-Injected", "1"}, {"X-Payment", "second"}}));
   EXPECT_EQ(guard.drop(parser.get()), 3u);
   EXPECT_EQ(std::distance(parser.get().begin(), parser.get().end()), static_cast<long>(header_fields));
   EXPECT_EQ(parser.get().count("X-Payment"), 1u);
