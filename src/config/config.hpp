@@ -149,6 +149,20 @@ struct Pricer {
   }
 };
 
+/// `meter:` on an `upto` route: what an answer is charged when its upstream names no amount
+/// (no Settlement-Overrides). pricing/meters computes the charge; see its header for rounding and
+/// for answers that do not say.
+struct MeterSpec {
+  enum class Kind { none, bytes, time, json };
+  Kind kind = Kind::none;
+  uint64_t per = 1;                     // bytes: bytes per unit; time: microseconds per unit; json: count per unit
+  std::string path;                     // json: dotted path ("usage.total_tokens")
+  std::vector<std::string> unit_price;  // atomic units per `per`, one per requirement of the route ("" for non-upto ones)
+  std::string price;                    // as written, for messages
+  int line = 0;
+  bool enabled() const { return kind != Kind::none; }
+};
+
 /// One configured route.
 struct Route {
   std::string name;                 // for logs and metrics; defaults to the match text
@@ -174,6 +188,7 @@ struct Route {
   std::optional<pricing::PriceRule> price_rule;
   /// `pricer:`: requirements[0]'s amount comes from an HTTP service, per request.
   std::optional<Pricer> pricer;
+  MeterSpec meter;                  // upto routes: what an answer is charged when the upstream does not say
   int line = 0;                     // where the route is in the file
 
   /// Whether the route's price depends on the request (a rule or a pricer): computed per request.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config/bazaar_reader.hpp"
+#include "config/meter_reader.hpp"
 #include "config/paywall_reader.hpp"
 #include "config/price_reader.hpp"
 #include "x402/money.hpp"
@@ -318,7 +319,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
                          {"match", "name", "host", "upstream", "price", "network", "pay_to", "scheme", "fee_payer",
                           "max_timeout_seconds", "extra", "accepts", "facilitator", "settlement", "description",
                           "mime_type", "input", "output", "bazaar", "payer_header", "forward_payment_header",
-                          "max_request_body", "on_repeat", "payment_identifier", "proof", "paywall", "pricer"}))
+                          "max_request_body", "on_repeat", "payment_identifier", "proof", "paywall", "pricer", "meter"}))
     return std::nullopt;
   bool ok = true;
   Route route;
@@ -442,7 +443,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
     }
   } else {
     for (const char* key : {"network", "pay_to", "scheme", "fee_payer", "max_timeout_seconds", "extra", "facilitator",
-                            "on_repeat", "payment_identifier", "proof", "paywall"})
+                            "on_repeat", "payment_identifier", "proof", "paywall", "meter"})
       if (node[key].IsDefined())
         reader.error(node[key], YamlReader::join(path, key), std::string("'") + key + "' has no effect on a free route (no price)");
   }
@@ -472,6 +473,7 @@ std::optional<Route> read_route(YamlReader& reader, const YAML::Node& node, cons
   }
   if (route.priced && !read_proof(reader, node, path, config, route)) ok = false;
   route.bazaar = read_bazaar(reader, node, path, matcher ? matcher->method : "", route.priced || has_price || accepts.IsDefined());
+  if (route.priced && !read_meter(reader, node, path, route)) ok = false;
 
   if (route.priced_per_request() && route.proof == Proof::tx_hash) {
     reader.error(node["proof"], YamlReader::join(path, "proof"),

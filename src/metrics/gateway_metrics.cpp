@@ -52,6 +52,7 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_reconciliation_evidence_total", "Chain readings of reconciliation, by family and finding (landed, not_paid, none).", Type::counter, {}});
   registry_.add({"x402gw_settle_intents_unrecorded_total", "Settlements sent without their write-ahead intent (state.dir refused the write): a crash while they are in flight would lose them.", Type::counter, {}});
   registry_.add({"x402gw_settle_amounts_total", "Metered (upto) payments by route and what decided the charge: maximum (the upstream named none), header, trailer, meter, clamped (it asked for more than the authorized maximum), zero (nothing settled), upstream_error (>= 400, nothing settled), malformed (an unreadable Settlement-Overrides: 502, nothing settled).", Type::counter, {}});
+  registry_.add({"x402gw_meter_unread_total", "Metered (upto) answers whose meter found nothing to read (a json meter's path missing or not a non-negative number): charged the maximum.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshakes_total", "TLS handshakes completed, by whether the session was resumed.", Type::counter, {}});
   registry_.add({"x402gw_tls_handshake_failures_total", "TLS handshakes that failed, by reason.", Type::counter, {}});
   registry_.add({"x402gw_admin_refused_total", "Admin requests refused, by reason (unauthorized, cross_site_refused, admin_token_required).", Type::counter, {}});
@@ -198,6 +199,8 @@ void GatewayMetrics::replay_store_eviction(std::string_view entry) {
 void GatewayMetrics::settle_amount(std::string_view route, std::string_view decision) {
   registry_.inc("x402gw_settle_amounts_total", {{"route", route}, {"decision", decision}});
 }
+
+void GatewayMetrics::meter_unread(std::string_view route) { registry_.inc("x402gw_meter_unread_total", {{"route", route}}); }
 
 void GatewayMetrics::settle_intent_unrecorded() { registry_.inc("x402gw_settle_intents_unrecorded_total", {}); }
 

@@ -52,6 +52,8 @@ class GatewayMetrics {
   void reconciliation_evidence(std::string_view family, std::string_view finding);
   /// What decided a metered (upto) payment's charge (pricing::decision_label).
   void settle_amount(std::string_view route, std::string_view decision);
+  /// An upto answer whose meter found nothing to read (json: no usage): charged the maximum.
+  void meter_unread(std::string_view route);
   /// A /settle sent without its write-ahead intent: the disk under state.dir refused it.
   void settle_intent_unrecorded();
   /// A completed TLS handshake, resumed from a ticket or full.

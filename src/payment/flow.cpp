@@ -159,6 +159,7 @@ class Driver {
   std::optional<KeptAnswer> kept_;       // the identifier's kept first answer
   std::string facilitator_body_;         // the /verify body; for /settle, with the charge as the requirement's amount
   std::string payload_text_;             // the payload's canonical text (the facilitator bodies carry it)
+  size_t requirement_index_ = 0;         // requirement_'s index in the route (its meter price is per requirement)
   std::string charge_;                   // upto: what /settle is asked to charge (atomic units); else empty
   std::string settled_by_;               // the facilitator /settle went to (a failover list may skip some)
   std::string request_body_;             // settle-before: the whole request body
@@ -255,6 +256,7 @@ awaitable<Event> Driver::start() {
   identity_ = std::get<std::string>(std::move(identity));
   // The payload's canonical text, written once: for its digest and for the facilitator's body.
   payload_text_ = core::json_text(payment_->document);
+  requirement_index_ = index;
   digest_ = payload_digest(route_.name, payload_text_);
   expires_at_ = payment_expiry(*payment_, requirement_->max_timeout_seconds, unix_now());
   if (std::optional<Event> id_event = check_identifier()) co_return *id_event;
@@ -411,7 +413,7 @@ Event Driver::decide_charge(std::vector<std::string> header_overrides, std::vect
   in.maximum = requirement_->amount;
   in.decimals = requirement_->decimals;
   if (in.status < 400 && in.headers.empty() && in.trailers.empty())
-    in.meter = read_meter(route_, *requirement_, held_, ctx_.record.upstream_time);
+    in.meter = read_meter(route_, requirement_index_, held_, ctx_.record.upstream_time, services_.metrics);
   const pricing::SettleDecision d = pricing::decide_settle_amount(in);
   if (services_.metrics) services_.metrics->settle_amount(route_.name, pricing::decision_label(d, in.status));
   if (in.status >= 400) return Event::upstream_refused;
@@ -618,6 +620,9 @@ upstream::ForwardOptions Driver::forward_options() const {
   upstream::ForwardOptions options;
   if (!route_.payer_header.empty() && !ctx_.record.payer.empty())
     options.request_headers.emplace_back(route_.payer_header, ctx_.record.payer);
+  // A json meter reads the answer's text: a compressed answer would hide the usage and be charged
+  // the maximum, so the upstream is asked for the plain one.
+  if (route_.meter.kind == config::MeterSpec::Kind::json) options.request_headers.emplace_back("Accept-Encoding", "identity");
   return options;
 }
 

@@ -1,10 +1,41 @@
 #include "payment/settle_meter.hpp"
 
-namespace x402gw::payment {
+#include "core/log.hpp"
+#include "pricing/meters.hpp"
 
-std::optional<std::string> read_meter(const config::Route&, const x402::Requirement&, const upstream::HeldResponse&,
-                                      std::chrono::microseconds) {
-  return std::nullopt;  // no meters configured yet: routes without one settle the override or the maximum
+namespace x402gw::payment {
+namespace {
+
+pricing::Meter::Kind kind_of(config::MeterSpec::Kind kind) {
+  switch (kind) {
+    case config::MeterSpec::Kind::bytes: return pricing::Meter::Kind::bytes;
+    case config::MeterSpec::Kind::time: return pricing::Meter::Kind::time;
+    default: return pricing::Meter::Kind::json;
+  }
+}
+
+}  // namespace
+
+std::optional<std::string> read_meter(const config::Route& route, size_t index, const upstream::HeldResponse& answer, std::chrono::microseconds upstream_time,
+                                      metrics::GatewayMetrics* metrics) {
+  const config::MeterSpec& spec = route.meter;
+  if (!spec.enabled()) return std::nullopt;
+  // The meter's price is per requirement, each in its own asset; "" for an exact one.
+  if (index >= spec.unit_price.size() || index >= route.requirements.size() || spec.unit_price[index].empty())
+    return std::nullopt;
+  const x402::Requirement& requirement = route.requirements[index];
+  const pricing::Meter meter{kind_of(spec.kind), spec.per, spec.path, spec.unit_price[index]};
+  const std::string_view body = answer.body();
+  const std::string_view content_type = answer[bhttp::field::content_type];
+  const pricing::Reading reading = pricing::read(meter, pricing::MeteredAnswer{body, content_type, upstream_time});
+  if (reading.status == pricing::Reading::Status::measured) return reading.amount;
+  // The answer did not say: the buyer authorized the maximum, and charging nothing would let a
+  // buyer leave out what makes the upstream say (stream_options.include_usage).
+  if (metrics) metrics->meter_unread(route.name);
+  core::log_event("warn", "the meter found no usage in an upto answer; the maximum is charged",
+                  {{"route", route.name}, {"path", spec.path}, {"content_type", std::string(content_type)},
+                   {"bytes", std::to_string(body.size())}, {"maximum", requirement.amount}});
+  return requirement.amount;
 }
 
 }  // namespace x402gw::payment

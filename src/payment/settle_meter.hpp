@@ -7,14 +7,17 @@
 #include <string>
 
 #include "config/config.hpp"
+#include "metrics/gateway_metrics.hpp"
 #include "upstream/delivery.hpp"
-#include "x402/requirements.hpp"
 
 namespace x402gw::payment {
 
-/// What `route`'s meter reads from the held answer, in atomic units of `requirement`'s asset;
-/// nullopt when the route has no meter (the maximum is then settled).
-std::optional<std::string> read_meter(const config::Route& route, const x402::Requirement& requirement,
-                                      const upstream::HeldResponse& answer, std::chrono::microseconds upstream_time);
+/// What `route`'s meter reads from the held answer, in atomic units of the asset of the route's
+/// requirement `index` (the one paid with); nullopt when the route has no meter for it (the maximum
+/// is then settled). An answer that does not say what the meter reads (json: the path is missing or not a
+/// non-negative number) is charged the maximum, logged and counted in `metrics` (if any): see
+/// pricing/meters.hpp for why not nothing.
+std::optional<std::string> read_meter(const config::Route& route, size_t index, const upstream::HeldResponse& answer, std::chrono::microseconds upstream_time,
+                                      metrics::GatewayMetrics* metrics = nullptr);
 
 }  // namespace x402gw::payment

@@ -24,9 +24,12 @@ export const ROUTES = {
   // upto (issue 21): settled after the answer for what the upstream names (Settlement-Overrides),
   // clamped to the maximum the buyer signed.
   metered: { path: "/metered", kind: "after", scheme: "upto" },
+  // upto with a meter (issue 21): the upstream names nothing; the gateway reads usage.total_tokens
+  // from its JSON answer, 1 atomic unit per token, clamped to the same maximum.
+  tokens: { path: "/tokens", kind: "after", scheme: "upto" },
 };
 
-/** The metered route's maximum, atomic units ("$0.01" of USDC): what the buyer's Permit2 names. */
+/** The metered routes' maximum, atomic units ("$0.01" of USDC): what the buyer's Permit2 names. */
 export const METERED_MAX = 10000;
 
 const routeLines = (refuseEverywhere) => `  - { match: "GET /paid", price: "$0.01", upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""} }
@@ -35,6 +38,7 @@ const routeLines = (refuseEverywhere) => `  - { match: "GET /paid", price: "$0.0
   - { match: "GET /replay", price: "$0.01", upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""}, payment_identifier: { required: true, mode: replay_answer, ttl: 3600s, max_bytes: 512KiB } }
   - { match: "GET /long", price: "$0.01", upstream: slow }
   - { match: "GET /metered", scheme: upto, price: "$0.01", upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""} }
+  - { match: "GET /tokens", scheme: upto, price: "$0.01", meter: { json: usage.total_tokens, price: { amount: "1" } }, upstream: api${refuseEverywhere ? ", on_repeat: refuse" : ""} }
   - { match: "GET /free", upstream: api }`;
 
 function stateSection({ store, stateDir, redisUrl, keyPrefix }) {

@@ -2,6 +2,7 @@
 // presentation, when it started and when it ended) and answers with a header naming the
 // presentation, so a client can tell a fresh answer from a kept one. The query carries the fault:
 //   p=<nonce>  q=<presentation id>  f=none|reset|5xx|slow|long  n=<body bytes>  o=<charge (upto)>
+//   u=<tokens>: the JSON answer reports usage.total_tokens (upto with a meter)
 // reset: the head and part of the body, then the connection is destroyed; 5xx: a 500; slow: past the
 // api upstream's timeout; long: past the claim lease (the /long route's upstream waits longer).
 import http from "node:http";
@@ -38,8 +39,9 @@ export async function startFaultyUpstream({ note }) {
       res.writeHead(500, headers);
       return res.end(JSON.stringify({ error: "upstream broke" }));
     }
-    const body = Buffer.alloc(Math.max(size, 16), 0x61);
-    body.write(`{"q":"${q}","x":"`);
+    const usage = url.searchParams.has("u") ? `"usage":{"total_tokens":${Number(url.searchParams.get("u"))}},` : "";
+    const body = Buffer.alloc(Math.max(size, usage ? 96 : 16), 0x61);
+    body.write(`{"q":"${q}",${usage}"x":"`);
     body.write(`"}`, body.length - 2);
     if (fault === "reset") {
       res.writeHead(200, { ...headers, "content-length": String(body.length + 4096) });

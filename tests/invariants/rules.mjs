@@ -46,11 +46,13 @@ export function checkRules(round) {
 
     // R1
     if (L && L.landings > 1) add("R1", nonce, `the ledger shows ${L.landings} landings of one authorization`);
-    // upto: charged what the upstream named, clamped to the signed maximum; never more, and once.
+    // upto: charged what the upstream named (or the meter read), clamped to the signed maximum;
+    // never more, and once.
     if (landed && ROUTES[p.route].scheme === "upto") {
-      const expected = String(Math.min(p.plan.override, Number(L.max)));
+      const named = p.plan.override ?? p.plan.tokens;
+      const expected = String(Math.min(named, Number(L.max)));
       if (BigInt(L.amount) > BigInt(L.max)) add("R1", nonce, `landed for ${L.amount}, more than the signed maximum ${L.max}`);
-      else if (L.amount !== expected) add("R1", nonce, `landed for ${L.amount}; the upstream named ${p.plan.override} (maximum ${L.max}): expected ${expected}`);
+      else if (L.amount !== expected) add("R1", nonce, `landed for ${L.amount}; the upstream named ${named} (maximum ${L.max}): expected ${expected}`);
     }
     const toldSettledAt = Math.min(...pres.filter((x) => x.outcome.receipt?.success === true && x.outcome.headAt).map((x) => x.outcome.headAt));
     for (const c of calls)

@@ -33,12 +33,13 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** One payment's plan: its route, and the fault at each step. */
 function planPayment(rng, index) {
-  const route = rng.pick(["paid", "paid", "paid", "before", "before", "once", "replay", "metered"]);
+  const route = rng.pick(["paid", "paid", "paid", "before", "before", "once", "replay", "metered", "tokens"]);
   const plan = { verify: null, settle: null, upstream: "none", drop: { kind: "none" }, repeat: null, bodyBytes: 64 };
   // upto: the upstream names 1 to twice the maximum (a third of them clamped). Zero charges are
   // the integration tests' (tests/integration/upto.test.mjs): nothing lands, so a memory store's
   // restart (which forgets that the payment was used) is not the ledger's to judge.
   if (route === "metered") plan.override = rng.int(1, 2 * METERED_MAX);
+  if (route === "tokens") plan.tokens = rng.int(1, 2 * METERED_MAX);  // read by the meter, 1 unit a token
   if (rng.chance(0.08)) plan.verify = rng.pick(VERIFY_FAULTS);
   if (rng.chance(0.35)) {
     const fault = rng.pick(SETTLE_FAULTS);
@@ -117,7 +118,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
       for (let waited = 0; port === null && waited < 5000; waited += 50) { await sleep(50); port = cluster.port(replica); }
       if (port === null) return;
       const q = `${seed}-${++seq}`;
-      const target = `${ROUTES[p.route].path}?p=${p.nonce}&q=${q}&f=${upstreamFault}&n=${bodyBytes}${p.plan.override ? "&o=" + p.plan.override : ""}`;
+      const target = `${ROUTES[p.route].path}?p=${p.nonce}&q=${q}&f=${upstreamFault}&n=${bodyBytes}${p.plan.override ? "&o=" + p.plan.override : ""}${p.plan.tokens ? "&u=" + p.plan.tokens : ""}`;
       const x = { phase, q, start: Date.now(), outcome: null, cls: "" };
       p.presentations.push(x);
       note(p.nonce, { what: `client: ${phase} presentation q=${q} at :${port}${drop.kind !== "none" ? " (will " + drop.kind + ")" : ""}${upstreamFault !== "none" ? " upstream fault " + upstreamFault : ""}` });
@@ -233,7 +234,7 @@ export async function runRound({ topology, seed, payments: count, concurrency = 
     // upto: how many metered payments landed, and how many of those were clamped to the maximum.
     const metered = payments.filter((p) => ROUTES[p.route].scheme === "upto");
     const meteredLanded = metered.filter((p) => facilitator.ledger.get(p.nonce)?.landed);
-    const upto = { payments: metered.length, landed: meteredLanded.length, clamped: meteredLanded.filter((p) => p.plan.override > METERED_MAX).length };
+    const upto = { payments: metered.length, landed: meteredLanded.length, clamped: meteredLanded.filter((p) => (p.plan.override ?? p.plan.tokens) > METERED_MAX).length };
     const stats = { topology, seed, payments: payments.length, ops, faults: countFaults(payments, faults), upto, seconds };
     return {
       violations,
@@ -262,7 +263,7 @@ function countFaults(payments, topologyFaults) {
 }
 
 const RULE_TEXT = {
-  R1: "an authorization lands at most once (upto: for what the upstream named, at most the maximum)",
+  R1: "an authorization lands at most once (upto: for what the upstream named or the meter read, at most the maximum)",
   R2: "a landed payment's answer is delivered; until then a re-presentation gets it",
   R3: "a delivered payment buys nothing more (402 payment_already_used)",
   R4: "no priced upstream request without a verified, claimed payment",

@@ -37,5 +37,17 @@ TEST(Saturating, SubtractsAndClamps) {
 
 static_assert(saturating_add(kMax, 1) == kMax, "usable in constant expressions");
 
+TEST(Saturating, Uint128MultipliesAndAddsAndSaysWhenItClamped) {
+  bool saturated = false;
+  EXPECT_TRUE(saturating_mul(uint128{1} << 64, uint128{1} << 63, saturated) == uint128{1} << 127);
+  EXPECT_TRUE(saturating_add(kUint128Max - 1, 1, saturated) == kUint128Max);
+  EXPECT_FALSE(saturated);
+  EXPECT_TRUE(saturating_mul(uint128{1} << 64, uint128{1} << 64, saturated) == kUint128Max);
+  EXPECT_TRUE(saturated);
+  saturated = false;
+  EXPECT_TRUE(saturating_add(kUint128Max, 1, saturated) == kUint128Max);
+  EXPECT_TRUE(saturated);
+}
+
 }  // namespace
 }  // namespace x402gw::core
