@@ -223,7 +223,10 @@ TEST(SupportedTruth, NoFacilitatorSettlingUptoIsAProblemNamingTheRoute) {
   EXPECT_FALSE(complete_from_supported(c, answers));
   auto f = check_routes(c, answers);
   ASSERT_EQ(f.problems.size(), 1u);
-  EXPECT_EQ(f.problems[0], "route 'GET /metered' accepts upto on eip155:84532, which none of its facilitators ('a', 'b') lists in /supported");
+  EXPECT_EQ(f.problems[0],
+            "route 'GET /metered' accepts upto on eip155:84532, which none of its facilitators ('a', 'b') lists in /supported: "
+            "eip155:84532 is Base Sepolia; facilitator 'a' lists eip155:84532 only with scheme exact, not upto; "
+            "facilitator 'b' lists eip155:84532 only with scheme exact, not upto");
 }
 
 TEST(SupportedTruth, TheUptoAddressIsTheFirstSignerSoThatItStaysPut) {
