@@ -115,7 +115,7 @@ std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, 
         // nginx's $host, which has none.
         if (!host.empty() && !core::iequals(host, url_host) && !core::iequals(host, without_port(url_host)))
           return std::string("X-Original-Host and X-Original-URL name different hosts");
-        if (host.empty()) host = url_host;
+        host = url_host;  // the same host, with the port the client named (for the 402's resource URL)
         uri = url_uri;
         if (proto.empty()) proto = scheme;
       }

@@ -36,10 +36,13 @@ const documented = {
   // x402.org's own facilitator: testnets only, no auth (x402 docs; CDP "Network Support").
   "https://x402.org/facilitator": both([["base-sepolia", "eip155:84532"], ["solana-devnet", SOLANA_DEVNET]]),
   // CDP (docs.cdp.coinbase.com/x402/network-support): Base, Polygon, Arbitrum One, World, Solana
-  // mainnets; Base Sepolia and Solana devnet.
+  // mainnets; Base Sepolia and Solana devnet; `upto` (v2) on its EVM networks, naming the address
+  // the buyer signs into its Permit2 witness.
   "https://api.cdp.coinbase.com/platform/v2/x402": [
     ...both([["base", "eip155:8453"], ["base-sepolia", "eip155:84532"], ["solana", SOLANA], ["solana-devnet", SOLANA_DEVNET]]),
     ...both([[null, "eip155:137"], [null, "eip155:42161"], [null, "eip155:480"]]),
+    ...["eip155:8453", "eip155:84532", "eip155:137", "eip155:42161", "eip155:480"].map((network) => (
+      { x402Version: 2, scheme: "upto", network, extra: { facilitatorAddress: "0x90F79bf6EB2c4f870365E785982E1f101E93b906" } })),
   ],
   // PayAI (docs.payai.network/x402/supported-networks): v1 names and CAIP-2 ids alike.
   "https://facilitator.payai.network": both([

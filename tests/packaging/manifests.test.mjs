@@ -116,7 +116,7 @@ function checkForwardAuth(docs, config, secret, service, httpPort) {
   assert.equal(key("auth-response-headers"), "X-Payment-Payer");
   // The controller sets X-Original-Method itself: a second one would reach the gateway twice.
   assert.doesNotMatch(key("auth-snippet"), /X-Original-Method/);
-  for (const line of ["proxy_set_header X-Original-URI $request_uri;", "proxy_set_header X-Original-Host $http_host;",
+  for (const line of ["proxy_set_header X-Original-URI $request_uri;", "proxy_set_header X-Original-Host $host;",
     `proxy_set_header ${header} "${secret.stringData.X402_FORWARD_AUTH_SECRET}";`])
     assert.ok(key("auth-snippet").includes(line), `auth-snippet: ${line}`);
   assert.match(key("configuration-snippet"), /error_page 401 = @x402_reply;/);

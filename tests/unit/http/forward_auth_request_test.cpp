@@ -139,7 +139,7 @@ TEST(ForwardAuthRequest, OriginalUriAndUrlThatDisagreeAreRefused) {
                                 "GET", "/auth/nginx");
   ASSERT_TRUE(std::holds_alternative<OriginalRequest>(agreeing)) << std::get<std::string>(agreeing);
   EXPECT_EQ(std::get<OriginalRequest>(agreeing).target, "/api/weather?x=1");
-  EXPECT_EQ(std::get<OriginalRequest>(agreeing).host, "API.example.com");
+  EXPECT_EQ(std::get<OriginalRequest>(agreeing).host, "api.example.com");  // the URL's, as the client named it
 }
 
 // ingress-nginx builds X-Original-URL from the Host header ($http_host), but routes (and picks the
@@ -152,7 +152,8 @@ TEST(ForwardAuthRequest, IngressHostWithoutPortAgreesWithTheUrl) {
                                     {"X-Original-URL", "https://API.example.com:8443/api/weather"}}),
                             "GET", "/auth/nginx");
   ASSERT_TRUE(std::holds_alternative<OriginalRequest>(same)) << std::get<std::string>(same);
-  EXPECT_EQ(std::get<OriginalRequest>(same).host, "api.example.com");
+  // The URL's host, with the port the client named: the 402's resource URL keeps it.
+  EXPECT_EQ(std::get<OriginalRequest>(same).host, "API.example.com:8443");
   auto v6 = read_original(AuthEndpoint::nginx,
                           fields({{"X-Original-Method", "GET"}, {"X-Original-Host", "[::1]"}, {"X-Original-URL", "http://[::1]:8080/x"}}),
                           "GET", "/auth/nginx");
