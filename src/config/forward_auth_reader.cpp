@@ -117,6 +117,12 @@ void check_routes(YamlReader& r, const YAML::Node& root, const Config& c) {
     if (route.payment_identifier.mode == PaymentIdentifier::Mode::replay_answer)
       r.error(node["payment_identifier"], YamlReader::join(path, "payment_identifier.mode"),
               "replay_answer keeps the upstream's first answer, which a forward-auth listener never sees; use mode: fresh_call");
+    // A metered payment is settled for what the answer cost, which an auth service never sees:
+    // settled before, it would charge the maximum every time.
+    if (std::any_of(route.requirements.begin(), route.requirements.end(), [](const x402::Requirement& q) { return q.scheme == "upto"; }))
+      r.error(node["scheme"].IsDefined() ? node["scheme"] : node, YamlReader::join(path, "scheme"),
+              "an upto (metered) payment is settled for what the upstream's answer cost, which a forward-auth listener "
+              "never sees; forward-auth routes take fixed prices (scheme: exact)");
     if (route.proof == Proof::tx_hash)
       r.error(node["proof"], YamlReader::join(path, "proof"), "proof: tx_hash is not served by forward-auth listeners");
   }

@@ -111,3 +111,44 @@ routes:
   ASSERT_FALSE(r.config);
   EXPECT_NE(r.report().find("replay_answer"), std::string::npos) << r.report();
 }
+
+// An auth subrequest carries no body: a price read from it cannot be computed in this mode.
+TEST(ForwardAuth, BodyPricedRoutesAreRefusedWithTheirLine) {
+  auto r = load(R"(listen: [{ address: ":8403", mode: forward_auth }]
+trusted_proxies: [127.0.0.1]
+routes:
+  - { match: "GET /a", price: { from: { query: tier }, table: { basic: "$0.01" } } }
+  - { match: "POST /b", price: { from: { body: model }, table: { small: "$0.01" } } }
+  - match: "POST /c"
+    pricer: { url: "http://127.0.0.1:7000/price", fields: [model] }
+)" + kPriced);
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.report().find("test.yaml:5"), std::string::npos) << r.report();
+  EXPECT_NE(r.report().find("test.yaml:7"), std::string::npos) << r.report();
+  EXPECT_EQ(r.report().find("test.yaml:4"), std::string::npos) << r.report();
+}
+
+TEST(ForwardAuth, PricesFromTheQueryOrAPricerWithoutTheBodyAreAllowed) {
+  auto r = load(R"(listen: [{ address: ":8403", mode: forward_auth }]
+trusted_proxies: [127.0.0.1]
+routes:
+  - { match: "GET /a", price: { from: { query: tier }, table: { basic: "$0.01", pro: "$0.02" } } }
+  - match: "GET /c"
+    pricer: { url: "http://127.0.0.1:7000/price", headers: [X-Plan] }
+)" + kPriced);
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_FALSE(r.config->routes[0].price_reads_body());
+  EXPECT_FALSE(r.config->routes[1].price_reads_body());
+}
+
+// A metered (upto) payment is settled for what the answer cost: an auth service never sees it.
+TEST(ForwardAuth, MeteredRoutesAreRefusedWithTheirLine) {
+  auto r = load(R"(listen: [{ address: ":8403", mode: forward_auth }]
+trusted_proxies: [127.0.0.1]
+routes:
+  - { match: "GET /a", price: "$0.01" }
+  - { match: "GET /m", price: "$0.10", scheme: upto }
+)" + kPriced);
+  ASSERT_FALSE(r.config);
+  EXPECT_NE(r.report().find("test.yaml:5"), std::string::npos) << r.report();
+}
