@@ -3,7 +3,9 @@
 # Byte arrays, not raw string literals: a literal would break on its own delimiter.
 # Run by add_custom_command with
 #   -DSRC_DIR=<dir> -DFILES=<a;b> -DNAMES=<name_a;name_b> -DHEADER=<include> -DNAMESPACE=<ns> -DOUT=<file.cpp>
-set(body "// Generated from ${SRC_DIR} by packaging/cmake/embed_files.cmake. Do not edit.\n")
+# The folder's name only: an absolute path would make every clone's file differ (and miss ccache).
+get_filename_component(folder "${SRC_DIR}" NAME)
+set(body "// Generated from src/http/${folder}/ by packaging/cmake/embed_files.cmake. Do not edit.\n")
 string(APPEND body "#include \"${HEADER}\"\n\nnamespace ${NAMESPACE} {\nnamespace {\n")
 list(LENGTH FILES count)
 math(EXPR last "${count} - 1")

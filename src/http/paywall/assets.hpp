@@ -1,6 +1,6 @@
 #pragma once
 // The paywall page's files (paywall.html, paywall.css, paywall.js beside this header), compiled
-// into the binary by CMake (packaging/cmake/embed_assets.cmake): no files to lose, no CDN.
+// into the binary by CMake (packaging/cmake/embed_files.cmake): no files to lose, no CDN.
 #include <string_view>
 
 namespace x402gw::http::paywall_assets {
