@@ -1,0 +1,123 @@
+// Hostile checks of metered (upto) payments and of the Settlement-Overrides convention, against
+// the real gateway, a real upstream and the scripted facilitator (its /supported lists upto with a
+// facilitatorAddress). Each test says what it proves and is written to fail against the defect it
+// names.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import { startGateway, startUpstream, startFacilitator, baseConfig, decodeHeader, paymentHeader, challenge, rawExchange, BUYER } from "../support/gateway.mjs";
+import { waitFor } from "../support/raw.mjs";
+
+const FACILITATOR_ADDRESS = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+const UPTO_PROXY = "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002";
+const MAX = "100000";
+
+let upstream, facilitator, gw;
+
+before(async () => {
+  // ?o=<Settlement-Overrides JSON> as a header; ?t=<...> as a trailer of a chunked answer.
+  upstream = await startUpstream((req, res) => {
+    const q = new URL(req.url, "http://x").searchParams;
+    if (q.has("t")) {
+      res.writeHead(200, { "content-type": "text/event-stream", trailer: "Settlement-Overrides" });
+      res.write("data: {\"n\":1}\n\n");
+      res.addTrailers({ "Settlement-Overrides": q.get("t") });
+      return res.end("data: [DONE]\n\n");
+    }
+    const headers = { "content-type": "application/json" };
+    if (q.has("o")) headers["settlement-overrides"] = q.get("o");
+    res.writeHead(200, headers);
+    res.end(JSON.stringify({ ok: true }));
+  });
+  facilitator = await startFacilitator({
+    supported: () => ({ body: { kinds: [
+      { x402Version: 2, scheme: "upto", network: "eip155:84532", extra: { facilitatorAddress: FACILITATOR_ADDRESS } },
+      { x402Version: 2, scheme: "exact", network: "eip155:84532" },
+    ], extensions: [], signers: {} } }),
+    settle: (b) => ({ body: { success: true, transaction: "0x" + crypto.randomBytes(32).toString("hex"), network: b.paymentRequirements.network, payer: BUYER, amount: b.paymentRequirements.amount } }),
+  });
+  gw = await startGateway(baseConfig({
+    upstream: upstream.url, facilitator: facilitator.url,
+    routes: `  - { match: "GET /h", scheme: upto, price: "$0.10" }
+  - { match: "GET /before", price: "$0.01", settlement: before }`,
+  }));
+  assert.ok(await waitFor(async () => (await uptoAccepted("/h"))?.extra?.facilitatorAddress), gw.stderr());
+});
+
+after(async () => {
+  await gw.stop();
+  await upstream.close();
+  await facilitator.close();
+});
+
+async function uptoAccepted(route) {
+  const response = await fetch(gw.url(route));
+  await response.arrayBuffer();
+  return decodeHeader(response.headers.get("payment-required")).accepts.find((a) => a.scheme === "upto");
+}
+
+function uptoPayment(accepted) {
+  const payload = {
+    signature: "0x" + "aa".repeat(65),
+    permit2Authorization: {
+      from: BUYER,
+      permitted: { token: accepted.asset, amount: accepted.amount },
+      spender: UPTO_PROXY,
+      nonce: BigInt("0x" + crypto.randomBytes(32).toString("hex")).toString(),
+      deadline: String(Math.floor(Date.now() / 1000) + accepted.maxTimeoutSeconds),
+      witness: { to: accepted.payTo, facilitator: accepted.extra.facilitatorAddress, validAfter: "0" },
+    },
+  };
+  return Buffer.from(JSON.stringify({ x402Version: 2, accepted, payload, resource: { url: "http://x/" } })).toString("base64");
+}
+
+const settles = () => facilitator.calls.filter((c) => c.endpoint === "settle");
+const reset = () => { facilitator.calls.length = 0; upstream.requests.length = 0; };
+const q = (o) => encodeURIComponent(JSON.stringify(o));
+
+// Proves: an override naming "amount" twice is not read as its last member (which would settle
+// nothing here): it is the upstream's malformed answer, nothing is settled and the client gets no
+// answer it did not pay for.
+test("an override naming amount twice is malformed: nothing settled, no free answer", async () => {
+  reset();
+  const accepted = await uptoAccepted("/h");
+  const res = await fetch(gw.url(`/h?o=${encodeURIComponent('{"amount":"50000","amount":"0"}')}`), { headers: { "PAYMENT-SIGNATURE": uptoPayment(accepted) } });
+  const body = await res.text();
+  assert.equal(res.status, 502, body);
+  assert.equal(settles().length, 0);
+  assert.equal(res.headers.get("settlement-overrides"), null);
+});
+
+// Proves: a client's own Settlement-Overrides request header (or trailer) never reaches the
+// upstream: the field is the upstream's word to the gateway, and an upstream that passes request
+// fields through (an echoing or chained service) must not be able to return the client's.
+test("a client's Settlement-Overrides request header is not forwarded upstream", async () => {
+  reset();
+  const accepted = await uptoAccepted("/h");
+  const res = await fetch(gw.url("/h"), { headers: { "PAYMENT-SIGNATURE": uptoPayment(accepted), "Settlement-Overrides": '{"amount":"0"}' } });
+  assert.equal(res.status, 200, await res.text());
+  assert.equal(upstream.requests.length, 1);
+  assert.equal(upstream.requests[0].headers["settlement-overrides"], undefined);
+  // The free route too: the gateway owns the name whatever the route.
+  reset();
+  const c = await challenge(gw.url("/before"));
+  const paid = await fetch(gw.url("/before"), { headers: { "PAYMENT-SIGNATURE": paymentHeader(2, c.v2), "Settlement-Overrides": '{"amount":"0"}' } });
+  assert.equal(paid.status, 200, await paid.text());
+  assert.equal(upstream.requests[0].headers["settlement-overrides"], undefined);
+});
+
+// Proves: a streamed answer (settlement: before) shows the client neither the upstream's
+// Settlement-Overrides header nor its trailer.
+test("a streamed answer relays neither the Settlement-Overrides header nor trailer", async () => {
+  reset();
+  const c = await challenge(gw.url("/before"));
+  const viaHeader = await fetch(gw.url(`/before?o=${q({ amount: "1" })}`), { headers: { "PAYMENT-SIGNATURE": paymentHeader(2, c.v2) } });
+  assert.equal(viaHeader.status, 200);
+  await viaHeader.text();
+  assert.equal(viaHeader.headers.get("settlement-overrides"), null);
+  // Every byte the client gets, trailer section included (the raw reader keeps it).
+  const raw = await rawExchange(gw.port, `GET /before?t=${q({ amount: "7777" })} HTTP/1.1\r\nHost: x\r\nTE: trailers\r\nConnection: close\r\nPAYMENT-SIGNATURE: ${paymentHeader(2, c.v2)}\r\n\r\n`);
+  assert.match(raw.data, /^HTTP\/1\.1 200/, raw.data);
+  assert.match(raw.data, /data: \[DONE\]/);
+  assert.doesNotMatch(raw.data, /settlement-overrides|7777/i);
+});
