@@ -420,7 +420,9 @@ Event Driver::decide_charge(std::vector<std::string> header_overrides, std::vect
   switch (d.kind) {
     case pricing::SettleKind::malformed:
       error_ = Error::upstream_bad_settlement_override;
-      message_ = "the upstream's answer names its charge in a form the gateway cannot read (" + d.error + "); nothing was charged";
+      // The reason quotes what the upstream named: the operator's log gets it, the client never
+      // sees the upstream's word on the charge (not even an unreadable one).
+      message_ = "the upstream's answer names its charge in a form the gateway cannot read; nothing was charged";
       core::log_event("warn", "an upto answer's Settlement-Overrides could not be read; nothing was charged",
                       {{"route", route_.name}, {"reason", d.error}});
       return Event::override_malformed;

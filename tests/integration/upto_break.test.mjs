@@ -121,3 +121,20 @@ test("a streamed answer relays neither the Settlement-Overrides header nor trail
   assert.match(raw.data, /data: \[DONE\]/);
   assert.doesNotMatch(raw.data, /settlement-overrides|7777/i);
 });
+
+// Proves: an override the gateway cannot read stays the gateway's: the client's 502 says the
+// upstream named its charge in a form the gateway cannot read, never what it named (the log does).
+test("a malformed override's text is logged, never shown to the client", async () => {
+  for (const override of ['{"amount":"SECRET-4242"}', '{"amount":"$12.5.7-SECRET"}', '{"amount":"4242.555%"}']) {
+    reset();
+    const accepted = await uptoAccepted("/h");
+    const res = await fetch(gw.url(`/h?o=${encodeURIComponent(override)}`), { headers: { "PAYMENT-SIGNATURE": uptoPayment(accepted) } });
+    const body = await res.text();
+    assert.equal(res.status, 502, body);
+    assert.equal(settles().length, 0);
+    assert.match(body, /invalid_settlement_override/);
+    assert.doesNotMatch(body, /SECRET|4242/, "the upstream's override text reached the client");
+    for (const [name, value] of res.headers) assert.doesNotMatch(`${name}: ${value}`, /SECRET|4242/);
+  }
+  assert.ok(await waitFor(() => /SECRET-4242/.test(gw.stderr())), "the operator's log names the unreadable override");
+});
