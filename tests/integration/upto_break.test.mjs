@@ -12,7 +12,7 @@ const FACILITATOR_ADDRESS = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 const UPTO_PROXY = "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002";
 const MAX = "100000";
 
-let upstream, facilitator, gw;
+let upstream, facilitator, gw, pricer;
 
 before(async () => {
   // ?o=<Settlement-Overrides JSON> as a header; ?t=<...> as a trailer of a chunked answer.
@@ -36,10 +36,19 @@ before(async () => {
     ], extensions: [], signers: {} } }),
     settle: (b) => ({ body: { success: true, transaction: "0x" + crypto.randomBytes(32).toString("hex"), network: b.paymentRequirements.network, payer: BUYER, amount: b.paymentRequirements.amount } }),
   });
+  // The pricer quotes an upto maximum of $5 (the route's placeholder requirement is $1).
+  pricer = await startUpstream((req, res) => {
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify({ price: "$0.01", max: "$5" }));
+  });
   gw = await startGateway(baseConfig({
     upstream: upstream.url, facilitator: facilitator.url,
     routes: `  - { match: "GET /h", scheme: upto, price: "$0.10" }
-  - { match: "GET /before", price: "$0.01", settlement: before }`,
+  - { match: "GET /before", price: "$0.01", settlement: before }
+  - match: "GET /priced"
+    scheme: upto
+    pricer: { url: "${pricer.url}/price" }
+    meter: { json: usage.total_tokens, price: "$0.001" }`,
   }));
   assert.ok(await waitFor(async () => (await uptoAccepted("/h"))?.extra?.facilitatorAddress), gw.stderr());
 });
@@ -48,6 +57,7 @@ after(async () => {
   await gw.stop();
   await upstream.close();
   await facilitator.close();
+  await pricer.close();
 });
 
 async function uptoAccepted(route) {
@@ -137,4 +147,19 @@ test("a malformed override's text is logged, never shown to the client", async (
     for (const [name, value] of res.headers) assert.doesNotMatch(`${name}: ${value}`, /SECRET|4242/);
   }
   assert.ok(await waitFor(() => /SECRET-4242/.test(gw.stderr())), "the operator's log names the unreadable override");
+});
+
+// Proves: a metered answer that does not say (no usage) is charged THIS request's authorized
+// maximum, as the meter promises, also when the maximum is the request's own (a pricer's "max"),
+// not the route's placeholder amount: a buyer who leaves the usage out cannot pay less than the
+// maximum they signed for.
+test("an unread meter on a priced upto route charges the request's maximum, not the route's placeholder", async () => {
+  reset();
+  const accepted = await uptoAccepted("/priced");
+  assert.equal(accepted.amount, "5000000");
+  const res = await fetch(gw.url("/priced"), { headers: { "PAYMENT-SIGNATURE": uptoPayment(accepted) } });
+  assert.equal(res.status, 200, await res.text());
+  assert.equal(settles().length, 1);
+  assert.equal(settles()[0].body.paymentRequirements.amount, "5000000");
+  assert.equal(decodeHeader(res.headers.get("payment-response")).amount, "5000000");
 });
