@@ -6,17 +6,19 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import { startGateway, startUpstream, startFacilitator, baseConfig, decodeHeader, paymentHeader, challenge, rawExchange, BUYER } from "../support/gateway.mjs";
-import { waitFor } from "../support/raw.mjs";
+import { request, waitFor } from "../support/raw.mjs";
 
 const FACILITATOR_ADDRESS = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
 const UPTO_PROXY = "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002";
 const MAX = "100000";
 
 let upstream, facilitator, gw, pricer;
+let lastTrailers = {};  // the request trailers the upstream last received
 
 before(async () => {
   // ?o=<Settlement-Overrides JSON> as a header; ?t=<...> as a trailer of a chunked answer.
   upstream = await startUpstream((req, res) => {
+    lastTrailers = { ...req.trailers };
     const q = new URL(req.url, "http://x").searchParams;
     if (q.has("t")) {
       res.writeHead(200, { "content-type": "text/event-stream", trailer: "Settlement-Overrides" });
@@ -43,7 +45,10 @@ before(async () => {
   });
   gw = await startGateway(baseConfig({
     upstream: upstream.url, facilitator: facilitator.url,
+    // Every request body streams (no buffering): its trailers come after the head was forwarded.
+    limits: "request_buffering: 0",
     routes: `  - { match: "GET /h", scheme: upto, price: "$0.10" }
+  - { match: "POST /h", scheme: upto, price: "$0.10" }
   - { match: "GET /before", price: "$0.01", settlement: before }
   - match: "GET /priced"
     scheme: upto
@@ -162,4 +167,21 @@ test("an unread meter on a priced upto route charges the request's maximum, not 
   assert.equal(settles().length, 1);
   assert.equal(settles()[0].body.paymentRequirements.amount, "5000000");
   assert.equal(decodeHeader(res.headers.get("payment-response")).amount, "5000000");
+});
+
+// Proves: a client's Settlement-Overrides smuggled as a trailer of a streamed (chunked) request body
+// does not reach the upstream either (a regression guard: it passed before, the relay drops request
+// trailers).
+test("a client's Settlement-Overrides request trailer is not forwarded upstream", async () => {
+  reset();
+  lastTrailers = {};
+  const accepted = await uptoAccepted("/h");
+  const raw = await request(gw.port, `POST /h HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTrailer: Settlement-Overrides\r\n` +
+    `PAYMENT-SIGNATURE: ${uptoPayment(accepted)}\r\n\r\n5\r\nhello\r\n0\r\nSettlement-Overrides: {"amount":"0"}\r\nX-Other: kept\r\n\r\n`);
+  assert.equal(raw.status, 200, raw.text);
+  assert.equal(upstream.requests.length, 1);
+  assert.equal(upstream.requests[0].body, "hello");
+  assert.equal(lastTrailers["settlement-overrides"], undefined, JSON.stringify(lastTrailers));
+  assert.equal(settles().length, 1);
+  assert.equal(settles()[0].body.paymentRequirements.amount, MAX);
 });
