@@ -185,3 +185,21 @@ test("a client's Settlement-Overrides request trailer is not forwarded upstream"
   assert.equal(settles().length, 1);
   assert.equal(settles()[0].body.paymentRequirements.amount, MAX);
 });
+
+// Proves: an answer charged zero used its payment up: presenting the same payment again (even for
+// a route that would charge it) gets no second answer and settles nothing.
+test("a zero-charge upto payment presented again gets no second answer", async () => {
+  reset();
+  const accepted = await uptoAccepted("/h");
+  const header = uptoPayment(accepted);
+  const first = await fetch(gw.url(`/h?o=${q({ amount: "0" })}`), { headers: { "PAYMENT-SIGNATURE": header } });
+  assert.equal(first.status, 200, await first.text());
+  assert.equal(settles().length, 0);
+  for (const target of [`/h?o=${q({ amount: "0" })}`, `/h?o=${q({ amount: "5" })}`, "/h"]) {
+    const again = await fetch(gw.url(target), { headers: { "PAYMENT-SIGNATURE": header } });
+    const body = await again.text();
+    assert.equal(again.status, 402, body);
+  }
+  assert.equal(upstream.requests.length, 1, "the upstream answered once");
+  assert.equal(settles().length, 0);
+});
