@@ -413,14 +413,16 @@ Event Driver::decide_charge(std::vector<std::string> header_overrides, std::vect
   in.maximum = requirement_->amount;
   in.decimals = requirement_->decimals;
   if (in.status < 400 && in.headers.empty() && in.trailers.empty())
-    in.meter = read_meter(route_, requirement_index_, held_, ctx_.record.upstream_time, services_.metrics);
+    in.meter = read_meter(route_, requirement_index_, requirement_->amount, held_, ctx_.record.upstream_time, services_.metrics);
   const pricing::SettleDecision d = pricing::decide_settle_amount(in);
   if (services_.metrics) services_.metrics->settle_amount(route_.name, pricing::decision_label(d, in.status));
   if (in.status >= 400) return Event::upstream_refused;
   switch (d.kind) {
     case pricing::SettleKind::malformed:
       error_ = Error::upstream_bad_settlement_override;
-      message_ = "the upstream's answer names its charge in a form the gateway cannot read (" + d.error + "); nothing was charged";
+      // The reason quotes what the upstream named: the operator's log gets it, the client never
+      // sees the upstream's word on the charge (not even an unreadable one).
+      message_ = "the upstream's answer names its charge in a form the gateway cannot read; nothing was charged";
       core::log_event("warn", "an upto answer's Settlement-Overrides could not be read; nothing was charged",
                       {{"route", route_.name}, {"reason", d.error}});
       return Event::override_malformed;

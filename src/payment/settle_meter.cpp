@@ -16,14 +16,13 @@ pricing::Meter::Kind kind_of(config::MeterSpec::Kind kind) {
 
 }  // namespace
 
-std::optional<std::string> read_meter(const config::Route& route, size_t index, const upstream::HeldResponse& answer, std::chrono::microseconds upstream_time,
-                                      metrics::GatewayMetrics* metrics) {
+std::optional<std::string> read_meter(const config::Route& route, size_t index, std::string_view maximum, const upstream::HeldResponse& answer,
+                                      std::chrono::microseconds upstream_time, metrics::GatewayMetrics* metrics) {
   const config::MeterSpec& spec = route.meter;
   if (!spec.enabled()) return std::nullopt;
   // The meter's price is per requirement, each in its own asset; "" for an exact one.
   if (index >= spec.unit_price.size() || index >= route.requirements.size() || spec.unit_price[index].empty())
     return std::nullopt;
-  const x402::Requirement& requirement = route.requirements[index];
   const pricing::Meter meter{kind_of(spec.kind), spec.per, spec.path, spec.unit_price[index]};
   const std::string_view body = answer.body();
   const std::string_view content_type = answer[bhttp::field::content_type];
@@ -34,8 +33,8 @@ std::optional<std::string> read_meter(const config::Route& route, size_t index, 
   if (metrics) metrics->meter_unread(route.name);
   core::log_event("warn", "the meter found no usage in an upto answer; the maximum is charged",
                   {{"route", route.name}, {"path", spec.path}, {"content_type", std::string(content_type)},
-                   {"bytes", std::to_string(body.size())}, {"maximum", requirement.amount}});
-  return requirement.amount;
+                   {"bytes", std::to_string(body.size())}, {"maximum", std::string(maximum)}});
+  return std::string(maximum);
 }
 
 }  // namespace x402gw::payment

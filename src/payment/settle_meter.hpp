@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "config/config.hpp"
 #include "metrics/gateway_metrics.hpp"
@@ -15,9 +16,11 @@ namespace x402gw::payment {
 /// What `route`'s meter reads from the held answer, in atomic units of the asset of the route's
 /// requirement `index` (the one paid with); nullopt when the route has no meter for it (the maximum
 /// is then settled). An answer that does not say what the meter reads (json: the path is missing or not a
-/// non-negative number) is charged the maximum, logged and counted in `metrics` (if any): see
-/// pricing/meters.hpp for why not nothing.
-std::optional<std::string> read_meter(const config::Route& route, size_t index, const upstream::HeldResponse& answer, std::chrono::microseconds upstream_time,
-                                      metrics::GatewayMetrics* metrics = nullptr);
+/// non-negative number) is charged `maximum`, logged and counted in `metrics` (if any): see
+/// pricing/meters.hpp for why not nothing. `maximum` is what this request's payment authorized
+/// (its requirement's amount): a price from the request or a pricer's "max" differs from the
+/// route's configured requirement, whose amount is then a placeholder.
+std::optional<std::string> read_meter(const config::Route& route, size_t index, std::string_view maximum, const upstream::HeldResponse& answer,
+                                      std::chrono::microseconds upstream_time, metrics::GatewayMetrics* metrics = nullptr);
 
 }  // namespace x402gw::payment

@@ -96,8 +96,19 @@ std::variant<std::string, OverrideError> parse_override_amount(std::string_view 
 
 std::variant<std::string, OverrideError> parse_settlement_override(std::string_view json_text, std::string_view maximum,
                                                                    int decimals) {
-  const nlohmann::json doc = nlohmann::json::parse(json_text, nullptr, false);
+  // Duplicate members are undefined in JSON (RFC 8259 section 4) and the parser would keep the
+  // last: `{"amount":"5","amount":"0"}` names two charges, as two override fields do, and which one
+  // the upstream meant is a guess (an upstream splicing text it was given into the object would let
+  // that text pick the charge). Counted while parsing, on the top-level object's decoded keys.
+  int amounts = 0;
+  const nlohmann::json::parser_callback_t count_amounts = [&amounts](int depth, nlohmann::json::parse_event_t event,
+                                                                     nlohmann::json& parsed) {
+    if (event == nlohmann::json::parse_event_t::key && depth == 1 && parsed == "amount") ++amounts;
+    return true;
+  };
+  const nlohmann::json doc = nlohmann::json::parse(json_text, count_amounts, false);
   if (doc.is_discarded() || !doc.is_object()) return error("Settlement-Overrides is not a JSON object");
+  if (amounts > 1) return error("Settlement-Overrides names \"amount\" " + std::to_string(amounts) + " times");
   const auto it = doc.find("amount");
   if (it == doc.end()) return error("Settlement-Overrides has no \"amount\"");
   if (it->is_number_unsigned()) return std::to_string(it->get<uint64_t>());

@@ -164,6 +164,9 @@ const std::vector<std::string_view>& override_headers() {
 
 void remove_client_controlled(bhttp::fields& fields, const std::vector<std::string>& reserved) {
   erase_fields(fields, override_headers());
+  // The upstream's word to the gateway on what an upto answer costs (pricing/settle_amount.hpp):
+  // a client's field of that name is never handed to an upstream that might pass it back.
+  erase_fields(fields, {"Settlement-Overrides"});
   erase_fields(fields, std::vector<std::string_view>(reserved.begin(), reserved.end()));
 }
 

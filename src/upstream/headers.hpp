@@ -55,7 +55,8 @@ void set_forwarding(boost::beast::http::fields& fields, const std::vector<std::s
 const std::vector<std::string_view>& override_headers();
 
 /// Removes what a client must not be able to tell the upstream: the override headers and every
-/// header the gateway itself sets for the upstream (`reserved`: the payer headers of all routes).
+/// header the gateway itself sets for the upstream (`reserved`: the payer headers of all routes),
+/// and `Settlement-Overrides`, which only an upstream says (to the gateway).
 void remove_client_controlled(boost::beast::http::fields& fields, const std::vector<std::string>& reserved);
 
 template <class F>

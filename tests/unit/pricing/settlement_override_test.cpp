@@ -82,3 +82,20 @@ TEST(SettlementOverride, JsonEnvelope) {
                           R"(["21300"])", R"("21300")", "21300", "{", "", R"({"amount":"x"})"})
     EXPECT_EQ(whole(bad).rfind("error: ", 0), 0u) << bad;
 }
+
+// Two "amount" members name two charges: JSON leaves duplicates undefined (RFC 8259 §4) and parsers
+// disagree on which one counts. An upstream that builds the object from text it was given (a
+// client's value spliced into `{"amount":"..."}`) would otherwise let `5","amount":"0` name the
+// charge. A guess is not charged, as with two Settlement-Overrides fields.
+TEST(SettlementOverride, DuplicateAmountMembersAreRefused) {
+  EXPECT_EQ(whole(R"({"amount":"5","amount":"0"})").rfind("error: ", 0), 0u);
+  EXPECT_EQ(whole(R"({"amount":"0","amount":"5"})").rfind("error: ", 0), 0u);
+  EXPECT_EQ(whole(R"({"amount":5,"note":1,"amount":"5"})").rfind("error: ", 0), 0u);
+  // An escaped key is the same member name once decoded.
+  EXPECT_EQ(whole(R"({"amount":"5","\u0061mount":"0"})").rfind("error: ", 0), 0u);
+  // "amount" inside another member is not the charge, and does not count twice.
+  EXPECT_EQ(whole(R"({"detail":{"amount":"7"},"amount":"21300"})"), "21300");
+  EXPECT_EQ(whole(R"({"items":[{"amount":"1"},{"amount":"2"}],"amount":"3"})"), "3");
+  // Other duplicated members stay ignored.
+  EXPECT_EQ(whole(R"({"note":1,"note":2,"amount":"4"})"), "4");
+}
