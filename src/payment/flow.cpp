@@ -413,7 +413,8 @@ Event Driver::decide_charge(std::vector<std::string> header_overrides, std::vect
   in.maximum = requirement_->amount;
   in.decimals = requirement_->decimals;
   if (in.status < 400 && in.headers.empty() && in.trailers.empty())
-    in.meter = read_meter(route_, requirement_index_, requirement_->amount, held_, ctx_.record.upstream_time, services_.metrics);
+    in.meter = read_meter(route_, requirement_index_, requirement_->amount, held_, io_.request().method() == bhttp::verb::head,
+                          ctx_.record.upstream_time, services_.metrics);
   const pricing::SettleDecision d = pricing::decide_settle_amount(in);
   if (services_.metrics) services_.metrics->settle_amount(route_.name, pricing::decision_label(d, in.status));
   if (in.status >= 400) return Event::upstream_refused;

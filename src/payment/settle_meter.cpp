@@ -17,13 +17,17 @@ pricing::Meter::Kind kind_of(config::MeterSpec::Kind kind) {
 }  // namespace
 
 std::optional<std::string> read_meter(const config::Route& route, size_t index, std::string_view maximum, const upstream::HeldResponse& answer,
-                                      std::chrono::microseconds upstream_time, metrics::GatewayMetrics* metrics) {
+                                      bool head_request, std::chrono::microseconds upstream_time, metrics::GatewayMetrics* metrics) {
   const config::MeterSpec& spec = route.meter;
   if (!spec.enabled()) return std::nullopt;
   // The meter's price is per requirement, each in its own asset; "" for an exact one.
   if (index >= spec.unit_price.size() || index >= route.requirements.size() || spec.unit_price[index].empty())
     return std::nullopt;
   const pricing::Meter meter{kind_of(spec.kind), spec.per, spec.path, spec.unit_price[index]};
+  // An answer that HTTP says has no content (HEAD, 204, 304) cannot say its usage, and sold nothing
+  // a JSON meter counts: charged nothing rather than the maximum. (Bytes and time meters measure it.)
+  const int status = answer.result_int();
+  if (meter.kind == pricing::Meter::Kind::json && (head_request || status == 204 || status == 304)) return std::string("0");
   const std::string_view body = answer.body();
   const std::string_view content_type = answer[bhttp::field::content_type];
   const pricing::Reading reading = pricing::read(meter, pricing::MeteredAnswer{body, content_type, upstream_time});

@@ -19,8 +19,9 @@ namespace x402gw::payment {
 /// non-negative number) is charged `maximum`, logged and counted in `metrics` (if any): see
 /// pricing/meters.hpp for why not nothing. `maximum` is what this request's payment authorized
 /// (its requirement's amount): a price from the request or a pricer's "max" differs from the
-/// route's configured requirement, whose amount is then a placeholder.
+/// route's configured requirement, whose amount is then a placeholder. A JSON meter charges "0" for
+/// an answer without content by HTTP (`head_request`, 204, 304): it sold nothing the meter counts.
 std::optional<std::string> read_meter(const config::Route& route, size_t index, std::string_view maximum, const upstream::HeldResponse& answer,
-                                      std::chrono::microseconds upstream_time, metrics::GatewayMetrics* metrics = nullptr);
+                                      bool head_request, std::chrono::microseconds upstream_time, metrics::GatewayMetrics* metrics = nullptr);
 
 }  // namespace x402gw::payment
