@@ -62,7 +62,7 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
 std::optional<std::string_view> path_segment(std::string_view match_key, size_t index);
 
 /// The value at `field` ("a.b") of a JSON body as table text: a string as it is, a number as JSON
-/// writes it. On failure, `why` says what is wrong (not JSON, missing, a duplicate key, ...).
+/// writes it (an integral value as an integer: 4.0 and 4e0 are "4"). On failure, `why` says what is wrong (not JSON, missing, a duplicate key, ...).
 std::optional<std::string> body_value(std::string_view body, std::string_view field, std::string* why);
 
 }  // namespace x402gw::pricing
