@@ -80,6 +80,20 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
   return found;
 }
 
+std::vector<std::string> query_values(std::string_view query, std::string_view name) {
+  if (!query.empty() && query.front() == '?') query.remove_prefix(1);
+  std::vector<std::string> values;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    if (form_decode(pair.substr(0, eq)) != name) continue;
+    values.push_back(eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1)));
+  }
+  return values;
+}
+
 std::optional<std::string_view> path_segment(std::string_view match_key, size_t index) {
   if (match_key.empty() || match_key.front() != '/') return std::nullopt;
   match_key.remove_prefix(1);

@@ -58,6 +58,9 @@ std::variant<std::string, PriceRefusal> evaluate(const PriceRule& rule, const Re
 /// when absent. `duplicate` is set when it is given more than once (servers differ on which wins).
 std::optional<std::string> query_value(std::string_view query, std::string_view name, bool* duplicate = nullptr);
 
+/// Every value of query parameter `name` in `query`, decoded as query_value() does, in order.
+std::vector<std::string> query_values(std::string_view query, std::string_view name);
+
 /// Segment `index` (0: the first after the leading '/') of a match key, or nullopt.
 std::optional<std::string_view> path_segment(std::string_view match_key, size_t index);
 
