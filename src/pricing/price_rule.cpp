@@ -123,7 +123,7 @@ std::optional<std::string> body_value(std::string_view body, std::string_view fi
     return std::nullopt;
   }
   if (duplicate) {
-    *why = "the request body gives a JSON key more than once";
+    *why = std::string(kDuplicateJsonKey);
     return std::nullopt;
   }
   const nlohmann::json* at = &doc;
