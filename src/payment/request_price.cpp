@@ -72,6 +72,9 @@ awaitable<std::variant<Quote, core::ErrorReply>> price_request(routing::RequestC
     for (const std::string& field : p.fields) {
       std::string why;
       if (auto v = pricing::body_value(quote.body, field, &why)) q.fields.emplace_back(field, std::move(*v));
+      // Left out, the field would read as absent to the pricer while the upstream reads one of the
+      // values (typically the last): the cheap price for the dear request. Refused, as a rule does.
+      else if (why == pricing::kDuplicateJsonKey) co_return refusal(Error::unpriceable_request, std::move(why));
     }
     if (p.body_digest) q.body_sha256 = pricing::sha256_hex(quote.body);
     const std::string cache_key =

@@ -1,5 +1,6 @@
 #include "pricing/price_rule.hpp"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -29,6 +30,17 @@ std::string form_decode(std::string_view s) {
     }
   }
   return out;
+}
+
+// A number as the table names it: by its value, not its spelling. 4, 4.0, 4e0 and 40e-1 are one
+// number to the upstream, so they are one table entry ("4"); an integral float within int64 is
+// written as an integer, and -0 as 0. Other floats keep JSON's shortest round-trip form.
+std::string number_text(const nlohmann::json& n) {
+  if (n.is_number_float()) {
+    const double v = n.get<double>();
+    if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 9.2e18) return std::to_string(static_cast<int64_t>(v));
+  }
+  return n.dump();
 }
 
 }  // namespace
@@ -68,6 +80,20 @@ std::optional<std::string> query_value(std::string_view query, std::string_view 
   return found;
 }
 
+std::vector<std::string> query_values(std::string_view query, std::string_view name) {
+  if (!query.empty() && query.front() == '?') query.remove_prefix(1);
+  std::vector<std::string> values;
+  while (!query.empty()) {
+    const size_t amp = query.find('&');
+    std::string_view pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    const size_t eq = pair.find('=');
+    if (form_decode(pair.substr(0, eq)) != name) continue;
+    values.push_back(eq == std::string_view::npos ? std::string() : form_decode(pair.substr(eq + 1)));
+  }
+  return values;
+}
+
 std::optional<std::string_view> path_segment(std::string_view match_key, size_t index) {
   if (match_key.empty() || match_key.front() != '/') return std::nullopt;
   match_key.remove_prefix(1);
@@ -97,7 +123,7 @@ std::optional<std::string> body_value(std::string_view body, std::string_view fi
     return std::nullopt;
   }
   if (duplicate) {
-    *why = "the request body gives a JSON key more than once";
+    *why = std::string(kDuplicateJsonKey);
     return std::nullopt;
   }
   const nlohmann::json* at = &doc;
@@ -114,7 +140,7 @@ std::optional<std::string> body_value(std::string_view body, std::string_view fi
     rest.remove_prefix(dot + 1);
   }
   if (at->is_string()) return at->get<std::string>();
-  if (at->is_number()) return at->dump();
+  if (at->is_number()) return number_text(*at);
   *why = "the request body's field '" + std::string(field) + "' is neither a string nor a number";
   return std::nullopt;
 }

@@ -58,11 +58,18 @@ std::variant<std::string, PriceRefusal> evaluate(const PriceRule& rule, const Re
 /// when absent. `duplicate` is set when it is given more than once (servers differ on which wins).
 std::optional<std::string> query_value(std::string_view query, std::string_view name, bool* duplicate = nullptr);
 
+/// Every value of query parameter `name` in `query`, decoded as query_value() does, in order.
+std::vector<std::string> query_values(std::string_view query, std::string_view name);
+
 /// Segment `index` (0: the first after the leading '/') of a match key, or nullopt.
 std::optional<std::string_view> path_segment(std::string_view match_key, size_t index);
 
+/// body_value()'s `why` for a body that gives a JSON key twice: such a body is refused by every
+/// price source, since which value the upstream reads is its parser's choice.
+inline constexpr std::string_view kDuplicateJsonKey = "the request body gives a JSON key more than once";
+
 /// The value at `field` ("a.b") of a JSON body as table text: a string as it is, a number as JSON
-/// writes it. On failure, `why` says what is wrong (not JSON, missing, a duplicate key, ...).
+/// writes it (an integral value as an integer: 4.0 and 4e0 are "4"). On failure, `why` says what is wrong (not JSON, missing, a duplicate key, ...).
 std::optional<std::string> body_value(std::string_view body, std::string_view field, std::string* why);
 
 }  // namespace x402gw::pricing

@@ -101,8 +101,12 @@ std::string pricer_cache_key(const std::vector<std::string>& parts, std::string_
     if (kind == "method") add(method, true);
     else if (kind == "path") add(path, true);
     else if (kind == "query") {
-      auto v = query_value(facts.query, name);
-      add(v ? *v : std::string_view{}, v.has_value());
+      // Every value, not the first: the pricer reads the whole query, and which of two equal
+      // parameters wins is its choice (and the upstream's). The count ("2*") keeps them apart from one value.
+      const std::vector<std::string> values = query_values(facts.query, name);
+      if (values.size() > 1) key += std::to_string(values.size()) + "*";
+      for (const std::string& v : values) add(v, true);
+      if (values.empty()) add({}, false);
     } else if (kind == "header") {
       std::vector<std::string_view> values = facts.header ? facts.header(name) : std::vector<std::string_view>{};
       std::string joined;

@@ -44,6 +44,19 @@ TEST(PriceRule, ABodyFieldPicksItsPrice) {
   EXPECT_EQ(amount(evaluate(r, body_facts(number))), "40000");
 }
 
+// The upstream reads 4.0, 4e0 and 40e-1 as the number 4: priced as the table's "4", never as an
+// unlisted value that falls to a (cheaper) default.
+TEST(PriceRule, ANumberIsPricedByItsValueNotItsSpelling) {
+  const PriceRule r = rule(Source::body, "model", "20000");
+  for (std::string body : {R"({"model":4})", R"({"model":4.0})", R"({"model":4e0})", R"({"model":40e-1})", R"({"model":4.000})",
+                           R"({"model":0.4e1})", R"({"model":4E+0})"}) {
+    EXPECT_EQ(amount(evaluate(r, body_facts(body))), "40000") << body;
+  }
+  std::string fraction = R"({"model":4.5})", zero = R"({"model":-0.0})";
+  EXPECT_EQ(body_value(fraction, "model", nullptr).value_or("?"), "4.5");
+  EXPECT_EQ(body_value(zero, "model", nullptr).value_or("?"), "0");
+}
+
 TEST(PriceRule, ADottedFieldReadsNestedObjects) {
   const PriceRule r = rule(Source::body, "options.size");
   std::string body = R"({"options":{"size":"large"}})";

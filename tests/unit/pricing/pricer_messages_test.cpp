@@ -83,6 +83,23 @@ TEST(PricerMessages, TheCacheKeyIsTheOperatorsParts) {
   EXPECT_NE(pricer_cache_key({"query:a"}, "GET", absent, "/"), pricer_cache_key({"query:a"}, "GET", empty, "/"));
 }
 
+// The pricer is sent the whole query, and servers differ on which of two equal parameters wins:
+// a repeated parameter's key holds every value, so ?size=s&size=l never shares ?size=s&size=s's answer.
+TEST(PricerMessages, ARepeatedQueryParameterIsNotKeyedByItsFirstValue) {
+  RequestFacts once, cheap_last, dear_last;
+  once.query = "?size=s";
+  cheap_last.query = "?size=s&size=s";
+  dear_last.query = "?size=s&size=l";
+  const std::vector<std::string> parts{"query:size"};
+  EXPECT_NE(pricer_cache_key(parts, "GET", cheap_last, "/"), pricer_cache_key(parts, "GET", dear_last, "/"));
+  EXPECT_NE(pricer_cache_key(parts, "GET", once, "/"), pricer_cache_key(parts, "GET", dear_last, "/"));
+  // Only the named parameter counts: another one's values do not split the key.
+  RequestFacts a, b;
+  a.query = "?size=s&size=l&junk=1";
+  b.query = "?junk=2&size=s&size=l";
+  EXPECT_EQ(pricer_cache_key(parts, "GET", a, "/"), pricer_cache_key(parts, "GET", b, "/"));
+}
+
 TEST(PricerMessages, AnUptoRouteQuotesTheMaximum) {
   const PricerAnswer with_max = answer(R"({"price":"$0.01","max":"$0.10"})");
   EXPECT_EQ(quoted_amount(with_max, "upto"), "100000");
