@@ -67,6 +67,9 @@ awaitable<std::variant<Quote, core::ErrorReply>> price_request(routing::RequestC
     q.path = ctx.target().path + ctx.target().query;
     for (const std::string& name : p.headers) {
       std::vector<std::string_view> values = facts.header(name);
+      // Given twice, the pricer would price one value while the upstream may read the other:
+      // refused, as a rule refuses a repeated header.
+      if (values.size() > 1) co_return refusal(Error::unpriceable_request, "the header " + name + " is given more than once");
       if (!values.empty()) q.headers.emplace_back(name, std::string(values.front()));
     }
     for (const std::string& field : p.fields) {
@@ -77,8 +80,13 @@ awaitable<std::variant<Quote, core::ErrorReply>> price_request(routing::RequestC
       else if (why == pricing::kDuplicateJsonKey) co_return refusal(Error::unpriceable_request, std::move(why));
     }
     if (p.body_digest) q.body_sha256 = pricing::sha256_hex(quote.body);
+    // Cached answers are amounts in the route's asset: a reload that changes the asset (or its
+    // decimals) under the same route and pricer must not serve them in the wrong units.
+    const x402::Requirement& priced_in = route.requirements.front();
     const std::string cache_key =
-        p.cache_key.empty() ? std::string() : pricing::pricer_cache_key(p.cache_key, ctx.record.method, facts, ctx.target().path);
+        p.cache_key.empty() ? std::string()
+                            : priced_in.asset + "|" + std::to_string(priced_in.decimals) + "|" +
+                                  pricing::pricer_cache_key(p.cache_key, ctx.record.method, facts, ctx.target().path);
     const pricer::PriceQuestion question{route, pricing::pricer_request_body(q), cache_key, route.requirements.front().decimals};
     std::shared_ptr<pricer::PricerState> state = pricers->for_route(route, ctx.config.generation);
     pricer::PriceOutcome out = co_await pricer::ask_price(question, *state, worker, metrics);

@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import http from "node:http";
 import { startGateway, startUpstream, startFacilitator, baseConfig, challenge, resetRecorders } from "../support/gateway.mjs";
+import { request } from "../support/raw.mjs";
 
 let upstream, facilitator, pricer, gw;
 
@@ -31,7 +32,9 @@ before(async () => {
   facilitator = await startFacilitator();
   pricer = await startPricer();
   const routes = `  - match: "POST /quote/*"
-    pricer: { url: "${pricer.url}", timeout: 300ms, fields: [model] }`;
+    pricer: { url: "${pricer.url}", timeout: 300ms, fields: [model] }
+  - match: "GET /plan/*"
+    pricer: { url: "${pricer.url}", timeout: 300ms, headers: [X-Plan] }`;
   gw = await startGateway(baseConfig({ upstream: upstream.url, facilitator: facilitator.url, routes }));
 });
 
@@ -55,4 +58,18 @@ test("a body giving the priced field twice is a 400: the pricer is not told 'no 
   const once = await challenge(gw.url("/quote/a"), { method: "POST", headers: { "content-type": "application/json" }, body: '{"model":"large"}' });
   assert.equal(once.response.status, 402);
   assert.equal(once.v2.amount, "50000");
+});
+
+test("a header the pricer is told of, given twice, is a 400: the pricer would price one value, the upstream may read the other", async () => {
+  resetRecorders(upstream, facilitator);
+  pricer.calls.length = 0;
+  const twice = await request(gw.port, "GET /plan/a HTTP/1.1\r\nHost: gw.test\r\nX-Plan: basic\r\nX-Plan: pro\r\nConnection: close\r\n\r\n");
+  assert.equal(twice.status, 400);
+  assert.match(twice.body.toString(), /unpriceable_request/);
+  assert.equal(pricer.calls.length, 0);
+  assert.equal(upstream.requests.length, 0);
+  const once = await request(gw.port, "GET /plan/a HTTP/1.1\r\nHost: gw.test\r\nX-Plan: pro\r\nConnection: close\r\n\r\n");
+  assert.equal(once.status, 402);
+  assert.equal(pricer.calls.length, 1);
+  assert.deepEqual(pricer.calls[0].headers, { "X-Plan": "pro" });
 });
