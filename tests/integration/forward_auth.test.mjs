@@ -112,6 +112,8 @@ test("an untrusted caller cannot name a request: 403, whatever it forges, counte
     assert.equal(r.status, 403, target);
     assert.equal(JSON.parse(r.body).error, "forward_auth_untrusted");
   }
+  // Counted as each call ends, an instant after its answer was written (under ASan, after the client read it).
+  await waitFor(async () => (await metric(gw, count("generic", "untrusted"))) >= before + 3);
   assert.equal(await metric(gw, count("generic", "untrusted")), before + 3);
   assert.equal(facilitator.calls.length, 0);
   // The shared secret makes the same peer a proxy.
@@ -229,6 +231,7 @@ test("nginx: every refusal is a 401 whose token serves the real answer once; for
   assert.equal(r.status, 401);
   const token = r.headers["x-x402-reply"];
   assert.match(token, /^[0-9a-f]{32}$/);
+  await waitFor(async () => (await metric(gw, count("nginx", "payment_required"))) >= before + 1);
   assert.equal(await metric(gw, count("nginx", "payment_required")), before + 1);
   const direct = await fetch(gw.url("/api/weather"));
   const real = await call(gw, "/auth/nginx/reply", original(gw, "/api/weather", { "X-X402-Reply": token }));
