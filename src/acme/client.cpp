@@ -79,7 +79,7 @@ std::optional<std::chrono::system_clock::time_point> CertificateManager::renewal
 
 awaitable<void> CertificateManager::run() {
   auto executor = co_await asio::this_coro::executor;
-  asio::steady_timer timer(executor);
+  net::Timer timer(executor);
   auto backoff = settings_.retry_min;
   for (;;) {
     const auto due = renewal_due();
@@ -135,7 +135,7 @@ awaitable<std::optional<std::string>> CertificateManager::order() {
   OrderMachine machine(settings_.directory, settings_.domains, settings_.email, settings_.challenge, account_.thumbprint(),
                        make_csr_der(certificate_key, settings_.domains));
   auto executor = co_await asio::this_coro::executor;
-  asio::steady_timer timer(executor);
+  net::Timer timer(executor);
   for (;;) {
     Action action = machine.next();
     switch (action.kind) {
@@ -214,14 +214,14 @@ awaitable<std::optional<CertificateManager::HttpResult>> CertificateManager::exc
     co_return std::nullopt;
   }
   auto executor = co_await asio::this_coro::executor;
-  tcp::resolver resolver(executor);
+  net::Resolver resolver(executor);
   const std::string port = std::to_string(parsed->port);
   auto [rec, endpoints] = co_await resolver.async_resolve(parsed->host, port, use_nothrow);
   if (rec) {
     error = "cannot resolve " + parsed->host + ": " + rec.message();
     co_return std::nullopt;
   }
-  asio::ssl::stream<beast::tcp_stream> stream(executor, *client_tls_);
+  asio::ssl::stream<net::TcpStream> stream(executor, *client_tls_);
   beast::get_lowest_layer(stream).expires_after(kExchangeTimeout);  // one deadline for the whole exchange
   auto [cec, connected] = co_await beast::get_lowest_layer(stream).async_connect(endpoints, use_nothrow);
   if (cec) {

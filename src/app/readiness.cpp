@@ -45,7 +45,7 @@ config::ConfigPtr completed_config(const config::ConfigPtr& loaded, const config
 }
 
 awaitable<void> readiness_loop(http::ServerState& state, SupportedCache& cache, net::WorkerContext& worker,
-                               metrics::GatewayMetrics* metrics, asio::steady_timer& wake) {
+                               metrics::GatewayMetrics* metrics, net::Timer& wake) {
   std::vector<std::string> last_problems{"(not checked yet)"};
   for (;;) {
     config::ConfigPtr loaded = state.loaded();

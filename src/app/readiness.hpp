@@ -35,7 +35,7 @@ config::ConfigPtr completed_config(const config::ConfigPtr& loaded, const config
 
 /// Probes forever, publishing the result in `state`; `wake` cut short the wait (after a reload).
 awaitable<void> readiness_loop(http::ServerState& state, SupportedCache& cache, net::WorkerContext& worker,
-                               metrics::GatewayMetrics* metrics, asio::steady_timer& wake);
+                               metrics::GatewayMetrics* metrics, net::Timer& wake);
 
 /// `--check --online`: asks the facilitators once, on a private event loop; returns the problems
 /// (empty: every priced route is served by a facilitator that lists it) and writes notes to `notes`.

@@ -114,20 +114,20 @@ void Server::start_listeners() {
   }
   Worker& main = *workers_.front();
   auto open = [&](const config::ListenAddress& address, const char* name, bool admin, const http::ListenerInfo* info) {
-    auto acceptor = std::make_unique<tcp::acceptor>(http::open_acceptor(main.ioc, address.host, address.port));
+    auto acceptor = std::make_unique<net::Acceptor>(http::open_acceptor(main.ioc, address.host, address.port));
     auto bound = acceptor->local_endpoint();
     log_event("info", "listening", {{"listener", name}, {"address", bound.address().to_string() + ":" + std::to_string(bound.port())}, {"port", bound.port()}});
     if (info && info->tls && state_.https_port.load() == 0) state_.https_port.store(bound.port());
-    tcp::acceptor& ref = *acceptor;
+    net::Acceptor& ref = *acceptor;
     acceptors_.push_back(std::move(acceptor));
     if (admin) {
       asio::co_spawn(main.ioc,
                      http::accept_loop(ref, [&main]() -> asio::io_context& { return main.ioc; },
-                                       [this](tcp::socket s) {
+                                       [this](net::Socket s) {
                                          http::ConnectionSlot slot = http::admit_admin_connection(s, state_);
                                          if (!slot) return;
                                          // The slot lives in the frame as long as the session.
-                                         auto session = [](tcp::socket s, http::ConnectionSlot, http::ServerState& state) -> awaitable<void> {
+                                         auto session = [](net::Socket s, http::ConnectionSlot, http::ServerState& state) -> awaitable<void> {
                                            co_await http::run_admin_session(std::move(s), state);
                                          };
                                          asio::co_spawn(s.get_executor(), session(std::move(s), std::move(slot), state_), log_escape("admin session"));
@@ -137,7 +137,7 @@ void Server::start_listeners() {
     }
     asio::co_spawn(main.ioc,
                    http::accept_loop(ref, [this]() -> asio::io_context& { return next_context(); },
-                                     [this, info](tcp::socket s) {
+                                     [this, info](net::Socket s) {
                                        // The limits first: a refused connection is closed here, unread.
                                        http::ConnectionSlot slot = http::admit_connection(s, state_, info->tls != nullptr);
                                        if (!slot) return;
@@ -218,7 +218,7 @@ void Server::watch_certificate_files() {
   asio::co_spawn(
       workers_.front()->ioc,
       [this, interval]() -> awaitable<void> {
-        asio::steady_timer timer(co_await asio::this_coro::executor);
+        net::Timer timer(co_await asio::this_coro::executor);
         while (!stopping_) {
           timer.expires_after(interval);
           co_await timer.async_wait(use_nothrow);
@@ -290,7 +290,7 @@ void Server::drain() {
       [this, grace, settle_grace]() -> awaitable<void> {
         const auto started = std::chrono::steady_clock::now();
         auto deadline = started + grace;
-        asio::steady_timer timer(co_await asio::this_coro::executor);
+        net::Timer timer(co_await asio::this_coro::executor);
         auto waiting = [&] {
           if (state_.in_flight.load() == 0) return false;
           const auto now = std::chrono::steady_clock::now();
@@ -422,7 +422,7 @@ int Server::run() {
   watch_signals();
   watch_certificate_files();
   for (auto& manager : acme_) asio::co_spawn(workers_.front()->ioc, manager->run(), log_escape("acme"));
-  readiness_wake_ = std::make_unique<asio::steady_timer>(workers_.front()->ioc);
+  readiness_wake_ = std::make_unique<net::Timer>(workers_.front()->ioc);
   asio::co_spawn(workers_.front()->ioc,
                  readiness_loop(state_, supported_cache_, workers_.front()->context, &metrics_, *readiness_wake_), log_escape("readiness"));
   log_event("info", "started", {{"threads", threads}, {"routes", config->routes.size()}, {"config_hash", config->hash}});

@@ -97,8 +97,8 @@ class Server {
   std::vector<std::unique_ptr<acme::CertificateManager>> acme_;
   std::vector<std::unique_ptr<Worker>> workers_;
   // Objects bound to a worker's io_context come after workers_: they must be destroyed first.
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
-  std::unique_ptr<asio::steady_timer> readiness_wake_;
+  std::vector<std::unique_ptr<net::Acceptor>> acceptors_;
+  std::unique_ptr<net::Timer> readiness_wake_;
   std::unique_ptr<state::RedisState> redis_state_;  // state: redis; its connections live on the workers
   std::atomic<size_t> next_worker_{0};
   bool stopping_ = false;

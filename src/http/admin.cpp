@@ -192,11 +192,11 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
 
 }  // namespace
 
-awaitable<void> run_admin_session(tcp::socket socket, ServerState& state) {
+awaitable<void> run_admin_session(net::Socket socket, ServerState& state) {
   error_code local_ec;
   const auto local = socket.local_endpoint(local_ec);
   const bool loopback_connection = !local_ec && local.address().is_loopback();
-  beast::tcp_stream stream(std::move(socket));
+  net::TcpStream stream(std::move(socket));
   // Bounded like the data path's (net/bounded_read): a header, one read more; an endless
   // chunk-size line or trailer section is refused, not buffered.
   beast::flat_buffer buffer(net::read_buffer_cap(kAdminHeaderLimit));
@@ -231,7 +231,7 @@ awaitable<void> run_admin_session(tcp::socket socket, ServerState& state) {
     // A failing admin request closes its connection; the data path is not affected.
   }
   error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.socket().shutdown(net::Socket::shutdown_send, ignored);
 }
 
 }  // namespace x402gw::http

@@ -6,6 +6,6 @@
 namespace x402gw::http {
 
 /// Serves one admin connection.
-awaitable<void> run_admin_session(tcp::socket socket, ServerState& state);
+awaitable<void> run_admin_session(net::Socket socket, ServerState& state);
 
 }  // namespace x402gw::http

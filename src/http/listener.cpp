@@ -11,17 +11,17 @@
 
 namespace x402gw::http {
 
-tcp::acceptor open_acceptor(asio::io_context& ioc, const std::string& host, uint16_t port) {
+net::Acceptor open_acceptor(asio::io_context& ioc, const std::string& host, uint16_t port) {
   error_code ec;
   auto address = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
   if (ec) {
-    tcp::resolver resolver(ioc);
+    net::Resolver resolver(ioc);
     auto results = resolver.resolve(host, std::to_string(port), ec);
     if (ec || results.empty()) throw std::runtime_error("cannot resolve listen host '" + host + "'");
     address = results.begin()->endpoint().address();
   }
   tcp::endpoint endpoint(address, port);
-  tcp::acceptor acceptor(ioc);
+  net::Acceptor acceptor(ioc);
   acceptor.open(endpoint.protocol());
   acceptor.set_option(asio::socket_base::reuse_address(true));
   if (endpoint.protocol() == tcp::v6()) acceptor.set_option(asio::ip::v6_only(true));
@@ -45,7 +45,7 @@ std::string refusal_bytes(Refusal why) {
 
 }  // namespace
 
-peer::IpAddress peer_address(const tcp::socket& socket) {
+peer::IpAddress peer_address(const net::Socket& socket) {
   error_code ec;
   auto address = socket.remote_endpoint(ec).address();
   if (ec) return {};
@@ -61,7 +61,7 @@ namespace {
 
 // The slot of an admitted connection, or the refusal carried out: counted, a plain connection's
 // 503 written without waiting, the socket closed.
-ConnectionSlot admitted_or_closed(ConnectionGate::Admission a, tcp::socket& socket, ServerState& state, bool tls) {
+ConnectionSlot admitted_or_closed(ConnectionGate::Admission a, net::Socket& socket, ServerState& state, bool tls) {
   if (a.refused == Refusal::none) return std::move(a.slot);
   if (state.metrics) state.metrics->limit_breach(refusal_label(a.refused));
   error_code ignored;
@@ -70,7 +70,7 @@ ConnectionSlot admitted_or_closed(ConnectionGate::Admission a, tcp::socket& sock
     const std::string bytes = refusal_bytes(a.refused);
     socket.non_blocking(true, ignored);
     socket.send(asio::buffer(bytes), 0, ignored);
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.shutdown(net::Socket::shutdown_send, ignored);
   }
   socket.close(ignored);
   return {};
@@ -78,7 +78,7 @@ ConnectionSlot admitted_or_closed(ConnectionGate::Admission a, tcp::socket& sock
 
 }  // namespace
 
-ConnectionSlot admit_connection(tcp::socket& socket, ServerState& state, bool tls) {
+ConnectionSlot admit_connection(net::Socket& socket, ServerState& state, bool tls) {
   const config::ConfigPtr config = state.current();
   const config::Limits& l = config->limits;
   const peer::IpAddress peer = peer_address(socket);
@@ -88,15 +88,15 @@ ConnectionSlot admit_connection(tcp::socket& socket, ServerState& state, bool tl
   return admitted_or_closed(std::move(a), socket, state, tls);
 }
 
-ConnectionSlot admit_admin_connection(tcp::socket& socket, ServerState& state) {
+ConnectionSlot admit_admin_connection(net::Socket& socket, ServerState& state) {
   ConnectionGate::Admission a = state.admin_gate.admit(peer_address(socket), true, false, GateLimits{kMaxAdminConnections, 0, 0});
   if (a.refused == Refusal::connections) a.refused = Refusal::admin_connections;
   return admitted_or_closed(std::move(a), socket, state, false);
 }
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, std::function<asio::io_context&()> pick_context,
-                            std::function<void(tcp::socket)> dispatch) {
-  asio::steady_timer backoff(acceptor.get_executor());
+awaitable<void> accept_loop(net::Acceptor& acceptor, std::function<asio::io_context&()> pick_context,
+                            std::function<void(net::Socket)> dispatch) {
+  net::Timer backoff(acceptor.get_executor());
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(pick_context(), use_nothrow);
     if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;

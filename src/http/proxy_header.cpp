@@ -13,13 +13,13 @@ namespace {
 // reader clears the socket pointer when it ends.
 struct Deadline {
   struct State {
-    tcp::socket* socket;
+    net::Socket* socket;
     bool fired = false;
   };
   std::shared_ptr<State> state;
-  asio::steady_timer timer;
+  net::Timer timer;
 
-  Deadline(tcp::socket& socket, std::chrono::milliseconds timeout)
+  Deadline(net::Socket& socket, std::chrono::milliseconds timeout)
       : state(std::make_shared<State>(State{&socket})), timer(socket.get_executor()) {
     timer.expires_after(timeout);
     timer.async_wait([s = state](const error_code& ec) {
@@ -45,12 +45,12 @@ ProxyHeaderRead failed(const error_code& ec, bool fired) {
 
 }  // namespace
 
-awaitable<ProxyHeaderRead> read_proxy_header(tcp::socket& socket, std::chrono::milliseconds timeout) {
+awaitable<ProxyHeaderRead> read_proxy_header(net::Socket& socket, std::chrono::milliseconds timeout) {
   Deadline deadline(socket, timeout);
   std::string received;  // header bytes consumed so far
   std::vector<char> peeked(peer::proxy_v2_max_size);
   for (;;) {
-    auto [ec, n] = co_await socket.async_receive(asio::buffer(peeked), tcp::socket::message_peek, use_nothrow);
+    auto [ec, n] = co_await socket.async_receive(asio::buffer(peeked), net::Socket::message_peek, use_nothrow);
     if (ec) co_return failed(ec, deadline.state->fired);
     const size_t before = received.size();
     received.append(peeked.data(), n);

@@ -19,6 +19,6 @@ struct ProxyHeaderRead {
 };
 
 /// Reads one PROXY v1 or v2 header within `timeout`. Never throws.
-awaitable<ProxyHeaderRead> read_proxy_header(tcp::socket& socket, std::chrono::milliseconds timeout);
+awaitable<ProxyHeaderRead> read_proxy_header(net::Socket& socket, std::chrono::milliseconds timeout);
 
 }  // namespace x402gw::http

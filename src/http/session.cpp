@@ -340,7 +340,7 @@ awaitable<void> serve(Session& session, net::ClientStream& client) {
   ServerState& state = session.state;
   beast::flat_buffer buffer;
   net::ReadWatchdog watchdog(client.tcp());
-  tcp::socket* const plain = client.plain_socket();
+  net::Socket* const plain = client.plain_socket();
   std::array<char, 256> first_bytes;
   bool first = true;
   for (;;) {
@@ -369,10 +369,10 @@ awaitable<void> serve(Session& session, net::ClientStream& client) {
 }
 
 // Closes a client connection for good (it is no longer idle, whatever it was).
-void close_connection(net::WorkerContext& worker, beast::tcp_stream& tcp) {
+void close_connection(net::WorkerContext& worker, net::TcpStream& tcp) {
   error_code ignored;
   worker.idle_clients.erase(&tcp);
-  tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  tcp.socket().shutdown(net::Socket::shutdown_send, ignored);
   tcp.close();
 }
 
@@ -407,7 +407,7 @@ bool acme_validation(net::TlsStream& tls) {
 // client it names. Only a trusted balancer may name the client; anyone else on this listener is
 // refused, and so is a connection whose header is missing, malformed or late (the socket is
 // closed then, and false returned).
-awaitable<bool> accept_proxy_header(tcp::socket& socket, Session& session) {
+awaitable<bool> accept_proxy_header(net::Socket& socket, Session& session) {
   ServerState& state = session.state;
   auto refuse = [&](const std::string& reason, const std::string& error) {
     if (state.metrics) state.metrics->proxy_protocol_error(reason);
@@ -438,10 +438,10 @@ awaitable<bool> accept_proxy_header(tcp::socket& socket, Session& session) {
 // A TLS connection: the handshake, the requests, then close_notify under a short deadline (a peer
 // that does not read cannot hold the connection). The certificate set the connection started
 // with stays alive as long as the connection.
-awaitable<void> serve_tls(Session& session, tcp::socket socket, const ListenerInfo& listener, ConnectionSlot& slot) {
+awaitable<void> serve_tls(Session& session, net::Socket socket, const ListenerInfo& listener, ConnectionSlot& slot) {
   const std::shared_ptr<net::CertificateSet> certificates = listener.tls->current();
   net::TlsStream tls(std::move(socket), certificates->base());
-  beast::tcp_stream& tcp = tls.next_layer();
+  net::TcpStream& tcp = tls.next_layer();
   try {
     const bool shook = co_await handshake(tls, session.state, listener.tls->settings().handshake_timeout);
     slot.handshake_done();  // its place in limits.max_tls_handshakes goes to the next connection
@@ -463,7 +463,7 @@ awaitable<void> serve_tls(Session& session, tcp::socket socket, const ListenerIn
 
 }  // namespace
 
-awaitable<void> run_session(tcp::socket socket, ConnectionSlot slot, ServerState& state, net::WorkerContext& worker,
+awaitable<void> run_session(net::Socket socket, ConnectionSlot slot, ServerState& state, net::WorkerContext& worker,
                             const ListenerInfo& listener) {
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
@@ -474,7 +474,7 @@ awaitable<void> run_session(tcp::socket socket, ConnectionSlot slot, ServerState
     if (listener.tls) {
       co_await serve_tls(session, std::move(socket), listener, slot);
     } else {
-      beast::tcp_stream plain(std::move(socket));
+      net::TcpStream plain(std::move(socket));
       net::ClientStream client(plain);
       try {
         co_await serve(session, client);

@@ -23,7 +23,7 @@ struct ListenerInfo {
 
 /// Serves one accepted connection, admitted at accept under the connection limits (`slot` holds
 /// its places until the session ends), until it closes. Never throws.
-awaitable<void> run_session(tcp::socket socket, ConnectionSlot slot, ServerState& state, net::WorkerContext& worker,
+awaitable<void> run_session(net::Socket socket, ConnectionSlot slot, ServerState& state, net::WorkerContext& worker,
                             const ListenerInfo& listener);
 
 }  // namespace x402gw::http

@@ -10,15 +10,15 @@
 namespace x402gw::net {
 
 /// A TLS stream over the client's TCP stream.
-using TlsStream = asio::ssl::stream<beast::tcp_stream>;
+using TlsStream = asio::ssl::stream<net::TcpStream>;
 
 /// An AsyncReadStream and AsyncWriteStream over a client connection, TLS or not.
 class ClientStream {
  public:
-  using executor_type = beast::tcp_stream::executor_type;
+  using executor_type = net::TcpStream::executor_type;
 
   /// A plain connection.
-  explicit ClientStream(beast::tcp_stream& tcp) : tcp_(tcp) {}
+  explicit ClientStream(net::TcpStream& tcp) : tcp_(tcp) {}
   /// A TLS connection whose handshake is done.
   explicit ClientStream(TlsStream& tls) : tcp_(tls.next_layer()), tls_(&tls) {}
   ClientStream(const ClientStream&) = delete;
@@ -26,10 +26,10 @@ class ClientStream {
 
   executor_type get_executor() { return tcp_.get_executor(); }
   /// The TCP stream underneath: deadlines, cancellation, the socket.
-  beast::tcp_stream& tcp() { return tcp_; }
+  net::TcpStream& tcp() { return tcp_; }
   bool is_tls() const { return tls_ != nullptr; }
   /// The socket when the connection is plain TCP (net/write_now writes to it directly), else null.
-  tcp::socket* plain_socket() { return tls_ ? nullptr : &tcp_.socket(); }
+  net::Socket* plain_socket() { return tls_ ? nullptr : &tcp_.socket(); }
 
   template <class MutableBuffers, class Token>
   auto async_read_some(const MutableBuffers& buffers, Token&& token) {
@@ -52,7 +52,7 @@ class ClientStream {
   }
 
  private:
-  beast::tcp_stream& tcp_;
+  net::TcpStream& tcp_;
   TlsStream* tls_ = nullptr;
 };
 

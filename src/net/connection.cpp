@@ -27,15 +27,15 @@ awaitable<std::pair<std::unique_ptr<Connection>, TransportFailure>> open_connect
   using Result = std::pair<std::unique_ptr<Connection>, TransportFailure>;
   auto fail = [](Phase phase, error_code ec) { return Result{nullptr, TransportFailure{phase, ec}}; };
 
-  tcp::resolver resolver(executor);
-  asio::steady_timer timer(executor, timeout);
+  net::Resolver resolver(executor);
+  net::Timer timer(executor, timeout);
   auto raced = co_await (resolver.async_resolve(url.host, std::to_string(url.port), use_nothrow) ||
                          timer.async_wait(use_nothrow));
   if (raced.index() == 1) co_return fail(Phase::resolve, beast::error::timeout);
   auto [resolve_ec, endpoints] = std::get<0>(std::move(raced));
   if (resolve_ec) co_return fail(Phase::resolve, resolve_ec);
 
-  beast::tcp_stream tcp_stream(executor);
+  net::TcpStream tcp_stream(executor);
   tcp_stream.expires_at(timer.expiry());
   auto [connect_ec, endpoint] = co_await tcp_stream.async_connect(endpoints, use_nothrow);
   if (connect_ec) co_return fail(Phase::connect, connect_ec);

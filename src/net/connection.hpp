@@ -21,8 +21,8 @@ namespace x402gw::net {
 
 /// One outgoing connection.
 struct Connection {
-  using Plain = beast::tcp_stream;
-  using Secure = beast::ssl_stream<beast::tcp_stream>;
+  using Plain = net::TcpStream;
+  using Secure = beast::ssl_stream<net::TcpStream>;
 
   explicit Connection(Plain s) : stream(std::move(s)) {}
   explicit Connection(Secure s) : stream(std::move(s)) {}
@@ -35,7 +35,7 @@ struct Connection {
   bool reused = false;                // taken from the pool rather than freshly connected
 
   /// The TCP layer, where deadlines are set.
-  beast::tcp_stream& tcp() {
+  net::TcpStream& tcp() {
     if (auto* p = std::get_if<Plain>(&stream)) return *p;
     return beast::get_lowest_layer(std::get<Secure>(stream));
   }

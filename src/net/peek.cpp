@@ -6,7 +6,7 @@
 
 namespace x402gw::net {
 
-PeerState peek(tcp::socket& socket) {
+PeerState peek(net::Socket& socket) {
   if (!socket.is_open()) return PeerState::closed;
   char probe;
   const ssize_t n = ::recv(socket.native_handle(), &probe, 1, MSG_PEEK | MSG_DONTWAIT);

@@ -13,6 +13,6 @@ enum class PeerState {
 };
 
 /// Peeks at one byte (a syscall; no blocking).
-PeerState peek(tcp::socket& socket);
+PeerState peek(net::Socket& socket);
 
 }  // namespace x402gw::net

@@ -18,7 +18,7 @@ namespace x402gw::net {
 /// Cancels a client's pending read when the deadline passes; `fired()` tells why a read aborted.
 class ReadWatchdog {
  public:
-  explicit ReadWatchdog(beast::tcp_stream& stream)
+  explicit ReadWatchdog(net::TcpStream& stream)
       : state_(std::make_shared<State>(State{&stream, 0, false, false})), timer_(stream.get_executor()) {}
   ReadWatchdog(const ReadWatchdog&) = delete;
   ReadWatchdog& operator=(const ReadWatchdog&) = delete;
@@ -49,13 +49,13 @@ class ReadWatchdog {
 
  private:
   struct State {
-    beast::tcp_stream* stream;
+    net::TcpStream* stream;
     uint64_t generation;
     bool armed;
     bool fired;
   };
   std::shared_ptr<State> state_;
-  asio::steady_timer timer_;
+  net::Timer timer_;
 };
 
 }  // namespace x402gw::net

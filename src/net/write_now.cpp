@@ -7,7 +7,7 @@
 
 namespace x402gw::net {
 
-size_t send_now(tcp::socket& socket, std::span<const asio::const_buffer> pieces, error_code& ec) {
+size_t send_now(net::Socket& socket, std::span<const asio::const_buffer> pieces, error_code& ec) {
   ec = {};
   std::array<iovec, kMaxPieces> iov{};
   size_t count = 0;

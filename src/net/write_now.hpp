@@ -18,17 +18,17 @@ using Pieces = std::array<asio::const_buffer, kMaxPieces>;
 
 /// Sends as much of `pieces` as the kernel takes without waiting (MSG_DONTWAIT, no SIGPIPE).
 /// Returns the bytes sent; `ec` is set for an error other than "would block".
-size_t send_now(tcp::socket& socket, std::span<const asio::const_buffer> pieces, error_code& ec);
+size_t send_now(net::Socket& socket, std::span<const asio::const_buffer> pieces, error_code& ec);
 
 /// The socket underneath a stream when it is plain TCP (what send_now may write to), else null.
-inline tcp::socket* plain_socket(beast::tcp_stream& s) { return &s.socket(); }
+inline net::Socket* plain_socket(net::TcpStream& s) { return &s.socket(); }
 template <class Stream>
-tcp::socket* plain_socket(Stream&) { return nullptr; }
+net::Socket* plain_socket(Stream&) { return nullptr; }
 
 /// Writes every byte of `pieces[0..count)` to `stream`: first straight to `plain` (when not null),
 /// then the rest asynchronously after `arm()` set the write deadline.
 template <class Stream, class Arm>
-awaitable<std::tuple<error_code, size_t>> write_all(Stream& stream, tcp::socket* plain, Pieces pieces, size_t count,
+awaitable<std::tuple<error_code, size_t>> write_all(Stream& stream, net::Socket* plain, Pieces pieces, size_t count,
                                                     Arm arm) {
   size_t total = 0;
   for (size_t i = 0; i < count; ++i) total += pieces[i].size();

@@ -16,8 +16,8 @@ std::chrono::milliseconds safe_part(std::chrono::milliseconds lease) { return le
 }  // namespace
 
 struct ClaimKeeper::Shared {
-  Shared(const asio::any_io_executor& executor, ReplayStore& s, metrics::GatewayMetrics* m) : timer(executor), store(s), metrics(m) {}
-  asio::steady_timer timer;
+  Shared(const IoExecutor& executor, ReplayStore& s, metrics::GatewayMetrics* m) : timer(executor), store(s), metrics(m) {}
+  net::Timer timer;
   ReplayStore& store;
   metrics::GatewayMetrics* metrics;
   std::string identity;
@@ -28,7 +28,7 @@ struct ClaimKeeper::Shared {
   bool lost = false;
 };
 
-void ClaimKeeper::start(const asio::any_io_executor& executor, const std::string& identity, const std::string& token,
+void ClaimKeeper::start(const IoExecutor& executor, const std::string& identity, const std::string& token,
                         std::chrono::milliseconds lease) {
   stop();
   if (token.empty() || lease.count() <= 0) return;  // a store without tokens or leases: nothing to renew
@@ -91,7 +91,7 @@ std::string_view ending_name(Finish how) {
 
 awaitable<void> keep_recording(std::shared_ptr<ClaimKeeper> keeper, ReplayStore& store, metrics::GatewayMetrics* metrics,
                                std::string identity, Ending ending, std::chrono::seconds give_up_after) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+  net::Timer timer(co_await asio::this_coro::executor);
   const auto deadline = Clock::now() + give_up_after;
   auto wait = std::chrono::milliseconds(250);
   while (Clock::now() < deadline) {
@@ -113,7 +113,7 @@ awaitable<void> keep_recording(std::shared_ptr<ClaimKeeper> keeper, ReplayStore&
 }  // namespace
 
 awaitable<bool> record_ending(ReplayStore& store, metrics::GatewayMetrics* metrics, const std::string& identity, const Ending& ending) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+  net::Timer timer(co_await asio::this_coro::executor);
   auto wait = std::chrono::milliseconds(100);
   for (int attempt = 0;; ++attempt) {
     if (co_await store.finish(identity, ending)) co_return true;
@@ -125,7 +125,7 @@ awaitable<bool> record_ending(ReplayStore& store, metrics::GatewayMetrics* metri
   }
 }
 
-void record_in_background(const asio::any_io_executor& executor, ReplayStore& store, metrics::GatewayMetrics* metrics,
+void record_in_background(const IoExecutor& executor, ReplayStore& store, metrics::GatewayMetrics* metrics,
                           std::string identity, Ending ending, std::chrono::milliseconds lease, std::chrono::seconds give_up_after) {
   auto keeper = std::make_shared<ClaimKeeper>(store, metrics);
   keeper->start(executor, identity, ending.token, lease);

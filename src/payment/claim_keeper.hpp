@@ -27,7 +27,7 @@ class ClaimKeeper {
   ClaimKeeper& operator=(const ClaimKeeper&) = delete;
 
   /// Starts renewing `token`'s claim on `identity` (granted for `lease`) on `executor`.
-  void start(const asio::any_io_executor& executor, const std::string& identity, const std::string& token,
+  void start(const IoExecutor& executor, const std::string& identity, const std::string& token,
              std::chrono::milliseconds lease);
   /// Stops renewing: the claim ended, or needs no lease any more.
   void stop();
@@ -51,7 +51,7 @@ awaitable<bool> record_ending(ReplayStore& store, metrics::GatewayMetrics* metri
 /// not write: keeps trying in the background on `executor` (backing off to once every 5 s, for up to
 /// `give_up_after`) while renewing the claim's lease, so that the payment stays claimed and is not
 /// presented again as new meanwhile. Counted and logged.
-void record_in_background(const asio::any_io_executor& executor, ReplayStore& store, metrics::GatewayMetrics* metrics,
+void record_in_background(const IoExecutor& executor, ReplayStore& store, metrics::GatewayMetrics* metrics,
                           std::string identity, Ending ending, std::chrono::milliseconds lease,
                           std::chrono::seconds give_up_after = std::chrono::hours(1));
 

@@ -151,7 +151,7 @@ class Driver {
   std::chrono::milliseconds lease_{0};   // the claim's lease, renewed by keeper_
   std::optional<ClaimKeeper> keeper_;    // renews the claim while this request holds it
   const uint64_t bytes_before_;          // io_.bytes_sent before this request's answer
-  asio::any_io_executor executor_;       // this request's (its worker's), for the claim's renewals
+  std::optional<IoExecutor> executor_;   // this request's (its worker's), for the claim's renewals
   // From the /settle call until the claim is finished: the outcome may be a payment that landed.
   // Counted for the drain (which lets it end) and journaled if the Driver is destroyed meanwhile.
   std::optional<SettleInFlight> settle_in_flight_;
@@ -314,7 +314,7 @@ void Driver::hold_claim(const ClaimResult& claim) {
   claim_open_ = true;
   token_ = claim.token;
   lease_ = claim.lease;
-  if (keeper_) keeper_->start(executor_, identity_, token_, lease_);
+  if (keeper_) keeper_->start(*executor_, identity_, token_, lease_);
 }
 
 std::optional<Event> Driver::check_identifier() {
@@ -610,7 +610,7 @@ awaitable<void> Driver::apply(ClaimOp op) {
   }
   // A settlement or an unknown outcome that the store could not take must not leave the payment
   // claimable again once the lease runs out: keep the claim and keep trying (defect: finish ignored).
-  record_in_background(executor_, *services_.replay, services_.metrics, identity_, std::move(ending), lease_);
+  record_in_background(*executor_, *services_.replay, services_.metrics, identity_, std::move(ending), lease_);
 }
 
 void Driver::intent_done() {

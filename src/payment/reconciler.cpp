@@ -81,7 +81,7 @@ void Reconciler::wake() {
 }
 
 void Reconciler::stop() {
-  std::optional<asio::any_io_executor> executor;
+  std::optional<IoExecutor> executor;
   {
     std::lock_guard lock(mutex_);
     stopped_ = true;
@@ -312,7 +312,7 @@ awaitable<bool> Reconciler::ask(Item& item, const FacilitatorFor& facilitator_fo
 }
 
 awaitable<void> Reconciler::run(FacilitatorFor facilitator_for, ChainFor chain_for) {
-  asio::steady_timer timer(co_await asio::this_coro::executor);
+  net::Timer timer(co_await asio::this_coro::executor);
   {
     std::lock_guard lock(mutex_);
     executor_ = timer.get_executor();

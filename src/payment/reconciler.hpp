@@ -130,8 +130,8 @@ class Reconciler {
   std::vector<int64_t> asking_;    // recorded_at of the items being asked about now
   size_t given_up_ = 0;            // abandoned in this process: still unknown in the store
   bool stopped_ = false;
-  std::optional<asio::any_io_executor> executor_;  // run()'s, once it started
-  asio::steady_timer* timer_ = nullptr;            // run()'s, touched only on its executor
+  std::optional<IoExecutor> executor_;  // run()'s, once it started
+  net::Timer* timer_ = nullptr;            // run()'s, touched only on its executor
 };
 
 /// Counts one /settle in flight for Reconciler::settling() while it lives.

@@ -26,7 +26,7 @@ std::vector<std::string> words(std::initializer_list<std::string_view> parts) {
 // either may go first (a reply after the deadline, or a deadline after the connection was freed).
 struct RedisConnection::Pending {
   explicit Pending(asio::io_context& ioc) : timer(ioc) {}
-  asio::steady_timer timer;
+  net::Timer timer;
   bool done = false;
   bool failed = false;  // the connection went away before the reply
   RedisValue value;
@@ -233,8 +233,8 @@ void RedisConnection::drop(const std::string& why) {
 awaitable<bool> RedisConnection::connect_once() {
   const auto& address = settings_.redis;
   // Resolve with Asio (hiredis would block the thread in getaddrinfo), under the connect deadline.
-  auto resolver = std::make_shared<tcp::resolver>(ioc_);
-  auto deadline = std::make_shared<asio::steady_timer>(ioc_);
+  auto resolver = std::make_shared<net::Resolver>(ioc_);
+  auto deadline = std::make_shared<net::Timer>(ioc_);
   deadline->expires_after(settings_.connect_timeout);
   deadline->async_wait([resolver](error_code ec) {
     if (!ec) resolver->cancel();

@@ -73,7 +73,7 @@ class RedisConnection {
   std::shared_ptr<Watcher> watcher_;
   bool ready_ = false;
   std::vector<std::string> shas_;    // by Script index, as SCRIPT LOAD answered
-  asio::steady_timer wake_;          // cut short when the connection is lost
+  net::Timer wake_;          // cut short when the connection is lost
   mutable std::mutex problem_mutex_;
   std::string problem_ = "not connected yet";
 };

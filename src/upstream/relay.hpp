@@ -33,7 +33,7 @@ struct Framing {
 /// took, head included.
 template <bool isRequest, class In, class Out, class ArmIn, class ArmOut>
 awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer, bhttp::parser<isRequest, bhttp::buffer_body>& parser,
-                                 Out& out, tcp::socket* out_socket, Framing framing, char* chunk, size_t chunk_size,
+                                 Out& out, net::Socket* out_socket, Framing framing, char* chunk, size_t chunk_size,
                                  uint64_t& bytes_written, ArmIn arm_in, ArmOut arm_out, size_t preloaded = 0) {
   auto& body = parser.get().body();
   bool head_sent = false;
@@ -82,7 +82,7 @@ awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer, bhttp::p
 /// straight into `chunk` and written straight from it, one read and one write per chunk.
 template <class In, class Out, class ArmIn, class ArmOut>
 awaitable<RelayError> relay_exact(In& in, beast::flat_buffer& in_buffer, uint64_t remaining, Out& out,
-                                  tcp::socket* out_socket, std::string_view head, char* chunk, size_t chunk_size,
+                                  net::Socket* out_socket, std::string_view head, char* chunk, size_t chunk_size,
                                   uint64_t& bytes_written, ArmIn arm_in, ArmOut arm_out) {
   // What came with the header goes out with the head.
   const size_t buffered = static_cast<size_t>(std::min<uint64_t>(in_buffer.size(), remaining));

@@ -90,7 +90,7 @@ using Body = std::function<awaitable<void>(state::RedisState&)>;
 
 // A coroutine of its own (not a lambda: a temporary closure would die before its frame).
 awaitable<void> drive(asio::io_context& ioc, state::RedisState& st, Body body, bool& finished, bool connect = true) {
-  asio::steady_timer wait(ioc);
+  net::Timer wait(ioc);
   for (int i = 0; connect && i < 100 && !st.problem().empty(); ++i) {
     wait.expires_after(std::chrono::milliseconds(20));
     co_await wait.async_wait(use_nothrow);
@@ -115,7 +115,7 @@ void with_store(const std::string& prefix, Body body, double rate = 0, double bu
 }
 
 awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  asio::steady_timer t(co_await asio::this_coro::executor);
+  net::Timer t(co_await asio::this_coro::executor);
   t.expires_after(d);
   co_await t.async_wait(use_nothrow);
 }
@@ -242,7 +242,7 @@ awaitable<void> renewed_by_a_keeper(state::RedisState& st, bool flush) {
   const payment::ClaimResult c = co_await store.claim(kHeld, kLease);
   EXPECT_EQ(c.status, Claim::applied);
   payment::ClaimKeeper keeper(store, nullptr);
-  const asio::any_io_executor ex = co_await asio::this_coro::executor;
+  const IoExecutor ex = co_await asio::this_coro::executor;
   keeper.start(ex, kHeld, c.token, c.lease);
   // A claim left by a replica that died: nobody renews it.
   cli("SET t5:claim:dead F:gone PX 1000");
@@ -272,7 +272,7 @@ TEST(RedisReplayStore, AKeeperSeesItsClaimLost) {
     auto& store = st.replay_store();
     const payment::ClaimResult c = co_await store.claim(kP, kLease);
     payment::ClaimKeeper keeper(store, nullptr);
-    const asio::any_io_executor ex = co_await asio::this_coro::executor;
+    const IoExecutor ex = co_await asio::this_coro::executor;
     keeper.start(ex, kP, c.token, c.lease);
     cli("SET t12:claim:p F:someone-else PX 60000");
     co_await sleep_for(std::chrono::milliseconds(700));
@@ -304,7 +304,7 @@ awaitable<void> record_after_an_outage(state::RedisState& st) {
   const Ending unknown = with_token(Finish::unknown, c.token, "");
   const bool recorded = co_await payment::record_ending(store, nullptr, kU, unknown);
   EXPECT_FALSE(recorded);
-  const asio::any_io_executor ex = co_await asio::this_coro::executor;
+  const IoExecutor ex = co_await asio::this_coro::executor;
   payment::record_in_background(ex, store, nullptr, kU, unknown, c.lease);
   co_await sleep_for(std::chrono::milliseconds(1500));  // past the 1 s lease
   launch_redis();

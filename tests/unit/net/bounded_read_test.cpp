@@ -15,16 +15,16 @@ namespace {
 
 struct Pair {
   asio::io_context ioc;
-  tcp::socket reader{ioc}, writer{ioc};
+  net::Socket reader{ioc}, writer{ioc};
   Pair() {
-    tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+    net::Acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
     writer.connect(acceptor.local_endpoint());
     acceptor.accept(reader);
   }
 };
 
 // Writes `head`, then `filler` again and again (up to `total` bytes) unless `close_after`, then closes.
-awaitable<void> send(tcp::socket& s, std::string head, std::string filler, size_t total, bool close_after) {
+awaitable<void> send(net::Socket& s, std::string head, std::string filler, size_t total, bool close_after) {
   auto [ec, n] = co_await asio::async_write(s, asio::buffer(head), use_nothrow);
   for (size_t sent = 0; !ec && sent < total; sent += filler.size()) {
     auto [wec, wn] = co_await asio::async_write(s, asio::buffer(filler), use_nothrow);
@@ -108,6 +108,6 @@ TEST(BoundedRead, TheEndOfTheStreamReadsAsBeastSaysIt) {
 
 TEST(BoundedRead, AnUpstreamConnectionsBufferHasItsCap) {
   asio::io_context ioc;
-  net::Connection conn{beast::tcp_stream(ioc)};
+  net::Connection conn{net::TcpStream(ioc)};
   EXPECT_EQ(conn.buffer.max_size(), net::read_buffer_cap(net::kResponseHeaderLimit));
 }

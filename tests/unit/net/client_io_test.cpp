@@ -24,10 +24,10 @@ struct Dripped {
 // given deadlines.
 Dripped read_dripped(std::chrono::milliseconds every, std::chrono::milliseconds io_timeout, std::chrono::milliseconds body_timeout) {
   asio::io_context ioc;
-  tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
-  tcp::socket writer(ioc);
+  net::Acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), 0});
+  net::Socket writer(ioc);
   writer.connect(acceptor.local_endpoint());
-  beast::tcp_stream tcp(acceptor.accept());
+  net::TcpStream tcp(acceptor.accept());
   net::ClientStream client(tcp);
   beast::flat_buffer buffer(32 * 1024);
   net::RequestParser parser;
@@ -45,7 +45,7 @@ Dripped read_dripped(std::chrono::milliseconds every, std::chrono::milliseconds 
 
   Dripped out;
   asio::co_spawn(ioc, [&]() -> awaitable<void> {
-    asio::steady_timer timer(ioc);
+    net::Timer timer(ioc);
     for (int i = 0; i < 20 && writer.is_open(); ++i) {
       timer.expires_after(every);
       co_await timer.async_wait(use_nothrow);

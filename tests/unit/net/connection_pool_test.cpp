@@ -17,11 +17,11 @@ namespace {
 // Connections over real loopback sockets: the pool checks each one's socket before reuse.
 struct PoolTest : ::testing::Test {
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
-  std::vector<tcp::socket> peers;  // the upstream ends, kept open
+  net::Acceptor acceptor{ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+  std::vector<net::Socket> peers;  // the upstream ends, kept open
 
   std::unique_ptr<Connection> open_connection() {
-    beast::tcp_stream stream(ioc);
+    net::TcpStream stream(ioc);
     stream.socket().connect(acceptor.local_endpoint());
     peers.push_back(acceptor.accept());
     return std::make_unique<Connection>(std::move(stream));
