@@ -1,5 +1,7 @@
 #include "http/replies.hpp"
 
+#include <algorithm>
+#include <boost/container/small_vector.hpp>
 #include <vector>
 
 #include "core/json_text.hpp"
@@ -16,7 +18,8 @@ using core::Error;
 class FieldList {
  public:
   void set(std::string_view name, std::string_view value) {
-    std::erase_if(fields_, [&](const auto& f) { return core::iequals(f.first, name); });
+    fields_.erase(std::remove_if(fields_.begin(), fields_.end(), [&](const auto& f) { return core::iequals(f.first, name); }),
+                  fields_.end());
     fields_.emplace_back(name, value);
   }
   size_t bytes() const {
@@ -29,7 +32,8 @@ class FieldList {
   }
 
  private:
-  std::vector<std::pair<std::string_view, std::string_view>> fields_;
+  // Inline room for every reply's fields (a handful): rendering allocates only the head.
+  boost::container::small_vector<std::pair<std::string_view, std::string_view>, 16> fields_;
 };
 
 // Response headers every local reply carries.

@@ -5,6 +5,7 @@
 
 #include "net/buffer_pool.hpp"
 #include "net/connection.hpp"
+#include "net/string_pool.hpp"
 #include "net/tls.hpp"
 
 namespace x402gw::net {
@@ -17,6 +18,8 @@ struct WorkerContext {
   TlsContexts tls;
   /// Relay buffers, lent to one request at a time.
   BufferPool buffers;
+  /// Strings for the heads a request writes, lent one request at a time.
+  StringPool strings;
   /// Client connections waiting for their next request (closed at once when draining).
   std::unordered_set<net::TcpStream*> idle_clients;
 };

@@ -179,8 +179,10 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
   auto attempt = [&](net::Connection& conn) -> awaitable<net::Attempt> {
     net::Attempt a;
     auto& req = io.request();
-    // The head by hand, sent with the body (or its first piece) in one gathered write.
-    std::string head;
+    // The head by hand, sent with the body (or its first piece) in one gathered write, into a
+    // string of the worker's that keeps its capacity from request to request.
+    auto head_text = worker.strings.lease();
+    std::string& head = *head_text;
     net::append_request_head(head, req);
     if (streams_body && !buffered_whole) {
       uint64_t sent = 0;
@@ -312,38 +314,15 @@ ForwardResult broken_off(net::ClientIo& io, const config::Upstream& up, const Re
               "upstream '" + up.name + "' broke off its response");
 }
 
-}  // namespace
-
-awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::ClientIo& io, const ForwardOptions& options) {
-  const auto started = Clock::now();
+// Relays an answer read as Beast's message (interim, chunked, close-delimited, bodiless, HEAD).
+// Its own coroutine so that Proxy::stream's frame, which every proxied request allocates, stays
+// small enough for Asio's frame recycling (at most 1020 bytes; its locals made it 1056).
+awaitable<ForwardResult> relay_message(net::WorkerContext& worker, routing::RequestContext& ctx, net::ClientIo& io,
+                                       const ForwardOptions& options, UpstreamReply& reply) {
   const config::Upstream& up = *ctx.upstream();
-  UpstreamReply reply = co_await send_request(worker_, ctx, io, options, true);
-  if (!reply.connection) co_return reply.result;
   net::Connection& conn = *reply.connection;
-  ctx.record.upstream_time = since(started);
   auto arm_in = [&] { conn.tcp().expires_after(up.timeout); };
   auto arm_out = [&] { io.arm_write(); };
-
-  if (reply.head) {
-    // The common answer, relayed from its bytes: the head written from the parsed views, then
-    // the body of known length as bytes.
-    const unsigned status = reply.head->status();
-    const uint64_t length = *reply.head->content_length();
-    std::string head;
-    append_relayed_head(head, *reply.head, io.version, options.response_headers, io.keep_alive(), options.strip_response_headers);
-    reply.head.reset();
-    conn.buffer.consume(reply.head_size);
-    io.status = status;
-    const uint64_t sent_before = io.bytes_sent;
-    const RelayError err = co_await net::with_stream(conn, [&](auto& s) {
-      return relay_exact(s, conn.buffer, length, io.stream(), io.stream().plain_socket(), head, io.chunk, io.chunk_size,
-                         io.bytes_sent, arm_in, arm_out);
-    });
-    if (err) co_return broken_off(io, up, err, sent_before);
-    return_to_pool(worker_, up, reply, true);
-    co_return ForwardResult{};
-  }
-
   auto& res = reply.parser->get();
 
   prepare_response(io, res, options.response_headers, options.strip_response_headers);
@@ -360,7 +339,7 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
     net::append_response_head(head, res);
     const net::Pieces pieces{asio::buffer(head)};
     co_await io.write_raw(status, pieces, 1);
-    return_to_pool(worker_, up, reply, reply.parser->is_done());
+    return_to_pool(worker, up, reply, reply.parser->is_done());
     co_return ForwardResult{};
   }
 
@@ -396,7 +375,39 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
     complete = !err && reply.parser->is_done();
   }
   if (err) co_return broken_off(io, up, err, sent_before);
-  return_to_pool(worker_, up, reply, complete);
+  return_to_pool(worker, up, reply, complete);
+  co_return ForwardResult{};
+}
+
+}  // namespace
+
+awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::ClientIo& io, const ForwardOptions& options) {
+  const auto started = Clock::now();
+  const config::Upstream& up = *ctx.upstream();
+  UpstreamReply reply = co_await send_request(worker_, ctx, io, options, true);
+  if (!reply.connection) co_return reply.result;
+  net::Connection& conn = *reply.connection;
+  ctx.record.upstream_time = since(started);
+  if (!reply.head) co_return co_await relay_message(worker_, ctx, io, options, reply);
+  auto arm_in = [&] { conn.tcp().expires_after(up.timeout); };
+  auto arm_out = [&] { io.arm_write(); };
+  // The common answer, relayed from its bytes: the head written from the parsed views, then
+  // the body of known length as bytes.
+  const unsigned status = reply.head->status();
+  const uint64_t length = *reply.head->content_length();
+  auto head_text = worker_.strings.lease();  // keeps its capacity from request to request
+  std::string& head = *head_text;
+  append_relayed_head(head, *reply.head, io.version, options.response_headers, io.keep_alive(), options.strip_response_headers);
+  reply.head.reset();
+  conn.buffer.consume(reply.head_size);
+  io.status = status;
+  const uint64_t sent_before = io.bytes_sent;
+  const RelayError err = co_await net::with_stream(conn, [&](auto& s) {
+    return relay_exact(s, conn.buffer, length, io.stream(), io.stream().plain_socket(), head, io.chunk, io.chunk_size,
+                       io.bytes_sent, arm_in, arm_out);
+  });
+  if (err) co_return broken_off(io, up, err, sent_before);
+  return_to_pool(worker_, up, reply, true);
   co_return ForwardResult{};
 }
 

@@ -10,7 +10,6 @@ namespace x402gw::upstream {
 
 ResponseHead::ResponseHead() {
   eager(false);
-  fields_.reserve(16);
 }
 
 size_t ResponseHead::parse(std::string_view bytes, boost::system::error_code& ec) {
@@ -55,8 +54,8 @@ bool relayable(const ResponseHead& head, bool head_request) {
 
 void append_relayed_head(std::string& out, const ResponseHead& head, unsigned version, const core::Headers& extra,
                          bool keep_alive, std::span<const std::string_view> strip) {
-  // The names Connection lists go with it (a handful at most).
-  std::vector<std::string_view> named;
+  // The names Connection lists go with it (a handful at most: kept inline, not allocated).
+  boost::container::small_vector<std::string_view, 8> named;
   for (const auto& f : head.fields())
     if (f.id == bhttp::field::connection) for_each_connection_name(f.value, [&](std::string_view n) { named.push_back(n); });
   auto dropped = [&](const ResponseHead::Field& f) {

@@ -5,6 +5,7 @@
 // other answer (interim 1xx, chunked or close-delimited bodies, HEAD, 204, 304) goes through
 // Beast's message, and both ways write the same bytes (tests/fuzz/fuzz_head_writer.cpp).
 #include <boost/beast/http/basic_parser.hpp>
+#include <boost/container/small_vector.hpp>
 #include <cstdint>
 #include <forward_list>
 #include <span>
@@ -40,7 +41,7 @@ class ResponseHead final : public bhttp::basic_parser<false> {
   /// The reason phrase as received, else the standard one of the status.
   std::string_view reason() const;
   unsigned version() const { return version_; }
-  const std::vector<Field>& fields() const { return fields_; }
+  std::span<const Field> fields() const { return {fields_.data(), fields_.size()}; }
   bool has(bhttp::field id) const;
 
  private:
@@ -62,7 +63,8 @@ class ResponseHead final : public bhttp::basic_parser<false> {
   unsigned status_ = 0;
   unsigned version_ = 0;
   std::string_view reason_;
-  std::vector<Field> fields_;
+  // Inline room for a usual head's fields: parsing one allocates nothing beyond this object.
+  boost::container::small_vector<Field, 16> fields_;
   std::forward_list<std::string> copies_;  // rare: empty, it allocates nothing
 };
 

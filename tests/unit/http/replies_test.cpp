@@ -9,6 +9,8 @@
 #include <sstream>
 #include <vector>
 
+#include "support/allocation_counter.hpp"
+
 using namespace x402gw;
 using core::Error;
 
@@ -143,4 +145,18 @@ TEST(Replies, HeadIsByteForByteWhatBeastWouldWrite) {
           EXPECT_EQ(wire.head + std::string(wire.body()), beast.str()) << version << keep_alive << head;
           EXPECT_EQ(res.keep_alive(), keep_alive);
         }
+}
+
+// Every challenge and local reply is rendered per request: its head is written with one
+// allocation, the head itself, whatever the number of fields.
+TEST(Replies, RenderingAllocatesOnlyTheHead) {
+  core::DocumentReply doc;
+  doc.body = R"({"ok":true})";
+  doc.headers = {{"X-One", "1"}, {"X-Two", "2"}, {"Vary", "Accept"}};
+  const core::Reply reply = doc;
+  test_support::AllocationCounter counter;
+  const http::WireReply wire = http::render(reply, 11, false, false);
+  EXPECT_EQ(counter.count(), 1u);
+  EXPECT_NE(wire.head.find("X-Two: 2\r\n"), std::string::npos);
+  EXPECT_NE(wire.head.find("Connection: close\r\n"), std::string::npos);
 }

@@ -6,6 +6,8 @@
 #include <boost/beast/http.hpp>
 #include <deque>
 
+#include "support/allocation_counter.hpp"
+
 using namespace x402gw;
 using upstream::ResponseHead;
 
@@ -81,4 +83,21 @@ TEST(ResponseHead, OnlyFinalAnswersWithAKnownLengthAreRelayedFromTheirBytes) {
 TEST(ResponseHead, AnEmptyReasonIsTheStandardOne) {
   const auto head = parsed("HTTP/1.1 503 \r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(head->reason(), "Service Unavailable");
+}
+
+// Every proxied request parses its upstream's head and writes the client's from it: with the
+// usual handful of fields (and names in Connection) neither allocates, beyond the output string.
+TEST(ResponseHead, AUsualHeadIsParsedAndRelayedWithoutAllocating) {
+  std::string out;
+  out.reserve(1024);
+  const core::Headers extra{{"PAYMENT-RESPONSE", "r"}};
+  test_support::AllocationCounter counter;
+  ResponseHead head;
+  boost::system::error_code ec;
+  ASSERT_EQ(head.parse(kNginx, ec), kNginx.size());
+  ASSERT_EQ(head.fields().size(), 7u);
+  upstream::append_relayed_head(out, head, 11, extra, true);
+  EXPECT_EQ(counter.count(), 0u);
+  EXPECT_EQ(out.find("X-Hop"), std::string::npos);  // named in Connection: dropped, as before
+  EXPECT_NE(out.find("PAYMENT-RESPONSE: r\r\n"), std::string::npos);
 }
