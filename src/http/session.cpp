@@ -57,7 +57,7 @@ std::optional<core::ErrorReply> header_failure(const error_code& ec, bool partia
 // the first byte arrives the connection is idle (`idle_timeout`: keep_alive between requests);
 // from the first byte on, the whole header has `header_timeout`, on TLS as on plain TCP.
 awaitable<std::tuple<error_code, size_t>> read_raw_header(net::ClientStream& client, beast::flat_buffer& buffer,
-                                                          uint64_t limit, net::ReadWatchdog& watchdog,
+                                                          uint64_t limit, net::ClientDeadline& watchdog,
                                                           std::chrono::milliseconds idle_timeout,
                                                           std::chrono::milliseconds header_timeout) {
   bool idle = buffer.size() == 0;
@@ -90,7 +90,7 @@ struct HeaderRead {
 };
 
 awaitable<HeaderRead> read_request_header(net::ClientStream& client, beast::flat_buffer& buffer, net::RequestParser& parser,
-                                          net::ReadWatchdog& watchdog, const config::Config& config,
+                                          net::ClientDeadline& watchdog, const config::Config& config,
                                           std::chrono::milliseconds idle_timeout) {
   auto [raw_ec, raw_size] = co_await read_raw_header(client, buffer, config.limits.max_header_bytes, watchdog, idle_timeout,
                                                      config.timeouts.request_header);
@@ -110,6 +110,7 @@ awaitable<HeaderRead> read_request_header(net::ClientStream& client, beast::flat
     if (raw_size == 0 || ec == bhttp::error::need_more) {
       client.tcp().expires_after(config.timeouts.request_header);
       auto [read_ec, parsed] = co_await net::read_header_bounded(client, buffer, parser);
+      client.tcp().expires_never();  // the client's other deadlines are the wheel's (net/client_deadline)
       ec = read_ec;
       n += parsed;
     }
@@ -258,7 +259,7 @@ void finish_record(Session& session, routing::RequestContext& ctx, net::ClientIo
 // nothing was written yet) and the connection, never the process. Everything that lives only for
 // one request lives in this frame, which idle connections do not hold.
 awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast::flat_buffer& buffer,
-                              net::ReadWatchdog& watchdog, std::chrono::milliseconds idle_timeout) {
+                              net::ClientDeadline& watchdog, std::chrono::milliseconds idle_timeout) {
   ServerState& state = session.state;
   config::ConfigPtr config = state.current();
   // The connection's read buffer holds one header and one read more, never what a client sends
@@ -339,7 +340,7 @@ awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast
 awaitable<void> serve(Session& session, net::ClientStream& client) {
   ServerState& state = session.state;
   beast::flat_buffer buffer;
-  net::ReadWatchdog watchdog(client.tcp());
+  net::ClientDeadline watchdog(client.tcp(), session.worker.deadlines);
   tcp::socket* const plain = client.plain_socket();
   std::array<char, 256> first_bytes;
   bool first = true;

@@ -5,12 +5,15 @@
 
 #include "net/buffer_pool.hpp"
 #include "net/connection.hpp"
+#include "net/socket_deadline.hpp"
 #include "net/tls.hpp"
 
 namespace x402gw::net {
 
 /// Per-thread connection state.
 struct WorkerContext {
+  /// The deadlines of this worker's sockets (first: it outlives the connections that use it).
+  Deadlines deadlines;
   ConnectionPool upstreams;
   ConnectionPool facilitators;
   ConnectionPool chains;  // EVM JSON-RPC endpoints (pay-then-prove)
