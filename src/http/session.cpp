@@ -332,47 +332,114 @@ awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast
   co_return io.keep_alive() && !state.draining.load(std::memory_order_relaxed);
 }
 
-// Serves requests on one connection until it closes (the connection limits were checked at
-// accept: http/listener's admit_connection). This frame and its callers' are what an idle keep-alive
-// connection holds, with its socket: everything per request lives in serve_request()'s frame,
-// and between requests a plain connection waits for its next bytes with no read buffer. (A TLS
-// connection is not waited on so: OpenSSL may hold decrypted bytes the socket no longer shows.)
+// Serves requests on a TLS connection until it closes (the connection limits were checked at
+// accept: http/listener's admit_connection). A TLS connection keeps its frames while idle: OpenSSL
+// may hold decrypted bytes the socket no longer shows, so it cannot wait on the socket alone.
 awaitable<void> serve(Session& session, net::ClientStream& client) {
   ServerState& state = session.state;
   beast::flat_buffer buffer;
   net::ClientDeadline watchdog(client.tcp(), session.worker.deadlines);
-  tcp::socket* const plain = client.plain_socket();
-  std::array<char, 256> first_bytes;
   bool first = true;
   for (;;) {
     if (state.draining.load(std::memory_order_relaxed)) break;
     const auto timeouts = state.current()->timeouts;
     // Until a request's first byte: request_header for the first request, keep_alive after it.
-    std::chrono::milliseconds idle_timeout = first ? timeouts.request_header : timeouts.keep_alive;
-    if (plain && buffer.size() == 0) {
-      buffer.shrink_to_fit();  // empty: its memory goes
-      // Between requests the connection is idle: closed at once when the gateway drains. The
-      // first bytes of the next request are read into a few bytes of this frame, not into a
-      // read buffer. (A read, not a readiness wait: Asio registers a wait with the kernel anew
-      // each time, a read it does not.)
-      session.worker.idle_clients.insert(&client.tcp());
-      watchdog.arm(idle_timeout);
-      auto [ec, n] = co_await plain->async_read_some(asio::buffer(first_bytes), use_nothrow);
-      watchdog.disarm();
-      session.worker.idle_clients.erase(&client.tcp());
-      if (ec) break;
-      std::memcpy(buffer.prepare(std::max<size_t>(n, 4096)).data(), first_bytes.data(), n);
-      buffer.commit(n);
-    }
+    const std::chrono::milliseconds idle_timeout = first ? timeouts.request_header : timeouts.keep_alive;
     if (!co_await serve_request(session, client, buffer, watchdog, idle_timeout)) break;
     first = false;
   }
 }
 
+// A plain connection, which is all an idle keep-alive connection holds with its socket's reactor
+// state and one pending read: no coroutine frame. The frames for serving are made when the first
+// bytes of a request arrive, and end when the connection is idle again (bench/README.md measures
+// the bytes). Destroyed, it closes the connection and gives its place back.
+struct PlainConnection {
+  PlainConnection(tcp::socket socket, ConnectionSlot slot, const Session& s)
+      : stream(std::move(socket)), slot(std::move(slot)), session(s), deadline(stream, session.worker.deadlines) {}
+  PlainConnection(const PlainConnection&) = delete;
+  PlainConnection& operator=(const PlainConnection&) = delete;
+  ~PlainConnection() {
+    error_code ignored;
+    session.worker.idle_clients.erase(&stream.socket());
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream;
+  ConnectionSlot slot;
+  Session session;
+  net::ClientDeadline deadline;
+  beast::flat_buffer buffer;  // empty (no memory) while idle
+  // The first bytes of the next request land here. A read, not a readiness wait: Asio registers
+  // a wait with the kernel anew each time (an epoll_ctl), a read it does not. Per connection, as
+  // the reactor performs reads of several connections before any handler runs. A request larger
+  // than this costs one read more; 256 bytes hold a typical API request's header.
+  std::array<char, 256> first_bytes;
+  bool first = true;  // no request served yet: the wait is request_header's, not keep_alive's
+};
+
+void wait_idle(std::unique_ptr<PlainConnection> c);
+void log_connection_failure(const Session& session, const char* what);
+
+// Serves the requests whose bytes have arrived, then hands the connection back to the idle wait.
+// Exceptions end the connection, never the process.
+awaitable<void> serve_plain(std::unique_ptr<PlainConnection> c) {
+  PlainConnection& conn = *c;
+  ServerState& state = conn.session.state;
+  net::ClientStream client(conn.stream);
+  try {
+    for (;;) {
+      const auto timeouts = state.current()->timeouts;
+      const std::chrono::milliseconds idle_timeout = conn.first ? timeouts.request_header : timeouts.keep_alive;
+      if (!co_await serve_request(conn.session, client, conn.buffer, conn.deadline, idle_timeout)) co_return;
+      conn.first = false;
+      if (state.draining.load(std::memory_order_relaxed)) co_return;
+      if (conn.buffer.size() == 0) break;  // nothing pipelined: idle
+    }
+  } catch (const std::exception& e) {
+    log_connection_failure(conn.session, e.what());
+    co_return;
+  } catch (...) {
+    log_connection_failure(conn.session, nullptr);
+    co_return;
+  }
+  wait_idle(std::move(c));
+}
+
+// Completes the idle wait: the first bytes of a request start serving; an error (the client went
+// away, the idle deadline, the drain) closes the connection quietly.
+struct IdleRead {
+  std::unique_ptr<PlainConnection> c;
+  void operator()(const error_code& ec, size_t n) {
+    PlainConnection& conn = *c;
+    conn.deadline.disarm();
+    conn.session.worker.idle_clients.erase(&conn.stream.socket());
+    if (ec) return;
+    std::memcpy(conn.buffer.prepare(std::max<size_t>(n, 4096)).data(), conn.first_bytes.data(), n);
+    conn.buffer.commit(n);
+    auto executor = conn.stream.get_executor();
+    asio::co_spawn(executor, serve_plain(std::move(c)), asio::detached);
+  }
+};
+
+// Between requests a plain connection is idle: closed at once when the gateway drains.
+void wait_idle(std::unique_ptr<PlainConnection> c) {
+  PlainConnection& conn = *c;
+  ServerState& state = conn.session.state;
+  if (state.draining.load(std::memory_order_relaxed)) return;
+  const auto timeouts = state.current()->timeouts;
+  conn.buffer.shrink_to_fit();  // empty: its memory goes
+  conn.session.worker.idle_clients.insert(&conn.stream.socket());
+  conn.deadline.arm(conn.first ? timeouts.request_header : timeouts.keep_alive);
+  tcp::socket& socket = conn.stream.socket();
+  socket.async_read_some(asio::buffer(conn.first_bytes), IdleRead{std::move(c)});
+}
+
 // Closes a client connection for good (it is no longer idle, whatever it was).
 void close_connection(net::WorkerContext& worker, beast::tcp_stream& tcp) {
   error_code ignored;
-  worker.idle_clients.erase(&tcp);
+  worker.idle_clients.erase(&tcp.socket());
   tcp.socket().shutdown(tcp::socket::shutdown_send, ignored);
   tcp.close();
 }
@@ -475,15 +542,8 @@ awaitable<void> run_session(tcp::socket socket, ConnectionSlot slot, ServerState
     if (listener.tls) {
       co_await serve_tls(session, std::move(socket), listener, slot);
     } else {
-      beast::tcp_stream plain(std::move(socket));
-      net::ClientStream client(plain);
-      try {
-        co_await serve(session, client);
-      } catch (...) {
-        close_connection(worker, plain);
-        throw;
-      }
-      close_connection(worker, plain);
+      // This frame ends here: an idle plain connection holds no coroutine frame.
+      wait_idle(std::make_unique<PlainConnection>(std::move(socket), std::move(slot), session));
     }
   } catch (const std::exception& e) {
     log_connection_failure(session, e.what());

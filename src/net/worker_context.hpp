@@ -21,7 +21,7 @@ struct WorkerContext {
   /// Relay buffers, lent to one request at a time.
   BufferPool buffers;
   /// Client connections waiting for their next request (closed at once when draining).
-  std::unordered_set<beast::tcp_stream*> idle_clients;
+  std::unordered_set<tcp::socket*> idle_clients;
 };
 
 }  // namespace x402gw::net
