@@ -351,26 +351,25 @@ awaitable<void> serve(Session& session, net::ClientStream& client) {
 }
 
 // A plain connection, which is all an idle keep-alive connection holds with its socket's reactor
-// state and one pending read: no coroutine frame, no Beast stream (its state with two timers is
-// 504 bytes). The frames and the stream for serving are made when the first bytes of a request
-// arrive, and end when the connection is idle again (bench/README.md measures the bytes).
-// Destroyed, it closes the connection and gives its place back.
+// state and one pending read: no coroutine frame. The frames for serving are made when the first
+// bytes of a request arrive, and end when the connection is idle again (bench/README.md measures
+// the bytes). Destroyed, it closes the connection and gives its place back.
 struct PlainConnection {
-  PlainConnection(tcp::socket s, ConnectionSlot slot, const Session& session)
-      : socket(std::move(s)), slot(std::move(slot)), session(session) {}
+  PlainConnection(tcp::socket socket, ConnectionSlot slot, const Session& s)
+      : stream(std::move(socket)), slot(std::move(slot)), session(s), deadline(stream, session.worker.deadlines) {}
   PlainConnection(const PlainConnection&) = delete;
   PlainConnection& operator=(const PlainConnection&) = delete;
   ~PlainConnection() {
     error_code ignored;
-    session.worker.idle_clients.erase(&socket);
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
-    socket.close(ignored);
+    session.worker.idle_clients.erase(&stream.socket());
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream.socket().close(ignored);
   }
 
-  tcp::socket socket;  // lent to the serving stream while a request is served
+  beast::tcp_stream stream;
   ConnectionSlot slot;
   Session session;
-  net::SocketDeadline idle_deadline{socket};
+  net::ClientDeadline deadline;
   beast::flat_buffer buffer;  // empty (no memory) while idle
   // The first bytes of the next request land here. A read, not a readiness wait: Asio registers
   // a wait with the kernel anew each time (an epoll_ctl), a read it does not. Per connection, as
@@ -381,26 +380,6 @@ struct PlainConnection {
 };
 
 void wait_idle(std::unique_ptr<PlainConnection> c);
-
-// The connection's socket in a Beast stream for as long as requests are served; given back to the
-// connection when the serving ends, however it ends.
-struct SocketLoan {
-  explicit SocketLoan(tcp::socket& home) : home_(home), stream(std::move(home)) {}
-  SocketLoan(const SocketLoan&) = delete;
-  SocketLoan& operator=(const SocketLoan&) = delete;
-  ~SocketLoan() { give_back(); }
-  void give_back() {
-    if (lent_) home_ = stream.release_socket();
-    lent_ = false;
-  }
-
- private:
-  tcp::socket& home_;
-  bool lent_ = true;
-
- public:
-  beast::tcp_stream stream;
-};
 void log_connection_failure(const Session& session, const char* what);
 
 // Serves the requests whose bytes have arrived, then hands the connection back to the idle wait.
@@ -408,14 +387,12 @@ void log_connection_failure(const Session& session, const char* what);
 awaitable<void> serve_plain(std::unique_ptr<PlainConnection> c) {
   PlainConnection& conn = *c;
   ServerState& state = conn.session.state;
-  SocketLoan loan(conn.socket);
-  net::ClientStream client(loan.stream);
-  net::ClientDeadline deadline(loan.stream, conn.session.worker.deadlines);
+  net::ClientStream client(conn.stream);
   try {
     for (;;) {
       const auto timeouts = state.current()->timeouts;
       const std::chrono::milliseconds idle_timeout = conn.first ? timeouts.request_header : timeouts.keep_alive;
-      if (!co_await serve_request(conn.session, client, conn.buffer, deadline, idle_timeout)) co_return;
+      if (!co_await serve_request(conn.session, client, conn.buffer, conn.deadline, idle_timeout)) co_return;
       conn.first = false;
       if (state.draining.load(std::memory_order_relaxed)) co_return;
       if (conn.buffer.size() == 0) break;  // nothing pipelined: idle
@@ -427,7 +404,6 @@ awaitable<void> serve_plain(std::unique_ptr<PlainConnection> c) {
     log_connection_failure(conn.session, nullptr);
     co_return;
   }
-  loan.give_back();
   wait_idle(std::move(c));
 }
 
@@ -437,12 +413,12 @@ struct IdleRead {
   std::unique_ptr<PlainConnection> c;
   void operator()(const error_code& ec, size_t n) {
     PlainConnection& conn = *c;
-    conn.idle_deadline.disarm();
-    conn.session.worker.idle_clients.erase(&conn.socket);
+    conn.deadline.disarm();
+    conn.session.worker.idle_clients.erase(&conn.stream.socket());
     if (ec) return;
     std::memcpy(conn.buffer.prepare(std::max<size_t>(n, 4096)).data(), conn.first_bytes.data(), n);
     conn.buffer.commit(n);
-    auto executor = conn.socket.get_executor();
+    auto executor = conn.stream.get_executor();
     asio::co_spawn(executor, serve_plain(std::move(c)), asio::detached);
   }
 };
@@ -454,9 +430,9 @@ void wait_idle(std::unique_ptr<PlainConnection> c) {
   if (state.draining.load(std::memory_order_relaxed)) return;
   const auto timeouts = state.current()->timeouts;
   conn.buffer.shrink_to_fit();  // empty: its memory goes
-  conn.session.worker.idle_clients.insert(&conn.socket);
-  conn.session.worker.deadlines.arm(conn.idle_deadline, conn.first ? timeouts.request_header : timeouts.keep_alive);
-  tcp::socket& socket = conn.socket;
+  conn.session.worker.idle_clients.insert(&conn.stream.socket());
+  conn.deadline.arm(conn.first ? timeouts.request_header : timeouts.keep_alive);
+  tcp::socket& socket = conn.stream.socket();
   socket.async_read_some(asio::buffer(conn.first_bytes), IdleRead{std::move(c)});
 }
 
