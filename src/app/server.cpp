@@ -275,7 +275,10 @@ void Server::drain() {
   // Idle keep-alive connections carry no request: close them now, each on its own worker thread.
   for (auto& w : workers_)
     asio::post(w->ioc, [context = &w->context] {
-      for (auto* client : context->idle_clients) client->cancel();
+      for (auto* client : context->idle_clients) {
+        error_code ignored;
+        client->cancel(ignored);
+      }
     });
   auto config = state_.current();
   auto grace = config->timeouts.drain;

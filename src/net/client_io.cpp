@@ -7,7 +7,8 @@
 namespace x402gw::net {
 
 void ClientIo::arm_read() {
-  const auto now = std::chrono::steady_clock::now();
+  // The coarse clock the deadlines are stamped with: never ahead, so the body's deadline is never early.
+  const auto now = std::chrono::steady_clock::time_point(std::chrono::milliseconds(Deadlines::coarse_now_ms()));
   if (!body_deadline_) body_deadline_ = now + body_timeout_;
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*body_deadline_ - now);
   watchdog_.arm(std::clamp(left, std::chrono::milliseconds(0), io_timeout_));

@@ -1,6 +1,6 @@
 #pragma once
 // The client side of one connection as the modules that answer a request see it: the stream, its
-// read buffer, the request parser, the read watchdog, and the one function that writes a response
+// read buffer, the request parser, its deadline, and the one function that writes a response
 // to it. The session (http/) owns these objects; payment/ and upstream/ reach the client only
 // through this type, never through http/.
 #include <atomic>
@@ -10,7 +10,7 @@
 
 #include "net/asio.hpp"
 #include "net/client_stream.hpp"
-#include "net/read_watchdog.hpp"
+#include "net/client_deadline.hpp"
 #include "net/write_now.hpp"
 
 namespace x402gw::net {
@@ -23,7 +23,7 @@ class ClientIo {
  public:
   /// `io_timeout`: the longest wait for one read or write; `body_timeout`: the longest time the
   /// whole request body may take, from its first read.
-  ClientIo(ClientStream& stream, beast::flat_buffer& buffer, RequestParser& parser, ReadWatchdog& watchdog,
+  ClientIo(ClientStream& stream, beast::flat_buffer& buffer, RequestParser& parser, ClientDeadline& watchdog,
            std::chrono::milliseconds io_timeout, std::chrono::milliseconds body_timeout)
       : stream_(stream), buffer_(buffer), parser_(parser), watchdog_(watchdog), io_timeout_(io_timeout),
         body_timeout_(body_timeout) {}
@@ -60,12 +60,8 @@ class ClientIo {
   void end_read() { watchdog_.disarm(); }
   /// Whether a read error was the read deadline passing.
   bool read_timed_out(const error_code& ec) const;
-  /// Deadline for one write to the client (the read watchdog is disarmed first: it must never
-  /// cancel a write).
-  void arm_write() {
-    watchdog_.disarm();
-    stream_.tcp().expires_after(io_timeout_);
-  }
+  /// Deadline for one write to the client (armed only when the write must wait: net/write_now).
+  void arm_write() { watchdog_.arm(io_timeout_); }
 
   /// Whether the client has closed or reset its connection (one non-blocking peek). Bytes of a
   /// pipelined next request count as present.
@@ -100,7 +96,7 @@ class ClientIo {
   ClientStream& stream_;
   beast::flat_buffer& buffer_;
   RequestParser& parser_;
-  ReadWatchdog& watchdog_;
+  ClientDeadline& watchdog_;
   std::chrono::milliseconds io_timeout_;
   std::chrono::milliseconds body_timeout_;
   std::optional<std::chrono::steady_clock::time_point> body_deadline_;

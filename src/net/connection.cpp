@@ -83,6 +83,7 @@ void ConnectionPool::put(const std::string& key, std::unique_ptr<Connection> c, 
   if (list.size() >= limit || c->buffer.size() != 0) return;  // leftover bytes: the stream is out of step
   c->idle_since = std::chrono::steady_clock::now();
   c->tcp().expires_never();
+  c->deadline.disarm();
   list.push_back(std::move(c));
 }
 

@@ -12,6 +12,7 @@
 
 #include "net/asio.hpp"
 #include "net/chunk_framing.hpp"
+#include "net/socket_deadline.hpp"
 #include "net/tls.hpp"
 #include "net/tls_settings.hpp"
 #include "net/url.hpp"
@@ -33,8 +34,11 @@ struct Connection {
   beast::flat_buffer buffer{read_buffer_cap(kResponseHeaderLimit)};
   std::chrono::steady_clock::time_point idle_since{};
   bool reused = false;                // taken from the pool rather than freshly connected
+  /// The deadline of the exchange's reads and writes (the worker's wheel; Beast's own stream
+  /// timeout is used only to connect).
+  SocketDeadline deadline{tcp().socket()};
 
-  /// The TCP layer, where deadlines are set.
+  /// The TCP layer.
   net::TcpStream& tcp() {
     if (auto* p = std::get_if<Plain>(&stream)) return *p;
     return beast::get_lowest_layer(std::get<Secure>(stream));

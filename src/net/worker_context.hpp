@@ -5,6 +5,7 @@
 
 #include "net/buffer_pool.hpp"
 #include "net/connection.hpp"
+#include "net/socket_deadline.hpp"
 #include "net/string_pool.hpp"
 #include "net/tls.hpp"
 
@@ -12,6 +13,8 @@ namespace x402gw::net {
 
 /// Per-thread connection state.
 struct WorkerContext {
+  /// The deadlines of this worker's sockets (first: it outlives the connections that use it).
+  Deadlines deadlines;
   ConnectionPool upstreams;
   ConnectionPool facilitators;
   ConnectionPool chains;  // EVM JSON-RPC endpoints (pay-then-prove)
@@ -21,7 +24,7 @@ struct WorkerContext {
   /// Strings for the heads a request writes, lent one request at a time.
   StringPool strings;
   /// Client connections waiting for their next request (closed at once when draining).
-  std::unordered_set<net::TcpStream*> idle_clients;
+  std::unordered_set<net::Socket*> idle_clients;
 };
 
 }  // namespace x402gw::net

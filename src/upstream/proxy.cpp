@@ -116,7 +116,7 @@ awaitable<net::TransportFailure> read_relayable_head(net::Connection& conn, bool
     conn.buffer.commit(n);
     if (ec == asio::error::eof)  // as Beast's reader says it
       ec = conn.buffer.size() > 0 ? error_code(bhttp::error::partial_message) : error_code(bhttp::error::end_of_stream);
-    if (ec) co_return net::TransportFailure{net::Phase::read, ec};
+    if (ec) co_return net::TransportFailure{net::Phase::read, conn.deadline.as_timeout(ec)};
   }
 }
 
@@ -175,7 +175,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
     }
   }
   std::optional<net::BodyFailure> client_failure;
-  auto arm_upstream = [&](net::Connection& conn) { conn.tcp().expires_after(up.timeout); };
+  auto arm_upstream = [&](net::Connection& conn) { worker.deadlines.arm(conn.deadline, up.timeout); };
   auto attempt = [&](net::Connection& conn) -> awaitable<net::Attempt> {
     net::Attempt a;
     auto& req = io.request();
@@ -196,7 +196,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
         // The upstream connection is dropped mid-request: it never receives a complete request.
         io.must_close();
         if (err.side == RelayError::read) client_failure = net::body_failure(io, err.ec);
-        a.failure = {net::Phase::write, err.ec};
+        a.failure = {net::Phase::write, conn.deadline.as_timeout(err.ec)};
         a.request_written = true;  // the client's body is consumed: it cannot be sent again
         co_return a;
       }
@@ -208,7 +208,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
       auto [wec, wn] = co_await net::with_stream(
           conn, [&](auto& s) { return net::write_all(s, net::plain_socket(s), pieces, count, [&] { arm_upstream(conn); }); });
       if (wec) {
-        a.failure = {net::Phase::write, wec};
+        a.failure = {net::Phase::write, conn.deadline.as_timeout(wec)};
         a.request_written = wn > head.size();  // part of the body went: no second try with this body
         co_return a;
       }
@@ -235,7 +235,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
       arm_upstream(conn);
       auto [rec, rn] = co_await net::with_stream(conn, [&](auto& s) { return net::read_header_bounded(s, conn.buffer, *reply.parser); });
       if (rec) {
-        a.failure = {net::Phase::read, rec};
+        a.failure = {net::Phase::read, conn.deadline.as_timeout(rec)};
         a.answer_started = rn > 0;
         co_return a;
       }
@@ -302,6 +302,13 @@ ForwardResult framing_refused(const config::Upstream& up, const error_code& ec) 
   return fail(Error::upstream_bad_response, "upstream '" + up.name + "' sent a response refused for its chunk framing: " + ec.message());
 }
 
+// A relay error with the upstream's read deadline told as a timeout (the client's write
+// deadline needs no such telling: a broken write only closes the client's connection).
+RelayError upstream_side(const net::Connection& conn, RelayError err) {
+  if (err.side == RelayError::read) err.ec = conn.deadline.as_timeout(err.ec);
+  return err;
+}
+
 // A relay that stopped part-way: the client connection cannot carry another response. A broken
 // upstream is an error for the log; a client that went away is not. When nothing reached the
 // client yet, the status is taken back, so that the client gets the gateway's 502 instead.
@@ -321,7 +328,7 @@ awaitable<ForwardResult> relay_message(net::WorkerContext& worker, routing::Requ
                                        const ForwardOptions& options, UpstreamReply& reply) {
   const config::Upstream& up = *ctx.upstream();
   net::Connection& conn = *reply.connection;
-  auto arm_in = [&] { conn.tcp().expires_after(up.timeout); };
+  auto arm_in = [&] { worker.deadlines.arm(conn.deadline, up.timeout); };
   auto arm_out = [&] { io.arm_write(); };
   auto& res = reply.parser->get();
 
@@ -374,7 +381,7 @@ awaitable<ForwardResult> relay_message(net::WorkerContext& worker, routing::Requ
     });
     complete = !err && reply.parser->is_done();
   }
-  if (err) co_return broken_off(io, up, err, sent_before);
+  if (err) co_return broken_off(io, up, upstream_side(conn, err), sent_before);
   return_to_pool(worker, up, reply, complete);
   co_return ForwardResult{};
 }
@@ -389,7 +396,7 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
   net::Connection& conn = *reply.connection;
   ctx.record.upstream_time = since(started);
   if (!reply.head) co_return co_await relay_message(worker_, ctx, io, options, reply);
-  auto arm_in = [&] { conn.tcp().expires_after(up.timeout); };
+  auto arm_in = [&] { worker_.deadlines.arm(conn.deadline, up.timeout); };
   auto arm_out = [&] { io.arm_write(); };
   // The common answer, relayed from its bytes: the head written from the parsed views, then
   // the body of known length as bytes.
@@ -402,11 +409,11 @@ awaitable<ForwardResult> Proxy::stream(routing::RequestContext& ctx, net::Client
   conn.buffer.consume(reply.head_size);
   io.status = status;
   const uint64_t sent_before = io.bytes_sent;
-  const RelayError err = co_await net::with_stream(conn, [&](auto& s) {
+  RelayError err = co_await net::with_stream(conn, [&](auto& s) {
     return relay_exact(s, conn.buffer, length, io.stream(), io.stream().plain_socket(), head, io.chunk, io.chunk_size,
                        io.bytes_sent, arm_in, arm_out);
   });
-  if (err) co_return broken_off(io, up, err, sent_before);
+  if (err) co_return broken_off(io, up, upstream_side(conn, err), sent_before);
   return_to_pool(worker_, up, reply, true);
   co_return ForwardResult{};
 }
@@ -437,8 +444,9 @@ awaitable<HeldResult> Proxy::hold(routing::RequestContext& ctx, net::ClientIo& i
   // Trailers are not merged into the held header: a trailer never becomes a header field.
   const net::TrailerGuard trailers(body_parser.get());
   while (!body_parser.is_done()) {
-    conn.tcp().expires_after(up.timeout);
-    auto [ec, n] = co_await net::with_stream(conn, [&](auto& s) { return net::read_some_bounded(s, conn.buffer, body_parser); });
+    worker_.deadlines.arm(conn.deadline, up.timeout);
+    auto [read_ec, n] = co_await net::with_stream(conn, [&](auto& s) { return net::read_some_bounded(s, conn.buffer, body_parser); });
+    const error_code ec = conn.deadline.as_timeout(read_ec);
     if (ec == bhttp::error::body_limit) {
       held.result = fail(Error::upstream_response_too_large, too_large);
       co_return held;

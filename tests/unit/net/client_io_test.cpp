@@ -37,7 +37,8 @@ Dripped read_dripped(std::chrono::milliseconds every, std::chrono::milliseconds 
   buffer.commit(head.size());
   buffer.consume(parser.put(buffer.data(), ec));
   EXPECT_TRUE(parser.is_header_done()) << ec.message();
-  net::ReadWatchdog watchdog(tcp);
+  net::Deadlines deadlines;
+  net::ClientDeadline watchdog(tcp, deadlines);
   net::ClientIo io(client, buffer, parser, watchdog, io_timeout, body_timeout);
   char chunk[4096];
   io.chunk = chunk;
