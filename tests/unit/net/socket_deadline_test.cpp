@@ -14,12 +14,12 @@ namespace {
 
 struct Pair {
   asio::io_context ioc;
-  tcp::acceptor acceptor{ioc, {asio::ip::make_address("127.0.0.1"), 0}};
+  net::Acceptor acceptor{ioc, {asio::ip::make_address("127.0.0.1"), 0}};
   net::Socket writer{ioc};
   net::Socket reader{ioc};
   Pair() {
     writer.connect(acceptor.local_endpoint());
-    reader = acceptor.accept();
+    acceptor.accept(reader);
   }
 };
 
