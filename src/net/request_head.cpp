@@ -2,6 +2,7 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/beast/core/string.hpp>
+#include <boost/beast/http/rfc7230.hpp>
 #include <algorithm>
 #include <cstring>
 
@@ -100,6 +101,14 @@ std::string_view RequestHead::value(field id) const {
 std::string_view RequestHead::value(std::string_view name) const {
   const Field* f = find(name);
   return f ? f->value : std::string_view{};
+}
+
+bool RequestHead::keep_alive() const {
+  const Field* connection = find(field::connection);
+  const boost::beast::string_view value = connection ? boost::beast::string_view(connection->value.data(), connection->value.size())
+                                                     : boost::beast::string_view();
+  if (version_ < 11) return connection && bhttp::token_list{value}.exists("keep-alive");
+  return !connection || !bhttp::token_list{value}.exists("close");
 }
 
 }  // namespace x402gw::net

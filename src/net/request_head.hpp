@@ -88,6 +88,11 @@ class RequestHead final : public boost::beast::http::basic_parser<true> {
   /// Whether the field matches a name whose known id (or field::unknown) is `id`.
   static bool matches(const Field& f, field id, std::string_view name);
 
+  /// Whether the client asked to keep the connection, as Beast's message reads it (what the
+  /// gateway always used): the first Connection field only, "close" on HTTP/1.1, "keep-alive" on
+  /// HTTP/1.0. (basic_parser::keep_alive(), which this hides, reads every Connection field.)
+  bool keep_alive() const;
+
   BodyBuffer& body() { return body_; }
 
  private:

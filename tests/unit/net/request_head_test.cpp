@@ -144,4 +144,7 @@ TEST(RequestHead, KeepsWhatBeastsParserKeeps) {
   EXPECT_EQ(other->method(), bhttp::verb::unknown);
   EXPECT_EQ(other->method_string(), "FROB");
   EXPECT_TRUE(other->keep_alive());
+  // As Beast's message reads it: the first Connection field decides.
+  const std::string two = "GET / HTTP/1.0\r\nConnection: other\r\nConnection: keep-alive\r\n\r\n";
+  EXPECT_FALSE(parsed(two, two.size())->keep_alive());
 }
