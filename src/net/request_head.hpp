@@ -13,6 +13,7 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
 #include <boost/container/small_vector.hpp>
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <forward_list>
@@ -88,6 +89,12 @@ class RequestHead final : public boost::beast::http::basic_parser<true> {
   /// Whether the field matches a name whose known id (or field::unknown) is `id`.
   static bool matches(const Field& f, field id, std::string_view name);
 
+  /// Forgets the fields `drop(field)` is true for (the bytes stay; later reads no longer see them).
+  template <class Pred>
+  void erase_if(Pred&& drop) {
+    fields_.erase(std::remove_if(fields_.begin(), fields_.end(), drop), fields_.end());
+  }
+
   /// Whether the client asked to keep the connection, as Beast's message reads it (what the
   /// gateway always used): the first Connection field only, "close" on HTTP/1.1, "keep-alive" on
   /// HTTP/1.0. (basic_parser::keep_alive(), which this hides, reads every Connection field.)
@@ -125,5 +132,8 @@ class RequestHead final : public boost::beast::http::basic_parser<true> {
   std::forward_list<std::string> copies_;  // views Beast did not take from the input (rare)
   std::array<char, kInlineBytes> inline_;
 };
+
+/// A head's fields (the pure checks read these, not the parser).
+using HeadFields = std::span<const RequestHead::Field>;
 
 }  // namespace x402gw::net
