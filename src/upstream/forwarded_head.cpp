@@ -2,6 +2,7 @@
 
 #include <boost/beast/core/string.hpp>
 #include <boost/container/small_vector.hpp>
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -16,11 +17,42 @@ namespace {
 
 bool iequal(std::string_view a, std::string_view b) { return boost::beast::iequals(a, b); }
 
-bool any_variable(std::string_view name, const std::vector<std::string_view>& names) {
-  for (std::string_view n : names)
-    if (same_variable(name, n)) return true;
-  return false;
+constexpr size_t kKeyMax = 64;
+
+// A name as a CGI-style server reads it (lower case, '_' as '-') into `buf`; empty when longer
+// than kKeyMax (such a name is then compared with same_variable one name at a time).
+std::string_view variable_key(std::string_view name, char (&buf)[kKeyMax]) {
+  if (name.size() > kKeyMax) return {};
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    buf[i] = c == '_' ? '-' : c;
+  }
+  return {buf, name.size()};
 }
+
+// A fixed list of names, looked up by variable key (one binary search instead of a comparison
+// per name: the forwarding headers alone are some sixty).
+class NameSet {
+ public:
+  explicit NameSet(std::initializer_list<const std::vector<std::string_view>*> lists) {
+    for (const auto* list : lists)
+      for (std::string_view n : *list) {
+        char buf[kKeyMax];
+        keys_.emplace_back(variable_key(n, buf));
+      }
+    std::sort(keys_.begin(), keys_.end());
+  }
+  /// Whether a field named `name` (its key `key`, empty when too long) is in the set.
+  bool contains(std::string_view name, std::string_view key) const {
+    if (!key.empty() || name.empty()) return std::binary_search(keys_.begin(), keys_.end(), key);
+    for (const std::string& k : keys_)
+      if (same_variable(name, k)) return true;
+    return false;
+  }
+
+ private:
+  std::vector<std::string> keys_;
+};
 
 // The first element of a list-valued field, trimmed ("https, http" -> "https").
 std::string_view first_element(std::string_view value) {
@@ -51,7 +83,9 @@ void append_forwarded_head(std::string& out, const net::RequestHead& head, const
   static const std::vector<std::string_view> kPayment = {"X-PAYMENT", "PAYMENT-SIGNATURE"};
   static const std::vector<std::string_view> kClientSays = {"X-Forwarded-For", "X-Real-IP", "Forwarded"};
   static const std::vector<std::string_view> kUpstreamSays = {"Settlement-Overrides"};
-  const std::vector<std::string_view> none;
+  static const NameSet payment{&kPayment};
+  static const NameSet always{&override_headers(), &kUpstreamSays, &kClientSays};
+  static const NameSet forwarding{&forwarding_headers()};
 
   // The names Connection lists go with it.
   boost::container::small_vector<std::string_view, 8> named;
@@ -64,19 +98,25 @@ void append_forwarded_head(std::string& out, const net::RequestHead& head, const
     if (hop_by_hop(f.id) || f.id == bhttp::field::expect) return true;
     for (std::string_view n : named)
       if (iequal(n, f.name)) return true;
-    if (!edits.forward_payment_header && any_variable(f.name, kPayment)) return true;
-    if (any_variable(f.name, override_headers()) || any_variable(f.name, kUpstreamSays)) return true;
+    char buf[kKeyMax];
+    const std::string_view key = variable_key(f.name, buf);
+    if (!edits.forward_payment_header && payment.contains(f.name, key)) return true;
+    if (always.contains(f.name, key)) return true;
+    if (!edits.from_trusted_proxy && forwarding.contains(f.name, key)) return true;
     if (edits.reserved)
       for (const std::string& r : *edits.reserved)
         if (same_variable(f.name, r)) return true;
-    if (!edits.from_trusted_proxy && any_variable(f.name, forwarding_headers())) return true;
-    return any_variable(f.name, kClientSays);
+    return false;
   };
+  boost::container::small_vector<bool, net::RequestHead::kInlineFields> gone;
+  gone.reserve(head.field_count());
+  for (const auto& f : head.fields()) gone.push_back(removed(f));
 
   const net::RequestHead::Field* client_proto = nullptr;
   const net::RequestHead::Field* client_host = nullptr;
-  for (const auto& f : head.fields()) {
-    if (removed(f)) continue;
+  for (size_t i = 0; i < head.field_count(); ++i) {
+    const auto& f = head.fields()[i];
+    if (gone[i]) continue;
     if (!client_proto && iequal(f.name, "X-Forwarded-Proto")) client_proto = &f;
     if (!client_host && iequal(f.name, "X-Forwarded-Host")) client_host = &f;
   }
@@ -108,8 +148,9 @@ void append_forwarded_head(std::string& out, const net::RequestHead& head, const
     extras.set("Content-Length", std::string_view(length, static_cast<size_t>(n)));
   }
 
-  auto dropped = [&](const net::RequestHead::Field& f) {
-    if (removed(f)) return true;
+  auto dropped = [&](size_t i) {
+    const auto& f = head.fields()[i];
+    if (gone[i]) return true;
     if (edits.content_length && (f.id == bhttp::field::transfer_encoding || f.id == bhttp::field::content_length)) return true;
     return extras.has(f.name);
   };
@@ -122,8 +163,8 @@ void append_forwarded_head(std::string& out, const net::RequestHead& head, const
   out += ' ';
   out += edits.target;
   out += " HTTP/1.1\r\n";
-  for (const auto& f : head.fields())
-    if (!dropped(f)) net::append_field(out, f.name, f.value);
+  for (size_t i = 0; i < head.field_count(); ++i)
+    if (!dropped(i)) net::append_field(out, head.fields()[i].name, head.fields()[i].value);
   for (const auto& [name, value] : extras.fields) net::append_field(out, name, value);
   out += "\r\n";
 }
