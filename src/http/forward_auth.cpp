@@ -52,7 +52,7 @@ awaitable<void> write(routing::RequestContext& ctx, net::ClientIo& io, const cor
 
 }  // namespace
 
-ForwardAuthCall forward_auth_call(const config::Config& config, const boost::beast::http::fields& fields, std::string_view method,
+ForwardAuthCall forward_auth_call(const config::Config& config, net::HeadFields fields, std::string_view method,
                                   std::string_view target, bool hop_trusted) {
   ForwardAuthCall call;
   call.endpoint = endpoint_of(target);
@@ -102,18 +102,19 @@ awaitable<void> answer_forward_auth(const ForwardAuthCall& call, routing::Reques
     co_return;
   }
 
-  auto& req = io.request();
   if (call.endpoint == AuthEndpoint::nginx_reply) {
     // The real answer /auth/nginx kept; served once.
-    if (auto token = req.find(kReplyTokenHeader); token != req.end())
-      if (std::optional<core::Reply> kept = nginx_replies().take(std::string(token->value()))) {
+    if (const auto* token = io.head().find(kReplyTokenHeader))
+      if (std::optional<core::Reply> kept = nginx_replies().take(std::string(token->value))) {
         co_await write(ctx, io, *kept);
         count(outcome_of(ctx, status_of_reply(*kept)));
         co_return;
       }
     // Unknown or expired (another replica answered the auth call, or it is older than 30 s): the
     // answer this request gets without a payment, so that nothing is paid twice.
-    upstream::erase_fields(req, {"X-PAYMENT", "PAYMENT-SIGNATURE"});
+    io.parser().erase_if([](const net::RequestHead::Field& f) {
+      return upstream::same_variable(f.name, "X-PAYMENT") || upstream::same_variable(f.name, "PAYMENT-SIGNATURE");
+    });
   }
 
   std::optional<core::Reply> reply;

@@ -24,13 +24,12 @@ struct ForwardAuthCall {
 /// Reads a call: its endpoint, whether its caller is believed (`hop_trusted`: the peer is in
 /// trusted_proxies; else the shared secret decides), and the original request's decision. A caller
 /// that is not believed is refused (403 forward_auth_untrusted) whatever it names.
-ForwardAuthCall forward_auth_call(const config::Config& config, const boost::beast::http::fields& fields, std::string_view method,
+ForwardAuthCall forward_auth_call(const config::Config& config, net::HeadFields fields, std::string_view method,
                                   std::string_view target, bool hop_trusted);
 
 /// Overload for the parsed request.
-template <class Request>
-ForwardAuthCall forward_auth_call(const config::Config& config, const Request& req, bool hop_trusted) {
-  return forward_auth_call(config, req.base(), req.method_string(), req.target(), hop_trusted);
+inline ForwardAuthCall forward_auth_call(const config::Config& config, const net::RequestHead& head, bool hop_trusted) {
+  return forward_auth_call(config, head.fields(), head.method_string(), head.target(), hop_trusted);
 }
 
 /// Answers one call (the answer is written here, and counted in x402gw_forward_auth_total).

@@ -8,15 +8,18 @@ namespace {
 constexpr std::string_view kEnvoyPrefix = "/auth/envoy";
 
 // The value of a header sent exactly once; "" and `repeated` when sent more than once.
-std::string_view single(const boost::beast::http::fields& fields, std::string_view name, bool& repeated) {
-  auto range = fields.equal_range(name);
-  if (range.first == range.second) return {};
-  auto second = range.first;
-  if (++second != range.second) {
-    repeated = true;
-    return {};
+std::string_view single(net::HeadFields fields, std::string_view name, bool& repeated) {
+  const auto id = boost::beast::http::string_to_field(name);
+  const net::RequestHead::Field* found = nullptr;
+  for (const auto& f : fields) {
+    if (!net::RequestHead::matches(f, id, name)) continue;
+    if (found) {
+      repeated = true;
+      return {};
+    }
+    found = &f;
   }
-  return range.first->value();
+  return found ? found->value : std::string_view{};
 }
 
 // RFC 9110 token characters: what a method may be made of.
@@ -75,7 +78,7 @@ AuthEndpoint endpoint_of(std::string_view target) {
   return AuthEndpoint::unknown;
 }
 
-std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, const boost::beast::http::fields& fields,
+std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, net::HeadFields fields,
                                                          std::string_view method, std::string_view target) {
   OriginalRequest o;
   bool repeated = false;
@@ -141,7 +144,7 @@ std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, 
   return o;
 }
 
-bool secret_matches(const boost::beast::http::fields& fields, std::string_view header, std::string_view secret) {
+bool secret_matches(net::HeadFields fields, std::string_view header, std::string_view secret) {
   if (secret.empty()) return false;
   bool repeated = false;
   const std::string_view sent = single(fields, header, repeated);

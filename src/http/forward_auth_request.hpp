@@ -3,10 +3,11 @@
 // names, read from the headers that proxy sends. Each endpoint reads one family of headers only,
 // the family its proxy's recipe sets (overwriting whatever the client sent), so a client cannot
 // slip in a header of another family that the gateway would prefer.
-#include <boost/beast/http/fields.hpp>
 #include <string>
 #include <string_view>
 #include <variant>
+
+#include "net/request_head.hpp"
 
 namespace x402gw::http {
 
@@ -36,11 +37,11 @@ struct OriginalRequest {
 /// Reads the original request from a call to `endpoint` (not unknown), whose own method and target
 /// are `method` and `target`. A string: why the call does not name one (a missing or repeated
 /// header, a method that is no upper-case token).
-std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, const boost::beast::http::fields& fields,
+std::variant<OriginalRequest, std::string> read_original(AuthEndpoint endpoint, net::HeadFields fields,
                                                          std::string_view method, std::string_view target);
 
 /// Whether `fields` carry exactly one `header` equal to `secret` (compared in constant time).
 /// An empty secret never matches.
-bool secret_matches(const boost::beast::http::fields& fields, std::string_view header, std::string_view secret);
+bool secret_matches(net::HeadFields fields, std::string_view header, std::string_view secret);
 
 }  // namespace x402gw::http

@@ -34,15 +34,18 @@ bool browser_pays(const nlohmann::json& accept) {
 
 }  // namespace
 
-bool wants_paywall(std::string_view method, const bhttp::fields& request) {
+bool wants_paywall(std::string_view method, std::span<const net::RequestHead::Field> request) {
   if (method != "GET" && method != "HEAD") return false;
-  for (const char* payment : {"PAYMENT-SIGNATURE", "X-PAYMENT", "X-402-Payment-Proof", "X-Payment-Proof"})
-    if (request.find(payment) != request.end()) return false;
+  for (const char* payment : {"PAYMENT-SIGNATURE", "X-PAYMENT", "X-402-Payment-Proof", "X-Payment-Proof"}) {
+    const bhttp::field id = bhttp::string_to_field(payment);
+    for (const auto& f : request)
+      if (net::RequestHead::matches(f, id, payment)) return false;
+  }
   std::string accept;
-  for (auto [it, end] = request.equal_range(bhttp::field::accept); it != end; ++it) {
-    const auto& field = *it;
+  for (const auto& field : request) {
+    if (field.id != bhttp::field::accept) continue;
     if (!accept.empty()) accept += ',';
-    accept.append(field.value().data(), field.value().size());
+    accept.append(field.value);
   }
   return prefers_html(accept);
 }
@@ -80,7 +83,7 @@ PaywallView paywall_view(const config::Config& config, const config::Route& rout
   return view;
 }
 
-void offer_paywall(routing::RequestContext& ctx, const bhttp::fields& request, core::Reply& reply) {
+void offer_paywall(routing::RequestContext& ctx, std::span<const net::RequestHead::Field> request, core::Reply& reply) {
   auto* challenge = std::get_if<core::ChallengeReply>(&reply);
   const config::Route* route = ctx.route();
   if (!challenge || challenge->error != "payment_required" || !route || !route->priced || !route->paywall.enabled) return;

@@ -1,6 +1,5 @@
 #include "http/session.hpp"
 
-#include <boost/range/iterator_range.hpp>
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -104,7 +103,9 @@ awaitable<HeaderRead> read_request_header(net::ClientStream& client, beast::flat
     // operation. Only a header that the raw scan could not delimit (raw_size 0: a bare LF) is
     // left to Beast's reader, which refuses it.
     if (raw_size > 0) {
-      n = parser.put(buffer.data(), ec);
+      // The parser keeps a copy of the head's bytes (net/request_head): the buffer is consumed
+      // and reused freely from here on (body reads, 100-continue, the next pipelined request).
+      n = parser.parse(std::string_view(static_cast<const char*>(buffer.data().data()), raw_size), ec);
       buffer.consume(n);
     }
     if (raw_size == 0 || ec == bhttp::error::need_more) {
@@ -119,18 +120,18 @@ awaitable<HeaderRead> read_request_header(net::ClientStream& client, beast::flat
     if (auto failure = header_failure(ec, buffer.size() > 0 || n > 0)) co_return HeaderRead{std::move(failure)};
     co_return HeaderRead{std::nullopt, true};
   }
-  const auto fields = static_cast<uint64_t>(std::distance(parser.get().begin(), parser.get().end()));
+  const auto fields = static_cast<uint64_t>(parser.field_count());
   if (fields > config.limits.max_header_count)
     co_return HeaderRead{core::ErrorReply{Error::header_too_large,
                                           "the request has more than limits.max_header_count (" +
                                               std::to_string(config.limits.max_header_count) + ") header fields",
                                           {}}};
-  if (auto problem = framing_problem(parser.get(), parser.get().version()))
+  if (auto problem = framing_problem(parser.fields(), parser.version()))
     co_return HeaderRead{core::ErrorReply{Error::bad_request, "refused: " + *problem, {}}};
-  if (!method_is_upper_case(parser.get().method_string()))
+  if (!method_is_upper_case(parser.method_string()))
     co_return HeaderRead{core::ErrorReply{
-        Error::invalid_method, "methods are case-sensitive: '" + std::string(parser.get().method_string()) + "' has lower-case letters", {}}};
-  if (auto name = duplicate_payment_header(parser.get()))
+        Error::invalid_method, "methods are case-sensitive: '" + std::string(parser.method_string()) + "' has lower-case letters", {}}};
+  if (auto name = duplicate_payment_header(parser.fields()))
     co_return HeaderRead{core::ErrorReply{Error::duplicate_payment_header, "the " + *name + " header was sent more than once", {}}};
   co_return HeaderRead{};
 }
@@ -150,7 +151,7 @@ struct Session {
 // PROXY header did not name is "unknown": all such clients share one rate-limit bucket, and none
 // can name itself another with X-Forwarded-For.
 void identify_client(routing::RequestContext& ctx, const Session& session, const config::Config& config,
-                     const net::RequestParser::value_type& req, const ForwardAuthCall* call) {
+                     const net::RequestHead& req, const ForwardAuthCall* call) {
   ctx.from_trusted_proxy = session.hop_known && config.trusted_proxies.contains(session.hop);
   // A forward-auth proxy that proved itself with the shared secret is trusted like one in
   // trusted_proxies, for this request.
@@ -172,7 +173,7 @@ void identify_client(routing::RequestContext& ctx, const Session& session, const
     return;
   }
   std::vector<std::string_view> forwarded_for;
-  for (const auto& field : boost::make_iterator_range(req.equal_range("X-Forwarded-For"))) forwarded_for.push_back(field.value());
+  req.for_each("X-Forwarded-For", [&](std::string_view value) { forwarded_for.push_back(value); });
   for (const peer::IpAddress& a : peer::believed_chain(session.hop, forwarded_for, *trusted))
     ctx.forwarded_chain.push_back(a == session.hop ? session.hop_text : a.to_string());
   ctx.record.client = ctx.forwarded_chain.front();
@@ -235,7 +236,7 @@ awaitable<std::optional<core::Reply>> answer(Session& session, routing::RequestC
     }
   } else {
     reply = co_await run_priced(session.state, session.worker, ctx, io, proxy);
-    if (reply) offer_paywall(ctx, io.request(), *reply);  // a browser's navigation gets the page
+    if (reply) offer_paywall(ctx, io.head().fields(), *reply);  // a browser's navigation gets the page
   }
   co_return reply;
 }
@@ -291,11 +292,11 @@ awaitable<bool> serve_request(Session& session, net::ClientStream& client, beast
   net::BufferPool::Lease chunk = session.worker.buffers.lease();
   io.chunk = chunk.data();
   io.chunk_size = chunk.size();
-  auto& req = parser.get();
+  const net::RequestHead& req = parser;
   io.version = req.version();
   io.client_keep_alive = req.keep_alive();
-  io.expects_continue = core::iequals(req[bhttp::field::expect], "100-continue");
-  const routing::RequestHead head{req.method_string(), req.target(), req[bhttp::field::host], req.version()};
+  io.expects_continue = core::iequals(req.value(bhttp::field::expect), "100-continue");
+  const routing::RequestHead head{req.method_string(), req.target(), req.value(bhttp::field::host), req.version()};
   // A forward-auth listener routes the request its proxy names, not the call itself.
   std::optional<ForwardAuthCall> call;
   if (session.listener.forward_auth)

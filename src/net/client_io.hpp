@@ -11,12 +11,13 @@
 #include "net/asio.hpp"
 #include "net/client_stream.hpp"
 #include "net/client_deadline.hpp"
+#include "net/request_head.hpp"
 #include "net/write_now.hpp"
 
 namespace x402gw::net {
 
-/// The parser of a client's request: header first, body streamed through a caller's buffer.
-using RequestParser = bhttp::request_parser<bhttp::buffer_body>;
+/// The parser of a client's request: header parsed in place, body streamed through a caller's buffer.
+using RequestParser = RequestHead;
 
 /// One client connection during one exchange.
 class ClientIo {
@@ -30,8 +31,9 @@ class ClientIo {
 
   ClientStream& stream() { return stream_; }
   beast::flat_buffer& buffer() { return buffer_; }
+  /// The request: its head (read-only views) and its body, read through the same parser.
   RequestParser& parser() { return parser_; }
-  bhttp::request<bhttp::buffer_body>& request() { return parser_.get(); }
+  const RequestHead& head() const { return parser_; }
 
   /// The relay buffer lent to this request (see BufferPool).
   char* chunk = nullptr;

@@ -23,8 +23,8 @@ BodyFailure body_failure(const ClientIo& io, const error_code& ec) {
 awaitable<std::optional<BodyFailure>> read_whole_body(ClientIo& io, std::string& out) {
   if (!io.body_pending()) co_return std::nullopt;
   if (auto ec = co_await io.send_continue()) co_return BodyFailure{core::Error::client_gone, "the client went away"};
-  auto& body = io.request().body();
-  const TrailerGuard trailers(io.request());
+  // Trailer fields never join the head (net/request_head drops them).
+  auto& body = io.parser().body();
   while (!io.parser().is_done()) {
     body.data = io.chunk;
     body.size = io.chunk_size;
@@ -37,7 +37,6 @@ awaitable<std::optional<BodyFailure>> read_whole_body(ClientIo& io, std::string&
     }
     out.append(io.chunk, io.chunk_size - body.size);
   }
-  trailers.drop(io.request());
   co_return std::nullopt;
 }
 

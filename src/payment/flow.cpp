@@ -229,10 +229,10 @@ awaitable<std::optional<core::Reply>> Driver::run() {
 
 // The payment header the client sent, decoded, matched and claimed.
 awaitable<Event> Driver::start() {
-  auto& req = io_.request();
+  const net::RequestHead& req = io_.head();
   std::string_view header;
-  if (auto it = req.find("PAYMENT-SIGNATURE"); it != req.end()) version_ = 2, header = it->value();
-  else if (auto it1 = req.find("X-PAYMENT"); it1 != req.end()) version_ = 1, header = it1->value();
+  if (const auto* v2 = req.find("PAYMENT-SIGNATURE")) version_ = 2, header = v2->value;
+  else if (const auto* v1 = req.find("X-PAYMENT")) version_ = 1, header = v1->value;
   if (version_ == 0) co_return Event::no_payment;
 
   auto refuse = [&](const x402::PaymentRejection& r) {
@@ -413,7 +413,7 @@ Event Driver::decide_charge(std::vector<std::string> header_overrides, std::vect
   in.maximum = requirement_->amount;
   in.decimals = requirement_->decimals;
   if (in.status < 400 && in.headers.empty() && in.trailers.empty())
-    in.meter = read_meter(route_, requirement_index_, requirement_->amount, held_, io_.request().method() == bhttp::verb::head,
+    in.meter = read_meter(route_, requirement_index_, requirement_->amount, held_, io_.head().method() == bhttp::verb::head,
                           ctx_.record.upstream_time, services_.metrics);
   const pricing::SettleDecision d = pricing::decide_settle_amount(in);
   if (services_.metrics) services_.metrics->settle_amount(route_.name, pricing::decision_label(d, in.status));

@@ -44,10 +44,9 @@ constexpr std::string_view kRefusedPrefix = "refused:";
 constexpr std::string_view kAcceptedPrefix = "accepted:";
 
 std::optional<std::string_view> header(net::ClientIo& io, const char* name) {
-  const auto& req = io.request();
-  auto it = req.find(name);
-  if (it == req.end()) return std::nullopt;
-  return std::string_view(it->value().data(), it->value().size());
+  const auto* field = io.head().find(std::string_view(name));
+  if (!field) return std::nullopt;
+  return field->value;
 }
 
 bool is_evm(const x402::Requirement& r) {

@@ -24,8 +24,8 @@ awaitable<std::variant<Quote, core::ErrorReply>> price_request(routing::RequestC
                                                                net::WorkerContext& worker, metrics::GatewayMetrics* metrics) {
   const config::Route& route = *ctx.route();
   Quote quote;
-  const auto& head = io.request();
-  const bool unpaid = head.find("PAYMENT-SIGNATURE") == head.end() && head.find("X-PAYMENT") == head.end();
+  const net::RequestHead& head = io.head();
+  const bool unpaid = !head.find("PAYMENT-SIGNATURE") && !head.find("X-PAYMENT");
   if (route.pricer && unpaid && limiter) {
     const Allowance allowance = co_await limiter->take(ctx.record.client);
     if (allowance == Allowance::limited)
@@ -41,13 +41,13 @@ awaitable<std::variant<Quote, core::ErrorReply>> price_request(routing::RequestC
     if (failure) co_return refusal(failure->error, std::move(failure->message));
     quote.body_read = true;
   }
-  const auto& req = io.request();
+  const net::RequestHead& req = io.head();
   pricing::RequestFacts facts;
   facts.match_key = ctx.target().match_key;
   facts.query = ctx.target().query;
   facts.header = [&req](std::string_view name) {
     std::vector<std::string_view> values;
-    for (const auto& field : boost::make_iterator_range(req.equal_range(name))) values.push_back(field.value());
+    req.for_each(name, [&](std::string_view value) { values.push_back(value); });
     return values;
   };
   facts.body = quote.body_read ? &quote.body : nullptr;

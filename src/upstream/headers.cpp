@@ -36,10 +36,6 @@ void remove_hop_by_hop(bhttp::fields& fields) {
   }
 }
 
-namespace {
-
-// Whether a field named `field` reads as `name` to a server that ignores case and maps '-' and
-// '_' alike.
 bool same_variable(std::string_view field, std::string_view name) {
   if (field.size() != name.size()) return false;
   for (size_t i = 0; i < field.size(); ++i) {
@@ -51,8 +47,6 @@ bool same_variable(std::string_view field, std::string_view name) {
   }
   return true;
 }
-
-}  // namespace
 
 void erase_fields(bhttp::fields& fields, const std::vector<std::string_view>& names) {
   for (std::string_view name : names) fields.erase(name);
@@ -99,6 +93,18 @@ bool is_scheme(std::string_view s) { return s == "http" || s == "https"; }
 
 }  // namespace
 
+std::string forwarded_value(const std::vector<std::string>& chain, std::string_view scheme_said, std::string_view proto,
+                            std::string_view client_host) {
+  std::string scheme(scheme_said);
+  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (!is_scheme(scheme)) scheme = std::string(proto);
+  std::string forwarded = "for=" + forwarded_node(chain.empty() ? std::string_view("unknown") : std::string_view(chain.front()));
+  if (!client_host.empty()) forwarded += ";host=" + quoted(client_host);
+  forwarded += ";proto=" + scheme;
+  for (size_t i = 1; i < chain.size(); ++i) forwarded += ", for=" + forwarded_node(chain[i]);
+  return forwarded;
+}
+
 void set_forwarding(bhttp::fields& fields, const std::vector<std::string>& chain, bool from_trusted_proxy,
                     std::string_view proto, std::string_view host) {
   if (!from_trusted_proxy) erase_fields(fields, forwarding_headers());
@@ -116,14 +122,8 @@ void set_forwarding(bhttp::fields& fields, const std::vector<std::string>& chain
   if (fields.count("X-Forwarded-Proto") == 0) fields.set("X-Forwarded-Proto", proto);
   if (fields.count("X-Forwarded-Host") == 0 && !host.empty()) fields.set("X-Forwarded-Host", host);
   // Forwarded says the same as the X- headers: the scheme and host the client used, as far as known.
-  std::string scheme(first_element(fields["X-Forwarded-Proto"]));
-  for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (!is_scheme(scheme)) scheme = std::string(proto);
   const std::string_view client_host = fields.count("X-Forwarded-Host") ? first_element(fields["X-Forwarded-Host"]) : host;
-  std::string forwarded = "for=" + forwarded_node(chain.empty() ? std::string_view("unknown") : std::string_view(chain.front()));
-  if (!client_host.empty()) forwarded += ";host=" + quoted(client_host);
-  forwarded += ";proto=" + scheme;
-  for (size_t i = 1; i < chain.size(); ++i) forwarded += ", for=" + forwarded_node(chain[i]);
+  const std::string forwarded = forwarded_value(chain, first_element(fields["X-Forwarded-Proto"]), proto, client_host);
   fields.set("Forwarded", forwarded);
 }
 

@@ -18,6 +18,16 @@ bool hop_by_hop(boost::beast::http::field name);
 template <class F>
 void for_each_connection_name(std::string_view value, F&& f);
 
+/// Whether a field named `field` reads as `name` to a server that ignores case and maps '-' and
+/// '_' alike (CGI-style servers).
+bool same_variable(std::string_view field, std::string_view name);
+
+/// The value of Forwarded (RFC 7239) the gateway sets: one element per `chain` entry (`for=unknown`
+/// when empty), the first with `client_host` (if any) and the scheme: `scheme_said` (the first
+/// X-Forwarded-Proto element) when it is http or https in any case, else `proto`.
+std::string forwarded_value(const std::vector<std::string>& chain, std::string_view scheme_said, std::string_view proto,
+                            std::string_view client_host);
+
 /// Removes every field whose name is one of `names`, in any letter case and in any spelling with
 /// '_' for '-' (`X_Forwarded_For`): CGI-style servers (PHP, WSGI and Rack servers) turn both
 /// spellings into the same variable, HTTP_X_FORWARDED_FOR, so an underscore spelling the gateway

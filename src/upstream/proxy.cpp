@@ -10,6 +10,7 @@
 #include "net/pooled_exchange.hpp"
 #include "net/write_now.hpp"
 #include "net/request_body.hpp"
+#include "upstream/forwarded_head.hpp"
 #include "upstream/headers.hpp"
 #include "upstream/relay.hpp"
 #include "upstream/response_head.hpp"
@@ -34,27 +35,24 @@ bool idempotent(bhttp::verb method) {
          method == verb::put || method == verb::delete_;
 }
 
-void prepare_request(routing::RequestContext& ctx, net::ClientIo& io, const ForwardOptions& options) {
-  auto& req = io.request();
+// What the upstream is told of the request: the client's head with the gateway's edits
+// (upstream/forwarded_head), in HTTP/1.1 with keep-alive. `target` must outlive the edits.
+ForwardEdits forward_edits(routing::RequestContext& ctx, const ForwardOptions& options, const std::string& target) {
   const config::Upstream& up = *ctx.upstream();
-  remove_hop_by_hop(req);
-  req.erase(bhttp::field::expect);  // the gateway answers 100-continue itself
-  if (!(ctx.route() && ctx.route()->forward_payment_header)) {
-    erase_fields(req, {"X-PAYMENT", "PAYMENT-SIGNATURE"});
-  }
-  remove_client_controlled(req, ctx.config.reserved_headers);
-  set_forwarding(req, ctx.forwarded_chain, ctx.from_trusted_proxy, ctx.tls ? "https" : "http", ctx.host());
+  ForwardEdits e;
+  e.target = target;
   // With preserve_host the upstream sees the host routing used (an absolute-form authority
   // replaces the client's Host), never another one.
-  req.set(bhttp::field::host, up.preserve_host && !ctx.host().empty() ? ctx.host() : up.url.host_header());
-  for (const auto& [name, value] : options.request_headers) req.set(name, value);
-  req.target(up.url.base_path + ctx.target().path + ctx.target().query);
-  req.version(11);
-  req.keep_alive(true);
-  if (options.body) {
-    req.chunked(false);
-    req.content_length(options.body->size());
-  }
+  e.host_header = up.preserve_host && !ctx.host().empty() ? ctx.host() : up.url.host_header();
+  e.chain = &ctx.forwarded_chain;
+  e.from_trusted_proxy = ctx.from_trusted_proxy;
+  e.proto = ctx.tls ? "https" : "http";
+  e.client_host = ctx.host();
+  e.forward_payment_header = ctx.route() && ctx.route()->forward_payment_header;
+  e.reserved = &ctx.config.reserved_headers;
+  e.request_headers = &options.request_headers;
+  if (options.body) e.content_length = options.body->size();
+  return e;
 }
 
 // The upstream half of an exchange: the connection and a parsed response header.
@@ -128,7 +126,8 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
                                       const ForwardOptions& options, bool relay_in_place) {
   UpstreamReply reply;
   const config::Upstream& up = *ctx.upstream();
-  prepare_request(ctx, io, options);
+  const std::string target = up.url.base_path + ctx.target().path + ctx.target().query;
+  ForwardEdits edits = forward_edits(ctx, options, target);
   const bool streams_body = !options.body && io.body_pending();
 
   // A streamed body is read before a byte goes upstream: whole when it fits the request's
@@ -145,8 +144,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
     const size_t buffering = static_cast<size_t>(std::min<uint64_t>(ctx.config.limits.request_buffering, io.chunk_size));
     const auto declared = io.parser().content_length();
     const bool try_whole = buffering > 0 && (!declared || *declared <= buffering);
-    auto& body = io.request().body();
-    const net::TrailerGuard trailers(io.request());
+    auto& body = io.parser().body();
     // While trying for the whole body, the parser gets room for `buffering` bytes only: a chunked
     // body of exactly that size is whole once its last chunk arrives (waited for), and one more
     // byte of data is the parser's need_buffer, which streams the body.
@@ -167,26 +165,23 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
       if (!try_whole || io.parser().is_done() || ec == bhttp::error::need_buffer) break;
     }
     if (try_whole && io.parser().is_done()) {
-      // The whole body is here: sent with a Content-Length, its trailers dropped.
+      // The whole body is here: sent with a Content-Length (trailers never join the head).
       buffered_whole = true;
-      trailers.drop(io.request());
-      io.request().chunked(false);
-      io.request().content_length(preloaded);
+      edits.content_length = preloaded;
     }
   }
   std::optional<net::BodyFailure> client_failure;
   auto arm_upstream = [&](net::Connection& conn) { worker.deadlines.arm(conn.deadline, up.timeout); };
   auto attempt = [&](net::Connection& conn) -> awaitable<net::Attempt> {
     net::Attempt a;
-    auto& req = io.request();
     // The head by hand, sent with the body (or its first piece) in one gathered write, into a
     // string of the worker's that keeps its capacity from request to request.
     auto head_text = worker.strings.lease();
     std::string& head = *head_text;
-    net::append_request_head(head, req);
+    append_forwarded_head(head, io.head(), edits);
     if (streams_body && !buffered_whole) {
       uint64_t sent = 0;
-      const Framing framing{head, req.chunked()};
+      const Framing framing{head, io.parser().chunked()};
       auto err = co_await net::with_stream(conn, [&](auto& s) {
         return relay_body(io.stream(), io.buffer(), io.parser(), s, net::plain_socket(s), framing, io.chunk, io.chunk_size,
                           sent, [&] { io.arm_read(); }, [&] { arm_upstream(conn); }, preloaded);
@@ -248,7 +243,7 @@ awaitable<UpstreamReply> send_request(net::WorkerContext& worker, routing::Reque
   };
 
   const bool has_body = streams_body || (options.body && !options.body->empty());
-  const auto resend = !has_body && idempotent(io.request().method()) ? net::Resend::if_unanswered : net::Resend::if_unsent;
+  const auto resend = !has_body && idempotent(io.head().method()) ? net::Resend::if_unanswered : net::Resend::if_unsent;
   const net::Origin origin{&up.url, &up.tls, up.connect_timeout, &up.pool_key, up.idle_timeout};
   net::PooledResult pooled = co_await net::pooled_exchange(worker.upstreams, worker.tls, origin, resend, true, attempt);
   if (client_failure) {

@@ -10,6 +10,7 @@
 #include "net/asio.hpp"
 #include "net/bounded_read.hpp"
 #include "net/head_writer.hpp"
+#include "net/request_head.hpp"
 #include "net/write_now.hpp"
 
 namespace x402gw::upstream {
@@ -27,15 +28,20 @@ struct Framing {
   bool chunked = false;    // frame the body as chunks (and end it with the last chunk)
 };
 
+/// Where a parser puts the body bytes it reads: Beast's buffer_body, or the client request's own.
+template <bool isRequest>
+auto& body_of(bhttp::parser<isRequest, bhttp::buffer_body>& parser) { return parser.get().body(); }
+inline auto& body_of(net::RequestHead& parser) { return parser.body(); }
+
 /// Relays the body of the message `parser` is reading from `in` to `out` (whose plain socket, if
 /// any, is `out_socket`), preceded by `framing.head`. `arm_in`/`arm_out` set the deadlines.
 /// `preloaded` bytes already read into `chunk` go out first. `bytes_written` counts what `out`
 /// took, head included.
-template <bool isRequest, class In, class Out, class ArmIn, class ArmOut>
-awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer, bhttp::parser<isRequest, bhttp::buffer_body>& parser,
+template <class Parser, class In, class Out, class ArmIn, class ArmOut>
+awaitable<RelayError> relay_body(In& in, beast::flat_buffer& in_buffer, Parser& parser,
                                  Out& out, net::Socket* out_socket, Framing framing, char* chunk, size_t chunk_size,
                                  uint64_t& bytes_written, ArmIn arm_in, ArmOut arm_out, size_t preloaded = 0) {
-  auto& body = parser.get().body();
+  auto& body = body_of(parser);
   bool head_sent = false;
   char size_line[net::kChunkLineMax];
   for (;;) {

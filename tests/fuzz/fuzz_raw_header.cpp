@@ -9,6 +9,7 @@
 
 #include "config/loader.hpp"
 #include "http/request_checks.hpp"
+#include "net/request_head.hpp"
 #include "routing/decision.hpp"
 
 namespace bhttp = boost::beast::http;
@@ -39,14 +40,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (folded && header.find("\r\n ") == std::string_view::npos && header.find("\r\n\t") == std::string_view::npos)
     __builtin_trap();
 
-  bhttp::request_parser<bhttp::empty_body> parser;
-  parser.eager(false);
+  // As the session parses it: in place (net/request_head).
+  x402gw::net::RequestHead req;
   boost::system::error_code ec;
-  parser.put(boost::asio::buffer(header.data(), header.size()), ec);
-  if (ec || !parser.is_header_done()) return 0;
-  const auto& req = parser.get();
-  (void)x402gw::http::framing_problem(req, req.version());
-  const x402gw::routing::RequestHead head{req.method_string(), req.target(), req[bhttp::field::host], req.version()};
+  req.parse(header, ec);
+  if (ec || !req.is_header_done()) return 0;
+  (void)x402gw::http::framing_problem(req.fields(), req.version());
+  (void)x402gw::http::duplicate_payment_header(req.fields());
+  const x402gw::routing::RequestHead head{req.method_string(), req.target(), req.value(bhttp::field::host), req.version()};
   const auto decision = x402gw::routing::decide(head, config());
   // A priced route is only ever decided for its own host.
   if (decision.kind == x402gw::routing::Decision::Kind::paid && decision.host.rfind("paid.example", 0) != 0) __builtin_trap();

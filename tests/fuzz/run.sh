@@ -8,7 +8,7 @@ seconds="${FUZZ_SECONDS:-30}"
 build="${FUZZ_BUILD_DIR:-build-fuzz}"
 artifacts="${ARTIFACTS:-$build/artifacts}"
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DX402GW_FUZZ=ON -DX402GW_BUILD_TESTS=OFF >/dev/null
-targets=(payment_header request_target config facilitator_response raw_header proxy_protocol head_writer chunked_body settlement_override price_inputs meter)
+targets=(payment_header request_target config facilitator_response raw_header proxy_protocol head_writer chunked_body settlement_override price_inputs meter request_head)
 cmake --build "$build" -j "$(nproc)" --target "${targets[@]/#/fuzz_}"
 mkdir -p "$artifacts"
 for t in "${targets[@]}"; do

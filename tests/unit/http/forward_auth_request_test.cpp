@@ -2,15 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include "net/head_fields.hpp"
+
 using namespace x402gw::http;
 namespace bhttp = boost::beast::http;
 
 namespace {
 
-bhttp::fields fields(std::initializer_list<std::pair<const char*, const char*>> list) {
-  bhttp::fields f;
-  for (const auto& [name, value] : list) f.insert(name, value);
-  return f;
+std::vector<x402gw::net::RequestHead::Field> fields(std::initializer_list<std::pair<std::string, std::string>> list) {
+  return x402gw::testing::head_fields(list);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "net/head_fields.hpp"
+
 #include "config/loader.hpp"
 
 using namespace x402gw;
@@ -22,10 +24,8 @@ routes:
   return r.config;
 }
 
-bhttp::fields fields(std::initializer_list<std::pair<const char*, const char*>> list) {
-  bhttp::fields f;
-  for (const auto& [name, value] : list) f.insert(name, value);
-  return f;
+std::vector<net::RequestHead::Field> fields(std::initializer_list<std::pair<std::string, std::string>> list) {
+  return x402gw::testing::head_fields(list);
 }
 
 }  // namespace

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <vector>
+
 #include "config/loader.hpp"
 #include "http/replies.hpp"
 #include "x402/base64.hpp"
@@ -17,9 +20,14 @@ namespace {
 
 const char* kBrowser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
 
-bhttp::fields request_with(std::initializer_list<std::pair<std::string, std::string>> headers) {
-  bhttp::fields f;
-  for (const auto& [name, value] : headers) f.insert(name, value);
+// Fields as the request head holds them: views (into strings kept for the test's life).
+std::vector<net::RequestHead::Field> request_with(std::initializer_list<std::pair<std::string, std::string>> headers) {
+  static std::deque<std::string> kept;
+  std::vector<net::RequestHead::Field> f;
+  for (const auto& [name, value] : headers) {
+    const std::string_view n = kept.emplace_back(name), v = kept.emplace_back(value);
+    f.push_back(net::RequestHead::Field{bhttp::string_to_field(n), n, v});
+  }
   return f;
 }
 
@@ -143,7 +151,7 @@ TEST(Paywall, OfferPaywallReplacesOnlyAPlainChallengeOfARouteWithThePaywallOn) {
     const x402::Challenge built = x402::build_challenge(route.requirements, resource, reason);
     return core::Reply{core::ChallengeReply{built.body, built.header_value, reason, {}}};
   };
-  auto run = [&](size_t route, const std::string& reason, const bhttp::fields& request, std::string method = "GET") {
+  auto run = [&](size_t route, const std::string& reason, std::span<const net::RequestHead::Field> request, std::string method = "GET") {
     routing::RequestContext ctx{*config, {}, method == "HEAD", {}, {}, false, false};
     ctx.decision.route = &config->routes[route];
     ctx.record.method = method;
