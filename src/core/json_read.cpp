@@ -172,7 +172,15 @@ std::optional<nlohmann::json> read_json(std::string_view text) {
     if (at == text.size() || text[at] != '\0') return std::nullopt;
     ec = {};
   }
-  if (ec || !parser.done()) return std::nullopt;
+  if (ec == boost::json::error::too_deep) return std::nullopt;
+  if (ec || !parser.done()) {
+    // Refused by Boost.JSON: the verdict is nlohmann's, so that nothing nlohmann reads is refused
+    // here (an exponent past Boost.JSON's range on a zero mantissa, "0e99999999999999999999", is
+    // 0.0 to strtod). Only invalid input, at most 16 KiB of it, pays the second parse.
+    nlohmann::json doc = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (doc.is_discarded()) return std::nullopt;
+    return doc;
+  }
   return std::move(parser.handler().root);
 }
 

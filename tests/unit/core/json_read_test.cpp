@@ -88,6 +88,8 @@ TEST(JsonRead, AgreesWithNlohmannOnEdgeCases) {
       "\"\xC0\xAF\"", "\"\x01\"", "\"tab\there\"", "{\"a\":1,\"a\":2}", "{\"b\":1,\"a\":{\"c\":[1,2,{\"d\":null}]}}",
       "\xEF\xBB\xBF{\"a\":1}", " \t\r\n{\"a\" : [ 1 , 2 ] } \n", "{\"a\":1}x", "{\"a\":1} {}", "{\"a\":1,}", "[1,]",
       "// c\n{}", "{\"a\":1 /* c */}", "", " ", "{\"a\"}", "{'a':1}", "[1 2]", "\"\\x\"", "\"\\/\"", "NaN", "Infinity",
+      // found by fuzz_payment_header: an exponent past Boost.JSON's range on a zero mantissa is 0.0 to strtod
+      "0e1" + std::string(130, '3'), "[0e99999999999999999999]", "1e-99999999999999999999", "-0E+400000000000000000000",
       "{\"x402Version\":2,\"payload\":{\"authorization\":{\"value\":\"10000\",\"validAfter\":0}}}",
       std::string("\"a\0b\"", 5), std::string("{\"a\":1}\0", 8), std::string("{\"a\":1} \0x", 10), std::string("{\"a\":\0}", 8), std::string(200, '[') + std::string(200, ']'),
   };
