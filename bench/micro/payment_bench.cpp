@@ -1,6 +1,7 @@
 // Decoding a client's payment header and matching it against the route's requirements.
 #include <benchmark/benchmark.h>
 
+#include "core/json_read.hpp"
 #include "core/json_text.hpp"
 #include "payment/settled_marker.hpp"
 #include "x402/base64.hpp"
@@ -96,6 +97,24 @@ void BM_FacilitatorBodyAndDigestFromTexts(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_FacilitatorBodyAndDigestFromTexts);
+
+// The payment's JSON read (issue 23): nlohmann's own parser (before) and core::read_json, which
+// builds the same value with Boost.JSON's lexer (now).
+void BM_ReadPaymentJsonNlohmann(benchmark::State& state) {
+  const Fixture f;
+  const std::string text = *base64_decode(f.header);
+  for (auto _ : state) benchmark::DoNotOptimize(nlohmann::json::parse(text, nullptr, false));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_ReadPaymentJsonNlohmann);
+
+void BM_ReadPaymentJsonBoost(benchmark::State& state) {
+  const Fixture f;
+  const std::string text = *base64_decode(f.header);
+  for (auto _ : state) benchmark::DoNotOptimize(x402gw::core::read_json(text));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * text.size()));
+}
+BENCHMARK(BM_ReadPaymentJsonBoost);
 
 }  // namespace paid_path
 

@@ -94,10 +94,10 @@ awaitable<RawAnswer> HttpFacilitator::call(bhttp::verb method, const std::string
     answer.detail = describe(f, e, path, 0);
     co_return answer;
   }
-  answer.status = parser->get().result_int();
-  answer.body = std::move(parser->get().body());
-  answer.retry_after = std::string(parser->get()[bhttp::field::retry_after]);
-  if (parser->get().keep_alive()) worker_.facilitators.put(f.pool_key, std::move(pooled.connection), f.max_idle_connections);
+  answer.status = parser->status();
+  answer.body = std::move(parser->body());
+  answer.retry_after = parser->retry_after();
+  if (parser->keep_alive()) worker_.facilitators.put(f.pool_key, std::move(pooled.connection), f.max_idle_connections);
   co_return answer;
 }
 

@@ -1,9 +1,12 @@
 #include "net/whole_exchange.hpp"
 
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
+#include <string>
 
 #include "net/bounded_read.hpp"
+#include "net/head_writer.hpp"
 
 namespace x402gw::net {
 
@@ -13,7 +16,21 @@ awaitable<Attempt> write_then_read(Connection& conn, const bhttp::request<bhttp:
   parser.emplace();
   parser->body_limit(body_limit);
   conn.tcp().expires_at(deadline);
-  auto [wec, wn] = co_await with_stream(conn, [&](auto& s) { return bhttp::async_write(s, req, use_nothrow); });
+  boost::system::error_code wec;
+  if (req.chunked()) {
+    auto [ec, n] = co_await with_stream(conn, [&](auto& s) { return bhttp::async_write(s, req, use_nothrow); });
+    wec = ec;
+  } else {
+    // The head written by hand (the bytes Beast's serializer writes, head_writer.hpp) and the body
+    // after it, in one buffer and one write: no serializer, no composed write over a buffer
+    // sequence, on every facilitator call of every paid request.
+    std::string bytes;
+    bytes.reserve(512 + req.body().size());
+    append_request_head(bytes, req);
+    bytes += req.body();
+    auto [ec, n] = co_await with_stream(conn, [&](auto& s) { return boost::asio::async_write(s, boost::asio::buffer(bytes), use_nothrow); });
+    wec = ec;
+  }
   if (wec) {
     a.failure = {Phase::write, wec};
     co_return a;

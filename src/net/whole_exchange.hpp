@@ -8,11 +8,12 @@
 #include <optional>
 
 #include "net/pooled_exchange.hpp"
+#include "net/small_answer.hpp"
 
 namespace x402gw::net {
 
-/// A string-bodied answer's parser, made afresh for each attempt.
-using AnswerParser = std::optional<bhttp::response_parser<bhttp::string_body>>;
+/// An answer's parser (status, Retry-After, string body), made afresh for each attempt.
+using AnswerParser = std::optional<SmallAnswer>;
 
 /// Writes `req` and reads the answer into `parser` (emplaced here, body at most `body_limit`).
 awaitable<Attempt> write_then_read(Connection& conn, const bhttp::request<bhttp::string_body>& req, AnswerParser& parser,

@@ -56,10 +56,10 @@ awaitable<RpcResult<nlohmann::json>> EvmRpc::call(const char* method, const nloh
                          : where + " could not be reached: " + pooled.failure.ec.message();
     co_return out;
   }
-  auto& res = parser->get();
-  if (res.result_int() / 100 != 2) {
+  auto& res = *parser;
+  if (res.status() / 100 != 2) {
     out.error = core::Error::chain_unavailable;
-    out.detail = where + " answered HTTP " + std::to_string(res.result_int());
+    out.detail = where + " answered HTTP " + std::to_string(res.status());
     co_return out;
   }
   auto parsed = chain::parse_rpc_answer(res.body(), id);

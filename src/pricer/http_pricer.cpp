@@ -48,9 +48,9 @@ awaitable<PriceOutcome> call(const config::Pricer& p, const std::string& body, i
                            : "cannot reach the pricer at " + p.url.to_string();
     co_return out;
   }
-  const unsigned status = parser->get().result_int();
-  std::string answer = std::move(parser->get().body());
-  if (parser->get().keep_alive()) worker.facilitators.put(p.pool_key, std::move(pooled.connection), p.max_idle_connections);
+  const unsigned status = parser->status();
+  std::string answer = std::move(parser->body());
+  if (parser->keep_alive()) worker.facilitators.put(p.pool_key, std::move(pooled.connection), p.max_idle_connections);
   if (status != 200) {
     out.error = Error::pricer_unavailable;
     out.detail = "the pricer answered HTTP " + std::to_string(status);

@@ -477,7 +477,12 @@ awaitable<void> Proxy::release(routing::RequestContext& ctx, net::ClientIo& io, 
   } else if (!ctx.head_request) {
     response.prepare_payload();  // HEAD keeps the upstream's Content-Length; there is no body to frame
   }
-  co_await io.write(response);
+  // The head written by hand (the bytes Beast's serializer writes) and the held body after it, in
+  // one gathered write: the paid path's answer takes the free path's writer.
+  std::string head;
+  net::append_response_head(head, response);
+  const net::Pieces pieces{asio::buffer(head), asio::buffer(response.body())};
+  co_await io.write_raw(status, pieces, 2);
 }
 
 }  // namespace x402gw::upstream

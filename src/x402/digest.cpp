@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <memory>
+
 namespace x402gw::x402 {
 namespace {
 
@@ -19,9 +21,26 @@ int nibble(char c) {
   return -1;
 }
 
+// SHA-256 on every paid request (the payment's digest): the algorithm fetched from the provider
+// once, not on each call as EVP_sha256() with EVP_Digest does, and one context per thread reused.
+// Falls back to EVP_Digest if either cannot be had.
+std::string sha256_reused(std::string_view bytes) {
+  static EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  struct CtxFree {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local const std::unique_ptr<EVP_MD_CTX, CtxFree> ctx{EVP_MD_CTX_new()};
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (md == nullptr || !ctx || EVP_DigestInit_ex2(ctx.get(), md, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), out, &length) != 1)
+    return digest(EVP_sha256(), bytes);
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
+
 }  // namespace
 
-std::string sha256(std::string_view bytes) { return digest(EVP_sha256(), bytes); }
+std::string sha256(std::string_view bytes) { return sha256_reused(bytes); }
 
 std::string sha512_256(std::string_view bytes) { return digest(EVP_sha512_256(), bytes); }
 

@@ -1,5 +1,6 @@
 #include "x402/facilitator_messages.hpp"
 
+#include "core/json_read.hpp"
 #include "core/json_text.hpp"
 #include "x402/base64.hpp"
 
@@ -40,8 +41,9 @@ std::string facilitator_request_body(int version, std::string_view payload_text,
 }
 
 std::optional<VerifyResult> parse_verify_response(std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto read = core::read_json(body);  // on every paid request: the faster reader (core/json_read)
+  if (!read || !read->is_object()) return std::nullopt;
+  auto& j = *read;
   auto valid = j.find("isValid");
   if (valid == j.end() || !valid->is_boolean()) return std::nullopt;
   VerifyResult r;
@@ -54,8 +56,9 @@ std::optional<VerifyResult> parse_verify_response(std::string_view body) {
 }
 
 std::optional<SettleResult> parse_settle_response(std::string_view body) {
-  auto j = nlohmann::json::parse(body, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  auto read = core::read_json(body);  // on every paid request: the faster reader (core/json_read)
+  if (!read || !read->is_object()) return std::nullopt;
+  auto& j = *read;
   auto success = j.find("success");
   if (success == j.end() || !success->is_boolean()) return std::nullopt;
   SettleResult r;

@@ -1,5 +1,6 @@
 #include "x402/payment_payload.hpp"
 
+#include "core/json_read.hpp"
 #include "x402/base64.hpp"
 #include "x402/scheme.hpp"
 
@@ -33,8 +34,11 @@ std::variant<PaymentPayload, PaymentRejection> decode_payment_header(std::string
   auto bytes = base64_decode(value);
   if (!bytes) return reject("invalid_payment_header", "the payment header is not valid base64");
 
-  nlohmann::json doc = nlohmann::json::parse(*bytes, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return reject("invalid_payment_header", "the payment header is not valid JSON");
+  // Read by core::read_json: the value nlohmann would build (the digest and the facilitator body
+  // are written from it), at a fraction of nlohmann's parsing cost on every paid request.
+  auto read = core::read_json(*bytes);
+  if (!read) return reject("invalid_payment_header", "the payment header is not valid JSON");
+  nlohmann::json doc = std::move(*read);
   if (!doc.is_object()) return reject("invalid_payment_header", "the payment header is not a JSON object");
 
   const auto* version = find_member(doc, "x402Version");

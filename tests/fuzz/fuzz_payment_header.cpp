@@ -2,6 +2,8 @@
 #include <cstdint>
 #include <string>
 
+#include "core/json_read.hpp"
+#include "core/json_text.hpp"
 #include "x402/base64.hpp"
 #include "x402/payment_payload.hpp"
 #include "x402/scheme.hpp"
@@ -31,12 +33,41 @@ std::vector<x402gw::x402::Requirement> other_families() {
   }
   return out;
 }
+// Same value and same type everywhere (nlohmann's == says 5u == 5).
+bool same(const nlohmann::json& a, const nlohmann::json& b) {
+  if (a.type() != b.type() || a.size() != b.size()) return false;
+  if (a.is_object()) {
+    for (auto ia = a.begin(), ib = b.begin(); ia != a.end(); ++ia, ++ib)
+      if (ia.key() != ib.key() || !same(*ia, *ib)) return false;
+    return true;
+  }
+  if (a.is_array()) {
+    for (size_t i = 0; i < a.size(); ++i)
+      if (!same(a[i], b[i])) return false;
+    return true;
+  }
+  return a.is_number_float() ? x402gw::core::json_text(a) == x402gw::core::json_text(b) : a == b;
+}
+
+// The payment's JSON is read by core::read_json; it must read what nlohmann reads (the digest and
+// the facilitator body are written from it). Nesting beyond its limit is its one refusal of more.
+void check_reader(const std::string& text) {
+  const nlohmann::json expected = nlohmann::json::parse(text, nullptr, false);
+  const auto got = x402gw::core::read_json(text);
+  size_t opens = 0;
+  for (char c : text) opens += c == '[' || c == '{';
+  if (!got && !expected.is_discarded() && opens > x402gw::core::kMaxJsonDepth) return;
+  if (expected.is_discarded() != !got.has_value()) __builtin_trap();
+  if (got && (!same(expected, *got) || x402gw::core::json_text(expected) != x402gw::core::json_text(*got))) __builtin_trap();
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto reqs = requirements();
   static const auto others = other_families();
   std::string input(reinterpret_cast<const char*>(data), size);
+  check_reader(input);
   // Both the raw input as a header value and its base64 form (so the JSON layer is reached often).
   for (const std::string& value : {input, x402gw::x402::base64_encode(input)}) {
     for (int version : {1, 2}) {
