@@ -169,7 +169,7 @@ try {
   procs.facilitator = await startNginx("facilitator", nginx.facilitatorConf(dir, ports.facilitator, PAYER), ports.facilitator, LOAD_CPU);
   procs.proxy = await startNginx("proxy", nginx.proxyConf(dir, ports.proxy, ports.upstream), ports.proxy, SUT_CPU);
   // The paid section presents some 10^5-10^6 payments, each valid until 2100, so each is remembered
-  // (state.max_payments, default 100,000, would refuse the rest with 503 state_full): the bound is
+  // (state.max_payments, default 50,000, would refuse the rest with 503 state_full): the bound is
   // raised here, and the table reports the bytes each remembered payment costs.
   procs.gateway = await startGateway("gateway", ports.gateway, ports.upstream, ports.facilitator, SUT_CPU, "off", `state: { max_payments: ${PAID_BOUND} }`);
   results.rss = { start: rssKiB(procs.gateway.pid) };
@@ -462,9 +462,9 @@ try {
   {
     // Resident memory after the load: met when the RSS stays within a sidecar's 64 MiB, or when
     // what it grew by is the remembered payments and the default bound (state.max_payments,
-    // 100,000) keeps them within it: bytes per payment stated, and bounded.
+    // 50,000) keeps them within it: bytes per payment stated, and bounded.
     const r = results.rss;
-    const DEFAULT_BOUND = 100_000, BUDGET_KIB = 64 * 1024;
+    const DEFAULT_BOUND = 50_000, BUDGET_KIB = 64 * 1024;
     if (r?.afterPaid === undefined) row("resident memory after the suite's load <= 64 MiB (default config)", null, false);
     else {
       const base = r.afterFree ?? r.start;

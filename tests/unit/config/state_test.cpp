@@ -63,7 +63,7 @@ TEST(StateConfig, MemoryIsTheDefault) {
   ASSERT_TRUE(r.config) << r.report();
   EXPECT_EQ(r.config->state.store, StateStore::memory);
   EXPECT_EQ(r.config->state.key_prefix, "x402gw:");
-  EXPECT_EQ(r.config->state.max_payments, 100'000u);  // the memory store's bound: about 30 MiB
+  EXPECT_EQ(r.config->state.max_payments, 50'000u);  // the memory store's bound: about 35 MiB
 }
 
 TEST(StateConfig, MaxPaymentsBoundsTheMemoryStore) {
