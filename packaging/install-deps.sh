@@ -19,7 +19,8 @@ packages=(
   nginx-light caddy
   chromium fonts-dejavu-core
 )
-[ "${X402GW_BENCH_DEPS:-0}" = 1 ] && packages+=(wrk)
+# liburing-dev: the io_uring build the bench compares (X402GW_IO_URING, SECTIONS=uring).
+[ "${X402GW_BENCH_DEPS:-0}" = 1 ] && packages+=(wrk liburing-dev)
 
 missing=()
 for p in "${packages[@]}"; do

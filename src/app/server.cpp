@@ -63,6 +63,7 @@ Server::Server(config::ConfigPtr config, std::string config_path) : config_path_
   else if (destination != "off") out = access_file_ = std::fopen(destination.c_str(), "a");
   if (destination != "off" && !out) log_event("error", "cannot open the access log; it is off", {{"path", destination}});
   challenge_limiter_ = std::make_unique<payment::MemoryChallengeLimiter>(config->limits.challenges_per_second, config->limits.challenge_burst);
+  replay_store_.set_max_payments(config->state.max_payments);  // its memory bound, fixed at start
   state_.challenge_limiter = challenge_limiter_.get();
   state_.loaded_config.store(config);
   state_.config.store(std::move(config));
@@ -252,8 +253,8 @@ std::string Server::reload() {
   config::ConfigPtr loaded = std::move(result.config);
   config::ConfigPtr completed = completed_config(loaded, nullptr, supported_cache_.answers_for(*loaded));
   if (loaded->state.store != current->state.store || loaded->state.redis.to_string() != current->state.redis.to_string() ||
-      loaded->state.key_prefix != current->state.key_prefix)
-    log_event("warn", "the state store changes only on restart");
+      loaded->state.key_prefix != current->state.key_prefix || loaded->state.max_payments != current->state.max_payments)
+    log_event("warn", "the state store (store, url, key_prefix, max_payments) changes only on restart");
   state_.loaded_config.store(loaded);
   state_.config.store(completed ? completed : loaded);
   metrics_.reload(true);

@@ -2,6 +2,7 @@
 // Where payment state (replay claims, challenge limits) lives: this process's memory, or a Redis
 // shared by every replica of the gateway. Types and the pure parse of a redis:// URL.
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -38,6 +39,7 @@ struct State {
   std::chrono::milliseconds connect_timeout{2000};         // deadline of one connection attempt
   std::chrono::milliseconds claim_lease{30'000};           // a claim's lease in Redis, renewed while its request runs
   std::chrono::seconds remember{24 * 3600};                // settled payments are remembered at least this long
+  size_t max_payments = 50'000;                            // store: memory: payments remembered at most (about 35 MiB); then new ones get 503
   std::string dir;                                         // the settlement journal's directory; empty: not durable (a warning)
 };
 

@@ -6,7 +6,7 @@ void read_state(YamlReader& r, const YAML::Node& node, State& s) {
   if (!node.IsDefined() || node.IsNull()) return;
   if (!r.expect_map(node, "state",
                     {"store", "url", "password", "key_prefix", "on_store_failure", "timeout", "connect_timeout",
-                     "claim_lease", "remember", "dir"}))
+                     "claim_lease", "remember", "dir", "max_payments"}))
     return;
   if (auto v = r.string(node, "dir", "state")) {
     if (v->empty()) r.error(node["dir"], "state.dir", "state.dir is a directory path, e.g. /var/lib/x402-gateway");
@@ -47,6 +47,8 @@ void read_state(YamlReader& r, const YAML::Node& node, State& s) {
   std::chrono::milliseconds remember = s.remember;
   positive("remember", remember, std::chrono::milliseconds(60'000));
   s.remember = std::chrono::duration_cast<std::chrono::seconds>(remember);
+  // The in-process store's memory bound; Redis keeps its own (each key's TTL).
+  if (auto v = r.integer(node, "max_payments", "state", 1, 100'000'000)) s.max_payments = static_cast<size_t>(*v);
 }
 
 }  // namespace x402gw::config

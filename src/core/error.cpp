@@ -64,6 +64,7 @@ Entry entry(Error e) noexcept {
     case Error::pricer_bad_response: return {"pricer_bad_response", "pricer_bad_response", "the pricer's answer has the wrong shape"};
     case Error::pricer_circuit_open: return {"pricer_circuit_open", "pricer_unavailable", "the pricer is unavailable for now"};
     case Error::state_unavailable: return {"state_unavailable", "state_unavailable", "the payment state store is unavailable"};
+    case Error::state_full: return {"state_full", "state_full", "the payment state store is full"};
     case Error::admin_not_found: return {"admin_not_found", "not_found", "no such admin endpoint"};
     case Error::admin_method_not_allowed: return {"admin_method_not_allowed", "method_not_allowed", "method not allowed"};
     case Error::admin_unauthorized: return {"admin_unauthorized", "unauthorized", "the admin token is missing or wrong"};

@@ -66,6 +66,7 @@ enum class Error {
   pricer_circuit_open,        // the pricer's breaker is open
   // shared state
   state_unavailable,
+  state_full,                 // the in-process store holds state.max_payments entries: new payments wait (503, Retry-After)
   // the admin listener
   admin_not_found,
   admin_method_not_allowed,

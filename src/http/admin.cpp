@@ -13,6 +13,7 @@
 #include "http/replies.hpp"
 #include "metrics/gateway_metrics.hpp"
 #include "net/bounded_read.hpp"
+#include "payment/memory_replay_store.hpp"
 #include "payment/reconciler.hpp"
 #include "pricer/pricers.hpp"
 
@@ -150,6 +151,10 @@ core::Reply answer(const bhttp::request<bhttp::string_body>& req, ServerState& s
                                            config ? config->hash : std::string(), {},
                                            state.reconciler ? static_cast<int64_t>(state.reconciler->pending()) : 0};
     if (state.reconciler) gauges.oldest_unknown_age = state.reconciler->backlog(payment::unix_now(), 0).oldest_age;
+    if (auto* memory = dynamic_cast<payment::MemoryReplayStore*>(state.replay_store)) {
+      gauges.replay_store_payments = static_cast<int64_t>(memory->size());
+      gauges.replay_store_max_payments = static_cast<int64_t>(memory->max_payments());
+    }
     if (config && state.breakers) {
       auto set = state.breakers->for_config(*config);
       const auto now = std::chrono::steady_clock::now();

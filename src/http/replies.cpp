@@ -105,6 +105,7 @@ unsigned status_of(Error e) {
     case Error::chain_unavailable: return 502;
     case Error::chain_timeout: return 504;
     case Error::state_unavailable: return 503;
+    case Error::state_full: return 503;
     case Error::admin_not_found: return 404;
     case Error::admin_method_not_allowed: return 405;
     case Error::admin_unauthorized: return 401;

@@ -46,6 +46,9 @@ GatewayMetrics::GatewayMetrics() {
   registry_.add({"x402gw_open_connections", "Client connections open now.", Type::gauge, {}});
   registry_.add({"x402gw_config_reloads_total", "Configuration reloads, by result (ok, failed).", Type::counter, {}});
   registry_.add({"x402gw_replay_store_evictions_total", "Entries the in-process payment state store dropped before their time to make room, by entry (refusal, settled); accepted pay-then-prove hashes never are.", Type::counter, {}});
+  registry_.add({"x402gw_replay_store_full_total", "New payments the in-process payment state store refused (503 state_full) because it held state.max_payments entries.", Type::counter, {}});
+  registry_.add({"x402gw_replay_store_payments", "Entries the in-process payment state store holds: claims in flight, settled payments kept until they expire, unknown outcomes.", Type::gauge, {}});
+  registry_.add({"x402gw_replay_store_max_payments", "The in-process payment state store's bound (state.max_payments).", Type::gauge, {}});
   registry_.add({"x402gw_unknown_settlements", "Settlements sent without an answer, awaiting reconciliation (journaled).", Type::gauge, {}});
   registry_.add({"x402gw_settlements_reconciled_total", "Unknown settlement outcomes resolved, by result (settled, released, abandoned).", Type::counter, {}});
   registry_.add({"x402gw_settlements_unresolvable", "Unknown settlement outcomes given up on since start: no evidence either way; kept unknown, never served; they need the operator.", Type::gauge, {}});
@@ -196,6 +199,8 @@ void GatewayMetrics::replay_store_eviction(std::string_view entry) {
   registry_.inc("x402gw_replay_store_evictions_total", {{"entry", entry}});
 }
 
+void GatewayMetrics::replay_store_full() { registry_.inc("x402gw_replay_store_full_total", {}); }
+
 void GatewayMetrics::settle_amount(std::string_view route, std::string_view decision) {
   registry_.inc("x402gw_settle_amounts_total", {{"route", route}, {"decision", decision}});
 }
@@ -245,6 +250,10 @@ std::string GatewayMetrics::expose(const Gauges& gauges) {
   for (const auto& [route, state] : gauges.pricer_breakers)
     registry_.set("x402gw_pricer_breaker_state", {{"route", route}}, static_cast<double>(state));
   registry_.set("x402gw_unknown_settlements", {}, static_cast<double>(gauges.unknown_settlements));
+  if (gauges.replay_store_payments >= 0) {
+    registry_.set("x402gw_replay_store_payments", {}, static_cast<double>(gauges.replay_store_payments));
+    registry_.set("x402gw_replay_store_max_payments", {}, static_cast<double>(gauges.replay_store_max_payments));
+  }
   registry_.set("x402gw_unknown_settlement_oldest_age_seconds", {}, static_cast<double>(gauges.oldest_unknown_age));
   if (!gauges.config_hash.empty()) {
     std::lock_guard lock(hash_mutex_);

@@ -72,6 +72,8 @@ class GatewayMetrics {
   void payment_proof(std::string_view result);
   /// An entry the in-process replay store dropped before its time to make room: "refusal" | "settled".
   void replay_store_eviction(std::string_view entry);
+  /// A new payment the in-process replay store refused because it holds `state.max_payments` entries.
+  void replay_store_full();
   /// A limit that refused a request ("header_bytes", "body_bytes", ...).
   void limit_breach(std::string_view limit);
   /// A connection closed because its PROXY protocol header was refused, by reason.
@@ -89,6 +91,8 @@ class GatewayMetrics {
     std::vector<std::pair<std::string, int>> breakers;
     int64_t unknown_settlements = 0;  // settlements with an unknown outcome awaiting reconciliation
     int64_t oldest_unknown_age = 0;   // seconds the oldest of them has waited (0: none)
+    int64_t replay_store_payments = -1;      // entries of the in-process replay store (-1: Redis, not exposed)
+    int64_t replay_store_max_payments = -1;  // its bound, state.max_payments
     /// Each route's pricer breaker state, by route name: 0 closed, 1 open, 2 half-open.
     std::vector<std::pair<std::string, int>> pricer_breakers;
   };

@@ -171,6 +171,7 @@ class Driver {
   // What the next reply says: a reason code for challenges, an error for error replies.
   std::string reason_ = "payment_required";
   std::string message_ = kPlainMessage;
+  core::Headers error_headers_;  // headers of the error reply (Retry-After of a full store)
   Error error_ = Error::internal;
 };
 
@@ -271,6 +272,15 @@ awaitable<Event> Driver::start() {
         if (services_.identifiers && !id_key_.empty()) services_.identifiers->forget(id_key_);
         error_ = Error::state_unavailable;
         message_ = "the payment state store is unavailable; try again shortly";
+        co_return Event::store_failed;
+      case Claim::full:
+        // No room to remember one more payment without forgetting one still valid (R3): refused
+        // before anything is asked of the facilitator, so nothing is charged.
+        if (services_.identifiers && !id_key_.empty()) services_.identifiers->forget(id_key_);
+        error_ = Error::state_full;
+        message_ = "the gateway remembers as many payments as state.max_payments allows; present the payment again after Retry-After";
+        error_headers_ = {{"Retry-After", std::to_string(std::max<int64_t>(1, claim.retry_after.count()))}};
+        core::log_event("warn", "replay store full: a new payment was refused", {{"route", route_.name}, {"retry_after_s", std::to_string(claim.retry_after.count())}});
         co_return Event::store_failed;
       case Claim::in_flight:
         reason_ = "payment_in_flight", message_ = "this payment is being processed by another request";
@@ -657,7 +667,7 @@ awaitable<std::optional<core::Reply>> Driver::challenge(const Action& a) {
 
 std::optional<core::Reply> Driver::error_reply(const Action& a) {
   if (io_.response_started()) return std::nullopt;  // the connection is closed instead
-  core::ErrorReply reply{error_, message_, {}};
+  core::ErrorReply reply{error_, message_, error_headers_};
   if (a.with_receipt) reply.headers = receipt_headers();
   return reply;
 }

@@ -4,6 +4,7 @@
 #include <random>
 
 #include "metrics/gateway_metrics.hpp"
+#include "x402/digest.hpp"
 
 namespace x402gw::payment {
 
@@ -18,7 +19,18 @@ std::string new_claim_token() {
   return token;
 }
 
+MemoryReplayStore::Key MemoryReplayStore::key_of(const std::string& identity) {
+  const std::string digest = x402::sha256(identity);
+  Key key{};
+  std::memcpy(key.data(), digest.data(), std::min(digest.size(), key.size()));
+  return key;
+}
+
+// A token cleared with its heap buffer: a remembered payment holds no claim.
+static void release_token(std::string& token) { std::string().swap(token); }
+
 ClaimResult MemoryReplayStore::claim_now(const std::string& identity, std::chrono::milliseconds lease, Clock::time_point now) {
+  const Key key = key_of(identity);
   std::lock_guard lock(mutex_);
   forget_old(now);
   auto take = [&](Entry& e) {
@@ -26,7 +38,25 @@ ClaimResult MemoryReplayStore::claim_now(const std::string& identity, std::chron
     e.lease_until = now + lease;
     e.lease = lease;
   };
-  auto [it, inserted] = entries_.try_emplace(identity);
+  if (entries_.size() >= max_payments_ && !entries_.contains(key)) {
+    // Full: room is made only from brief refusals; an unexpired payment is never forgotten early.
+    while (entries_.size() >= max_payments_ && (evict_one(kBrief, now) || evict_one(kStandard, now))) {
+    }
+    // Claims abandoned without an ending (a request that died) stay until their identity is
+    // claimed again; a full store takes their room back, at most once a second (a walk of the table).
+    if (entries_.size() >= max_payments_ && now - last_lapsed_sweep_ >= std::chrono::seconds(1)) {
+      last_lapsed_sweep_ = now;
+      std::erase_if(entries_, [&](const auto& kv) { return kv.second.state == State::in_flight && !held(kv.second, now); });
+    }
+    if (entries_.size() >= max_payments_) {
+      ++refused_full_;
+      if (metrics_) metrics_->replay_store_full();
+      ClaimResult full{Claim::full, {}, {}, {}};
+      full.retry_after = until_room(now);
+      return full;
+    }
+  }
+  auto [it, inserted] = entries_.try_emplace(key);
   Entry& e = it->second;
   if (inserted) {
     e.state = State::in_flight;
@@ -50,8 +80,9 @@ ClaimResult MemoryReplayStore::claim_now(const std::string& identity, std::chron
 
 Renewal MemoryReplayStore::renew_now(const std::string& identity, const std::string& token, std::chrono::milliseconds lease,
                                      Clock::time_point now) {
+  const Key key = key_of(identity);
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(identity);
+  auto it = entries_.find(key);
   if (token.empty() || it == entries_.end() || it->second.token != token) return Renewal::lost;
   Entry& e = it->second;
   if (e.state != State::in_flight && e.state != State::landed) return Renewal::lost;
@@ -62,8 +93,9 @@ Renewal MemoryReplayStore::renew_now(const std::string& identity, const std::str
 }
 
 bool MemoryReplayStore::finish_now(const std::string& identity, const Ending& ending, Clock::time_point now) {
+  const Key key = key_of(identity);
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(identity);
+  auto it = entries_.find(key);
   const bool mine = it != entries_.end() && (ending.token.empty() ? held(it->second, now) || it->second.state == State::in_flight
                                                                    : it->second.token == ending.token);
   switch (ending.how) {
@@ -74,23 +106,23 @@ bool MemoryReplayStore::finish_now(const std::string& identity, const Ending& en
         return true;
       }
       if (it->second.state == State::landed) {  // a landed payment is given back, never forgotten
-        it->second.token.clear();
+        release_token(it->second.token);
         return true;
       }
       return false;
     case Finish::delivered:
-      if (it == entries_.end()) it = entries_.try_emplace(identity).first;
+      if (it == entries_.end()) it = entries_.try_emplace(key).first;
       else if (it->second.state == State::delivered) return true;
       record(it, ending, now);
       return true;
     case Finish::settled:
-      if (it == entries_.end()) it = entries_.try_emplace(identity).first;
+      if (it == entries_.end()) it = entries_.try_emplace(key).first;
       else if (it->second.state == State::delivered) return true;  // never back from delivered
       else if (it->second.state == State::landed && !mine && held(it->second, now)) return true;  // known: another delivers it
       record(it, ending, now);
       return true;
     case Finish::unknown:
-      if (it == entries_.end()) it = entries_.try_emplace(identity).first;
+      if (it == entries_.end()) it = entries_.try_emplace(key).first;
       else if (it->second.state != State::in_flight) return true;  // its settlement is known already
       record(it, ending, now);
       return true;
@@ -99,8 +131,9 @@ bool MemoryReplayStore::finish_now(const std::string& identity, const Ending& en
 }
 
 bool MemoryReplayStore::resolve_now(const std::string& identity, const Ending& ending, Clock::time_point now) {
+  const Key key = key_of(identity);
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(identity);
+  auto it = entries_.find(key);
   if (it == entries_.end() || it->second.state != State::unknown) return false;
   if (ending.how == Finish::released) {
     entries_.erase(it);
@@ -115,9 +148,10 @@ bool MemoryReplayStore::resolve_now(const std::string& identity, const Ending& e
 }
 
 bool MemoryReplayStore::revoke_now(const std::string& identity, const std::string& receipt, Clock::time_point now) {
+  const Key key = key_of(identity);
   std::lock_guard lock(mutex_);
   forget_old(now);
-  auto it = entries_.find(identity);
+  auto it = entries_.find(key);
   if (it == entries_.end() || !settled_state(it->second.state) || it->second.receipt != receipt) return false;
   drop(it);  // its expiry_ record finds nothing, or a newer entry, and is skipped
   return true;
@@ -126,12 +160,36 @@ bool MemoryReplayStore::revoke_now(const std::string& identity, const std::strin
 bool MemoryReplayStore::pinned_full(Clock::time_point now) {
   std::lock_guard lock(mutex_);
   forget_old(now);
-  return pinned_ >= max_settled_;
+  return pinned_ >= max_payments_;
 }
 
 size_t MemoryReplayStore::evictions() const {
   std::lock_guard lock(mutex_);
   return evictions_;
+}
+
+size_t MemoryReplayStore::size() const {
+  std::lock_guard lock(mutex_);
+  return entries_.size();
+}
+
+size_t MemoryReplayStore::max_payments() const {
+  std::lock_guard lock(mutex_);
+  return max_payments_;
+}
+
+size_t MemoryReplayStore::refused_full() const {
+  std::lock_guard lock(mutex_);
+  return refused_full_;
+}
+
+std::chrono::seconds MemoryReplayStore::until_room(Clock::time_point now) const {
+  std::optional<Clock::time_point> soonest;
+  for (const auto& records : expiry_)
+    if (!records.empty() && (!soonest || records.begin()->first < *soonest)) soonest = records.begin()->first;
+  if (!soonest) return std::chrono::seconds(60);  // all in flight: claims end within their lease
+  const auto wait = std::chrono::ceil<std::chrono::seconds>(*soonest - now);
+  return std::max(wait, std::chrono::seconds(1));
 }
 
 void MemoryReplayStore::uncount(const Entry& e) {
@@ -160,20 +218,24 @@ void MemoryReplayStore::record(Iterator it, const Ending& ending, Clock::time_po
   else if (state == State::delivered) queue = retention == Retention::brief ? kBrief : retention == Retention::pinned ? kPinned : kStandard;
   e.state = state;
   e.until = now + keep;
+  // A delivered payment needs remembering only while it could still settle (the flow's `keep`);
+  // without a `keep` of its own, for its whole time.
+  e.valid_until = ending.keep.count() > 0 ? std::min(e.until, now + ending.keep) : e.until;
   e.queue = queue;
   e.receipt = settled_state(state) ? ending.receipt : std::string();
+  e.receipt.shrink_to_fit();
   if (state == State::landed && ending.hold) {
     e.token = ending.token;
     e.lease_until = now + lease;
     e.lease = lease;
   } else {
-    e.token.clear();
+    release_token(e.token);
   }
   if (settled_state(state)) {
     ++settled_;
     if (queue == kPinned) ++pinned_;
   }
-  expiry_[queue].emplace(e.until, it->first);
+  expiry_[queue].emplace(queued_at(e), it->first);
   forget_old(now);
 }
 
@@ -204,33 +266,37 @@ size_t MemoryReplayStore::in_flight(Clock::time_point now) const {
   }));
 }
 
-bool MemoryReplayStore::evict_one(Queue queue) {
+bool MemoryReplayStore::evict_one(Queue queue, Clock::time_point now) {
   auto& records = expiry_[queue];
   for (auto next = records.begin(); next != records.end(); next = records.erase(next)) {
     auto it = entries_.find(next->second);
-    if (it == entries_.end() || it->second.state == State::in_flight || it->second.queue != queue || it->second.until != next->first)
+    if (it == entries_.end() || it->second.state == State::in_flight || it->second.queue != queue || queued_at(it->second) != next->first)
       continue;  // stale: the entry was released, revoked, or ended again since
+    // A standard payment that could still settle is never dropped: a full store refuses instead.
+    if (queue == kStandard && it->second.valid_until > now) return false;
     drop(it);
     records.erase(next);
     ++evictions_;
-    if (metrics_) metrics_->replay_store_eviction(queue == kBrief ? "refusal" : "settled");
+    if (metrics_) metrics_->replay_store_eviction(queue == kBrief ? "refusal" : "expired");
     return true;
   }
   return false;
 }
 
-// Drops ended entries whose time is up, then, beyond capacity, brief refusals and then the
-// standard delivered entries that expire soonest. Pinned entries (nothing else refuses their
-// reuse), landed ones (their answer is owed) and unknown outcomes (rare, and must not be lost to a
-// flood) are kept until their time.
+// Drops ended entries whose time is up, then, beyond the bound, brief refusals (kept only to spare
+// the chain). Every other ended entry (a settled payment, refused R3 or owed R2; a pinned proof; an
+// unknown outcome) is kept until its time: past the bound, new payments are refused instead
+// (claim_now).
 void MemoryReplayStore::forget_old(Clock::time_point now) {
   for (auto& records : expiry_)
     while (!records.empty() && records.begin()->first <= now) {
       auto it = entries_.find(records.begin()->second);
-      if (it != entries_.end() && it->second.state != State::in_flight && it->second.until == records.begin()->first) drop(it);
+      const bool current = it != entries_.end() && it->second.state != State::in_flight && queued_at(it->second) == records.begin()->first;
+      if (current && it->second.until > now) break;  // a standard entry past its validity, not yet due: kept for `remember`
+      if (current) drop(it);
       records.erase(records.begin());
     }
-  while (settled_ > max_settled_ && (evict_one(kBrief) || evict_one(kStandard))) {
+  while (entries_.size() > max_payments_ && evict_one(kBrief, now)) {
   }
 }
 

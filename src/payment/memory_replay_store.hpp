@@ -1,19 +1,26 @@
 #pragma once
 // The in-process ReplayStore: one per process, shared by the worker threads (thread-safe).
 // Settled payments (landed or delivered) are remembered for the longer of `remember` and the
-// ending's `keep` (a brief refusal: its `keep` alone), and at most `max_settled` of them. Past that,
-// brief refusals are dropped first, then the delivered standard entries that expire soonest (the
-// facilitator's own nonce check still refuses their reuse); pinned entries (accepted pay-then-prove
-// hashes, which nothing else would refuse) are never dropped before their time: a store full of them
-// says so (pinned_full) and new proofs are refused. Landed entries (an answer still owed, R2) and
-// unknown outcomes are never dropped early either; unknown outcomes are not counted against
-// `max_settled`. Claims carry tokens and leases that their holders renew. Across replicas this store
-// is not shared: see the README's security model.
+// ending's `keep` (a brief refusal: its `keep` alone). The store holds at most `max_payments`
+// entries (claims in flight, settled payments, unknown outcomes): that is its memory bound. A full
+// store first drops brief refusals (pay-then-prove answers kept only to spare the chain), then
+// delivered payments whose own validity (the ending's `keep`: the authorization's validBefore plus
+// a margin) has passed, which are kept only for the `remember` floor (the facilitator refuses an
+// expired authorization anyway), and then refuses new payments (Claim::full: a 503 with
+// Retry-After, nothing claimed, nothing charged) until remembered ones expire. It never drops a
+// payment that could still be presented to make room: a payment that was used must stay refused
+// (R3) or owed (R2) for as long as it could settle. Entries the
+// store must record whatever its count (a settlement whose claim lapsed, an unknown outcome) are
+// written even past the bound. Keys are the SHA-256 of the payment's identity (32 bytes), not the
+// identity's text. Claims carry tokens and leases that their holders renew. Across replicas this
+// store is not shared: see the README's security model.
 #include <array>
 #include <chrono>
 #include <cstddef>
+#include <cstring>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -30,8 +37,16 @@ class MemoryReplayStore final : public ReplayStore {
  public:
   using Clock = std::chrono::steady_clock;
 
-  explicit MemoryReplayStore(size_t max_settled = 200'000, std::chrono::seconds remember = std::chrono::hours(24))
-      : max_settled_(max_settled), remember_(remember) {}
+  /// The default bound: about 35 MiB of remembered payments (about 700 B each, measured) (see README, `state.max_payments`).
+  static constexpr size_t kDefaultMaxPayments = 50'000;
+
+  explicit MemoryReplayStore(size_t max_payments = kDefaultMaxPayments, std::chrono::seconds remember = std::chrono::hours(24))
+      : max_payments_(max_payments), remember_(remember) {}
+  /// Sets the bound (before the store is used: the gateway sets it from the configuration at start).
+  void set_max_payments(size_t max_payments) {
+    std::lock_guard lock(mutex_);
+    max_payments_ = max_payments;
+  }
 
   awaitable<ClaimResult> claim(const std::string& identity, std::chrono::milliseconds lease) override;
   awaitable<Renewal> renew(const std::string& identity, const std::string& token, std::chrono::milliseconds lease) override;
@@ -56,8 +71,14 @@ class MemoryReplayStore final : public ReplayStore {
 
   /// Claims held now (not expired): payments in flight and landed ones being delivered.
   size_t in_flight(Clock::time_point now = Clock::now()) const;
-  /// Entries dropped before their time to make room, since start.
+  /// Entries dropped before their time to make room (brief refusals only), since start.
   size_t evictions() const;
+  /// Entries held now (claims, settled payments, unknown outcomes; expired ones not yet swept
+  /// included), and the bound on them.
+  size_t size() const;
+  size_t max_payments() const;
+  /// New payments refused because the store was full, since start.
+  size_t refused_full() const;
   /// Where evictions are counted (x402gw_replay_store_evictions_total); null: nowhere.
   void count_in(metrics::GatewayMetrics* metrics) { metrics_ = metrics; }
 
@@ -67,16 +88,29 @@ class MemoryReplayStore final : public ReplayStore {
   // finds its refusals, then its standard delivered entries, without walking past the entries it
   // must keep (pinned proofs, landed payments whose answer is owed, unknown outcomes).
   enum Queue { kBrief = 0, kStandard, kPinned, kLanded, kUnknown, kQueues };
+  // The key: SHA-256 of the identity. 32 bytes in the node instead of an identity's text (about
+  // 100 bytes, on the heap) held twice (the table and its expiry record).
+  using Key = std::array<unsigned char, 32>;
+  struct KeyHash {
+    size_t operator()(const Key& k) const noexcept {
+      size_t h;
+      std::memcpy(&h, k.data(), sizeof h);  // already uniformly distributed
+      return h;
+    }
+  };
+  static Key key_of(const std::string& identity);
   struct Entry {
     State state = State::in_flight;
-    std::string token;             // in_flight, landed: the holder's claim ("" for a landed one nobody holds)
+    Queue queue = kStandard;       // landed/delivered/unknown: the queue it waits in
+    std::string token;             // in_flight, landed: the holder's claim (empty, no heap, for a landed one nobody holds)
     Clock::time_point lease_until; // in_flight, landed and held: the holder's lease ends
     std::chrono::milliseconds lease{0};  // the holder's lease length
     Clock::time_point until;       // landed/delivered/unknown: when it is forgotten
+    Clock::time_point valid_until; // delivered standard: when the payment itself can no longer settle (evictable after)
     std::string receipt;           // landed, delivered
-    Queue queue = kStandard;       // landed/delivered/unknown: the queue it waits in
   };
-  using Iterator = std::unordered_map<std::string, Entry>::iterator;
+  using Table = std::unordered_map<Key, Entry, KeyHash>;
+  using Iterator = Table::iterator;
   static bool held(const Entry& e, Clock::time_point now) { return !e.token.empty() && now < e.lease_until; }
   static bool settled_state(State s) { return s == State::landed || s == State::delivered; }
   // Records a settled or unknown ending; called with the lock held.
@@ -86,16 +120,23 @@ class MemoryReplayStore final : public ReplayStore {
   // Erases an ended entry and its counts; called with the lock held.
   void drop(Iterator it);
   // Drops the soonest-expiring entry of `queue` (skipping stale records); false when it has none.
-  bool evict_one(Queue queue);
+  bool evict_one(Queue queue, Clock::time_point now);
   void forget_old(Clock::time_point now);
+  // When the soonest ended entry is forgotten, from `now` (at least 1 s; 60 s when none is ended).
+  std::chrono::seconds until_room(Clock::time_point now) const;
 
   mutable std::mutex mutex_;
-  std::unordered_map<std::string, Entry> entries_;
-  std::array<std::multimap<Clock::time_point, std::string>, kQueues> expiry_;  // ended entries by queue
-  size_t settled_ = 0;  // landed and delivered entries held (brief, standard, pinned, landed), against max_settled_
+  Table entries_;
+  // Ended entries by queue, by `until`; the standard queue by `valid_until` (its eviction order; its
+  // sweep stops at the first entry not yet due, which delays, never skips, a later one: the bound holds).
+  std::array<std::multimap<Clock::time_point, Key>, kQueues> expiry_;
+  static Clock::time_point queued_at(const Entry& e) { return e.queue == kStandard ? e.valid_until : e.until; }
+  size_t settled_ = 0;  // landed and delivered entries held (brief, standard, pinned, landed)
   size_t pinned_ = 0;   // of which pinned
   size_t evictions_ = 0;
-  size_t max_settled_;
+  size_t refused_full_ = 0;
+  Clock::time_point last_lapsed_sweep_{};
+  size_t max_payments_;
   std::chrono::seconds remember_;
   metrics::GatewayMetrics* metrics_ = nullptr;
 };

@@ -214,6 +214,10 @@ awaitable<std::optional<core::Reply>> ProofDriver::run() {
   switch (claim.status) {
     case Claim::applied: break;
     case Claim::unavailable: co_return fail(Error::state_unavailable, "the payment state store is unavailable; try again shortly");
+    case Claim::full:
+      count("state_full");
+      co_return fail(Error::state_full, "the payment state store is full (state.max_payments); try again later",
+                     {{"Retry-After", std::to_string(std::max<int64_t>(1, claim.retry_after.count()))}});
     case Claim::in_flight: co_return refuse("proof_in_flight", "this transaction is being checked for another request");
     case Claim::landed:  // never for a proof (it is never settled as landed): refused as used
     case Claim::delivered:

@@ -164,7 +164,7 @@ awaitable<void> Reconciler::restore(std::vector<UnknownSettlement> open) {
       unmarked = true;
       core::log_event("warn", "settlement journal: the replay store still holds the claim of a stopped process; it is marked unknown when that lease ends",
                       {{"identity", u.identity}});
-    } else if (claim.status == Claim::unavailable) {
+    } else if (claim.status == Claim::unavailable || claim.status == Claim::full) {
       unmarked = true;
       core::log_event("warn", "settlement journal: the replay store cannot take back an unknown outcome",
                       {{"identity", u.identity}});
@@ -238,6 +238,7 @@ awaitable<bool> Reconciler::write_ending(Item& item, Ending ending, bool& resolv
   switch (claim.status) {
     case Claim::outcome_unknown:  // still unknown: the store did not take the verdict; asked again later
     case Claim::unavailable:
+    case Claim::full:             // no room now: asked again later (room comes as payments expire)
     case Claim::in_flight:        // a stopped process's claim (restored unmarked), or another request's
       co_return false;
     case Claim::applied:  // nothing there (forgotten, or restored unmarked and the lease ended): written here
@@ -297,7 +298,7 @@ awaitable<bool> Reconciler::ask(Item& item, const FacilitatorFor& facilitator_fo
         back.token = claim.token;
         co_await store_.finish(identity, std::move(back));
       }
-      if (claim.status != Claim::in_flight && claim.status != Claim::unavailable) item.unmarked = false;
+      if (claim.status != Claim::in_flight && claim.status != Claim::unavailable && claim.status != Claim::full) item.unmarked = false;
     }
     co_return false;
   }

@@ -33,6 +33,8 @@ enum class Claim {
   in_flight,        // the same payment is being processed by another request
   delivered,        // the same payment was settled and its answer delivered (receipt: its receipt)
   outcome_unknown,  // its settlement was sent and never confirmed (yet)
+  full,             // a new payment the store has no room for (the memory store's bound): refused,
+                    // nothing claimed; room comes back as remembered payments expire (ClaimResult::retry_after)
   unavailable,      // the store cannot answer: fail closed
 };
 
@@ -42,6 +44,7 @@ struct ClaimResult {
   std::string receipt{};  // landed, delivered: what Ending::receipt held when it settled (may be empty)
   std::string token{};    // applied, landed: the claim, for renew(), finish() and abandon()
   std::chrono::milliseconds lease{0};  // applied, landed: how long the claim lasts unless renewed
+  std::chrono::seconds retry_after{0};  // full: when the first remembered payment is forgotten (at least 1 s)
 };
 
 /// How a claim ends.

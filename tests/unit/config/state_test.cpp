@@ -63,6 +63,13 @@ TEST(StateConfig, MemoryIsTheDefault) {
   ASSERT_TRUE(r.config) << r.report();
   EXPECT_EQ(r.config->state.store, StateStore::memory);
   EXPECT_EQ(r.config->state.key_prefix, "x402gw:");
+  EXPECT_EQ(r.config->state.max_payments, 50'000u);  // the memory store's bound: about 35 MiB
+}
+
+TEST(StateConfig, MaxPaymentsBoundsTheMemoryStore) {
+  auto r = load("state:\n  max_payments: 5000\n");
+  ASSERT_TRUE(r.config) << r.report();
+  EXPECT_EQ(r.config->state.max_payments, 5000u);
 }
 
 TEST(StateConfig, RedisWithEveryKey) {
@@ -101,6 +108,8 @@ TEST(StateConfig, MistakesAreReportedWithTheirLine) {
                         Case{"state:\n  claim_lease: 1s\n", "state.claim_lease"},
                         Case{"state:\n  timeout: 0ms\n", "state.timeout"},
                         Case{"state:\n  bogus: 1\n", "bogus"},
+                        Case{"state:\n  max_payments: 0\n", "state.max_payments"},
+                        Case{"state:\n  max_payments: lots\n", "state.max_payments"},
                         Case{"state:\n  store: redis\n  url: redis://h\n  password: \"${UNSET_PW}\"\n", "UNSET_PW"}}) {
     auto r = load(c.yaml);
     EXPECT_FALSE(r.config) << c.yaml;

@@ -52,7 +52,7 @@ TEST(Replies, StatusTable) {
       // Prices from the request: a client fault; the pricer: refused is 403, any failure 503 (never free).
       {Error::unpriceable_request, 400}, {Error::price_not_in_table, 400}, {Error::pricer_refused, 403},
       {Error::pricer_unavailable, 503}, {Error::pricer_timeout, 503}, {Error::pricer_bad_response, 503},
-      {Error::pricer_circuit_open, 503}, {Error::state_unavailable, 503}, {Error::admin_not_found, 404}, {Error::admin_method_not_allowed, 405},
+      {Error::pricer_circuit_open, 503}, {Error::state_unavailable, 503}, {Error::state_full, 503}, {Error::admin_not_found, 404}, {Error::admin_method_not_allowed, 405},
       {Error::admin_unauthorized, 401}, {Error::admin_cross_site, 403}, {Error::admin_token_required, 403},
       {Error::invalid_config, 422}, {Error::forward_auth_untrusted, 403}, {Error::forward_auth_incomplete, 400},
       {Error::forward_auth_not_found, 404}, {Error::internal, 500},

@@ -62,14 +62,70 @@ TEST(MemoryReplayStore, OnlyOneOfManyConcurrentClaimsWins) {
   EXPECT_EQ(applied.load(), 1000);
 }
 
-TEST(MemoryReplayStore, ForgetsTheOldestSettledPaymentsBeyondItsCapacity) {
-  MemoryReplayStore store(2);
-  for (const char* k : {"a", "b", "c"}) {
-    store.claim_now(k, 1min);
-    store.finish_now(k, Ending{Finish::delivered, {}, {}});
+// The bound (state.max_payments): a full store refuses a new payment, saying when room comes back,
+// and forgets no payment still remembered (R3 holds for every one of them).
+TEST(MemoryReplayStore, AFullStoreRefusesNewPaymentsAndForgetsNone) {
+  MemoryReplayStore store(2, std::chrono::seconds(3600));
+  const auto t0 = MemoryReplayStore::Clock::now();
+  for (const char* k : {"a", "b"}) {
+    ASSERT_EQ(store.claim_now(k, 1min, t0).status, Claim::applied);
+    store.finish_now(k, Ending{Finish::delivered, {}, {}}, t0);
   }
-  EXPECT_EQ(store.claim_now("a", 1min).status, Claim::applied);  // forgotten: the facilitator's nonce check still applies
-  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::delivered);
+  const payment::ClaimResult refused = store.claim_now("c", 1min, t0 + 10s);
+  EXPECT_EQ(refused.status, Claim::full);
+  EXPECT_TRUE(refused.token.empty());
+  EXPECT_EQ(refused.retry_after, std::chrono::seconds(3590));  // when "a" is forgotten
+  EXPECT_EQ(store.claim_now("a", 1min, t0 + 10s).status, Claim::delivered);  // still refused as used
+  EXPECT_EQ(store.claim_now("b", 1min, t0 + 10s).status, Claim::delivered);
+  EXPECT_EQ(store.size(), 2u);
+  EXPECT_EQ(store.refused_full(), 1u);
+  EXPECT_EQ(store.evictions(), 0u);
+}
+
+// Claims in flight count against the bound too: they become settled payments, and a settlement is
+// recorded whatever the count, so the bound must be kept at the claim.
+TEST(MemoryReplayStore, ClaimsInFlightCountAgainstTheBound) {
+  MemoryReplayStore store(2);
+  ASSERT_EQ(store.claim_now("a", 1min).status, Claim::applied);
+  ASSERT_EQ(store.claim_now("b", 1min).status, Claim::applied);
+  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::full);
+  EXPECT_EQ(store.claim_now("a", 1min).status, Claim::in_flight);  // a known payment is answered as before
+  store.finish_now("b", Ending{Finish::released, {}, {}});         // released: its room is free at once
+  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::applied);
+}
+
+// A delivered payment whose authorization can no longer settle (its `keep`: validBefore plus a
+// margin) is kept for `remember`, but a full store may drop it: the facilitator refuses it anyway.
+TEST(MemoryReplayStore, AFullStoreDropsOnlyPaymentsPastTheirOwnValidity) {
+  MemoryReplayStore store(2, std::chrono::seconds(3600));
+  const auto t0 = MemoryReplayStore::Clock::now();
+  const Ending valid_a_minute{Finish::delivered, {}, std::chrono::seconds(60)};
+  ASSERT_EQ(store.claim_now("a", 1min, t0).status, Claim::applied);
+  ASSERT_TRUE(store.finish_now("a", valid_a_minute, t0));
+  ASSERT_EQ(store.claim_now("b", 1min, t0 + 1s).status, Claim::applied);
+  ASSERT_TRUE(store.finish_now("b", Ending{Finish::delivered, {}, std::chrono::seconds(120)}, t0 + 1s));
+  const payment::ClaimResult refused = store.claim_now("c", 1min, t0 + 30s);
+  EXPECT_EQ(refused.status, Claim::full);  // both could still settle: neither is dropped
+  EXPECT_EQ(refused.retry_after, std::chrono::seconds(30));
+  EXPECT_EQ(store.claim_now("c", 1min, t0 + 61s).status, Claim::applied);  // "a" is past its validity: dropped
+  EXPECT_EQ(store.evictions(), 1u);
+  EXPECT_EQ(store.claim_now("b", 1min, t0 + 61s).status, Claim::delivered);  // not dropped while not needed
+  EXPECT_EQ(store.claim_now("a", 1min, t0 + 90s).status, Claim::full);        // the room went to "c"
+  // "c" was abandoned: once its lease has lapsed, a full store takes its room back.
+  EXPECT_EQ(store.claim_now("a", 1min, t0 + 30min).status, Claim::applied);
+}
+
+// The sweep: expired payments free room for new ones.
+TEST(MemoryReplayStore, ExpiredPaymentsFreeRoom) {
+  MemoryReplayStore store(2, std::chrono::seconds(60));
+  const auto t0 = MemoryReplayStore::Clock::now();
+  for (const char* k : {"a", "b"}) {
+    ASSERT_EQ(store.claim_now(k, 1min, t0).status, Claim::applied);
+    store.finish_now(k, Ending{Finish::delivered, {}, {}}, t0);
+  }
+  EXPECT_EQ(store.claim_now("c", 1min, t0 + 59s).status, Claim::full);
+  EXPECT_EQ(store.claim_now("c", 1min, t0 + 61s).status, Claim::applied);
+  EXPECT_EQ(store.size(), 1u);  // both expired entries were swept, not just one
 }
 
 TEST(MemoryReplayStore, ForgetsSettledPaymentsAfterTheirWindow) {
@@ -119,13 +175,12 @@ TEST(MemoryReplayStore, UnknownOutcomesAreNotEvictedByCapacity) {
   MemoryReplayStore store(1);
   store.claim_now("u", 1min);
   store.finish_now("u", Ending{Finish::unknown, {}, {}});
-  for (const char* k : {"a", "b", "c"}) {
-    store.claim_now(k, 1min);
-    store.finish_now(k, Ending{Finish::delivered, {}, {}});
-  }
+  EXPECT_EQ(store.claim_now("a", 1min).status, Claim::full);
+  // What went to the chain is recorded past the bound (a settlement whose claim had lapsed).
+  EXPECT_TRUE(store.finish_now("b", Ending{Finish::delivered, {}, {}}));
   EXPECT_EQ(store.claim_now("u", 1min).status, Claim::outcome_unknown);
-  EXPECT_EQ(store.claim_now("c", 1min).status, Claim::delivered);
-  EXPECT_EQ(store.claim_now("a", 1min).status, Claim::applied);
+  EXPECT_EQ(store.claim_now("b", 1min).status, Claim::delivered);
+  EXPECT_EQ(store.evictions(), 0u);
 }
 
 // Pay-then-prove: an accepted hash has nothing else refusing its reuse (no facilitator, no nonce),
@@ -146,13 +201,10 @@ TEST(MemoryReplayStore, APinnedEntryIsNeverEvictedAndAFullStoreSaysSo) {
   EXPECT_FALSE(store.pinned_full());
   keep(store, "p2", kPinned);
   EXPECT_TRUE(store.pinned_full());  // new proofs are refused (503) rather than evicting one
-  keep(store, "r", kRefusal);
-  keep(store, "s", kSettled);
+  EXPECT_EQ(store.claim_now("s", 1min).status, Claim::full);
   EXPECT_EQ(store.claim_now("p1", 1min).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("p2", 1min).status, Claim::delivered);
-  EXPECT_EQ(store.claim_now("r", 1min).status, Claim::applied);  // dropped for room
-  EXPECT_EQ(store.claim_now("s", 1min).status, Claim::applied);  // dropped for room
-  EXPECT_EQ(store.evictions(), 2u);
+  EXPECT_EQ(store.evictions(), 0u);
 }
 
 TEST(MemoryReplayStore, RefusalsAreEvictedBeforeDeliveredPayments) {
@@ -161,16 +213,14 @@ TEST(MemoryReplayStore, RefusalsAreEvictedBeforeDeliveredPayments) {
   keep(store, "s1", kSettled, t0);          // expires soonest (remember: 24 h)
   keep(store, "r1", kRefusal, t0 + 1s);     // refusals expire in 10 min, yet go first
   keep(store, "p1", kPinned, t0 + 2s);
-  keep(store, "s2", kSettled, t0 + 3s);     // one too many: the refusal goes
+  keep(store, "s2", kSettled, t0 + 3s);     // one too many: the refusal goes to make room
   EXPECT_EQ(store.claim_now("s1", 1min, t0 + 4s).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("s2", 1min, t0 + 4s).status, Claim::delivered);
   EXPECT_EQ(store.claim_now("p1", 1min, t0 + 4s).status, Claim::delivered);
-  EXPECT_EQ(store.claim_now("r1", 1min, t0 + 4s).status, Claim::applied);
-  store.finish_now("r1", Ending{}, t0 + 4s);
-  keep(store, "s3", kSettled, t0 + 5s);     // no refusal left: the oldest settled payment goes
-  EXPECT_EQ(store.claim_now("s1", 1min, t0 + 6s).status, Claim::applied);
-  EXPECT_EQ(store.claim_now("p1", 1min, t0 + 6s).status, Claim::delivered);
-  EXPECT_EQ(store.evictions(), 2u);
+  EXPECT_EQ(store.claim_now("r1", 1min, t0 + 4s).status, Claim::full);  // forgotten, and no room for it now
+  EXPECT_EQ(store.claim_now("s3", 1min, t0 + 5s).status, Claim::full);  // no refusal left: no payment is dropped
+  EXPECT_EQ(store.claim_now("s1", 1min, t0 + 6s).status, Claim::delivered);
+  EXPECT_EQ(store.evictions(), 1u);
 }
 
 TEST(MemoryReplayStore, ARefusalLivesItsOwnShortTimeNotTheStoresRemember) {
@@ -321,14 +371,13 @@ TEST(MemoryReplayStore, ASettlementIsRecordedEvenAfterTheLeaseWentToAnother) {
   EXPECT_EQ(store.claim_now("k", 10s, t0 + 12s).status, Claim::delivered);
 }
 
-// A landed payment's answer is owed (R2): a full store never drops it for room, and drops a
-// delivered one instead.
+// A landed payment's answer is owed (R2): a full store never drops it for room; it refuses
+// new payments instead.
 TEST(MemoryReplayStore, ALandedPaymentIsNeverEvictedForRoom) {
   MemoryReplayStore store(1);
   const payment::ClaimResult c = store.claim_now("landed", 1min);
   ASSERT_TRUE(store.finish_now("landed", ending(Finish::settled, c.token)));
-  keep(store, "d1", Ending{Finish::delivered, "r", {}});
-  keep(store, "d2", Ending{Finish::delivered, "r", {}});
+  EXPECT_EQ(store.claim_now("d1", 1min).status, Claim::full);
   EXPECT_EQ(store.claim_now("landed", 1min).status, Claim::landed);
-  EXPECT_GE(store.evictions(), 1u);
+  EXPECT_EQ(store.evictions(), 0u);
 }
