@@ -3,8 +3,8 @@
 // Prints one table; asserts nothing about time. Run it through bench/run.sh (see bench/README.md).
 //
 // Environment: ROUNDS (5), SECONDS per run (5), CONNECTIONS (64), IDLE (10000 idle connections),
-// SECTIONS (comma list of free,tls,challenge,paid,latency,state,idle,two,micro,uring; default all but uring), GATEWAY (binary),
-// GATEWAY_URING (the io_uring build for SECTIONS=uring; default build-uring/x402-gateway),
+// SECTIONS (comma list of free,tls,challenge,paid,latency,state,idle,two,micro,uring,before; default all but uring and before), GATEWAY (binary),
+// GATEWAY_URING (the io_uring build for SECTIONS=uring; default build-uring/x402-gateway), GATEWAY_BEFORE (an earlier build for SECTIONS=before),
 // MICRO (micro-benchmark binary), OUT (markdown copy of the table).
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, chmodSync } from "node:fs";
 import { tmpdir, cpus } from "node:os";
@@ -29,6 +29,7 @@ const IDLE = Number(env.IDLE || 10000);
 const SECTIONS = new Set((env.SECTIONS || "free,tls,challenge,paid,latency,state,idle,two,micro").split(","));  // uring: on request
 const GATEWAY = env.GATEWAY || join(root, "build/x402-gateway");
 const GATEWAY_URING = env.GATEWAY_URING || join(root, "build-uring/x402-gateway");
+const GATEWAY_BEFORE = env.GATEWAY_BEFORE || "";  // SECTIONS=before: an earlier build, for a before/after A/B
 const MICRO = env.MICRO || join(root, "build/bench/micro/micro_benchmarks");
 const PAID_BOUND = 10_000_000;  // the main gateway's state.max_payments (see where it starts)
 const SUT_CPU = 0;   // the system under test, alone
@@ -148,7 +149,7 @@ function throughputTable(title, systems, baseline) {
 // ---------------------------------------------------------------------------- main
 const ports = {};
 for (const k of ["upstream", "proxy", "proxy2", "gateway2", "gatewayUring", "static402", "facilitator", "gateway", "gatewayLog", "sellerV2", "sellerV1", "redis", "tlsProxy", "tlsGateway",
-                 "gatewayMem", "gatewayRedis", "gatewayMemLog", "gatewayRedisLog"]) ports[k] = await freePort();
+                 "gatewayMem", "gatewayRedis", "gatewayMemLog", "gatewayRedisLog", "gatewayBefore"]) ports[k] = await freePort();
 const filesDir = join(dir, "files");
 execFileSync("mkdir", ["-p", filesDir]);
 writeFileSync(join(filesDir, "16k"), "x".repeat(16 * 1024));
@@ -203,6 +204,23 @@ try {
       throughputTable(`Free path, ${label}: epoll vs io_uring builds (GET ${path})`, systems, systems[1]);
     }
     await stop(procs.gatewayUring);
+  }
+
+  // Before and after (issue 23's levers as a whole): an earlier build of the gateway (GATEWAY_BEFORE)
+  // interleaved with this one and nginx, on the free path and the challenge path.
+  if (SECTIONS.has("before")) {
+    if (!GATEWAY_BEFORE || !existsSync(GATEWAY_BEFORE)) throw new Error("SECTIONS=before needs GATEWAY_BEFORE=<an earlier build of the gateway>");
+    procs.gatewayBefore = await startGateway("gateway-before", ports.gatewayBefore, ports.upstream, ports.facilitator, SUT_CPU, "off", "", null, 1, GATEWAY_BEFORE);
+    const before = { name: "x402-gateway (before)", port: ports.gatewayBefore, proc: procs.gatewayBefore, upstream: ports.upstream };
+    for (const [label, path] of [["~100 B JSON", "/small"], ["16 KiB", "/16k"], ["challenge (402)", "/paid/small"]]) {
+      const challenge = path === "/paid/small";  // the gateways only: nginx has no 402 of its own here
+      const systems = (challenge ? [gateway, before] : [proxy, gateway, before])
+        .map((s) => ({ ...s, path, samples: [], expect: challenge ? 402 : undefined }));
+      note(`before/after A/B, ${label}`);
+      await interleave(systems);
+      throughputTable(`Before and after, ${label} (GET ${path})`, systems, systems[0]);
+    }
+    await stop(procs.gatewayBefore);
   }
 
   // TLS terminated by the system under test, with the same P-256 certificate for both; wrk keeps

@@ -70,9 +70,11 @@ struct Extras {
       it = iequal(it->first, name) ? fields.erase(it) : std::next(it);
     fields.emplace_back(name, value);
   }
+  // Whether the gateway sets a field that `name` is a spelling of (by its CGI variable: a client's
+  // `Accept_Encoding` goes when the gateway sets `Accept-Encoding`).
   bool has(std::string_view name) const {
     for (const auto& [n, v] : fields)
-      if (iequal(n, name)) return true;
+      if (same_variable(name, n)) return true;
     return false;
   }
 };
@@ -96,11 +98,16 @@ void append_forwarded_head(std::string& out, const net::RequestHead& head, const
   // the payment headers, remove_client_controlled, set_forwarding's removals).
   auto removed = [&](const net::RequestHead::Field& f) {
     if (hop_by_hop(f.id) || f.id == bhttp::field::expect) return true;
+    // By the name's CGI spelling, as the fields below: `Connection: X-Keep` takes `X_Keep` too.
     for (std::string_view n : named)
-      if (iequal(n, f.name)) return true;
+      if (same_variable(f.name, n)) return true;
     char buf[kKeyMax];
     const std::string_view key = variable_key(f.name, buf);
-    if (!edits.forward_payment_header && payment.contains(f.name, key)) return true;
+    // A route that forwards the payment header forwards the spelling the gateway verified, never
+    // another (`PAYMENT_SIGNATURE` next to `PAYMENT-SIGNATURE`): a CGI-style upstream reads both
+    // as one variable and may take the client's unverified value.
+    if (payment.contains(f.name, key) && (!edits.forward_payment_header || f.name.find('_') != std::string_view::npos))
+      return true;
     if (always.contains(f.name, key)) return true;
     if (!edits.from_trusted_proxy && forwarding.contains(f.name, key)) return true;
     if (edits.reserved)

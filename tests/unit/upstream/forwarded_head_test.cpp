@@ -124,9 +124,28 @@ TEST(ForwardedHead, PaymentHeadersGoUnlessTheRouteForwardsThem) {
   const std::string head =
       "POST /pay HTTP/1.1\r\nHost: a\r\nPAYMENT-SIGNATURE: v2\r\nx_payment: v1\r\nX-Payment: v1b\r\nContent-Length: 3\r\n\r\n";
   expect_same({head});
-  Case forwarded{head};
+  // Forwarded: the verified spellings go as before (the `_` spelling is the next test's).
+  Case forwarded{"POST /pay HTTP/1.1\r\nHost: a\r\nPAYMENT-SIGNATURE: v2\r\nX-Payment: v1b\r\nContent-Length: 3\r\n\r\n"};
   forwarded.forward_payment = true;
   expect_same(forwarded);
+}
+
+// Found by review: with the payment header forwarded, a client's `PAYMENT_SIGNATURE` reached the
+// upstream next to the verified `PAYMENT-SIGNATURE`, and a CGI-style upstream reads both as
+// HTTP_PAYMENT_SIGNATURE. Likewise a field named in Connection, and one the gateway sets, went
+// only by their exact spelling.
+TEST(ForwardedHead, OtherSpellingsOfRemovedOrSetFieldsGoToo) {
+  Case c{"POST /pay HTTP/1.1\r\nHost: a\r\nPAYMENT-SIGNATURE: verified\r\nPAYMENT_SIGNATURE: forged\r\n"
+         "x_payment: forged1\r\nConnection: close, X-Keep\r\nX_Keep: 2\r\nAccept_Encoding: gzip\r\n"
+         "Content-Length: 3\r\n\r\n"};
+  c.forward_payment = true;
+  c.extra = {{"Accept-Encoding", "identity"}};
+  const std::string out = in_place(c, "/pay", "127.0.0.1:1");
+  EXPECT_NE(out.find("PAYMENT-SIGNATURE: verified\r\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("forged"), std::string::npos) << out;
+  EXPECT_EQ(out.find("X_Keep"), std::string::npos) << out;
+  EXPECT_EQ(out.find("gzip"), std::string::npos) << out;
+  EXPECT_NE(out.find("Accept-Encoding: identity\r\n"), std::string::npos) << out;
 }
 
 TEST(ForwardedHead, ClientControlledAndForwardingHeadersFromAnUntrustedHop) {
